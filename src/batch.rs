@@ -1,0 +1,2 @@
+//! Batch tagging: streams documents through the pipeline on worker threads
+//! and writes one record per document, in input order.

@@ -1,0 +1,185 @@
+//! Command-line flags and their one-time conversion into library
+//! configuration. Nothing below this module reads flags.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use newstag::engine::{EngineKind, FrameChoice, TransformerOptions};
+use newstag::frames::FrameSet;
+use newstag::ingest::{self, IngestOptions};
+use newstag::record::{OutputOptions, OutputRecord};
+use newstag::{Format, Pipeline, PipelineConfig};
+
+const TAG_EXAMPLES: &str = "\
+Examples:
+  newstag tag fixtures/seeds -o out.jsonl
+  newstag tag articles.jsonl --text-field body --id-field url -o out.jsonl
+  cat article.txt | newstag tag - --labels desperation,capability";
+
+const EVAL_EXAMPLES: &str = "\
+Examples:
+  newstag eval --gold fixtures/gold.jsonl
+  newstag eval --gold fixtures/gold.jsonl --json";
+
+/// Tag news articles with entities, actors, places and frames.
+#[derive(Debug, Parser)]
+#[command(name = "newstag", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Tag documents and write one JSON record per document.
+    #[command(after_help = TAG_EXAMPLES)]
+    Tag(TagArgs),
+    /// Score the pipeline against a gold JSONL file (see ANNOTATION.md).
+    #[command(after_help = EVAL_EXAMPLES)]
+    Eval(EvalArgs),
+}
+
+/// Flags that choose and configure the engine; shared by `tag` and `eval`.
+#[derive(Debug, Args)]
+struct EngineArgs {
+    /// Engine for NER and framing.
+    #[arg(long, value_enum, default_value_t = EngineKind::Embedded)]
+    engine: EngineKind,
+    /// Models directory [default: $NEWSTAG_MODELS, ./models, or the source tree's models/].
+    #[arg(long, value_name = "DIR")]
+    models: Option<PathBuf>,
+    /// Frame set file (TOML or JSON) defining the frame labels.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["labels", "no_frames"])]
+    frames: Option<PathBuf>,
+    /// Ad-hoc frame labels, comma-separated (zero-shot, no descriptions needed).
+    #[arg(long, value_name = "A,B", value_delimiter = ',', conflicts_with = "no_frames")]
+    labels: Vec<String>,
+    /// Skip framing.
+    #[arg(long)]
+    no_frames: bool,
+    /// Transformer engine: token-classification model directory.
+    #[arg(long, value_name = "DIR")]
+    ner_model: Option<PathBuf>,
+    /// Transformer engine: NLI model directory for zero-shot framing.
+    #[arg(long, value_name = "DIR")]
+    nli_model: Option<PathBuf>,
+    /// Transformer engine: sentence-embedding model directory.
+    #[arg(long, value_name = "DIR")]
+    embedding_model: Option<PathBuf>,
+    /// Transformer engine: framing method, `nli` or `embedding`.
+    #[arg(long, value_name = "METHOD")]
+    frame_method: Option<String>,
+    /// Transformer engine: largest batch of sequences per forward pass.
+    #[arg(long, value_name = "N")]
+    batch_size: Option<usize>,
+}
+
+impl EngineArgs {
+    fn frame_choice(&self) -> FrameChoice {
+        if self.no_frames {
+            FrameChoice::None
+        } else if let Some(path) = &self.frames {
+            FrameChoice::File(path.clone())
+        } else if !self.labels.is_empty() {
+            FrameChoice::Set(FrameSet::from_labels(&self.labels))
+        } else {
+            FrameChoice::Default
+        }
+    }
+
+    fn config(&self, output: OutputOptions) -> PipelineConfig {
+        PipelineConfig {
+            engine: self.engine,
+            models_dir: self.models.clone(),
+            frames: self.frame_choice(),
+            transformer: TransformerOptions {
+                ner_model: self.ner_model.clone(),
+                nli_model: self.nli_model.clone(),
+                embedding_model: self.embedding_model.clone(),
+                frame_method: self.frame_method.clone(),
+                batch_size: self.batch_size,
+            },
+            output,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct TagArgs {
+    /// Files or directories (recursed; .txt .md .html .jsonl), or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output file [default: stdout].
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Read every input as this format instead of choosing by extension.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// JSONL field holding the document id.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// JSONL field holding the document text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+    /// Leave the document text out of each record.
+    #[arg(long)]
+    no_text: bool,
+    /// Write every scored frame with `selected`, not only those above threshold.
+    #[arg(long)]
+    all_frame_scores: bool,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// Gold JSONL file (ANNOTATION.md format).
+    #[arg(long, value_name = "FILE")]
+    gold: PathBuf,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::from_extension(s).ok_or_else(|| format!("unknown format {s:?} (txt, md, html, jsonl)"))
+}
+
+/// Parses the command line and runs it.
+pub fn run() -> Result<ExitCode> {
+    match Cli::parse().command {
+        Command::Tag(args) => tag(args),
+        Command::Eval(_args) => anyhow::bail!("eval is not implemented yet"),
+    }
+}
+
+fn tag(args: TagArgs) -> Result<ExitCode> {
+    let output = OutputOptions { include_text: !args.no_text, all_frame_scores: args.all_frame_scores };
+    let pipeline = Pipeline::new(&args.engine.config(output))?;
+    let opts = IngestOptions { format: args.format, id_field: args.id_field, text_field: args.text_field };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut failed = 0usize;
+    for path in &args.paths {
+        for doc in ingest::read_file(path, &opts) {
+            let record = match doc {
+                Ok(doc) => pipeline.process(&doc),
+                Err(err) => OutputRecord::error(&path.display().to_string(), &path.display().to_string(), &err),
+            };
+            failed += usize::from(record.is_error());
+            out.write_all(record.to_line().as_bytes())?;
+        }
+    }
+    out.flush()?;
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

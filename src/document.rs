@@ -1,0 +1,175 @@
+//! The document type every stage works on, and the map from its visible text
+//! back to the original markup it was extracted from.
+
+use serde::{Deserialize, Serialize};
+
+/// The input format a document was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Text,
+    Markdown,
+    Html,
+    Jsonl,
+}
+
+impl Format {
+    /// The format a file extension stands for (`txt`, `md`, `html`, `jsonl`, ...).
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext.to_ascii_lowercase().as_str() {
+            "txt" | "text" => Some(Self::Text),
+            "md" | "markdown" => Some(Self::Markdown),
+            "html" | "htm" | "xhtml" => Some(Self::Html),
+            "jsonl" | "ndjson" => Some(Self::Jsonl),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Markdown => "markdown",
+            Self::Html => "html",
+            Self::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// One input document. `text` is what the pipeline analyses and what all
+/// offsets in its record refer to: the file itself for plain text and JSONL,
+/// the visible text for Markdown and HTML (see [`Origin`]).
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Unique id: the JSONL id field, else the path (plus line number for JSONL).
+    pub id: String,
+    /// Where it came from: a path, `path:line` for JSONL, or `-` for stdin.
+    pub source: String,
+    pub format: Format,
+    pub text: String,
+    /// For markup formats, how to map `text` back to the original.
+    pub origin: Option<Origin>,
+}
+
+impl Document {
+    /// A plain-text document.
+    pub fn plain(id: impl Into<String>, source: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            source: source.into(),
+            format: Format::Text,
+            text: text.into(),
+            origin: None,
+        }
+    }
+}
+
+/// Maps byte offsets of a visible text to byte offsets of the original markup.
+///
+/// The visible text is a sequence of pieces, each copied from (or, for
+/// decoded entities and inserted line breaks, standing for) a position of the
+/// original. An offset inside a copied piece maps exactly; one inside a
+/// synthetic piece maps to the start of what it stands for.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The original file content.
+    pub original: String,
+    /// `(visible_start, original_start, copied)` per piece, in order.
+    pieces: Vec<(usize, usize, bool)>,
+}
+
+impl Origin {
+    /// Original byte offset of visible byte offset `visible`.
+    pub fn to_original(&self, visible: usize) -> usize {
+        let i = self.pieces.partition_point(|p| p.0 <= visible);
+        if i == 0 {
+            return 0;
+        }
+        let (vis, orig, copied) = self.pieces[i - 1];
+        if copied {
+            orig + (visible - vis)
+        } else {
+            orig
+        }
+    }
+
+    /// Original byte offset just past visible byte `visible - 1`: the end of
+    /// a span, which stays inside the piece its last character came from.
+    pub fn to_original_end(&self, visible: usize) -> usize {
+        if visible == 0 {
+            return self.to_original(0);
+        }
+        let i = self.pieces.partition_point(|p| p.0 < visible);
+        if i == 0 {
+            return 0;
+        }
+        let (vis, orig, copied) = self.pieces[i - 1];
+        if copied {
+            orig + (visible - vis)
+        } else {
+            orig
+        }
+    }
+}
+
+/// Builds a visible text and its [`Origin`] piece by piece.
+#[derive(Debug, Default)]
+pub struct VisibleTextBuilder {
+    text: String,
+    pieces: Vec<(usize, usize, bool)>,
+}
+
+impl VisibleTextBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `piece`, which is copied verbatim from the original at `original_start`.
+    pub fn copy(&mut self, original_start: usize, piece: &str) {
+        if piece.is_empty() {
+            return;
+        }
+        self.pieces.push((self.text.len(), original_start, true));
+        self.text.push_str(piece);
+    }
+
+    /// Appends `piece`, which stands for the markup at `original_start`
+    /// (a decoded entity, a line break for a block element).
+    pub fn insert(&mut self, original_start: usize, piece: &str) {
+        if piece.is_empty() {
+            return;
+        }
+        self.pieces.push((self.text.len(), original_start, false));
+        self.text.push_str(piece);
+    }
+
+    /// The visible text built so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Finishes the visible text and its map into `original`.
+    pub fn finish(self, original: String) -> (String, Origin) {
+        (self.text, Origin { original, pieces: self.pieces })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_maps_copied_and_inserted_pieces() {
+        let original = "<p>Kim &amp; Putin</p>".to_string();
+        let mut b = VisibleTextBuilder::new();
+        b.copy(3, "Kim ");
+        b.insert(7, "&");
+        b.copy(12, " Putin");
+        let (text, origin) = b.finish(original.clone());
+        assert_eq!(text, "Kim & Putin");
+        let putin = text.find("Putin").unwrap();
+        let orig = origin.to_original(putin);
+        assert_eq!(&original[orig..orig + 5], "Putin");
+        assert_eq!(origin.to_original(4), 7);
+        assert_eq!(origin.to_original(0), 3);
+    }
+}

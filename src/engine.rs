@@ -1,0 +1,101 @@
+//! Engines: which implementation serves each stage. This is the one place
+//! that turns configuration into concrete stages; the pipeline only sees
+//! the traits.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::frames::{FrameClassifier, FrameSet};
+use crate::models::{models_dir, ComponentInfo};
+use crate::ner::rules::CapitalizationRecognizer;
+use crate::ner::EntityRecognizer;
+use crate::pipeline::PipelineConfig;
+use crate::resolve::Resolver;
+
+/// Which engine runs NER and framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// Pure Rust, weights shipped in `models/`; needs nothing but cargo.
+    #[default]
+    Embedded,
+    /// rust-bert on libtorch (cargo feature `transformers`).
+    Transformer,
+}
+
+/// Which frames to classify.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum FrameChoice {
+    /// No framing.
+    None,
+    /// The frame set shipped in `models/frames/default.toml`.
+    #[default]
+    Default,
+    /// A frame set file (TOML or JSON).
+    File(PathBuf),
+    /// A frame set given in full (ad-hoc labels, or labels taken from a gold file).
+    Set(FrameSet),
+}
+
+/// Settings of the transformer engine.
+#[derive(Debug, Clone, Default)]
+pub struct TransformerOptions {
+    /// Token-classification model directory.
+    pub ner_model: Option<PathBuf>,
+    /// NLI model directory for zero-shot framing.
+    pub nli_model: Option<PathBuf>,
+    /// Sentence-embedding model directory.
+    pub embedding_model: Option<PathBuf>,
+    /// Framing method: `nli` or `embedding`.
+    pub frame_method: Option<String>,
+    /// Largest batch of sequences per forward pass.
+    pub batch_size: Option<usize>,
+}
+
+/// What produced a record, so a downstream analysis can be reproduced.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineInfo {
+    pub name: EngineKind,
+    /// newstag's crate version.
+    pub version: &'static str,
+    pub ner: ComponentInfo,
+    pub actors: ComponentInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames: Option<ComponentInfo>,
+}
+
+/// The loaded stages of an engine.
+pub struct Stages {
+    pub recognizer: Box<dyn EntityRecognizer>,
+    pub resolver: Resolver,
+    pub framer: Option<Box<dyn FrameClassifier>>,
+    pub info: EngineInfo,
+}
+
+/// Loads the stages `config` asks for.
+pub fn build(config: &PipelineConfig) -> Result<Stages> {
+    let dir = models_dir(config.models_dir.as_deref());
+    let recognizer: Box<dyn EntityRecognizer> = match config.engine {
+        EngineKind::Embedded => Box::new(CapitalizationRecognizer),
+        EngineKind::Transformer => return Err(transformer_missing()),
+    };
+    let resolver = Resolver::load(&dir)?;
+    let framer: Option<Box<dyn FrameClassifier>> = None;
+    let info = EngineInfo {
+        name: config.engine,
+        version: env!("CARGO_PKG_VERSION"),
+        ner: recognizer.info(),
+        actors: resolver.info(),
+        frames: framer.as_ref().map(|f| f.info()),
+    };
+    Ok(Stages { recognizer, resolver, framer, info })
+}
+
+fn transformer_missing() -> Error {
+    Error::Config(
+        "the transformer engine is not compiled in: rebuild with `cargo build --release --features transformers` (see README)"
+            .to_string(),
+    )
+}

@@ -1,0 +1,2 @@
+//! The transformer engine on rust-bert (libtorch), behind the `transformers`
+//! cargo feature.
