@@ -79,15 +79,16 @@ struct EngineArgs {
 }
 
 impl EngineArgs {
-    fn frame_choice(&self) -> FrameChoice {
+    /// The frames the flags ask for, if they ask for any.
+    fn explicit_frames(&self) -> Option<FrameChoice> {
         if self.no_frames {
-            FrameChoice::None
+            Some(FrameChoice::None)
         } else if let Some(path) = &self.frames {
-            FrameChoice::File(path.clone())
+            Some(FrameChoice::File(path.clone()))
         } else if !self.labels.is_empty() {
-            FrameChoice::Set(FrameSet::from_labels(&self.labels))
+            Some(FrameChoice::Set(FrameSet::from_labels(&self.labels)))
         } else {
-            FrameChoice::Default
+            None
         }
     }
 
@@ -95,7 +96,7 @@ impl EngineArgs {
         PipelineConfig {
             engine: self.engine,
             models_dir: self.models.clone(),
-            frames: self.frame_choice(),
+            frames: self.explicit_frames().unwrap_or_default(),
             transformer: TransformerOptions {
                 ner_model: self.ner_model.clone(),
                 nli_model: self.nli_model.clone(),
@@ -140,7 +141,8 @@ struct EvalArgs {
     /// Gold JSONL file (ANNOTATION.md format).
     #[arg(long, value_name = "FILE")]
     gold: PathBuf,
-    /// Print one JSON object instead of tables.
+    /// Print one JSON object (keys: documents, entities.strict, entities.role,
+    /// actor_countries, frames, skipped, engine) instead of tables.
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -155,8 +157,22 @@ fn parse_format(s: &str) -> Result<Format, String> {
 pub fn run() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Tag(args) => tag(args),
-        Command::Eval(_args) => anyhow::bail!("eval is not implemented yet"),
+        Command::Eval(args) => eval(args),
     }
+}
+
+fn eval(args: EvalArgs) -> Result<ExitCode> {
+    let gold = newstag::eval::gold::read(&args.gold)?;
+    let mut config = args.engine.config(OutputOptions::default());
+    config.frames = newstag::eval::frame_choice(&gold, args.engine.explicit_frames());
+    let pipeline = Pipeline::new(&config)?;
+    let report = newstag::eval::evaluate(&pipeline, &gold)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{}: {report}", args.gold.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn tag(args: TagArgs) -> Result<ExitCode> {

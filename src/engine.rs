@@ -35,8 +35,12 @@ pub enum FrameChoice {
     Default,
     /// A frame set file (TOML or JSON).
     File(PathBuf),
-    /// A frame set given in full (ad-hoc labels, or labels taken from a gold file).
+    /// A frame set given in full (ad-hoc labels from `--labels`).
     Set(FrameSet),
+    /// These labels, with the shipped default set's definitions for the
+    /// labels it defines and bare labels otherwise (used by `eval`, which
+    /// classifies the labels of the gold file).
+    Labels(Vec<String>),
 }
 
 /// Settings of the transformer engine.

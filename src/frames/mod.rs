@@ -63,6 +63,20 @@ impl FrameSet {
         }
     }
 
+    /// Keeps only the labels named in `labels`, in that order; a label the
+    /// set does not define is added bare (true zero-shot).
+    pub fn restricted_to(&self, labels: &[String]) -> FrameSet {
+        let mut out = FrameSet::from_labels(labels);
+        out.name = self.name.clone();
+        out.threshold = self.threshold;
+        for def in &mut out.labels {
+            if let Some(known) = self.labels.iter().find(|d| d.name == def.name) {
+                *def = known.clone();
+            }
+        }
+        out
+    }
+
     pub fn label_names(&self) -> impl Iterator<Item = &str> {
         self.labels.iter().map(|l| l.name.as_str())
     }

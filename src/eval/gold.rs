@@ -1,0 +1,208 @@
+//! Reads gold JSONL files (the format of ANNOTATION.md) into byte spans,
+//! checking every field and naming the line and field that is wrong.
+
+use std::collections::HashSet;
+use std::io::BufRead;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::ner::EntityLabel;
+use crate::resolve::{Country, Role};
+use crate::text::{CharOffsets, Span};
+
+/// One hand-labelled document.
+#[derive(Debug, Clone)]
+pub struct GoldDoc {
+    pub id: String,
+    pub text: String,
+    pub entities: Vec<GoldEntity>,
+    /// `None` when the document has no `frames` field.
+    pub frames: Option<Vec<GoldFrame>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoldEntity {
+    pub span: Span,
+    pub label: EntityLabel,
+    pub role: Option<Role>,
+    pub country: Option<Country>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoldFrame {
+    pub span: Span,
+    pub labels: Vec<String>,
+}
+
+/// A gold file and what it annotates.
+#[derive(Debug, Clone)]
+pub struct GoldSet {
+    pub docs: Vec<GoldDoc>,
+    /// Every entity has a role.
+    pub has_roles: bool,
+    /// Some actor entity has a country (else actor countries are not scored).
+    pub has_countries: bool,
+    /// Some document has a `frames` field.
+    pub has_frames: bool,
+}
+
+impl GoldSet {
+    /// The frame labels used anywhere in the file, sorted.
+    pub fn frame_labels(&self) -> Vec<String> {
+        let mut labels: Vec<String> = self
+            .docs
+            .iter()
+            .flat_map(|d| d.frames.iter().flatten())
+            .flat_map(|f| f.labels.iter().cloned())
+            .collect();
+        labels.sort();
+        labels.dedup();
+        labels
+    }
+}
+
+#[derive(Deserialize)]
+struct RawDoc {
+    id: serde_json::Value,
+    text: String,
+    #[serde(default)]
+    entities: Vec<RawEntity>,
+    frames: Option<Vec<RawFrame>>,
+}
+
+#[derive(Deserialize)]
+struct RawEntity {
+    start: usize,
+    end: usize,
+    label: String,
+    role: Option<String>,
+    country: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawFrame {
+    start: usize,
+    end: usize,
+    labels: Vec<String>,
+}
+
+/// Reads a gold JSONL file.
+pub fn read(path: &Path) -> Result<GoldSet> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut docs = Vec::new();
+    let mut ids = HashSet::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let doc = parse_line(path, i + 1, &line)?;
+        if !ids.insert(doc.id.clone()) {
+            return Err(Error::record(path, i + 1, "id", format!("duplicate id {:?}", doc.id)));
+        }
+        docs.push(doc);
+    }
+    let entities = || docs.iter().flat_map(|d| &d.entities);
+    Ok(GoldSet {
+        has_roles: entities().next().is_some() && entities().all(|e| e.role.is_some()),
+        has_countries: entities().any(|e| e.country.is_some()),
+        has_frames: docs.iter().any(|d| d.frames.is_some()),
+        docs,
+    })
+}
+
+fn parse_line(path: &Path, line: usize, json: &str) -> Result<GoldDoc> {
+    let err = |field: &str, msg: String| Error::record(path, line, field, msg);
+    let raw: RawDoc = serde_json::from_str(json).map_err(|e| err("(record)", e.to_string()))?;
+    let id = match raw.id {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Number(n) => n.to_string(),
+        other => return Err(err("id", format!("expected a string, found {other}"))),
+    };
+    let chars = CharOffsets::new(&raw.text);
+    let span = |field: &str, start: usize, end: usize| -> Result<Span> {
+        let (Some(s), Some(e)) = (chars.to_byte(start), chars.to_byte(end)) else {
+            return Err(err(field, format!("offsets {start}..{end} lie outside the text")));
+        };
+        if s >= e {
+            return Err(err(field, format!("empty or reversed span {start}..{end}")));
+        }
+        Ok(Span::new(s, e))
+    };
+    let mut entities = Vec::with_capacity(raw.entities.len());
+    for (k, e) in raw.entities.into_iter().enumerate() {
+        let field = |name: &str| format!("entities[{k}].{name}");
+        let entity = GoldEntity {
+            span: span(&field("start"), e.start, e.end)?,
+            label: e.label.parse().map_err(|x: Error| err(&field("label"), x.to_string()))?,
+            role: e.role.map(|r| r.parse()).transpose().map_err(|x: Error| err(&field("role"), x.to_string()))?,
+            country: e
+                .country
+                .map(|c| c.parse())
+                .transpose()
+                .map_err(|x: Error| err(&field("country"), x.to_string()))?,
+        };
+        entities.push(entity);
+    }
+    let frames = match raw.frames {
+        None => None,
+        Some(frames) => Some(
+            frames
+                .into_iter()
+                .enumerate()
+                .map(|(k, f)| {
+                    if f.labels.is_empty() {
+                        return Err(err(&format!("frames[{k}].labels"), "empty label list".into()));
+                    }
+                    Ok(GoldFrame { span: span(&format!("frames[{k}].start"), f.start, f.end)?, labels: f.labels })
+                })
+                .collect::<Result<_>>()?,
+        ),
+    };
+    Ok(GoldDoc { id, text: raw.text, entities, frames })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(lines: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, lines.as_bytes()).unwrap();
+        f
+    }
+
+    #[test]
+    fn reads_code_point_offsets_as_bytes() {
+        let f = write(concat!(
+            r#"{"id":"a","text":"Ukraine’s Zelensky met Kim.","entities":[{"start":10,"end":18,"label":"PER","role":"actor","country":"UKR"}],"frames":[{"start":0,"end":27,"labels":["capability"]}],"extra":1}"#,
+            "\n"
+        ));
+        let gold = read(f.path()).unwrap();
+        let doc = &gold.docs[0];
+        assert_eq!(doc.entities[0].span.slice(&doc.text), "Zelensky");
+        assert_eq!(doc.frames.as_ref().unwrap()[0].span.slice(&doc.text), "Ukraine’s Zelensky met Kim.");
+        assert!(gold.has_roles && gold.has_countries && gold.has_frames);
+        assert_eq!(gold.frame_labels(), ["capability"]);
+    }
+
+    #[test]
+    fn errors_name_line_and_field() {
+        let f = write(concat!(
+            r#"{"id":"a","text":"Kim","entities":[]}"#,
+            "\n",
+            r#"{"id":"b","text":"Kim","entities":[{"start":0,"end":9,"label":"PER"}]}"#,
+            "\n"
+        ));
+        let msg = read(f.path()).unwrap_err().to_string();
+        assert!(msg.contains(":2: field `entities[0].start`"), "{msg}");
+        let f = write(r#"{"id":"a","text":"Kim","entities":[{"start":0,"end":3,"label":"PERSON"}]}"#);
+        let msg = read(f.path()).unwrap_err().to_string();
+        assert!(msg.contains(":1: field `entities[0].label`"), "{msg}");
+        let f = write("{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"a\",\"text\":\"y\"}\n");
+        let msg = read(f.path()).unwrap_err().to_string();
+        assert!(msg.contains(":2: field `id`") && msg.contains("duplicate"), "{msg}");
+    }
+}

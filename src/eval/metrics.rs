@@ -1,0 +1,199 @@
+//! Precision, recall and F1 from true/false positive and false negative
+//! counts, overall and per label, and the matching rules ANNOTATION.md sets
+//! for entity spans and frame spans.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::text::Span;
+
+/// Counts of one comparison, with the derived scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Prf {
+    pub tp: usize,
+    pub fp: usize,
+    pub fn_: usize,
+}
+
+impl Prf {
+    pub fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+
+    pub fn recall(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+
+    /// Harmonic mean of precision and recall; 0 when both are 0.
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+
+    pub fn add(&mut self, other: Prf) {
+        self.tp += other.tp;
+        self.fp += other.fp;
+        self.fn_ += other.fn_;
+    }
+}
+
+fn ratio(num: usize, den: usize) -> f64 {
+    if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64
+    }
+}
+
+impl Serialize for Prf {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Prf", 6)?;
+        st.serialize_field("precision", &self.precision())?;
+        st.serialize_field("recall", &self.recall())?;
+        st.serialize_field("f1", &self.f1())?;
+        st.serialize_field("tp", &self.tp)?;
+        st.serialize_field("fp", &self.fp)?;
+        st.serialize_field("fn", &self.fn_)?;
+        st.end()
+    }
+}
+
+/// Micro-averaged counts overall and per label.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Scores {
+    #[serde(flatten)]
+    pub overall: Prf,
+    pub per_label: BTreeMap<String, Prf>,
+}
+
+impl Scores {
+    fn label(&mut self, label: &str) -> &mut Prf {
+        self.per_label.entry(label.to_string()).or_default()
+    }
+
+    fn count(&mut self, label: &str, tp: usize, fp: usize, fn_: usize) {
+        let counts = Prf { tp, fp, fn_ };
+        self.label(label).add(counts);
+        self.overall.add(counts);
+    }
+
+    /// Adds exact-match counts of labelled spans: a prediction is a true
+    /// positive only with the same span and the same label.
+    pub fn add_exact<L: AsRef<str> + Ord>(&mut self, gold: &[(Span, L)], pred: &[(Span, L)]) {
+        let gold_set: BTreeSet<(Span, &str)> = gold.iter().map(|(s, l)| (*s, l.as_ref())).collect();
+        let pred_set: BTreeSet<(Span, &str)> = pred.iter().map(|(s, l)| (*s, l.as_ref())).collect();
+        for &(span, label) in &pred_set {
+            let hit = gold_set.contains(&(span, label));
+            self.count(label, usize::from(hit), usize::from(!hit), 0);
+        }
+        for &(span, label) in &gold_set {
+            if !pred_set.contains(&(span, label)) {
+                self.count(label, 0, 0, 1);
+            }
+        }
+    }
+
+    /// Adds frame counts: a predicted span matches a gold span with the same
+    /// label when they overlap by at least half of the shorter one. Matching
+    /// is one to one, each gold span taken by the first prediction it fits.
+    pub fn add_overlapping(&mut self, gold: &[(Span, String)], pred: &[(Span, String)]) {
+        let mut taken = vec![false; gold.len()];
+        for (span, label) in pred {
+            let hit = gold.iter().enumerate().position(|(i, (g, l))| {
+                !taken[i] && l == label && half_overlap(span, g)
+            });
+            match hit {
+                Some(i) => {
+                    taken[i] = true;
+                    self.count(label, 1, 0, 0);
+                }
+                None => self.count(label, 0, 1, 0),
+            }
+        }
+        for (i, (_, label)) in gold.iter().enumerate() {
+            if !taken[i] {
+                self.count(label, 0, 0, 1);
+            }
+        }
+    }
+}
+
+/// Whether two spans overlap by at least half the length of the shorter one.
+pub fn half_overlap(a: &Span, b: &Span) -> bool {
+    let shorter = a.len().min(b.len());
+    shorter > 0 && 2 * a.overlap(b) >= shorter
+}
+
+/// Counts of two sets compared as sets.
+pub fn compare_sets<T: Ord>(gold: &BTreeSet<T>, pred: &BTreeSet<T>) -> Prf {
+    let tp = gold.intersection(pred).count();
+    Prf { tp, fp: pred.len() - tp, fn_: gold.len() - tp }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(start: usize, end: usize) -> Span {
+        Span::new(start, end)
+    }
+
+    #[test]
+    fn prf_by_hand() {
+        let p = Prf { tp: 3, fp: 1, fn_: 2 };
+        assert_eq!(p.precision(), 0.75);
+        assert_eq!(p.recall(), 0.6);
+        assert!((p.f1() - 2.0 * 0.75 * 0.6 / 1.35).abs() < 1e-12);
+        assert_eq!(Prf::default().f1(), 0.0);
+    }
+
+    #[test]
+    fn exact_spans_need_span_and_label() {
+        let gold = [(s(0, 5), "LOC"), (s(10, 15), "PER"), (s(20, 22), "ORG")];
+        let pred = [(s(0, 5), "LOC"), (s(10, 15), "ORG"), (s(30, 31), "MISC")];
+        let mut scores = Scores::default();
+        scores.add_exact(&gold, &pred);
+        assert_eq!(scores.overall, Prf { tp: 1, fp: 2, fn_: 2 });
+        assert_eq!(scores.per_label["LOC"], Prf { tp: 1, fp: 0, fn_: 0 });
+        assert_eq!(scores.per_label["ORG"], Prf { tp: 0, fp: 1, fn_: 1 });
+        assert_eq!(scores.per_label["PER"], Prf { tp: 0, fp: 0, fn_: 1 });
+        assert_eq!(scores.per_label["MISC"], Prf { tp: 0, fp: 1, fn_: 0 });
+    }
+
+    #[test]
+    fn frames_match_on_half_of_the_shorter_span() {
+        // Gold sentence 0..100. A clause 40..80 lies inside: overlap 40 of the
+        // shorter 40 → match. 90..200 overlaps 10 of the shorter 100 → no.
+        assert!(half_overlap(&s(0, 100), &s(40, 80)));
+        assert!(!half_overlap(&s(0, 100), &s(90, 200)));
+        // Exactly half of the shorter one counts.
+        assert!(half_overlap(&s(0, 10), &s(5, 30)));
+        assert!(!half_overlap(&s(0, 10), &s(6, 30)));
+        let gold = vec![(s(0, 100), "desperation".to_string()), (s(0, 100), "capability".to_string())];
+        let pred = vec![
+            (s(40, 80), "desperation".to_string()),
+            (s(50, 90), "desperation".to_string()),
+            (s(90, 200), "capability".to_string()),
+        ];
+        let mut scores = Scores::default();
+        scores.add_overlapping(&gold, &pred);
+        // The first desperation prediction takes the gold span; the second
+        // finds it taken. The capability prediction overlaps too little.
+        assert_eq!(scores.per_label["desperation"], Prf { tp: 1, fp: 1, fn_: 0 });
+        assert_eq!(scores.per_label["capability"], Prf { tp: 0, fp: 1, fn_: 1 });
+        assert_eq!(scores.overall, Prf { tp: 1, fp: 2, fn_: 1 });
+    }
+
+    #[test]
+    fn sets() {
+        let gold: BTreeSet<_> = ["PRK", "RUS", "UKR"].into_iter().collect();
+        let pred: BTreeSet<_> = ["PRK", "USA"].into_iter().collect();
+        assert_eq!(compare_sets(&gold, &pred), Prf { tp: 1, fp: 1, fn_: 2 });
+    }
+}
