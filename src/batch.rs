@@ -1,2 +1,423 @@
 //! Batch tagging: streams documents through the pipeline on worker threads
-//! and writes one record per document, in input order.
+//! and writes one record per document, in input order, with bounded memory.
+//!
+//! One reader thread walks the inputs and reads documents; `jobs` workers
+//! share one [`Pipeline`] and turn each document into its JSON line; the
+//! calling thread writes the lines in input order. A fixed number of slots
+//! bounds the documents in flight (read, not yet written), so memory does
+//! not grow with the input, and neither does the reorder buffer when one
+//! document is slow. Every input document yields exactly one line: its
+//! record, or an error record saying why it has none.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::hash::{Hash, Hasher};
+use std::io::{self, BufRead, BufReader, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Deserialize;
+
+use crate::error::{Error, InputErrorKind, Result};
+use crate::ingest::{self, IngestOptions, Item, Walker};
+use crate::pipeline::Pipeline;
+use crate::record::OutputRecord;
+
+/// Output is written (and flushed) once this many bytes of whole lines are
+/// buffered, or after [`FLUSH_EVERY`].
+const FLUSH_BYTES: usize = 1 << 16;
+const FLUSH_EVERY: Duration = Duration::from_millis(500);
+
+/// How a batch runs.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Worker threads; 0 means one per available core.
+    pub jobs: usize,
+    pub ingest: IngestOptions,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self { jobs: 0, ingest: IngestOptions::default(), progress: false }
+    }
+}
+
+impl BatchOptions {
+    /// The number of worker threads to start.
+    pub fn threads(&self) -> usize {
+        match self.jobs {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Records written in this run.
+    pub written: u64,
+    /// Records written that are error records.
+    pub errors: u64,
+    /// Input documents skipped because the output already had them (`--resume`).
+    pub resumed: u64,
+    /// Tokens in the documents tagged.
+    pub tokens: u64,
+    pub elapsed: Duration,
+    pub jobs: usize,
+    /// Files in input directories left out because of their extension.
+    pub skipped_files: usize,
+    /// What the input walk did not follow (symbolic link cycles).
+    pub notes: Vec<String>,
+}
+
+impl Summary {
+    /// Tokens per second over the whole run.
+    pub fn tokens_per_second(&self) -> f64 {
+        self.tokens as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} documents: {} ok, {} errors",
+            self.written,
+            self.written - self.errors,
+            self.errors
+        )?;
+        if self.resumed > 0 {
+            write!(f, ", {} already in the output", self.resumed)?;
+        }
+        write!(
+            f,
+            "; {:.1} s, {} tokens, {:.0} tokens/s with {} job{}",
+            self.elapsed.as_secs_f64(),
+            self.tokens,
+            self.tokens_per_second(),
+            self.jobs,
+            if self.jobs == 1 { "" } else { "s" }
+        )?;
+        if self.skipped_files > 0 {
+            write!(f, "; {} files in input directories left out (not .txt .md .html .jsonl)", self.skipped_files)?;
+        }
+        Ok(())
+    }
+}
+
+/// The ids already in an output file, counted, so that `--resume` skips
+/// exactly the input documents that have a record (an id that occurs twice
+/// in the input, the second time as a `duplicate_id` error record, is
+/// skipped twice). Ids are kept as 64-bit hashes: about 20 bytes per record.
+#[derive(Debug, Default)]
+pub struct Done {
+    counts: HashMap<u64, u32>,
+    total: u64,
+}
+
+impl Done {
+    /// Nothing done yet: a fresh run.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Reads the records of an interrupted run's output, truncating a last
+    /// line that was cut off mid-write. A missing file is an empty output.
+    pub fn from_output(path: &Path) -> Result<Self> {
+        let file = match OpenOptions::new().read(true).write(true).open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Self::none()),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        #[derive(Deserialize)]
+        struct IdOnly {
+            id: String,
+        }
+        let mut done = Self::none();
+        let mut reader = BufReader::new(&file);
+        let mut line = Vec::new();
+        let mut whole = 0u64;
+        let mut number = 0;
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line).map_err(|e| Error::io(path, e))?;
+            if n == 0 || line.last() != Some(&b'\n') {
+                break;
+            }
+            number += 1;
+            let record: IdOnly = serde_json::from_slice(&line).map_err(|e| {
+                Error::record(path, number, "id", format!("not a newstag record ({e}); cannot resume into this file"))
+            })?;
+            done.add(&record.id);
+            whole += n as u64;
+        }
+        drop(reader);
+        if file.metadata().map_err(|e| Error::io(path, e))?.len() > whole {
+            file.set_len(whole).map_err(|e| Error::io(path, e))?;
+        }
+        Ok(done)
+    }
+
+    fn add(&mut self, id: &str) {
+        *self.counts.entry(id_hash(id)).or_default() += 1;
+        self.total += 1;
+    }
+
+    /// Records counted.
+    pub fn len(&self) -> u64 {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Whether a record for `id` is in the output and not yet matched to an
+    /// input document; matches it if so.
+    fn take(&mut self, hash: u64) -> bool {
+        match self.counts.get_mut(&hash) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn id_hash(id: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+/// A document on its way to a worker.
+struct Work {
+    seq: u64,
+    item: Item,
+}
+
+/// A document's finished line on its way to the writer.
+struct Finished {
+    seq: u64,
+    line: String,
+    error: bool,
+    tokens: u64,
+    bytes: u64,
+}
+
+/// Tags every document under `paths` (files, directories, `-` for stdin)
+/// and writes one JSON line per document to `out`, in input order. Input
+/// documents whose id `done` holds are skipped (`--resume`). Fails only
+/// when the run itself cannot go on (output not writable); bad documents
+/// become error records.
+pub fn run<W: Write>(
+    pipeline: &Pipeline,
+    paths: &[PathBuf],
+    out: W,
+    done: Done,
+    opts: &BatchOptions,
+) -> Result<Summary> {
+    let started = Instant::now();
+    let jobs = opts.threads();
+    let slots = 4 * jobs + 4;
+    let progress = progress_bar(paths, opts);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(slots);
+    let (done_tx, done_rx) = mpsc::channel::<Finished>();
+    let (slot_tx, slot_rx) = mpsc::sync_channel::<()>(slots);
+    for _ in 0..slots {
+        slot_tx.send(()).expect("the slot channel holds every slot");
+    }
+    let work_rx = Mutex::new(work_rx);
+    let mut summary = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| read_all(paths, &opts.ingest, done, work_tx, slot_rx, &progress));
+        for _ in 0..jobs {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            scope.spawn(move || tag_all(pipeline, work_rx, done_tx));
+        }
+        drop(done_tx);
+        let written = write_in_order(out, done_rx, slot_tx, &progress);
+        let read = reader.join().unwrap_or_else(|p| panic::resume_unwind(p));
+        written.map(|mut summary| {
+            summary.resumed = read.resumed;
+            summary.skipped_files = read.skipped_files;
+            summary.notes = read.notes;
+            summary
+        })
+    })?;
+    progress.finish_and_clear();
+    summary.elapsed = started.elapsed();
+    summary.jobs = jobs;
+    Ok(summary)
+}
+
+fn progress_bar(paths: &[PathBuf], opts: &BatchOptions) -> ProgressBar {
+    if !opts.progress {
+        return ProgressBar::hidden();
+    }
+    // The total in input bytes, when every input has a known size: files
+    // and JSONL alike advance by the bytes their documents took.
+    let total = Walker::new(paths, opts.ingest.format).map(|s| s.size()).sum::<Option<u64>>();
+    let (bar, template) = match total {
+        Some(total) => (
+            ProgressBar::new(total),
+            "{spinner} {elapsed_precise} [{wide_bar}] {percent:>3}% {msg} ETA {eta}",
+        ),
+        None => (ProgressBar::no_length(), "{spinner} {elapsed_precise} {msg}"),
+    };
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar.set_style(ProgressStyle::with_template(template).expect("valid template").progress_chars("=> "));
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// What the reader found besides the documents it sent.
+struct ReadSummary {
+    resumed: u64,
+    skipped_files: usize,
+    notes: Vec<String>,
+}
+
+/// Walks the inputs and sends every document, numbered in input order,
+/// taking one slot per document. Ids already in the output are skipped;
+/// an id seen before in this input becomes a `duplicate_id` error record.
+fn read_all(
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    mut done: Done,
+    work: SyncSender<Work>,
+    slots: Receiver<()>,
+    progress: &ProgressBar,
+) -> ReadSummary {
+    let mut walker = Walker::new(paths, opts.format);
+    let mut seen = HashSet::new();
+    let mut seq = 0;
+    let mut resumed = 0;
+    'inputs: for source in walker.by_ref() {
+        for mut item in ingest::items(source, opts) {
+            let hash = id_hash(&item.id);
+            if done.take(hash) {
+                seen.insert(hash);
+                resumed += 1;
+                progress.inc(item.bytes);
+                continue;
+            }
+            if !seen.insert(hash) && item.content.is_ok() {
+                let message = format!("id {:?} occurs earlier in the input; this document was not tagged", item.id);
+                item.content = Err(Error::Input { source_name: item.source.clone(), kind: InputErrorKind::DuplicateId, message });
+            }
+            // No slot: the writer has stopped, so the run is over.
+            if slots.recv().is_err() || work.send(Work { seq, item }).is_err() {
+                break 'inputs;
+            }
+            seq += 1;
+        }
+    }
+    ReadSummary { resumed, skipped_files: walker.skipped(), notes: walker.notes().to_vec() }
+}
+
+/// A worker: turns documents into record lines until the input ends.
+fn tag_all(pipeline: &Pipeline, work: &Mutex<Receiver<Work>>, finished: mpsc::Sender<Finished>) {
+    loop {
+        // The lock is held only while waiting for the next document.
+        let next = work.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
+        let Ok(Work { seq, item }) = next else { return };
+        let (id, source, bytes) = (item.id.clone(), item.source.clone(), item.bytes);
+        let (record, tokens) = panic::catch_unwind(AssertUnwindSafe(|| match item.into_document() {
+            Ok(doc) => pipeline.process_counted(&doc),
+            Err(err) => (OutputRecord::error(&id, &source, &err), 0),
+        }))
+        .unwrap_or_else(|payload| {
+            // A bug in a stage costs one document, not the batch.
+            let message = format!("internal error (please report): {}", panic_message(&payload));
+            let err = Error::Input { source_name: source.clone(), kind: InputErrorKind::Processing, message };
+            (OutputRecord::error(&id, &source, &err), 0)
+        });
+        let line = record.to_line();
+        let done = Finished { seq, line, error: record.is_error(), tokens: tokens as u64, bytes };
+        if finished.send(done).is_err() {
+            return;
+        }
+    }
+}
+
+fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic")
+}
+
+/// Writes finished lines in input order, returning each document's slot
+/// once its line is written. Only whole lines are ever handed to `out`.
+fn write_in_order<W: Write>(
+    mut out: W,
+    finished: Receiver<Finished>,
+    slots: SyncSender<()>,
+    progress: &ProgressBar,
+) -> Result<Summary> {
+    let write_err = |e| Error::io("output", e);
+    let started = Instant::now();
+    let mut summary = Summary::default();
+    let mut pending = BTreeMap::new();
+    let mut next = 0;
+    let mut buf = Vec::with_capacity(FLUSH_BYTES);
+    let mut flushed = Instant::now();
+    let mut shown = Instant::now();
+    loop {
+        // Waking up now and then flushes what is buffered even while one
+        // slow document holds back the lines after it.
+        match finished.recv_timeout(FLUSH_EVERY) {
+            Ok(done) => {
+                pending.insert(done.seq, done);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        while let Some(done) = pending.remove(&next) {
+            next += 1;
+            buf.extend_from_slice(done.line.as_bytes());
+            summary.written += 1;
+            summary.errors += u64::from(done.error);
+            summary.tokens += done.tokens;
+            progress.inc(done.bytes);
+            // The reader may be gone at the end of the input; that is fine.
+            let _ = slots.send(());
+        }
+        if buf.len() >= FLUSH_BYTES || !buf.is_empty() && flushed.elapsed() >= FLUSH_EVERY {
+            out.write_all(&buf).and_then(|()| out.flush()).map_err(write_err)?;
+            buf.clear();
+            flushed = Instant::now();
+        }
+        if shown.elapsed() >= Duration::from_millis(200) {
+            let rate = summary.tokens as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            progress.set_message(format!("{} docs, {} errors, {:.0} tokens/s", summary.written, summary.errors, rate));
+            shown = Instant::now();
+        }
+    }
+    out.write_all(&buf).and_then(|()| out.flush()).map_err(write_err)?;
+    Ok(summary)
+}
+
+/// Opens the output file: appended to after `done` was read from it for a
+/// resumed run, created afresh otherwise.
+pub fn open_output(path: &Path, resume: bool) -> Result<File> {
+    let mut options = OpenOptions::new();
+    if resume {
+        options.append(true).create(true);
+    } else {
+        options.write(true).create(true).truncate(true);
+    }
+    options.open(path).map_err(|e| Error::io(path, e))
+}

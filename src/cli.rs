@@ -1,7 +1,7 @@
 //! Command-line flags and their one-time conversion into library
 //! configuration. Nothing below this module reads flags.
 
-use std::io::Write;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,15 +10,21 @@ use clap::{Args, Parser, Subcommand};
 
 use newstag::engine::{EngineKind, FrameChoice, TransformerOptions};
 use newstag::frames::FrameSet;
-use newstag::ingest::{self, IngestOptions};
-use newstag::record::{OutputOptions, OutputRecord};
+use newstag::batch::{self, BatchOptions, Done};
+use newstag::ingest::IngestOptions;
+use newstag::record::OutputOptions;
 use newstag::{Format, Pipeline, PipelineConfig};
 
 const TAG_EXAMPLES: &str = "\
 Examples:
   newstag tag fixtures/seeds -o out.jsonl
   newstag tag articles.jsonl --text-field body --id-field url -o out.jsonl
-  cat article.txt | newstag tag - --labels desperation,capability";
+  cat article.txt | newstag tag - --labels desperation,capability
+  newstag tag - --format jsonl --quiet < in.jsonl > out.jsonl   (Spark/Hadoop streaming)
+  newstag tag corpus/ -o out.jsonl --jobs 2 --resume             (continue after a kill)
+
+Exit status: 0 every document tagged, 1 some documents gave error records,
+2 the run failed (bad flags, models missing, output not writable).";
 
 const EVAL_EXAMPLES: &str = "\
 Examples:
@@ -132,6 +138,16 @@ struct TagArgs {
     /// Write every scored frame with `selected`, not only those above threshold.
     #[arg(long)]
     all_frame_scores: bool,
+    /// Worker threads [default: one per core].
+    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
+    jobs: usize,
+    /// Continue an interrupted run: keep the records already in --output,
+    /// skip the input documents they belong to (by id), append the rest.
+    #[arg(long, requires = "output")]
+    resume: bool,
+    /// No progress bar and no summary on stderr (errors are still reported).
+    #[arg(short, long)]
+    quiet: bool,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -178,24 +194,29 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
 fn tag(args: TagArgs) -> Result<ExitCode> {
     let output = OutputOptions { include_text: !args.no_text, all_frame_scores: args.all_frame_scores };
     let pipeline = Pipeline::new(&args.engine.config(output))?;
-    let opts = IngestOptions { format: args.format, id_field: args.id_field, text_field: args.text_field };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    let opts = BatchOptions {
+        jobs: args.jobs,
+        ingest: IngestOptions { format: args.format, id_field: args.id_field, text_field: args.text_field },
+        progress: !args.quiet && std::io::stderr().is_terminal(),
     };
-    let mut failed = 0usize;
-    for path in &args.paths {
-        for doc in ingest::read_file(path, &opts) {
-            let record = match doc {
-                Ok(doc) => pipeline.process(&doc),
-                Err(err) => OutputRecord::error(&path.display().to_string(), &path.display().to_string(), &err),
-            };
-            failed += usize::from(record.is_error());
-            out.write_all(record.to_line().as_bytes())?;
+    let summary = match &args.output {
+        Some(path) => {
+            let done = if args.resume { Done::from_output(path)? } else { Done::none() };
+            if !args.quiet && !done.is_empty() {
+                eprintln!("newstag: resuming {}: {} records already there", path.display(), done.len());
+            }
+            let file = batch::open_output(path, args.resume)?;
+            batch::run(&pipeline, &args.paths, file, done, &opts)
         }
+        None if args.resume => anyhow::bail!("--resume needs --output FILE: it continues that file"),
+        None => batch::run(&pipeline, &args.paths, std::io::stdout().lock(), Done::none(), &opts),
     }
-    out.flush()?;
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    .context("tagging failed")?;
+    if !args.quiet {
+        for note in &summary.notes {
+            eprintln!("newstag: {note}");
+        }
+        eprintln!("newstag: {summary}");
+    }
+    Ok(if summary.errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

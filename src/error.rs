@@ -63,6 +63,8 @@ pub enum InputErrorKind {
     DuplicateId,
     /// The document has no text.
     Empty,
+    /// The document is larger than the ingest limit.
+    TooLarge,
     /// The document was read but the pipeline failed on it.
     Processing,
 }
@@ -78,6 +80,7 @@ impl InputErrorKind {
             Self::MissingField => "missing_field",
             Self::DuplicateId => "duplicate_id",
             Self::Empty => "empty",
+            Self::TooLarge => "too_large",
             Self::Processing => "processing",
         }
     }

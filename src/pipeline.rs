@@ -128,9 +128,18 @@ impl Pipeline {
     /// Annotates `doc` and builds its output record; a failure becomes an
     /// error record, never a lost document.
     pub fn process(&self, doc: &Document) -> OutputRecord {
+        self.process_counted(doc).0
+    }
+
+    /// [`Pipeline::process`], also returning the document's token count
+    /// (for throughput figures).
+    pub fn process_counted(&self, doc: &Document) -> (OutputRecord, usize) {
         match self.annotate(&doc.text) {
-            Ok(annotation) => OutputRecord::ok(doc, &annotation, &self.info, &self.output),
-            Err(err) => OutputRecord::error(&doc.id, &doc.source, &err),
+            Ok(annotation) => {
+                let tokens = annotation.tokens.len();
+                (OutputRecord::ok(doc, &annotation, &self.info, &self.output), tokens)
+            }
+            Err(err) => (OutputRecord::error(&doc.id, &doc.source, &err), 0),
         }
     }
 }
