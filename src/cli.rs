@@ -196,7 +196,12 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
     let pipeline = Pipeline::new(&args.engine.config(output))?;
     let opts = BatchOptions {
         jobs: args.jobs,
-        ingest: IngestOptions { format: args.format, id_field: args.id_field, text_field: args.text_field },
+        ingest: IngestOptions {
+            format: args.format,
+            id_field: args.id_field,
+            text_field: args.text_field,
+            ..IngestOptions::default()
+        },
         progress: !args.quiet && std::io::stderr().is_terminal(),
     };
     let summary = match &args.output {

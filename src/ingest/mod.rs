@@ -24,9 +24,9 @@ pub mod markdown;
 /// The path that stands for standard input.
 pub const STDIN: &str = "-";
 
-/// Largest document (a file, or one JSONL line) that is read; a larger one
-/// becomes an error record instead of exhausting memory.
-pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
+/// Largest document (a file, or one JSONL line) that is read by default; a
+/// larger one becomes an error record instead of exhausting memory.
+pub const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
 
 /// The UTF-8 byte order mark, stripped from the start of every input.
 const BOM: &str = "\u{feff}";
@@ -40,11 +40,18 @@ pub struct IngestOptions {
     pub id_field: String,
     /// JSONL field holding the document text.
     pub text_field: String,
+    /// Largest document read, in bytes; see [`MAX_DOCUMENT_BYTES`].
+    pub max_bytes: u64,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        Self { format: None, id_field: "id".to_string(), text_field: "text".to_string() }
+        Self {
+            format: None,
+            id_field: "id".to_string(),
+            text_field: "text".to_string(),
+            max_bytes: MAX_DOCUMENT_BYTES,
+        }
     }
 }
 
@@ -263,10 +270,13 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
         },
         Source::File { path, format, size } => {
             let name = path.display().to_string();
+            if size > opts.max_bytes {
+                return one(Item::failed(name.clone(), name.clone(), size, too_large(&name, opts.max_bytes)));
+            }
             let content = File::open(&path)
-                .and_then(|file| read_bounded(file, MAX_DOCUMENT_BYTES))
+                .and_then(|file| read_bounded(file, opts.max_bytes))
                 .map_err(|e| Error::io(&path, e))
-                .and_then(|bytes| bytes.ok_or_else(|| too_large(&name)))
+                .and_then(|bytes| bytes.ok_or_else(|| too_large(&name, opts.max_bytes)))
                 .and_then(|bytes| decode(&name, bytes))
                 .map(|text| (format, text));
             one(Item { id: name.clone(), source: name, bytes: size, content })
@@ -278,9 +288,9 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
         ))),
         Source::Stdin { format } => {
             let name = STDIN.to_string();
-            let (bytes, content) = match read_bounded(io::stdin().lock(), MAX_DOCUMENT_BYTES) {
+            let (bytes, content) = match read_bounded(io::stdin().lock(), opts.max_bytes) {
                 Ok(Some(bytes)) => (bytes.len() as u64, decode(&name, bytes).map(|text| (format, text))),
-                Ok(None) => (0, Err(too_large(&name))),
+                Ok(None) => (0, Err(too_large(&name, opts.max_bytes))),
                 Err(e) => (0, Err(Error::io(STDIN, e))),
             };
             one(Item { id: name.clone(), source: name, bytes, content })
@@ -288,12 +298,8 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
     }
 }
 
-fn too_large(name: &str) -> Error {
-    input_error(
-        name,
-        InputErrorKind::TooLarge,
-        format!("document is larger than {} MiB; split it", MAX_DOCUMENT_BYTES >> 20),
-    )
+fn too_large(name: &str, max: u64) -> Error {
+    input_error(name, InputErrorKind::TooLarge, format!("document is larger than the limit of {max} bytes; split it"))
 }
 
 /// Everything `reader` holds, or `None` if that is more than `max` bytes.
@@ -354,6 +360,7 @@ struct JsonLines {
     name: String,
     id_field: String,
     text_field: String,
+    max_bytes: u64,
     line: usize,
     buf: Vec<u8>,
     done: bool,
@@ -366,6 +373,7 @@ impl JsonLines {
             name,
             id_field: opts.id_field.clone(),
             text_field: opts.text_field.clone(),
+            max_bytes: opts.max_bytes,
             line: 0,
             buf: Vec::new(),
             done: false,
@@ -434,7 +442,7 @@ impl Iterator for JsonLines {
     fn next(&mut self) -> Option<Item> {
         while !self.done {
             self.buf.clear();
-            let read = read_line_bounded(&mut self.reader, &mut self.buf, MAX_DOCUMENT_BYTES as usize);
+            let read = read_line_bounded(&mut self.reader, &mut self.buf, self.max_bytes as usize);
             let source = format!("{}:{}", self.name, self.line + 1);
             let (bytes, overlong) = match read {
                 Ok((0, _)) => {
@@ -451,7 +459,8 @@ impl Iterator for JsonLines {
             };
             self.line += 1;
             if overlong {
-                return Some(Item::failed(source.clone(), source.clone(), bytes as u64, too_large(&source)));
+                let error = too_large(&source, self.max_bytes);
+                return Some(Item::failed(source.clone(), source, bytes as u64, error));
             }
             while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
                 self.buf.pop();
