@@ -117,7 +117,7 @@ fn stages(c: &mut Criterion) {
             b.iter_batched(
                 Vec::new,
                 |mut out| {
-                    batch::run(&pipeline, &[input.clone()], &mut out, Done::none(), &opts).expect("batch runs");
+                    batch::run(&pipeline, std::slice::from_ref(&input), &mut out, Done::none(), &opts).expect("batch runs");
                     out.len()
                 },
                 BatchSize::LargeInput,

@@ -35,19 +35,13 @@ const FLUSH_BYTES: usize = 1 << 16;
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
 /// How a batch runs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BatchOptions {
     /// Worker threads; 0 means one per available core.
     pub jobs: usize,
     pub ingest: IngestOptions,
     /// Show a progress bar on stderr.
     pub progress: bool,
-}
-
-impl Default for BatchOptions {
-    fn default() -> Self {
-        Self { jobs: 0, ingest: IngestOptions::default(), progress: false }
-    }
 }
 
 impl BatchOptions {

@@ -70,7 +70,7 @@ fn one_record_per_document_in_input_order_for_any_number_of_jobs() {
     let mut outputs = Vec::new();
     for jobs in [1, 2, 5] {
         let opts = BatchOptions { jobs, ..BatchOptions::default() };
-        let (summary, records) = run_with(&pipeline, &[input.clone()], Done::none(), &opts);
+        let (summary, records) = run_with(&pipeline, std::slice::from_ref(&input), Done::none(), &opts);
         assert_eq!(summary.written, 300);
         assert_eq!(summary.errors, 0);
         assert!(summary.tokens > 300 * 8, "tokens are counted: {}", summary.tokens);
@@ -86,7 +86,7 @@ fn one_record_per_document_in_input_order_for_any_number_of_jobs() {
 fn resume_truncates_a_cut_line_and_skips_documents_already_written() {
     let dir = tempfile::tempdir().unwrap();
     let input = jsonl(dir.path(), 50);
-    let (_, full) = run(&[input.clone()]);
+    let (_, full) = run(std::slice::from_ref(&input));
     let lines: Vec<String> = full.iter().map(|r| format!("{r}\n")).collect();
     // An interrupted run: 20 whole lines and half of the 21st.
     let out = dir.path().join("out.jsonl");
@@ -125,7 +125,7 @@ fn duplicate_ids_get_an_error_record_and_survive_resume() {
         "{\"id\":\"a\",\"text\":\"Kim left.\"}\n{\"id\":\"b\",\"text\":\"Putin stayed.\"}\n{\"id\":\"a\",\"text\":\"Again.\"}\n",
     )
     .unwrap();
-    let (summary, records) = run(&[input.clone()]);
+    let (summary, records) = run(std::slice::from_ref(&input));
     assert_eq!(ids(&records), ["a", "b", "a"]);
     assert_eq!(error_kind(&records[0]), None);
     assert_eq!(error_kind(&records[2]), Some("duplicate_id"));
@@ -300,7 +300,7 @@ fn symlink_cycles_are_detected_and_every_file_is_read_once() {
     fs::write(root.join("a/b/two.md"), "Seoul said so.").unwrap();
     symlink(&root, root.join("a/b/up")).unwrap();
     symlink(root.join("a"), root.join("a/b/up_a")).unwrap();
-    let (summary, records) = run(&[root.clone()]);
+    let (summary, records) = run(std::slice::from_ref(&root));
     let mut sources: Vec<&str> = records.iter().map(|r| r["source"].as_str().unwrap()).collect();
     sources.sort();
     assert_eq!(sources.len(), 2, "{sources:?}");
