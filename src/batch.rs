@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::hash::{Hash, Hasher};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
@@ -33,6 +33,11 @@ use crate::record::OutputRecord;
 /// buffered, or after [`FLUSH_EVERY`].
 const FLUSH_BYTES: usize = 1 << 16;
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
+
+/// The record of a document at least this large is serialised into a
+/// temporary file rather than a string, so that its line (several times
+/// the size of the text) is never held in memory.
+const SPILL_BYTES: usize = 1 << 20;
 
 /// How a batch runs.
 #[derive(Debug, Clone, Default)]
@@ -125,9 +130,11 @@ impl Done {
     }
 
     /// Reads the records of an interrupted run's output, truncating a last
-    /// line that was cut off mid-write. A missing file is an empty output.
+    /// record that was cut off mid-write. Records are parsed as a stream, so
+    /// a huge record is never held in memory. A missing file is an empty
+    /// output.
     pub fn from_output(path: &Path) -> Result<Self> {
-        let file = match OpenOptions::new().read(true).write(true).open(path) {
+        let mut file = match OpenOptions::new().read(true).write(true).open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Self::none()),
             Err(e) => return Err(Error::io(path, e)),
@@ -137,26 +144,31 @@ impl Done {
             id: String,
         }
         let mut done = Self::none();
-        let mut reader = BufReader::new(&file);
-        let mut line = Vec::new();
-        let mut whole = 0u64;
-        let mut number = 0;
-        loop {
-            line.clear();
-            let n = reader.read_until(b'\n', &mut line).map_err(|e| Error::io(path, e))?;
-            if n == 0 || line.last() != Some(&b'\n') {
-                break;
+        let mut records = serde_json::Deserializer::from_reader(BufReader::new(&file)).into_iter::<IdOnly>();
+        for record in records.by_ref() {
+            match record {
+                Ok(record) => done.add(&record.id),
+                // Any prefix of a record ends in EOF: the cut-off last line.
+                Err(e) if e.is_eof() => break,
+                Err(e) => {
+                    let message = format!("not a newstag record ({e}); cannot resume into this file");
+                    return Err(Error::record(path, e.line(), "id", message));
+                }
             }
-            number += 1;
-            let record: IdOnly = serde_json::from_slice(&line).map_err(|e| {
-                Error::record(path, number, "id", format!("not a newstag record ({e}); cannot resume into this file"))
-            })?;
-            done.add(&record.id);
-            whole += n as u64;
         }
-        drop(reader);
-        if file.metadata().map_err(|e| Error::io(path, e))?.len() > whole {
-            file.set_len(whole).map_err(|e| Error::io(path, e))?;
+        let whole = records.byte_offset() as u64;
+        drop(records);
+        let io_err = |e| Error::io(path, e);
+        // Keep the whole records, and end the last one with its line end.
+        if file.metadata().map_err(io_err)?.len() > whole {
+            file.set_len(whole).map_err(io_err)?;
+        }
+        let mut last = [b'\n'];
+        if whole > 0 {
+            file.seek(SeekFrom::Start(whole - 1)).and_then(|_| file.read_exact(&mut last)).map_err(io_err)?;
+        }
+        if last != [b'\n'] {
+            file.seek(SeekFrom::End(0)).and_then(|_| file.write_all(b"\n")).map_err(io_err)?;
         }
         Ok(done)
     }
@@ -203,10 +215,39 @@ struct Work {
 /// A document's finished line on its way to the writer.
 struct Finished {
     seq: u64,
-    line: String,
+    line: Line,
     error: bool,
     tokens: u64,
     bytes: u64,
+}
+
+/// A record line: in memory, or in a temporary file for a huge document.
+enum Line {
+    Text(String),
+    Spilled(Spill),
+}
+
+/// A temporary file holding one record line; removed when dropped, so an
+/// interrupted run leaves none behind.
+struct Spill(PathBuf);
+
+impl Spill {
+    /// Serialises `record` and its line end into a new temporary file.
+    fn write(record: &OutputRecord, seq: u64) -> io::Result<Self> {
+        let name = format!("newstag-{}-{seq}.jsonl", std::process::id());
+        let spill = Self(std::env::temp_dir().join(name));
+        let mut w = io::BufWriter::new(File::create(&spill.0)?);
+        serde_json::to_writer(&mut w, record)?;
+        w.write_all(b"\n")?;
+        w.flush()?;
+        Ok(spill)
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Tags every document under `paths` (files, directories, `-` for stdin)
@@ -327,6 +368,7 @@ fn tag_all(pipeline: &Pipeline, work: &Mutex<Receiver<Work>>, finished: mpsc::Se
         let next = work.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
         let Ok(Work { seq, item }) = next else { return };
         let (id, source, bytes) = (item.id.clone(), item.source.clone(), item.bytes);
+        let huge = matches!(&item.content, Ok((_, raw)) if raw.len() >= SPILL_BYTES);
         let (record, tokens) = panic::catch_unwind(AssertUnwindSafe(|| match item.into_document() {
             Ok(doc) => pipeline.process_counted(&doc),
             Err(err) => (OutputRecord::error(&id, &source, &err), 0),
@@ -337,8 +379,14 @@ fn tag_all(pipeline: &Pipeline, work: &Mutex<Receiver<Work>>, finished: mpsc::Se
             let err = Error::Input { source_name: source.clone(), kind: InputErrorKind::Processing, message };
             (OutputRecord::error(&id, &source, &err), 0)
         });
-        let line = record.to_line();
-        let done = Finished { seq, line, error: record.is_error(), tokens: tokens as u64, bytes };
+        let line = match huge.then(|| Spill::write(&record, seq)) {
+            Some(Ok(spill)) => Line::Spilled(spill),
+            // No room for a temporary file: the line goes through memory.
+            Some(Err(_)) | None => Line::Text(record.to_line()),
+        };
+        let error = record.is_error();
+        drop(record);
+        let done = Finished { seq, line, error, tokens: tokens as u64, bytes };
         if finished.send(done).is_err() {
             return;
         }
@@ -381,7 +429,15 @@ fn write_in_order<W: Write>(
         }
         while let Some(done) = pending.remove(&next) {
             next += 1;
-            buf.extend_from_slice(done.line.as_bytes());
+            match &done.line {
+                Line::Text(line) => buf.extend_from_slice(line.as_bytes()),
+                Line::Spilled(spill) => {
+                    out.write_all(&buf).map_err(write_err)?;
+                    buf.clear();
+                    let mut file = File::open(&spill.0).map_err(|e| Error::io(&spill.0, e))?;
+                    io::copy(&mut file, &mut out).map_err(write_err)?;
+                }
+            }
             summary.written += 1;
             summary.errors += u64::from(done.error);
             summary.tokens += done.tokens;

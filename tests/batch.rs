@@ -86,24 +86,29 @@ fn one_record_per_document_in_input_order_for_any_number_of_jobs() {
 fn resume_truncates_a_cut_line_and_skips_documents_already_written() {
     let dir = tempfile::tempdir().unwrap();
     let input = jsonl(dir.path(), 50);
-    let (_, full) = run(std::slice::from_ref(&input));
-    let lines: Vec<String> = full.iter().map(|r| format!("{r}\n")).collect();
-    // An interrupted run: 20 whole lines and half of the 21st.
-    let out = dir.path().join("out.jsonl");
-    let cut = &lines[20][..lines[20].len() / 2];
-    fs::write(&out, lines[..20].concat() + cut).unwrap();
-
-    let done = Done::from_output(&out).expect("resume reads the output");
-    assert_eq!(done.len(), 20);
-    assert_eq!(fs::read_to_string(&out).unwrap(), lines[..20].concat(), "the cut line is truncated");
-
-    let file = batch::open_output(&out, true).unwrap();
+    let pipeline = pipeline();
     let opts = BatchOptions { jobs: 2, ..BatchOptions::default() };
-    let summary = batch::run(&pipeline(), &[input], file, done, &opts).unwrap();
-    assert_eq!((summary.written, summary.resumed), (30, 20));
-    let resumed: Vec<Value> =
-        fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(resumed, full, "resumed output equals an uninterrupted run");
+    let (_, full) = run_with(&pipeline, std::slice::from_ref(&input), Done::none(), &opts);
+    let lines: Vec<String> = full.iter().map(|r| format!("{r}\n")).collect();
+    let out = dir.path().join("out.jsonl");
+    // An interrupted run: 20 whole lines and part of the 21st, cut after one
+    // byte, in the middle, or just before its line end (a whole record).
+    let line = &lines[20];
+    for (cut, kept_records) in [(1, 20), (line.len() / 2, 20), (line.len() - 1, 21)] {
+        fs::write(&out, lines[..20].concat() + &line[..cut]).unwrap();
+        let done = Done::from_output(&out).expect("resume reads the output");
+        assert_eq!(done.len(), kept_records, "cut at {cut}");
+        let kept = fs::read_to_string(&out).unwrap();
+        let expected = lines[..kept_records as usize].concat();
+        assert!(kept == expected, "cut at {cut}: {} bytes kept, {} expected", kept.len(), expected.len());
+
+        let file = batch::open_output(&out, true).unwrap();
+        let summary = batch::run(&pipeline, std::slice::from_ref(&input), file, done, &opts).unwrap();
+        assert_eq!((summary.written, summary.resumed), (50 - kept_records, kept_records));
+        let resumed: Vec<Value> =
+            fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert!(resumed == full, "cut at {cut}: resumed output equals an uninterrupted run");
+    }
 }
 
 #[test]
