@@ -20,11 +20,12 @@ Examples:
   newstag tag fixtures/seeds -o out.jsonl
   newstag tag articles.jsonl --text-field body --id-field url -o out.jsonl
   cat article.txt | newstag tag - --labels desperation,capability
-  newstag tag - --format jsonl --quiet < in.jsonl > out.jsonl   (Spark/Hadoop streaming)
-  newstag tag corpus/ -o out.jsonl --jobs 2 --resume             (continue after a kill)
+  newstag tag corpus/ -o out.jsonl --jobs 2 --resume    # continue after a kill
+  newstag tag - --format jsonl --quiet --errors-ok < in.jsonl > out.jsonl    # Spark, Hadoop
 
-Exit status: 0 every document tagged, 1 some documents gave error records,
-2 the run failed (bad flags, models missing, output not writable).";
+Exit status: 0 every document tagged, 1 some documents gave error records
+(0 with --errors-ok), 2 the run failed (bad flags, models missing, output not
+writable).";
 
 const EVAL_EXAMPLES: &str = "\
 Examples:
@@ -148,6 +149,10 @@ struct TagArgs {
     /// No progress bar and no summary on stderr (errors are still reported).
     #[arg(short, long)]
     quiet: bool,
+    /// Exit 0 even when some documents gave error records (they are still
+    /// written): for Spark and Hadoop, which fail a task on any non-zero exit.
+    #[arg(long)]
+    errors_ok: bool,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -223,5 +228,5 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
         }
         eprintln!("newstag: {summary}");
     }
-    Ok(if summary.errors == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if summary.errors == 0 || args.errors_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -57,7 +57,7 @@ fn help_explains_the_batch_flags() {
     let out = newstag().args(["tag", "--help"]).output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for flag in ["--jobs", "--resume", "--quiet", "--output", "--id-field", "--text-field", "Exit status"] {
+    for flag in ["--jobs", "--resume", "--quiet", "--errors-ok", "--output", "--id-field", "--text-field", "Exit status"] {
         assert!(help.contains(flag), "tag --help mentions {flag}:\n{help}");
     }
 }
@@ -101,8 +101,14 @@ fn exit_status_says_whether_records_or_the_run_failed() {
     assert_eq!(out.status.code(), Some(1), "a failed record gives status 1");
     let summary = String::from_utf8(out.stderr).unwrap();
     assert!(summary.contains("2 documents: 1 ok, 1 errors"), "one-line summary on stderr: {summary}");
+    assert_eq!(summary.lines().count(), 1, "no progress bar when stderr is not a terminal: {summary:?}");
     let recs = records(&fs::read_to_string(dir.path().join("out.jsonl")).unwrap());
     assert_eq!(recs[1]["error"]["kind"], "missing_field");
+
+    let out = run(&["tag", "in.jsonl", "-o", "out.jsonl", "--errors-ok", "--quiet"], "", dir.path());
+    assert_eq!(out.status.code(), Some(0), "--errors-ok: failed records do not fail the run");
+    assert!(out.stderr.is_empty());
+    assert_eq!(records(&fs::read_to_string(dir.path().join("out.jsonl")).unwrap()).len(), 2);
 
     let out = run(&["tag", "in.jsonl", "-o", "no/such/dir/out.jsonl"], "", dir.path());
     assert_eq!(out.status.code(), Some(2), "an output that cannot be written fails the run");
