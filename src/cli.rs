@@ -1,9 +1,10 @@
 //! Command-line flags and their one-time conversion into library
 //! configuration. Nothing below this module reads flags.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -11,7 +12,12 @@ use clap::{Args, Parser, Subcommand};
 use newstag::engine::{EngineKind, FrameChoice, TransformerOptions};
 use newstag::frames::FrameSet;
 use newstag::batch::{self, BatchOptions, Done};
+use newstag::eval::{EntityScores, Report};
 use newstag::ingest::IngestOptions;
+use newstag::ner::conll;
+use newstag::ner::model::clusters::Clusters;
+use newstag::ner::model::train::{self, TrainConfig};
+use newstag::ner::model::NerModel;
 use newstag::record::OutputOptions;
 use newstag::{Format, Pipeline, PipelineConfig};
 
@@ -30,7 +36,13 @@ writable).";
 const EVAL_EXAMPLES: &str = "\
 Examples:
   newstag eval --gold fixtures/gold.jsonl
-  newstag eval --gold fixtures/gold.jsonl --json";
+  newstag eval --gold fixtures/gold.jsonl --json
+  newstag eval --conll ../shared/data/conll2003/dev.txt";
+
+const TRAIN_NER_EXAMPLES: &str = "\
+Example (the shipped model, see models/README.md):
+  newstag train-ner --train ../shared/data/conll2003/train.txt \\
+    --dev ../shared/data/conll2003/dev.txt --out models/ner";
 
 /// Tag news articles with entities, actors, places and frames.
 #[derive(Debug, Parser)]
@@ -48,6 +60,11 @@ enum Command {
     /// Score the pipeline against a gold JSONL file (see ANNOTATION.md).
     #[command(after_help = EVAL_EXAMPLES)]
     Eval(EvalArgs),
+    /// Train the embedded NER model on CoNLL column files.
+    #[command(after_help = TRAIN_NER_EXAMPLES)]
+    TrainNer(TrainNerArgs),
+    /// Convert a CoNLL column file into gold JSONL, one document per sentence.
+    ConvertConll(ConvertConllArgs),
 }
 
 /// Flags that choose and configure the engine; shared by `tag` and `eval`.
@@ -160,14 +177,63 @@ struct TagArgs {
 #[derive(Debug, Args)]
 struct EvalArgs {
     /// Gold JSONL file (ANNOTATION.md format).
+    #[arg(long, value_name = "FILE", required_unless_present = "conll", conflicts_with = "conll")]
+    gold: Option<PathBuf>,
+    /// CoNLL column file: score the recogniser alone on its tokens and
+    /// sentences (entity-level strict F1, as conlleval).
     #[arg(long, value_name = "FILE")]
-    gold: PathBuf,
+    conll: Option<PathBuf>,
     /// Print one JSON object (keys: documents, entities.strict, entities.role,
     /// actor_countries, frames, skipped, engine) instead of tables.
     #[arg(long)]
     json: bool,
     #[command(flatten)]
     engine: EngineArgs,
+}
+
+#[derive(Debug, Args)]
+struct TrainNerArgs {
+    /// Training data (CoNLL columns).
+    #[arg(long, value_name = "FILE")]
+    train: PathBuf,
+    /// Development data, for per-epoch scores and choosing the epoch.
+    #[arg(long, value_name = "FILE")]
+    dev: PathBuf,
+    /// Output directory for conll2003.bin (and clusters.tsv).
+    #[arg(long, value_name = "DIR", default_value = "models/ner")]
+    out: PathBuf,
+    /// all-MiniLM-L6-v2 model.safetensors: rebuild the word clusters from
+    /// its word-piece embeddings (else reuse DIR/clusters.tsv if present).
+    #[arg(long, value_name = "FILE", requires = "vocab")]
+    embeddings: Option<PathBuf>,
+    /// The vocab.txt that goes with --embeddings.
+    #[arg(long, value_name = "FILE", requires = "embeddings")]
+    vocab: Option<PathBuf>,
+    /// Train without word clusters.
+    #[arg(long, conflicts_with = "embeddings")]
+    no_clusters: bool,
+    /// Most passes over the training data (the best on dev is kept).
+    #[arg(long, default_value_t = TrainConfig::default().epochs)]
+    epochs: usize,
+    /// Drop features seen fewer times in training.
+    #[arg(long, default_value_t = TrainConfig::default().min_count)]
+    min_count: u32,
+    /// Share of training sentences added again in lower case.
+    #[arg(long, default_value_t = TrainConfig::default().lower_copies)]
+    lower_copies: f64,
+    /// Share of training sentences added again in upper case.
+    #[arg(long, default_value_t = TrainConfig::default().upper_copies)]
+    upper_copies: f64,
+    /// Random seed (sentence order, recased copies, clustering).
+    #[arg(long, default_value_t = TrainConfig::default().seed)]
+    seed: u64,
+}
+
+#[derive(Debug, Args)]
+struct ConvertConllArgs {
+    /// CoNLL column file; gold JSONL goes to stdout.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -179,11 +245,69 @@ pub fn run() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Tag(args) => tag(args),
         Command::Eval(args) => eval(args),
+        Command::TrainNer(args) => train_ner(args),
+        Command::ConvertConll(args) => convert_conll(args),
     }
 }
 
+fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let started = std::time::Instant::now();
+    let clusters_path = args.out.join("clusters.tsv");
+    if let (Some(embeddings), Some(vocab)) = (&args.embeddings, &args.vocab) {
+        let n = Clusters::build(embeddings, vocab, &clusters_path, args.seed)?;
+        eprintln!("{n} words clustered into {}", clusters_path.display());
+    }
+    let clusters = if args.no_clusters || !clusters_path.is_file() {
+        eprintln!("training without word clusters");
+        None
+    } else {
+        Some(Clusters::load(&clusters_path)?)
+    };
+    let train = conll::read(&args.train)?;
+    let dev = conll::read(&args.dev)?;
+    let config = TrainConfig {
+        epochs: args.epochs,
+        min_count: args.min_count,
+        seed: args.seed,
+        lower_copies: args.lower_copies,
+        upper_copies: args.upper_copies,
+    };
+    let (weights, report) = train::train(&train, &dev, clusters.as_ref(), &config, |line| eprintln!("{line}"))?;
+    let weights_path = args.out.join("conll2003.bin");
+    weights.write(&weights_path)?;
+    let model = NerModel::from_parts(weights, clusters);
+    let scores = conll::score(&model, &dev)?;
+    eprintln!(
+        "wrote {} ({} entries, best epoch {}); dev strict F1 of the written model {:.4} (P {:.4} R {:.4}); {:.0} s",
+        weights_path.display(),
+        report.entries,
+        report.best_epoch,
+        scores.overall.f1(),
+        scores.overall.precision(),
+        scores.overall.recall(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn convert_conll(args: ConvertConllArgs) -> Result<ExitCode> {
+    let sentences = conll::read(&args.file)?;
+    let prefix = args.file.file_stem().map_or("conll".into(), |s| s.to_string_lossy());
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (i, sentence) in sentences.iter().enumerate() {
+        writeln!(out, "{}", conll::gold_line(&prefix, i + 1, sentence))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn eval(args: EvalArgs) -> Result<ExitCode> {
-    let gold = newstag::eval::gold::read(&args.gold)?;
+    if let Some(path) = &args.conll {
+        return eval_conll(&args, path);
+    }
+    let gold_path = args.gold.as_ref().context("--gold or --conll is required")?;
+    let gold = newstag::eval::gold::read(gold_path)?;
     let mut config = args.engine.config(OutputOptions::default());
     config.frames = newstag::eval::frame_choice(&gold, args.engine.explicit_frames());
     let pipeline = Pipeline::new(&config)?;
@@ -191,7 +315,30 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!("{}: {report}", args.gold.display());
+        println!("{}: {report}", gold_path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Scores the recogniser alone on a CoNLL file's own tokens and sentences.
+fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
+    let sentences = conll::read(path)?;
+    let mut config = args.engine.config(OutputOptions::default());
+    config.frames = FrameChoice::None;
+    let stages = newstag::engine::build(&config)?;
+    let strict = conll::score(stages.recognizer.as_ref(), &sentences)?;
+    let report = Report {
+        documents: sentences.len(),
+        entities: EntityScores { strict, role: None },
+        actor_countries: None,
+        frames: None,
+        skipped: vec!["entities.role, actor_countries, frames: a CoNLL file has labels only".to_string()],
+        engine: Arc::new(stages.info),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{}: {report}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::frames::{FrameClassifier, FrameSet};
 use crate::models::{models_dir, ComponentInfo};
-use crate::ner::rules::CapitalizationRecognizer;
+use crate::ner::model::NerModel;
 use crate::ner::EntityRecognizer;
 use crate::pipeline::PipelineConfig;
 use crate::resolve::Resolver;
@@ -82,7 +82,7 @@ pub struct Stages {
 pub fn build(config: &PipelineConfig) -> Result<Stages> {
     let dir = models_dir(config.models_dir.as_deref());
     let recognizer: Box<dyn EntityRecognizer> = match config.engine {
-        EngineKind::Embedded => Box::new(CapitalizationRecognizer),
+        EngineKind::Embedded => Box::new(NerModel::load(&dir)?),
         EngineKind::Transformer => return Err(transformer_missing()),
     };
     let resolver = Resolver::load(&dir)?;

@@ -12,6 +12,8 @@ use crate::models::ComponentInfo;
 use crate::pipeline::Tokenized;
 use crate::text::Span;
 
+pub mod conll;
+pub mod model;
 pub mod rules;
 
 /// CoNLL-2003 entity types.

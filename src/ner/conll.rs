@@ -1,0 +1,226 @@
+//! CoNLL-2003 column files (`TOKEN POS NER` per line, blank line between
+//! sentences, IOB1 or IOB2 tags): the training and evaluation data of the
+//! embedded NER model, read into sentences with entity token ranges, and
+//! written out as gold JSONL so that `eval --gold` scores the same data
+//! through the production pipeline.
+
+use std::io::BufRead;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::eval::metrics::Scores;
+use crate::ner::{EntityLabel, EntityRecognizer};
+use crate::pipeline::Tokenized;
+use crate::sentence::Sentence;
+use crate::text::{CharOffsets, Span};
+
+/// One sentence of a CoNLL file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConllSentence {
+    pub tokens: Vec<String>,
+    /// Entities as token ranges, sorted and non-overlapping.
+    pub entities: Vec<(Range<usize>, EntityLabel)>,
+    /// 1-based line of the first token, for messages.
+    pub line: usize,
+}
+
+impl ConllSentence {
+    /// The tokens joined by single spaces, with each token's byte span.
+    pub fn text(&self) -> (String, Vec<Span>) {
+        let mut text = String::with_capacity(self.tokens.iter().map(|t| t.len() + 1).sum());
+        let mut spans = Vec::with_capacity(self.tokens.len());
+        for token in &self.tokens {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            spans.push(Span::new(text.len(), text.len() + token.len()));
+            text.push_str(token);
+        }
+        (text, spans)
+    }
+}
+
+/// Reads a CoNLL column file; the NER tag is the last column. `-DOCSTART-`
+/// lines are skipped. Errors name the line and the bad field.
+pub fn read(path: &Path) -> Result<Vec<ConllSentence>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut sentences = Vec::new();
+    let mut current = Builder::default();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        let line_no = i + 1;
+        let line = line.trim_end();
+        if line.is_empty() || line.starts_with("-DOCSTART-") {
+            current.finish(&mut sentences);
+            continue;
+        }
+        let mut columns = line.split_whitespace();
+        let (Some(token), Some(tag)) = (columns.next(), columns.next_back()) else {
+            return Err(Error::record(path, line_no, "tag", "expected `TOKEN ... TAG` columns"));
+        };
+        current.push(token, tag).map_err(|msg| Error::record(path, line_no, "tag", msg))?;
+        if current.line == 0 {
+            current.line = line_no;
+        }
+    }
+    current.finish(&mut sentences);
+    Ok(sentences)
+}
+
+#[derive(Default)]
+struct Builder {
+    tokens: Vec<String>,
+    entities: Vec<(Range<usize>, EntityLabel)>,
+    open: Option<(usize, EntityLabel)>,
+    line: usize,
+}
+
+impl Builder {
+    fn push(&mut self, token: &str, tag: &str) -> std::result::Result<(), String> {
+        let i = self.tokens.len();
+        self.tokens.push(token.to_string());
+        if tag == "O" {
+            self.close(i);
+            return Ok(());
+        }
+        let (prefix, label) = tag
+            .split_once('-')
+            .ok_or_else(|| format!("tag {tag:?} is neither O nor B-/I-/E-/S-LABEL"))?;
+        let label: EntityLabel = label.parse().map_err(|e: Error| e.to_string())?;
+        // IOB1 starts an entity with I- unless it follows one of the same type.
+        let continues = matches!(prefix, "I" | "E") && self.open.is_some_and(|(_, l)| l == label);
+        match prefix {
+            "B" | "S" => {
+                self.close(i);
+                self.open = Some((i, label));
+            }
+            "I" | "E" if continues => {}
+            "I" | "E" => {
+                self.close(i);
+                self.open = Some((i, label));
+            }
+            _ => return Err(format!("tag {tag:?}: unknown prefix {prefix:?}")),
+        }
+        if matches!(prefix, "E" | "S") {
+            self.close(i + 1);
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, end: usize) {
+        if let Some((start, label)) = self.open.take() {
+            self.entities.push((start..end, label));
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<ConllSentence>) {
+        self.close(self.tokens.len());
+        if !self.tokens.is_empty() {
+            out.push(ConllSentence {
+                tokens: std::mem::take(&mut self.tokens),
+                entities: std::mem::take(&mut self.entities),
+                line: self.line,
+            });
+        }
+        self.line = 0;
+    }
+}
+
+/// Runs `recognizer` on each sentence as given (its own tokens, one sentence
+/// per document) and scores entities strictly: exact token span and label,
+/// the conlleval rule.
+pub fn score(recognizer: &dyn EntityRecognizer, sentences: &[ConllSentence]) -> Result<Scores> {
+    let mut scores = Scores::default();
+    let mut notes = Vec::new();
+    for sentence in sentences {
+        let (text, tokens) = sentence.text();
+        let sentences = [Sentence { span: Span::new(0, text.len()), tokens: 0..tokens.len() }];
+        let doc = Tokenized { text: &text, tokens: &tokens, sentences: &sentences };
+        let mentions = recognizer.recognize(&doc, &mut notes)?;
+        notes.clear();
+        let gold: Vec<(Span, &str)> = sentence
+            .entities
+            .iter()
+            .map(|(r, l)| (Span::new(tokens[r.start].start, tokens[r.end - 1].end), l.as_str()))
+            .collect();
+        let pred: Vec<(Span, &str)> = mentions.iter().map(|m| (m.span, m.label.as_str())).collect();
+        scores.add_exact(&gold, &pred);
+    }
+    Ok(scores)
+}
+
+#[derive(Serialize)]
+struct GoldLine<'a> {
+    id: String,
+    text: &'a str,
+    entities: Vec<GoldEntityLine>,
+}
+
+#[derive(Serialize)]
+struct GoldEntityLine {
+    start: usize,
+    end: usize,
+    label: EntityLabel,
+}
+
+/// One gold JSONL line (ANNOTATION.md format, labels only) for sentence
+/// number `index` (1-based) of a file whose name gives the id prefix.
+pub fn gold_line(prefix: &str, index: usize, sentence: &ConllSentence) -> String {
+    let (text, tokens) = sentence.text();
+    let chars = CharOffsets::new(&text);
+    let entities = sentence
+        .entities
+        .iter()
+        .map(|(r, label)| GoldEntityLine {
+            start: chars.to_char(tokens[r.start].start),
+            end: chars.to_char(tokens[r.end - 1].end),
+            label: *label,
+        })
+        .collect();
+    let line = GoldLine { id: format!("{prefix}-{index}"), text: &text, entities };
+    serde_json::to_string(&line).expect("gold lines serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_str(s: &str) -> Result<Vec<ConllSentence>> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, s.as_bytes()).unwrap();
+        read(f.path())
+    }
+
+    #[test]
+    fn iob2_and_iob1_entities() {
+        let s = read_str(
+            "-DOCSTART- -X- O\n\nEU NNP B-ORG\nrejects VBZ O\nGerman JJ B-MISC\n\nPeter NNP I-PER\nBlackburn NNP I-PER\nUN NNP B-PER\n",
+        )
+        .unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].entities, [(0..1, EntityLabel::Org), (2..3, EntityLabel::Misc)]);
+        assert_eq!(s[1].entities, [(0..2, EntityLabel::Per), (2..3, EntityLabel::Per)]);
+        assert_eq!(s[1].line, 7);
+        assert_eq!(gold_line("t", 2, &s[1]), r#"{"id":"t-2","text":"Peter Blackburn UN","entities":[{"start":0,"end":15,"label":"PER"},{"start":16,"end":18,"label":"PER"}]}"#);
+    }
+
+    #[test]
+    fn bad_tags_name_the_line() {
+        let msg = read_str("EU NNP B-ORG\nx NNP B-PERSON\n").unwrap_err().to_string();
+        assert!(msg.contains(":2: field `tag`"), "{msg}");
+        let msg = read_str("EU\n").unwrap_err().to_string();
+        assert!(msg.contains(":1: field `tag`"), "{msg}");
+    }
+
+    #[test]
+    fn gold_offsets_count_code_points() {
+        let s = read_str("Zürich NNP B-LOC\nvotes VBZ O\nMüller NNP B-PER\n").unwrap();
+        assert_eq!(
+            gold_line("d", 1, &s[0]),
+            r#"{"id":"d-1","text":"Zürich votes Müller","entities":[{"start":0,"end":6,"label":"LOC"},{"start":13,"end":19,"label":"PER"}]}"#
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! The shipped embedded NER model: it loads, finds known entities in news
+//! sentences, survives all-caps, lower-case and accented text, keeps the
+//! recogniser contract, and scores above a floor on CoNLL-2003 dev.
+
+use std::path::PathBuf;
+
+use newstag::models::models_dir;
+use newstag::ner::conll;
+use newstag::ner::model::NerModel;
+use newstag::ner::EntityRecognizer;
+use newstag::pipeline::Tokenized;
+use newstag::sentence::{NewsSplitter, SentenceSplitter};
+use newstag::tokenize::tokenize;
+
+fn model() -> NerModel {
+    NerModel::load(&models_dir(None)).expect("the shipped model loads")
+}
+
+/// (surface, label) of every mention, after checking the recogniser
+/// contract: sorted, non-overlapping, token-aligned, scores in [0, 1].
+fn tag(model: &NerModel, text: &str) -> Vec<(String, &'static str)> {
+    let tokens = tokenize(text);
+    let sentences = NewsSplitter.split(text, &tokens);
+    let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
+    let mentions = model.recognize(&doc, &mut Vec::new()).unwrap();
+    for pair in mentions.windows(2) {
+        assert!(pair[0].tokens.end <= pair[1].tokens.start, "{:?} overlaps {:?}", pair[0], pair[1]);
+    }
+    for m in &mentions {
+        assert_eq!(m.span.start, tokens[m.tokens.start].start);
+        assert_eq!(m.span.end, tokens[m.tokens.end - 1].end);
+        assert!((0.0..=1.0).contains(&m.score), "score {}", m.score);
+    }
+    mentions.iter().map(|m| (m.span.slice(text).to_string(), m.label.as_str())).collect()
+}
+
+fn has(found: &[(String, &str)], surface: &str, label: &str) -> bool {
+    found.iter().any(|(s, l)| s == surface && *l == label)
+}
+
+#[test]
+fn shipped_model_loads_with_hashes() {
+    let info = model().info();
+    assert_eq!(info.files.len(), 2, "weights and clusters: {info:?}");
+    for file in &info.files {
+        assert_eq!(file.sha256.len(), 64);
+        assert!(file.bytes > 0);
+    }
+    let total: u64 = info.files.iter().map(|f| f.bytes).sum();
+    assert!(total <= 30_000_000, "weights must stay within 30 MB, are {total} bytes");
+}
+
+#[test]
+fn missing_weights_name_file_and_command() {
+    let empty = tempfile::tempdir().unwrap();
+    let msg = NerModel::load(empty.path()).err().expect("no model in an empty directory").to_string();
+    assert!(msg.contains("conll2003.bin") && msg.contains("train-ner"), "{msg}");
+}
+
+#[test]
+fn known_entities() {
+    let m = model();
+    let found = tag(&m, "Vladimir Putin met Kim Jong Un in Pyongyang .");
+    assert!(has(&found, "Vladimir Putin", "PER"), "{found:?}");
+    assert!(has(&found, "Kim Jong Un", "PER"), "{found:?}");
+    assert!(has(&found, "Pyongyang", "LOC"), "{found:?}");
+    let found = tag(&m, "The European Union and NATO condemned the attack on Kharkiv, Ukraine's second city.");
+    assert!(has(&found, "European Union", "ORG"), "{found:?}");
+    assert!(has(&found, "NATO", "ORG"), "{found:?}");
+    assert!(has(&found, "Ukraine", "LOC"), "{found:?}");
+    assert!(!found.iter().any(|(s, _)| s == "The" || s == "attack"), "{found:?}");
+}
+
+#[test]
+fn all_caps_headline() {
+    let found = tag(&model(), "NORTH KOREA SENDS TROOPS TO RUSSIA AS PUTIN VISITS PYONGYANG");
+    assert!(has(&found, "NORTH KOREA", "LOC"), "{found:?}");
+    assert!(has(&found, "RUSSIA", "LOC"), "{found:?}");
+    assert!(found.iter().any(|(s, _)| s == "PUTIN"), "{found:?}");
+    assert!(!found.iter().any(|(s, _)| s.contains("SENDS") || s.contains("TROOPS")), "{found:?}");
+}
+
+#[test]
+fn lower_case_text() {
+    let found = tag(&model(), "vladimir putin met kim jong un in pyongyang on tuesday .");
+    assert!(found.iter().any(|(s, l)| s.contains("putin") && *l == "PER"), "{found:?}");
+    assert!(has(&found, "pyongyang", "LOC"), "{found:?}");
+    assert!(!found.iter().any(|(s, _)| s.contains("met") || s.contains("tuesday")), "{found:?}");
+}
+
+#[test]
+fn diacritics_do_not_change_entities() {
+    let m = model();
+    let accented = tag(&m, "Recep Tayyip Erdoğan met José Manuel Barroso in Zürich .");
+    let plain = tag(&m, "Recep Tayyip Erdogan met Jose Manuel Barroso in Zurich .");
+    assert!(accented.iter().any(|(s, l)| s.ends_with("Tayyip Erdoğan") && *l == "PER"), "{accented:?}");
+    assert!(has(&accented, "José Manuel Barroso", "PER"), "{accented:?}");
+    assert!(has(&accented, "Zürich", "LOC"), "{accented:?}");
+    let labels = |v: &[(String, &'static str)]| v.iter().map(|(_, l)| *l).collect::<Vec<_>>();
+    assert_eq!(labels(&accented), labels(&plain));
+}
+
+fn conll_file(name: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/conll2003").join(name);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} is absent (CoNLL-2003 lives outside the repository)", path.display());
+        None
+    }
+}
+
+/// The shipped model scores 0.918 on all of dev; the floor leaves room for
+/// a retrained model, not for a broken one.
+#[test]
+fn conll_dev_subset_above_floor() {
+    let Some(path) = conll_file("dev.txt") else { return };
+    let sentences = conll::read(&path).unwrap();
+    let scores = conll::score(&model(), &sentences[..500]).unwrap();
+    let f1 = scores.overall.f1();
+    eprintln!("dev[..500] strict F1 {f1:.4} ({:?})", scores.overall);
+    assert!(f1 > 0.88, "dev subset F1 {f1:.4}");
+}
