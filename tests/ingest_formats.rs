@@ -1,0 +1,162 @@
+//! Markdown and HTML inputs reduce to their visible text, and every visible
+//! word maps back to the same word in the original file.
+
+use std::path::{Path, PathBuf};
+
+use newstag::document::Origin;
+use newstag::ingest::{html, markdown};
+
+/// Checks that each plain word of `visible` (letters and digits only, so not
+/// a decoded entity) stands at its mapped offset in the original, and that
+/// its end maps to the end of the same word.
+fn assert_maps_back(visible: &str, origin: &Origin) {
+    let mut checked = 0;
+    let mut at = 0;
+    for piece in visible.split_inclusive(|c: char| !c.is_alphanumeric()) {
+        let word = piece.trim_end_matches(|c: char| !c.is_alphanumeric());
+        if !word.is_empty() {
+            let start = origin.to_original(at);
+            let end = origin.to_original_end(at + word.len());
+            let original = &origin.original[start..];
+            assert!(original.starts_with(word), "visible {word:?} at {at} maps to {:?}", &original[..original.len().min(30)]);
+            assert_eq!(end - start, word.len(), "end of {word:?} maps to the end of the same word");
+            checked += 1;
+        }
+        at += piece.len();
+    }
+    assert!(checked > 0 || visible.trim().is_empty());
+}
+
+#[test]
+fn markdown_note_reduces_to_visible_text() {
+    let raw = "---\ntitle: Use of troops\nvideoId: SB75I6E0HOI\n---\n\nFrom: [[zeihanongeopolitics]] <br/> \n\n\
+               ## Deployment and Tactics\n[[north_korean_involvement | North Korean]] troops are used by the \
+               [[russian_strategies | Russians]] in Kursk <a class=\"yt-timestamp\" data-t=\"00:00:51\">[00:00:51]</a>.\n\n\
+               - **Casualties** are *horrific*\n1. See [the report](https://example.org/a_b) &amp; `code`\n> Quoted ![x](y.png)\n";
+    let (text, origin) = markdown::to_visible(raw);
+    assert_eq!(
+        text,
+        "From: zeihanongeopolitics\n\nDeployment and Tactics\nNorth Korean troops are used by the Russians in Kursk \
+         [00:00:51].\n\nCasualties are horrific\nSee the report & code\nQuoted\n"
+    );
+    assert_maps_back(&text, &origin);
+    let amp = text.find('&').unwrap();
+    assert_eq!(&raw[origin.to_original(amp)..][..5], "&amp;", "a decoded entity maps to its reference");
+}
+
+#[test]
+fn html_page_reduces_to_visible_text() {
+    let raw = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Troops &amp; Kursk</title>\n\
+               <style>p { color: red }</style><script>if (a < b) { x = '</p>'; }</script></head>\n\
+               <body><!-- nav --><nav><ul><li>Home</li><li>World</li></ul></nav>\n\
+               <article><h1>North Korean troops</h1>\n<p>Kim Jong Un&#8217;s soldiers\n    arrived in <b>Kursk</b>,\n\
+               officials said.</p><p>Seoul&nbsp;agreed.<br>New line</p>\n<noscript>Enable JS</noscript>\
+               <table><tr><td>A</td><td>B</td></tr></table><template><p>hidden</p></template></article></body></html>";
+    let (text, origin) = html::to_visible(raw);
+    assert_eq!(
+        text,
+        "Troops & Kursk\n\nHome\nWorld\n\nNorth Korean troops\n\nKim Jong Un’s soldiers arrived in Kursk, \
+         officials said.\n\nSeoul agreed.\nNew line\n\nA B"
+    );
+    assert_maps_back(&text, &origin);
+}
+
+#[test]
+fn html_without_head_or_body_and_pre() {
+    let raw = "Plain <i>text</i> with a < b and 3 > 2.<pre>  keep\n  this</pre>After";
+    let (text, origin) = html::to_visible(raw);
+    assert_eq!(text, "Plain text with a < b and 3 > 2.\n\n  keep\n  this\n\nAfter");
+    assert_maps_back(&text, &origin);
+}
+
+#[test]
+fn broken_html_never_panics_or_hangs() {
+    let cases = [
+        "<p>unclosed <b>bold",
+        "text <b",
+        "a <!-- never closed <p>hidden</p>",
+        "<script>never closed",
+        "<a href=\"unterminated>Link</a> after",
+        "<<<>>> </ > <3 <!> <? x",
+        "<p>é<ü>ñ &#xZZ; &bogus; &#99999999; &",
+        "<title>t",
+        "<head><p>body text without body tag",
+        "</p></div>stray closers",
+    ];
+    for raw in cases {
+        let (text, origin) = html::to_visible(raw);
+        for (i, _) in text.char_indices() {
+            let o = origin.to_original(i);
+            assert!(o <= raw.len() && raw.is_char_boundary(o), "{raw:?}: offset {i} maps to {o}");
+        }
+    }
+    assert_eq!(html::to_visible("<p>unclosed <b>bold").0, "unclosed bold");
+    assert_eq!(html::to_visible("a <!-- never closed <p>hidden</p>").0, "a");
+    assert_eq!(html::to_visible("<head><p>body text without body tag").0, "body text without body tag");
+    // Many unmatched `<` stay linear: this finishes at once.
+    let many = "<a x=\"".repeat(2_000);
+    let _ = html::to_visible(&many);
+    let many = "[x](".repeat(2_000) + &"[".repeat(2_000);
+    let _ = markdown::to_visible(&many);
+}
+
+/// `../shared` seen from the crate root, where CI keeps the seed articles.
+fn shared() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    dir.is_dir().then_some(dir)
+}
+
+fn fixture_seed_000() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
+    std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| {
+        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("000_") && n.ends_with(".md"))
+    })
+}
+
+#[test]
+fn seed_000_visible_text_equals_the_gold_text() {
+    let gold_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gold.jsonl");
+    let (Some(seed), true) = (fixture_seed_000(), gold_path.is_file()) else {
+        eprintln!("skipped: fixtures/seeds/000_*.md or fixtures/gold.jsonl not present yet");
+        return;
+    };
+    let gold = std::fs::read_to_string(&gold_path).unwrap();
+    let record = gold
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|r| r["id"] == "seed-000")
+        .expect("gold.jsonl has a record with id seed-000");
+    let raw = std::fs::read_to_string(&seed).unwrap();
+    let (text, origin) = markdown::to_visible(&raw);
+    let expected = record["text"].as_str().expect("seed-000 has a text");
+    if text != expected {
+        let at = text.bytes().zip(expected.bytes()).position(|(a, b)| a != b).unwrap_or(text.len().min(expected.len()));
+        let from = at.saturating_sub(40);
+        panic!(
+            "visible text differs from gold at byte {at}:\n ours: {:?}\n gold: {:?}",
+            &text[from..(at + 40).min(text.len())],
+            &expected[from..(at + 40).min(expected.len())]
+        );
+    }
+    assert_maps_back(&text, &origin);
+}
+
+#[test]
+fn shared_seed_000_maps_back() {
+    let Some(dir) = shared() else {
+        eprintln!("skipped: ../shared is absent (seed articles live there)");
+        return;
+    };
+    let seed = std::fs::read_dir(dir.join("seeds"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("000_"))
+        .expect("seed 000");
+    let raw = std::fs::read_to_string(seed).unwrap();
+    let (text, origin) = markdown::to_visible(&raw);
+    assert!(text.starts_with("From: zeihanongeopolitics\n\nDeployment and Tactics\nNorth Korean troops are being used by the Russians"), "{text}");
+    assert!(!text.contains("[[") && !text.contains("<a") && !text.contains("videoId"), "{text}");
+    assert!(text.contains("Russian territory [00:00:51]. The Russians"), "{text}");
+    assert_maps_back(&text, &origin);
+}
