@@ -26,8 +26,11 @@ pub fn tokenize_into(text: &str, out: &mut Vec<Token>) {
     while i < bytes.len() {
         let c = char_at(text, i);
         let width = c.len_utf8();
-        if c.is_whitespace() {
+        if c.is_whitespace() || is_invisible(c) {
             i += width;
+        } else if let Some(len) = url_len(&text[i..]) {
+            out.push(Span::new(i, i + len));
+            i += len;
         } else if c.is_alphanumeric() {
             i = word(text, i, out);
         } else {
@@ -147,8 +150,39 @@ fn char_at(text: &str, i: usize) -> char {
     }
 }
 
+/// Combining marks and joiners continue the word they follow.
 fn is_combining(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F)
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F | 0x00AD | 0x200C | 0x200D)
+}
+
+/// Format characters that are neither text nor whitespace (a byte order
+/// mark, zero-width spaces, direction marks, variation selectors): skipped
+/// like whitespace, so they never become tokens or start a sentence.
+fn is_invisible(c: char) -> bool {
+    matches!(c as u32, 0xFEFF | 0x200B | 0x200E | 0x200F | 0x2060 | 0x202A..=0x202E | 0x2066..=0x2069 | 0xFE00..=0xFE0F)
+}
+
+/// Length of a web address at the start of `s` (`https://...`, `www....`),
+/// which stays one token instead of a dozen pieces; punctuation that ends
+/// the sentence around it is not part of it.
+fn url_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let scheme = if b.len() > 8 && (b[..8].eq_ignore_ascii_case(b"https://") || b[..7].eq_ignore_ascii_case(b"http://")) {
+        true
+    } else {
+        b.len() > 5 && b[..4].eq_ignore_ascii_case(b"www.") && b[4].is_ascii_alphanumeric()
+    };
+    if !scheme {
+        return None;
+    }
+    let end = s.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '“' | '”' | '«' | '»')).unwrap_or(s.len());
+    let url = s[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '}', '\'', '’']);
+    // A closing bracket stays when the address opened one: `.../Kursk_(region)`.
+    let url = match s[url.len()..end].chars().next() {
+        Some(')') if url.matches('(').count() > url.matches(')').count() => &s[..url.len() + 1],
+        _ => url,
+    };
+    (url.len() > 8 || !url.contains("://")).then_some(url.len())
 }
 
 #[cfg(test)]
@@ -169,6 +203,12 @@ mod tests {
         assert_eq!(words("“Pyongyang’s move” (KCNA)"), ["“", "Pyongyang", "’s", "move", "”", "(", "KCNA", ")"]);
         assert_eq!(words("3.5 per cent on 1996-08-22"), ["3.5", "per", "cent", "on", "1996-08-22"]);
         assert_eq!(words("end.Next"), ["end", ".", "Next"]);
+        assert_eq!(
+            words("See https://example.org/a_b?x=1, (www.bbc.co.uk/news). Done"),
+            ["See", "https://example.org/a_b?x=1", ",", "(", "www.bbc.co.uk/news", ")", ".", "Done"]
+        );
+        assert_eq!(words("\u{FEFF}Kim\u{200B} met Pu\u{00AD}tin"), ["Kim", "met", "Pu\u{00AD}tin"]);
+        assert_eq!(words("http:// www."), ["http", ":", "/", "/", "www", "."]);
     }
 
     #[test]
