@@ -112,6 +112,9 @@ impl Boundary<'_> {
             return true; // a blank line ends a paragraph
         }
         let tok = tokens[i].slice(text);
+        if newlines == 0 && tok.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric) && !gap.is_empty() {
+            return false; // the common case: a word, a space, a word
+        }
         let next = tokens[i + 1].slice(text);
         let next_first = next.chars().next().unwrap_or(' ');
         let terminal = self.ends_with_terminal();
