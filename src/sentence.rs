@@ -36,6 +36,7 @@ const WRAPPED_LINE: usize = 40;
 /// "Gen. Gerasimov", "No. 5") and so never end a sentence. Others that the
 /// tokenizer keeps whole ("U.S.", "Dec.", "Inc.", initials) end one when a
 /// [`STARTERS`] word follows.
+#[rustfmt::skip]
 const PREFIXES: &[&str] = &[
     "Adm.", "Brig.", "Capt.", "Cmdr.", "Col.", "Dr.", "Fig.", "Fr.", "Gen.", "Gov.", "Lt.", "Maj.", "Messrs.",
     "Mr.", "Mrs.", "Ms.", "Mt.", "No.", "Prof.", "Rep.", "Rev.", "Sen.", "Sgt.", "St.", "Supt.", "cf.",
@@ -45,6 +46,7 @@ const PREFIXES: &[&str] = &[
 /// Words that begin news sentences far more often than they follow an
 /// abbreviation inside one: after "U.S." or "Inc." they mark a new sentence
 /// ("... in the U.S. The troops ...").
+#[rustfmt::skip]
 const STARTERS: &[&str] = &[
     "A", "According", "After", "Also", "Although", "An", "And", "As", "At", "Before", "But", "By", "During",
     "Each", "Every", "For", "From", "He", "Her", "His", "How", "However", "I", "If", "In", "It", "Its",

@@ -10,6 +10,7 @@ pub type Token = Span;
 
 /// Abbreviations that keep their full stop (compared case-sensitively,
 /// without the stop). Single capital letters (initials) are handled apart.
+#[rustfmt::skip]
 const ABBREVIATIONS: &[&str] = &[
     "Adm", "Apr", "Aug", "Brig", "Capt", "Cmdr", "Co", "Col", "Corp", "Dec", "Dept", "Dr", "Feb",
     "Fig", "Fr", "Gen", "Gov", "Inc", "Jan", "Jr", "Jul", "Jun", "Lt", "Ltd", "Maj", "Mar", "Messrs",
@@ -121,16 +122,10 @@ fn is_abbreviation(word: &str, has_dot: bool) -> bool {
 /// Pushes `start..end`, with a final `'s`, `’s` or `n't` as a token of its own.
 fn split_clitics(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     let w = &text[start..end];
-    let split = ["'s", "’s", "'S", "’S"]
-        .iter()
-        .find(|s| w.len() > s.len() && w.ends_with(*s))
-        .map(|s| end - s.len())
-        .or_else(|| {
-            ["n't", "n’t", "N'T"]
-                .iter()
-                .find(|s| w.len() > s.len() && w.ends_with(*s))
-                .map(|s| end - s.len())
-        });
+    let split =
+        ["'s", "’s", "'S", "’S"].iter().find(|s| w.len() > s.len() && w.ends_with(*s)).map(|s| end - s.len()).or_else(
+            || ["n't", "n’t", "N'T"].iter().find(|s| w.len() > s.len() && w.ends_with(*s)).map(|s| end - s.len()),
+        );
     match split {
         Some(at) => {
             out.push(Span::new(start, at));
@@ -167,7 +162,8 @@ fn is_invisible(c: char) -> bool {
 /// the sentence around it is not part of it.
 fn url_len(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    let scheme = if b.len() > 8 && (b[..8].eq_ignore_ascii_case(b"https://") || b[..7].eq_ignore_ascii_case(b"http://")) {
+    let scheme = if b.len() > 8 && (b[..8].eq_ignore_ascii_case(b"https://") || b[..7].eq_ignore_ascii_case(b"http://"))
+    {
         true
     } else {
         b.len() > 5 && b[..4].eq_ignore_ascii_case(b"www.") && b[4].is_ascii_alphanumeric()
@@ -175,7 +171,8 @@ fn url_len(s: &str) -> Option<usize> {
     if !scheme {
         return None;
     }
-    let end = s.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '“' | '”' | '«' | '»')).unwrap_or(s.len());
+    let end =
+        s.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '“' | '”' | '«' | '»')).unwrap_or(s.len());
     let url = s[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '}', '\'', '’']);
     // A closing bracket stays when the address opened one: `.../Kursk_(region)`.
     let url = match s[url.len()..end].chars().next() {

@@ -18,7 +18,11 @@ fn assert_maps_back(visible: &str, origin: &Origin) {
             let start = origin.to_original(at);
             let end = origin.to_original_end(at + word.len());
             let original = &origin.original[start..];
-            assert!(original.starts_with(word), "visible {word:?} at {at} maps to {:?}", &original[..original.len().min(30)]);
+            assert!(
+                original.starts_with(word),
+                "visible {word:?} at {at} maps to {:?}",
+                &original[..original.len().min(30)]
+            );
             assert_eq!(end - start, word.len(), "end of {word:?} maps to the end of the same word");
             checked += 1;
         }
@@ -108,9 +112,11 @@ fn shared() -> Option<PathBuf> {
 
 fn fixture_seed_000() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seeds");
-    std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| {
-        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("000_") && n.ends_with(".md"))
-    })
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("000_") && n.ends_with(".md")))
 }
 
 #[test]
@@ -155,7 +161,12 @@ fn shared_seed_000_maps_back() {
         .expect("seed 000");
     let raw = std::fs::read_to_string(seed).unwrap();
     let (text, origin) = markdown::to_visible(&raw);
-    assert!(text.starts_with("From: zeihanongeopolitics\n\nDeployment and Tactics\nNorth Korean troops are being used by the Russians"), "{text}");
+    assert!(
+        text.starts_with(
+            "From: zeihanongeopolitics\n\nDeployment and Tactics\nNorth Korean troops are being used by the Russians"
+        ),
+        "{text}"
+    );
     assert!(!text.contains("[[") && !text.contains("<a") && !text.contains("videoId"), "{text}");
     assert!(text.contains("Russian territory [00:00:51]. The Russians"), "{text}");
     assert_maps_back(&text, &origin);

@@ -164,7 +164,11 @@ fn seeds_split_sanely() {
     for path in paths {
         let raw = std::fs::read_to_string(&path).unwrap();
         // Seed 000 is a Markdown note saved as .txt.
-        let text = if path.file_name().unwrap().to_string_lossy().starts_with("000_") { markdown::to_visible(&raw).0 } else { raw };
+        let text = if path.file_name().unwrap().to_string_lossy().starts_with("000_") {
+            markdown::to_visible(&raw).0
+        } else {
+            raw
+        };
         let (sentences, n) = split(&text);
         assert_covers(&text, &sentences, n);
         println!("== {}: {} sentences", path.display(), sentences.len());

@@ -9,13 +9,16 @@
 use crate::document::{Origin, VisibleTextBuilder};
 
 /// Elements whose content is never visible.
+#[rustfmt::skip]
 const HIDDEN: &[&str] = &["script", "style", "noscript", "template", "iframe", "noembed", "noframes", "object"];
 
 /// Elements that end a line (a single line break around them).
+#[rustfmt::skip]
 const LINE_BLOCKS: &[&str] = &["br", "li", "tr", "dt", "dd", "option", "caption", "figcaption", "summary"];
 
 /// Elements that end a paragraph (a blank line around them, so the
 /// sentence splitter ends a sentence there).
+#[rustfmt::skip]
 const PARAGRAPH_BLOCKS: &[&str] = &[
     "address", "article", "aside", "blockquote", "body", "center", "details", "dialog", "div", "dl", "fieldset",
     "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "main", "menu",
@@ -27,6 +30,7 @@ const CELLS: &[&str] = &["td", "th"];
 
 /// Elements that may appear in `<head>`; any other element ends it, as in
 /// browsers, so a page that never closes `<head>` still shows its body.
+#[rustfmt::skip]
 const HEAD_ELEMENTS: &[&str] = &["base", "link", "meta", "script", "style", "noscript", "template", "title", "head"];
 
 /// The visible text of `raw` and its map into `raw`.
@@ -274,11 +278,8 @@ impl<'a> Tags<'a> {
             _ => return None,
         }
         let end = self.tag_end(i)?;
-        let kind = if closing {
-            Kind::End { name }
-        } else {
-            Kind::Start { name, self_closing: bytes[end - 2] == b'/' }
-        };
+        let kind =
+            if closing { Kind::End { name } } else { Kind::Start { name, self_closing: bytes[end - 2] == b'/' } };
         Some(Markup { start: at, end, kind })
     }
 
@@ -360,6 +361,7 @@ impl Decoded {
 
 /// The named entities news pages use; the full HTML table has 2,000 names,
 /// almost all for mathematics. Sorted by name for binary search.
+#[rustfmt::skip]
 const ENTITIES: &[(&str, &str)] = &[
     ("AElig", "Æ"), ("Aacute", "Á"), ("Agrave", "À"), ("Aring", "Å"), ("Atilde", "Ã"), ("Auml", "Ä"),
     ("Ccedil", "Ç"), ("Eacute", "É"), ("Egrave", "È"), ("Euml", "Ë"), ("Iacute", "Í"), ("Ntilde", "Ñ"),

@@ -395,7 +395,9 @@ fn autolink(raw: &str, i: usize) -> Option<usize> {
     let rest = &raw[i + 1..];
     let end = rest.find(|c: char| c == '>' || c == '<' || c.is_whitespace())?;
     let inner = &rest[..end];
-    let scheme = inner.find(':').is_some_and(|k| k >= 2 && inner[..k].bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-')));
+    let scheme = inner.find(':').is_some_and(|k| {
+        k >= 2 && inner[..k].bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))
+    });
     (rest[end..].starts_with('>') && (scheme || inner.contains('@')) && !inner.is_empty()).then_some(i + 1 + end + 1)
 }
 
@@ -471,41 +473,39 @@ impl<'a> LineText<'a> {
 mod tests {
     use super::*;
 
-    fn visible(raw: &str) -> String {
-        to_visible(raw).0
-    }
+    /// `(Markdown, visible text)`.
+    #[rustfmt::skip]
+    const CASES: &[(&str, &str)] = &[
+        ("---\ntitle: x\n---\n\n\n## Head\nBody.", "Head\nBody."),
+        ("--- not front matter\nx", "--- not front matter\nx"),
+        ("---\nunclosed\n", "---\nunclosed\n"),
+        ("#hashtag and ###### six\n####### seven", "#hashtag and ###### six\n####### seven"),
+        ("From: [[zeihan]] <br/> \nx", "From: zeihan\nx"),
+        ("the [[a_b | North Korean]] troops", "the North Korean troops"),
+        ("see [the **report**](https://x.org/a_(b)) and ![img](i.png).", "see the report and ."),
+        ("[ref][1] and [plain] and [^1]", "ref and [plain] and [^1]"),
+        ("a <a data-t=\"00:00:51\">[00:00:51]</a>.", "a [00:00:51]."),
+        ("x<script>var a = '<b>';</script>y<!-- c -->z", "xyz"),
+        ("run `cargo test` now, <https://x.org>", "run cargo test now, https://x.org"),
+        ("Kim &amp; Putin&#8217;s a < b", "Kim & Putin’s a < b"),
+        ("**Bold** and *it* and __u__ ap_news ~~gone~~ 2 * 3", "Bold and it and u ap_news gone 2 * 3"),
+        ("- one\n* two\n  1. three\n> quoted\n> - both", "one\ntwo\nthree\nquoted\nboth"),
+        ("\\*not emphasis\\*", "*not emphasis*"),
+        ("```rust\nlet *x* = 1;\n```\nafter", "let *x* = 1;\nafter"),
+    ];
 
     #[test]
-    fn front_matter_and_headings() {
-        assert_eq!(visible("---\ntitle: x\n---\n\n\n## Head\nBody."), "Head\nBody.");
-        assert_eq!(visible("--- not front matter\nx"), "--- not front matter\nx");
-        assert_eq!(visible("---\nunclosed\n"), "---\nunclosed\n");
-        assert_eq!(visible("#hashtag and ###### six\n####### seven"), "#hashtag and ###### six\n####### seven");
-    }
-
-    #[test]
-    fn links_and_markup() {
-        assert_eq!(visible("From: [[zeihan]] <br/> \nx"), "From: zeihan\nx");
-        assert_eq!(visible("the [[a_b | North Korean]] troops"), "the North Korean troops");
-        assert_eq!(visible("see [the **report**](https://x.org/a_(b)) and ![img](i.png)."), "see the report and .");
-        assert_eq!(visible("[ref][1] and [plain] and [^1]"), "ref and [plain] and [^1]");
-        assert_eq!(visible("a <a data-t=\"00:00:51\">[00:00:51]</a>."), "a [00:00:51].");
-        assert_eq!(visible("x<script>var a = '<b>';</script>y<!-- c -->z"), "xyz");
-        assert_eq!(visible("run `cargo test` now, <https://x.org>"), "run cargo test now, https://x.org");
-        assert_eq!(visible("Kim &amp; Putin&#8217;s a < b"), "Kim & Putin’s a < b");
-    }
-
-    #[test]
-    fn emphasis_lists_quotes() {
-        assert_eq!(visible("**Bold** and *it* and __u__ ap_news ~~gone~~ 2 * 3"), "Bold and it and u ap_news gone 2 * 3");
-        assert_eq!(visible("- one\n* two\n  1. three\n> quoted\n> - both"), "one\ntwo\nthree\nquoted\nboth");
-        assert_eq!(visible("\\*not emphasis\\*"), "*not emphasis*");
-        assert_eq!(visible("```rust\nlet *x* = 1;\n```\nafter"), "let *x* = 1;\nafter");
+    fn reduces_to_visible_text() {
+        for (raw, expected) in CASES {
+            assert_eq!(to_visible(raw).0, *expected, "Markdown: {raw:?}");
+        }
     }
 
     #[test]
     fn broken_markup_does_not_panic() {
-        for raw in ["[", "[[", "![", "`", "<", "&", "*", "\\", "[a](b", "[[a|", "<a href='x", "<!--", "```", "é[ü](", "[x]("] {
+        for raw in
+            ["[", "[[", "![", "`", "<", "&", "*", "\\", "[a](b", "[[a|", "<a href='x", "<!--", "```", "é[ü](", "[x]("]
+        {
             let (text, origin) = to_visible(raw);
             assert!(origin.to_original(text.len()) <= raw.len());
         }
