@@ -22,10 +22,13 @@ pub trait SentenceSplitter: Send + Sync {
     fn split(&self, text: &str, tokens: &[Token]) -> Vec<Sentence>;
 }
 
-/// The longest sentence, in tokens. A run without punctuation (a table, a
-/// list of names, a scraped menu) is cut here so that later stages, which
-/// may be quadratic in sentence length, stay fast.
-pub const MAX_SENTENCE_TOKENS: usize = 512;
+/// The longest sentence, in tokens. A long run without punctuation (a
+/// table or a list of names dumped as text) is cut here, at a token
+/// boundary, so that a later stage that is quadratic in sentence length
+/// stays fast. It is far above real sentences, so that a run of a few
+/// thousand words still counts as the one sentence it is; the transformer
+/// engine windows long sentences itself.
+pub const MAX_SENTENCE_TOKENS: usize = 8192;
 
 /// A line at least this long (in bytes) that is followed by a line starting
 /// in lowercase is taken as hard-wrapped prose, not as a headline or a list
@@ -225,10 +228,11 @@ mod tests {
 
     #[test]
     fn long_run_is_capped_and_covered() {
-        let text = "word ".repeat(5_000);
+        let n = 2 * MAX_SENTENCE_TOKENS + 7;
+        let text = "word ".repeat(n);
         let tokens = tokenize(&text);
         let sentences = NewsSplitter.split(&text, &tokens);
-        assert_eq!(sentences.len(), 5_000usize.div_ceil(MAX_SENTENCE_TOKENS));
+        assert_eq!(sentences.len(), 3);
         assert!(sentences.iter().all(|s| s.tokens.len() <= MAX_SENTENCE_TOKENS));
         assert_eq!(sentences.last().unwrap().tokens.end, tokens.len());
     }
