@@ -73,8 +73,10 @@ impl Document {
 pub struct Origin {
     /// The original file content.
     pub original: String,
-    /// `(visible_start, original_start, copied)` per piece, in order.
-    pieces: Vec<(usize, usize, bool)>,
+    /// `(visible_start, original_start, stands_for)` per piece, in order:
+    /// `stands_for` is `None` for a copied piece and the end of the markup
+    /// in the original for a synthetic one.
+    pieces: Vec<(usize, usize, Option<usize>)>,
 }
 
 impl Origin {
@@ -84,16 +86,16 @@ impl Origin {
         if i == 0 {
             return 0;
         }
-        let (vis, orig, copied) = self.pieces[i - 1];
-        if copied {
-            orig + (visible - vis)
-        } else {
-            orig
+        match self.pieces[i - 1] {
+            (vis, orig, None) => orig + (visible - vis),
+            (_, orig, Some(_)) => orig,
         }
     }
 
     /// Original byte offset just past visible byte `visible - 1`: the end of
-    /// a span, which stays inside the piece its last character came from.
+    /// a span, which stays inside the piece its last character came from;
+    /// a span that ends in a synthetic piece (a decoded entity) ends after
+    /// the markup it stands for.
     pub fn to_original_end(&self, visible: usize) -> usize {
         if visible == 0 {
             return self.to_original(0);
@@ -102,11 +104,9 @@ impl Origin {
         if i == 0 {
             return 0;
         }
-        let (vis, orig, copied) = self.pieces[i - 1];
-        if copied {
-            orig + (visible - vis)
-        } else {
-            orig
+        match self.pieces[i - 1] {
+            (vis, orig, None) => orig + (visible - vis),
+            (_, _, Some(end)) => end,
         }
     }
 }
@@ -115,7 +115,7 @@ impl Origin {
 #[derive(Debug, Default)]
 pub struct VisibleTextBuilder {
     text: String,
-    pieces: Vec<(usize, usize, bool)>,
+    pieces: Vec<(usize, usize, Option<usize>)>,
 }
 
 impl VisibleTextBuilder {
@@ -128,17 +128,23 @@ impl VisibleTextBuilder {
         if piece.is_empty() {
             return;
         }
-        self.pieces.push((self.text.len(), original_start, true));
+        self.pieces.push((self.text.len(), original_start, None));
         self.text.push_str(piece);
     }
 
     /// Appends `piece`, which stands for the markup at `original_start`
-    /// (a decoded entity, a line break for a block element).
+    /// (a line break for a block element).
     pub fn insert(&mut self, original_start: usize, piece: &str) {
+        self.insert_for(original_start..original_start, piece);
+    }
+
+    /// Appends `piece`, which stands for the markup `original` (a decoded
+    /// entity), so that a span ending in it ends after that markup.
+    pub fn insert_for(&mut self, original: std::ops::Range<usize>, piece: &str) {
         if piece.is_empty() {
             return;
         }
-        self.pieces.push((self.text.len(), original_start, false));
+        self.pieces.push((self.text.len(), original.start, Some(original.end)));
         self.text.push_str(piece);
     }
 

@@ -104,6 +104,22 @@ fn broken_html_never_panics_or_hangs() {
     let _ = markdown::to_visible(&many);
 }
 
+#[test]
+fn spans_ending_in_an_entity_end_after_it() {
+    let raw = "<p>He said &ldquo;no.&rdquo;</p><p>&nbsp;Kim&#8217;s&nbsp;&nbsp;men</p>";
+    let (text, origin) = html::to_visible(raw);
+    assert_eq!(text, "He said “no.”\n\nKim’s men");
+    let first = text.find('\n').unwrap();
+    assert_eq!(&raw[origin.to_original(0)..origin.to_original_end(first)], "He said &ldquo;no.&rdquo;");
+    let kim = text.find("Kim").unwrap();
+    assert_eq!(&raw[origin.to_original(kim)..origin.to_original_end(text.len())], "Kim&#8217;s&nbsp;&nbsp;men");
+    let raw = "Kim &amp; Putin &quot;met&quot;";
+    let (text, origin) = markdown::to_visible(raw);
+    assert_eq!(text, "Kim & Putin \"met\"");
+    assert_eq!(origin.to_original_end(text.len()), raw.len());
+    assert_eq!(&raw[origin.to_original(4)..origin.to_original_end(5)], "&amp;");
+}
+
 /// `../shared` seen from the crate root, where CI keeps the seed articles.
 fn shared() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");

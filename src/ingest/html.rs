@@ -148,7 +148,7 @@ impl HtmlText<'_> {
             let rest = &raw[i..end];
             if pre {
                 let stop = rest.find('&').map_or(end, |k| i + k);
-                self.visible(i, &raw[i..stop], true);
+                self.visible(i, &raw[i..stop], None);
                 i = stop;
             } else {
                 let ws = rest.len() - rest.trim_start().len();
@@ -159,17 +159,22 @@ impl HtmlText<'_> {
                     continue;
                 }
                 let stop = rest.find(|c: char| c == '&' || c.is_whitespace()).map_or(end, |k| i + k);
-                self.visible(i, &raw[i..stop], true);
+                self.visible(i, &raw[i..stop], None);
                 i = stop;
             }
             if i < end && raw.as_bytes()[i] == b'&' {
                 match decode_entity(&raw[i..end]) {
+                    // A decoded space (`&nbsp;`) is whitespace like any other.
+                    Some((len, decoded)) if decoded.as_str() == " " && !pre => {
+                        self.space = Some((i, len, false));
+                        i += len;
+                    }
                     Some((len, decoded)) => {
-                        self.visible(i, decoded.as_str(), false);
+                        self.visible(i, decoded.as_str(), Some(i + len));
                         i += len;
                     }
                     None => {
-                        self.visible(i, "&", true);
+                        self.visible(i, "&", None);
                         i += 1;
                     }
                 }
@@ -177,8 +182,10 @@ impl HtmlText<'_> {
         }
     }
 
-    /// Appends visible characters, first flushing the pending break or space.
-    fn visible(&mut self, at: usize, piece: &str, copied: bool) {
+    /// Appends visible characters, first flushing the pending break or
+    /// space: copied from `at`, or standing for the markup `at..end` when
+    /// `stands_for` is `Some(end)`.
+    fn visible(&mut self, at: usize, piece: &str, stands_for: Option<usize>) {
         if piece.is_empty() {
             return;
         }
@@ -198,13 +205,12 @@ impl HtmlText<'_> {
             if started && spaces_only {
                 self.b.copy(s, &self.raw[s..s + len]);
             } else if started {
-                self.b.insert(s, " ");
+                self.b.insert_for(s..s + len, " ");
             }
         }
-        if copied {
-            self.b.copy(at, piece);
-        } else {
-            self.b.insert(at, piece);
+        match stands_for {
+            None => self.b.copy(at, piece),
+            Some(end) => self.b.insert_for(at..end, piece),
         }
     }
 }

@@ -245,7 +245,7 @@ impl Reducer<'_> {
     fn entity(&mut self, i: usize) -> usize {
         match decode_entity(&self.raw[i..]) {
             Some((len, decoded)) => {
-                self.out.insert(i, decoded.as_str());
+                self.out.insert(i..i + len, decoded.as_str());
                 i + len
             }
             None => self.literal(i),
@@ -452,10 +452,10 @@ impl<'a> LineText<'a> {
         }
     }
 
-    /// Appends `piece`, which stands for the markup at `at` (a decoded entity).
-    fn insert(&mut self, at: usize, piece: &str) {
+    /// Appends `piece`, which stands for the markup `original` (a decoded entity).
+    fn insert(&mut self, original: std::ops::Range<usize>, piece: &str) {
         self.flush();
-        self.b.insert(at, piece);
+        self.b.insert_for(original, piece);
     }
 
     fn flush(&mut self) {
