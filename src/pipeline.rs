@@ -107,7 +107,8 @@ impl Pipeline {
         let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
         let mut notes = Vec::new();
         let mentions = self.recognizer.recognize(&doc, &mut notes)?;
-        let resolution = self.resolver.resolve(&doc, mentions);
+        let mut resolution = self.resolver.resolve(&doc, mentions);
+        notes.append(&mut resolution.notes);
         let frames = match &self.framer {
             Some(framer) => framer.classify(&doc, &resolution.entities, &mut notes)?,
             None => Vec::new(),

@@ -13,6 +13,7 @@ use crate::pipeline::Tokenized;
 use crate::text::Span;
 
 pub mod conll;
+pub mod gazetteer;
 pub mod model;
 pub mod rules;
 

@@ -2,16 +2,25 @@
 //! place, other) and a country, and groups mentions into distinct actors and
 //! places. It sits on top of any [`EntityRecognizer`](crate::ner::EntityRecognizer).
 
+use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
-use crate::models::ComponentInfo;
-use crate::ner::Mention;
+use crate::models::{require, ComponentInfo, ModelFile};
+use crate::ner::{EntityLabel, Mention};
 use crate::pipeline::Tokenized;
+
+pub mod dictionary;
+pub mod roles;
+
+pub use dictionary::{normalize_into, Dictionary, Entry, EntryId, Kind, ACTORS_FILE};
+pub use roles::{Class, Context, RoleRules, ROLES_FILE};
 
 /// What part a mention plays in the text (see ANNOTATION.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -98,6 +107,7 @@ impl<'de> Deserialize<'de> for Country {
 pub struct Entity {
     pub mention: Mention,
     pub role: Role,
+    /// For actors and places: the state the mention belongs to.
     pub country: Option<Country>,
     /// Index of the sentence the mention lies in.
     pub sentence: usize,
@@ -125,33 +135,272 @@ pub struct Resolution {
     pub entities: Vec<Entity>,
     pub actors: Vec<Referent>,
     pub places: Vec<Referent>,
+    /// Worth knowing about the resolution, for the record's `notes`.
+    pub notes: Vec<String>,
 }
 
-/// Resolves mentions into actors and places.
+/// Resolves mentions into actors and places: links each mention to the
+/// actor dictionary, reads its role from context ([`RoleRules`]), gives it a
+/// country and groups mentions into referents.
+///
+/// Grouping: a capital or seat of government used as an actor ("Pyongyang
+/// confirmed", "the Kremlin said") and a nationality word used as an actor
+/// ("North Korean troops") or place ("on Russian territory") stand for their
+/// state, so they join the state's referent (canonical name of the state,
+/// kind `state`). A capital used as a place stays itself ("in Pyongyang").
+/// Mentions the dictionary does not know group by their normalised text, and
+/// a lone surname joins an earlier full name ("Budanov" after "Kyrylo
+/// Budanov").
 #[derive(Debug, Default)]
-pub struct Resolver {}
+pub struct Resolver {
+    dictionary: Arc<Dictionary>,
+    rules: RoleRules,
+    files: Vec<ModelFile>,
+}
+
+/// What a referent is keyed by within one document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Entry(EntryId),
+    Surface(String),
+}
 
 impl Resolver {
-    /// Loads the actor dictionary from `models_dir`.
-    pub fn load(_models_dir: &Path) -> Result<Self> {
-        Ok(Self {})
+    /// Loads the actor dictionary and the role word lists from `models_dir`.
+    pub fn load(models_dir: &Path) -> Result<Self> {
+        let actors = require(models_dir, ACTORS_FILE, "the actor dictionary ships in models/ (see models/ACTORS.md)")?;
+        let roles =
+            require(models_dir, ROLES_FILE, "the role word lists ship in models/ (see README, Actors and places)")?;
+        let mut resolver = Self::new(Arc::new(Dictionary::load(&actors)?), RoleRules::load(&roles)?);
+        resolver.files = vec![ModelFile::hash(&actors)?, ModelFile::hash(&roles)?];
+        Ok(resolver)
     }
 
+    /// A resolver over an already loaded dictionary and word lists.
+    pub fn new(dictionary: Arc<Dictionary>, rules: RoleRules) -> Self {
+        Self { dictionary, rules, files: Vec::new() }
+    }
+
+    /// The dictionary, to share with a gazetteer recogniser.
+    pub fn dictionary(&self) -> &Arc<Dictionary> {
+        &self.dictionary
+    }
+
+    /// Resolves the mentions of one document. Costs one dictionary lookup
+    /// per mention and a few word-list lookups around it.
     pub fn resolve(&self, doc: &Tokenized<'_>, mentions: Vec<Mention>) -> Resolution {
-        let entities = mentions
-            .into_iter()
-            .map(|mention| Entity {
-                sentence: doc.sentence_of(mention.tokens.start),
-                mention,
-                role: Role::Other,
-                country: None,
-                referent: None,
+        let n = mentions.len();
+        let dict = &*self.dictionary;
+        let mut key = String::new();
+        let links: Vec<Option<EntryId>> =
+            mentions.iter().map(|m| dict.lookup(m.span.slice(doc.text), &mut key)).collect();
+        let classes: Vec<Class> = mentions
+            .iter()
+            .zip(&links)
+            .map(|(m, link)| match link {
+                Some(id) => Class::of_kind(dict.entry(*id).kind),
+                None => class_of_label(m.label),
             })
             .collect();
-        Resolution { entities, ..Resolution::default() }
+        let starts: Vec<(usize, Class)> = mentions.iter().zip(&classes).map(|(m, c)| (m.tokens.start, *c)).collect();
+        let sentences: Vec<usize> = mentions.iter().map(|m| doc.sentence_of(m.tokens.start)).collect();
+
+        // Coordinations share their context: "between Pyongyang and Moscow".
+        let mut bounds = vec![(0, 0); n];
+        let mut i = 0;
+        while i < n {
+            let mut j = i;
+            while j + 1 < n
+                && sentences[j + 1] == sentences[j]
+                && self.rules.joins(doc, mentions[j].tokens.end..mentions[j + 1].tokens.start)
+            {
+                j += 1;
+            }
+            bounds[i..=j].fill((mentions[i].tokens.start, mentions[j].tokens.end));
+            i = j + 1;
+        }
+
+        let roles: Vec<Role> = (0..n)
+            .map(|i| {
+                let ctx = Context {
+                    doc,
+                    sentence: doc.sentences[sentences[i]].tokens.clone(),
+                    first: bounds[i].0,
+                    last: bounds[i].1,
+                    mentions: &starts,
+                };
+                self.rules.role(classes[i], &ctx)
+            })
+            .collect();
+
+        let tokens: Vec<Range<usize>> = mentions.iter().map(|m| m.tokens.clone()).collect();
+        let near = Near { links: &links, tokens: &tokens, sentences: &sentences };
+        let mut entities: Vec<Entity> = Vec::with_capacity(n);
+        let mut actors = Grouping::default();
+        let mut places = Grouping::default();
+        let mut conflicts = Vec::new();
+        for (i, mention) in mentions.into_iter().enumerate() {
+            let role = roles[i];
+            let surface = mention.span.slice(doc.text);
+            let entry = links[i].map(|id| dict.entry(id));
+            if let Some(entry) = entry.filter(|e| e.label != mention.label) {
+                conflicts.push(format!("{surface:?} {} (dictionary {})", mention.label, entry.label));
+            }
+            let country = match (role, entry) {
+                (Role::Other, _) => None,
+                (_, Some(entry)) => entry.country,
+                (_, None) => self.context_country(doc, &near, i, &mut key),
+            };
+            let mut entity = Entity { sentence: sentences[i], mention, role, country, referent: None };
+            entity.referent = match role {
+                Role::Other => None,
+                Role::Actor => Some(self.group(&mut actors, role, &near, i, surface, &entity)),
+                Role::Place => Some(self.group(&mut places, role, &near, i, surface, &entity)),
+            };
+            entities.push(entity);
+        }
+        let mut notes = Vec::new();
+        if !conflicts.is_empty() {
+            let shown = conflicts.len().min(5);
+            notes.push(format!(
+                "kept the recogniser's label where the actor dictionary gives another ({} mentions): {}{}",
+                conflicts.len(),
+                conflicts[..shown].join(", "),
+                if conflicts.len() > shown { ", ..." } else { "" }
+            ));
+        }
+        Resolution { entities, actors: actors.referents, places: places.referents, notes }
     }
 
+    /// Country of a mention the dictionary does not know, from cheap
+    /// context: a nationality word or state inside it ("Ukrainian Center for
+    /// ..."), a possessive state or nationality title before it ("Russia's
+    /// Kursk", "Ukrainian President Volodymyr Zelensky"), or "X region of
+    /// Russia" / "X, Russia" after it.
+    fn context_country(&self, doc: &Tokenized<'_>, near: &Near<'_>, i: usize, key: &mut String) -> Option<Country> {
+        let dict = &*self.dictionary;
+        let national = |id: EntryId| {
+            let e = dict.entry(id);
+            matches!(e.kind, Kind::State | Kind::Demonym).then_some(e.country).flatten()
+        };
+        let word = |t: usize| doc.tokens[t].slice(doc.text);
+        let tokens = &near.tokens[i];
+        if tokens.len() > 1 {
+            if let Some(c) = dict.lookup(word(tokens.start), key).and_then(national) {
+                return Some(c);
+            }
+        }
+        let same_sentence = |j: usize| near.sentences[j] == near.sentences[i];
+        if let Some(p) = i.checked_sub(1).filter(|&p| same_sentence(p)) {
+            if let Some(id) = near.links[p] {
+                let gap = near.tokens[p].end..tokens.start;
+                let possessive = gap.len() == 1 && RoleRules::is_possessive(word(gap.start));
+                let title = dict.entry(id).kind == Kind::Demonym
+                    && gap.len() <= 3
+                    && gap.clone().all(|t| word(t).chars().all(char::is_alphabetic));
+                if possessive || title {
+                    if let Some(c) = national(id) {
+                        return Some(c);
+                    }
+                }
+            }
+        }
+        let q = i + 1;
+        if q < near.links.len() && same_sentence(q) {
+            if let Some(e) = near.links[q].map(|id| dict.entry(id)).filter(|e| e.kind == Kind::State) {
+                let gap = tokens.end..near.tokens[q].start;
+                let comma = gap.len() == 1 && word(gap.start) == ",";
+                let of = (1..=2).contains(&gap.len()) && word(gap.end - 1) == "of";
+                if comma || of {
+                    return e.country;
+                }
+            }
+        }
+        None
+    }
+
+    /// The referent of mention `i` in `referents` (actors or places), made
+    /// if it is the first mention of it.
+    fn group(
+        &self,
+        out: &mut Grouping,
+        role: Role,
+        near: &Near<'_>,
+        i: usize,
+        surface: &str,
+        entity: &Entity,
+    ) -> usize {
+        let dict = &*self.dictionary;
+        let (key, name, kind) = match near.links[i].map(|id| (id, dict.entry(id))) {
+            Some((id, e)) => {
+                let stands_for_state = match role {
+                    Role::Actor => e.kind.is_metonym() || e.kind == Kind::Demonym,
+                    _ => e.kind == Kind::Demonym,
+                };
+                match e.country.and_then(|c| dict.state_of(c)).filter(|_| stands_for_state) {
+                    Some(state) => (Key::Entry(state), dict.entry(state).name.as_str(), Kind::State.as_str()),
+                    None => (Key::Entry(id), e.name.as_str(), e.kind.as_str()),
+                }
+            }
+            None => {
+                let mut k = String::new();
+                normalize_into(surface, &mut k);
+                // A lone surname joins an earlier full name of a person.
+                let full = (entity.mention.label == EntityLabel::Per && !k.contains(' '))
+                    .then(|| {
+                        out.keys.keys().find_map(|known| match known {
+                            Key::Surface(s) if s.rsplit(' ').next() == Some(k.as_str()) && s.contains(' ') => {
+                                Some(known.clone())
+                            }
+                            _ => None,
+                        })
+                    })
+                    .flatten();
+                (full.unwrap_or(Key::Surface(k)), surface, "unknown")
+            }
+        };
+        let index = *out.keys.entry(key).or_insert_with(|| {
+            out.referents.push(Referent {
+                name: name.to_string(),
+                kind: kind.to_string(),
+                country: None,
+                mentions: Vec::new(),
+            });
+            out.referents.len() - 1
+        });
+        let referent = &mut out.referents[index];
+        referent.mentions.push(i);
+        referent.country = referent.country.or(entity.country);
+        index
+    }
+
+    /// Name and files, for the record's `engine` field.
     pub fn info(&self) -> ComponentInfo {
-        ComponentInfo::new("actors")
+        ComponentInfo::with_files("actors", self.files.clone())
+    }
+}
+
+/// What the resolver knows about every mention of a document while it
+/// resolves them one by one.
+struct Near<'a> {
+    links: &'a [Option<EntryId>],
+    tokens: &'a [Range<usize>],
+    sentences: &'a [usize],
+}
+
+/// The referents of one role and their keys.
+#[derive(Default)]
+struct Grouping {
+    referents: Vec<Referent>,
+    keys: HashMap<Key, usize>,
+}
+
+fn class_of_label(label: EntityLabel) -> Class {
+    match label {
+        EntityLabel::Per => Class::Person,
+        EntityLabel::Org => Class::Group,
+        EntityLabel::Loc => Class::Place,
+
+        EntityLabel::Misc => Class::Other,
     }
 }

@@ -1,0 +1,296 @@
+//! The actor dictionary (`models/actors.jsonl`, described in
+//! `models/ACTORS.md`): states, capitals, demonyms, leaders, agencies, forces
+//! and organisations with their aliases and ISO 3166-1 alpha-3 codes. Loaded
+//! once; the resolver links mentions to it and the gazetteer recogniser
+//! searches its aliases.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::BufRead;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde_json::Value;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{Error, Result};
+use crate::ner::EntityLabel;
+use crate::resolve::Country;
+
+/// File name of the dictionary inside the models directory.
+pub const ACTORS_FILE: &str = "actors.jsonl";
+
+/// What a dictionary entry is; decides which role rules apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    State,
+    Capital,
+    City,
+    Region,
+    Geo,
+    Demonym,
+    Government,
+    Person,
+    Agency,
+    Force,
+    Igo,
+    Party,
+    Media,
+    Organization,
+    Event,
+}
+
+impl Kind {
+    const NAMES: [(&'static str, Kind); 15] = [
+        ("state", Kind::State),
+        ("capital", Kind::Capital),
+        ("city", Kind::City),
+        ("region", Kind::Region),
+        ("geo", Kind::Geo),
+        ("demonym", Kind::Demonym),
+        ("government", Kind::Government),
+        ("person", Kind::Person),
+        ("agency", Kind::Agency),
+        ("force", Kind::Force),
+        ("igo", Kind::Igo),
+        ("party", Kind::Party),
+        ("media", Kind::Media),
+        ("organization", Kind::Organization),
+        ("event", Kind::Event),
+    ];
+
+    /// The name used in the dictionary and in output referents.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES.iter().find(|(_, k)| *k == self).map_or("unknown", |(n, _)| n)
+    }
+
+    /// Capitals and seats of government stand for their state when they act
+    /// ("Pyongyang confirmed", "the Kremlin said").
+    pub fn is_metonym(self) -> bool {
+        matches!(self, Kind::Capital | Kind::Government)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Self::NAMES.iter().find(|(n, _)| *n == s).map(|(_, k)| *k).ok_or_else(|| {
+            let names: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
+            format!("unknown kind {s:?} (one of {})", names.join(", "))
+        })
+    }
+}
+
+/// One dictionary entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Canonical name, used for the referent.
+    pub name: String,
+    pub kind: Kind,
+    /// The state the entry belongs to; absent for IGOs and the like.
+    pub country: Option<Country>,
+    /// The CoNLL label a recogniser should give the entry's mentions.
+    pub label: EntityLabel,
+    /// Surfaces that both create mentions (gazetteer) and link them.
+    pub aliases: Vec<String>,
+    /// Surfaces that only link a mention some recogniser already found
+    /// (surnames, ambiguous short forms).
+    pub link_only: Vec<String>,
+}
+
+/// Index of an entry in [`Dictionary::entries`].
+pub type EntryId = u32;
+
+/// The loaded dictionary with its lookup tables.
+#[derive(Debug, Default)]
+pub struct Dictionary {
+    entries: Vec<Entry>,
+    /// Normalised alias (see [`normalize_into`]) to entry; the first entry
+    /// in file order wins, a creating alias over a link-only one.
+    by_alias: HashMap<String, EntryId>,
+    /// The `state` entry of each country, for metonyms and demonyms.
+    states: HashMap<Country, EntryId>,
+}
+
+impl Dictionary {
+    /// Reads `path`; a malformed line is an error naming file, line and field.
+    pub fn load(path: &Path) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut entries = Vec::new();
+        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(|e| Error::io(path, e))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            entries.push(parse_entry(&line).map_err(|(field, msg)| Error::record(path, i + 1, field, msg))?);
+        }
+        Ok(Self::from_entries(entries))
+    }
+
+    /// Builds the lookup tables over `entries`.
+    pub fn from_entries(entries: Vec<Entry>) -> Self {
+        let mut by_alias = HashMap::new();
+        let mut states = HashMap::new();
+        let mut key = String::new();
+        // Two passes so that a creating alias of a later entry still beats a
+        // link-only alias of an earlier one.
+        for link_only in [false, true] {
+            for (id, entry) in entries.iter().enumerate() {
+                let surfaces = if link_only { &entry.link_only } else { &entry.aliases };
+                for alias in std::iter::once(&entry.name).filter(|_| !link_only).chain(surfaces) {
+                    normalize_into(alias, &mut key);
+                    if !key.is_empty() && !by_alias.contains_key(key.as_str()) {
+                        by_alias.insert(key.clone(), id as EntryId);
+                    }
+                }
+            }
+        }
+        for (id, entry) in entries.iter().enumerate() {
+            if let (Kind::State, Some(country)) = (entry.kind, entry.country) {
+                states.entry(country).or_insert(id as EntryId);
+            }
+        }
+        Self { entries, by_alias, states }
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn entry(&self, id: EntryId) -> &Entry {
+        &self.entries[id as usize]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entry a surface links to, creating or link-only aliases alike.
+    /// `key` is a scratch buffer, so a caller can look up many surfaces
+    /// without allocating.
+    pub fn lookup(&self, surface: &str, key: &mut String) -> Option<EntryId> {
+        normalize_into(surface, key);
+        self.by_alias.get(key.as_str()).copied()
+    }
+
+    /// The `state` entry of `country`.
+    pub fn state_of(&self, country: Country) -> Option<EntryId> {
+        self.states.get(&country).copied()
+    }
+}
+
+/// Parses one line; the error is (field, message).
+fn parse_entry(line: &str) -> std::result::Result<Entry, (&'static str, String)> {
+    let value: Value = serde_json::from_str(line).map_err(|e| ("(line)", format!("not JSON: {e}")))?;
+    let Value::Object(obj) = value else {
+        return Err(("(line)", "expected a JSON object".to_string()));
+    };
+    let string = |field: &'static str| -> std::result::Result<Option<&str>, (&'static str, String)> {
+        match obj.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s)),
+            Some(other) => Err((field, format!("expected a non-empty string, found {other}"))),
+        }
+    };
+    let required = |field: &'static str| string(field)?.ok_or((field, "missing".to_string()));
+    let strings = |field: &'static str| -> std::result::Result<Vec<String>, (&'static str, String)> {
+        match obj.get(field) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
+                    other => Err((field, format!("expected non-empty strings, found {other}"))),
+                })
+                .collect(),
+            Some(other) => Err((field, format!("expected a list of strings, found {other}"))),
+        }
+    };
+    let name = required("name")?.to_string();
+    let kind = required("kind")?.parse().map_err(|e| ("kind", e))?;
+    let country =
+        string("country")?.map(|c| c.parse::<Country>()).transpose().map_err(|e| ("country", e.to_string()))?;
+    let label = required("label")?.parse().map_err(|e: Error| ("label", e.to_string()))?;
+    Ok(Entry { name, kind, country, label, aliases: strings("aliases")?, link_only: strings("link_only")? })
+}
+
+/// Writes the lookup key of `surface` into `out`: case-folded, diacritics
+/// removed, a leading "the " and a trailing possessive dropped, full stops
+/// dropped ("U.S." = "US"), hyphens and runs of spaces as one space
+/// ("Kim Jong-un" = "Kim Jong Un").
+pub fn normalize_into(surface: &str, out: &mut String) {
+    out.clear();
+    let mut s = surface.trim();
+    for possessive in ["'s", "’s", "'S", "’S", "'", "’"] {
+        if let Some(rest) = s.strip_suffix(possessive) {
+            s = rest.trim_end();
+            break;
+        }
+    }
+    if s.len() > 4 && s[..4].eq_ignore_ascii_case("the ") {
+        s = s[4..].trim_start();
+    }
+    let mut space = false;
+    let mut push = |c: char, out: &mut String| {
+        if c.is_whitespace() || c == '-' || c == '‐' || c == '–' {
+            space = !out.is_empty();
+        } else if c != '.' && !is_combining_mark(c) {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            match c {
+                '’' | '‘' => out.push('\''),
+                c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+                c => out.extend(c.to_lowercase()),
+            }
+        }
+    };
+    if s.is_ascii() {
+        s.chars().for_each(|c| push(c, out));
+    } else {
+        s.nfd().for_each(|c| push(c, out));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> String {
+        let mut out = String::new();
+        normalize_into(s, &mut out);
+        out
+    }
+
+    #[test]
+    fn keys_fold_case_diacritics_possessives_and_articles() {
+        assert_eq!(key("North Korea’s"), "north korea");
+        assert_eq!(key("the Kremlin"), "kremlin");
+        assert_eq!(key("Kim Jong-un"), key("Kim  Jong Un"));
+        assert_eq!(key("U.S."), "us");
+        assert_eq!(key("Zelenskyy's"), "zelenskyy");
+        assert_eq!(key("Côte d’Ivoire"), "cote d'ivoire");
+        assert_eq!(key("São Tomé"), "sao tome");
+        assert_eq!(key("The"), "the");
+    }
+
+    #[test]
+    fn bad_lines_name_the_field() {
+        let err = |line: &str| parse_entry(line).unwrap_err().0;
+        assert_eq!(err(r#"{"name":"X","kind":"empire","label":"LOC"}"#), "kind");
+        assert_eq!(err(r#"{"name":"X","kind":"state","country":"XX","label":"LOC"}"#), "country");
+        assert_eq!(err(r#"{"name":"X","kind":"state","label":"PLACE"}"#), "label");
+        assert_eq!(err(r#"{"kind":"state","label":"LOC"}"#), "name");
+        assert_eq!(err(r#"{"name":"X","kind":"state","label":"LOC","aliases":"X"}"#), "aliases");
+        assert_eq!(err(r#"{"name":"X""#), "(line)");
+    }
+}

@@ -1,0 +1,381 @@
+//! The actor/place layer: dictionary loading, the gazetteer recogniser and
+//! each role rule on small sentences, then (when the shipped dictionary and
+//! the gold fixtures are there) role and actor-country scores on the gold
+//! mentions, so the resolver is measured apart from any recogniser.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use newstag::eval::gold;
+use newstag::eval::metrics::{compare_sets, Prf, Scores};
+use newstag::ner::gazetteer::GazetteerRecognizer;
+use newstag::ner::{EntityLabel, EntityRecognizer, Mention};
+use newstag::pipeline::Tokenized;
+use newstag::resolve::{Resolution, Resolver, Role, ACTORS_FILE, ROLES_FILE};
+use newstag::sentence::{NewsSplitter, SentenceSplitter};
+use newstag::text::Span;
+use newstag::tokenize::tokenize;
+
+/// A small dictionary in the format of models/actors.jsonl.
+const SAMPLE: &str = r#"{"name":"North Korea","kind":"state","country":"PRK","label":"LOC","aliases":["North Korea","DPRK"]}
+{"name":"Korea","kind":"geo","label":"LOC","aliases":["Korea"]}
+{"name":"South Korea","kind":"state","country":"KOR","label":"LOC","aliases":["South Korea"]}
+{"name":"Russia","kind":"state","country":"RUS","label":"LOC","aliases":["Russia","Russian Federation"]}
+{"name":"Ukraine","kind":"state","country":"UKR","label":"LOC","aliases":["Ukraine"]}
+{"name":"Pyongyang","kind":"capital","country":"PRK","label":"LOC","aliases":["Pyongyang"]}
+{"name":"Moscow","kind":"capital","country":"RUS","label":"LOC","aliases":["Moscow"]}
+{"name":"Kyiv","kind":"capital","country":"UKR","label":"LOC","aliases":["Kyiv","Kiev"]}
+{"name":"Kremlin","kind":"government","country":"RUS","label":"ORG","aliases":["Kremlin"]}
+{"name":"Kursk","kind":"city","country":"RUS","label":"LOC","aliases":["Kursk"]}
+{"name":"North Korean","kind":"demonym","country":"PRK","label":"MISC","aliases":["North Korean","North Koreans"]}
+{"name":"Russian","kind":"demonym","country":"RUS","label":"MISC","aliases":["Russian","Russians"]}
+{"name":"Ukrainian","kind":"demonym","country":"UKR","label":"MISC","aliases":["Ukrainian","Ukrainians"]}
+{"name":"Kim Jong Un","kind":"person","country":"PRK","label":"PER","aliases":["Kim Jong Un","Kim Jong-un"],"link_only":["Kim"]}
+{"name":"Vladimir Putin","kind":"person","country":"RUS","label":"PER","aliases":["Vladimir Putin","Putin"]}
+{"name":"Main Directorate of Intelligence","kind":"agency","country":"UKR","label":"ORG","aliases":["GUR"]}
+{"name":"BBC","kind":"media","country":"GBR","label":"ORG","aliases":["BBC"]}
+{"name":"NATO","kind":"igo","label":"ORG","aliases":["NATO"]}
+{"name":"Korean War","kind":"event","label":"MISC","aliases":["Korean War"]}
+"#;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A models directory holding `actors` and the shipped role word lists.
+fn models(actors: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(ACTORS_FILE), actors).unwrap();
+    std::fs::copy(repo().join("models").join(ROLES_FILE), dir.path().join(ROLES_FILE)).unwrap();
+    dir
+}
+
+struct Setup {
+    resolver: Resolver,
+    gazetteer: GazetteerRecognizer,
+    _dir: tempfile::TempDir,
+}
+
+fn setup() -> Setup {
+    let dir = models(SAMPLE);
+    let resolver = Resolver::load(dir.path()).unwrap();
+    let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
+    Setup { resolver, gazetteer, _dir: dir }
+}
+
+/// Runs tokeniser, splitter and `mentions` (or the gazetteer) and resolves.
+fn resolve_with(s: &Setup, text: &str, mentions: Option<&[(&str, EntityLabel)]>) -> Resolution {
+    let tokens = tokenize(text);
+    let sentences = NewsSplitter.split(text, &tokens);
+    let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
+    let found = match mentions {
+        Some(list) => list.iter().map(|(surface, label)| mention_of(&doc, surface, *label)).collect(),
+        None => s.gazetteer.recognize(&doc, &mut Vec::new()).unwrap(),
+    };
+    s.resolver.resolve(&doc, found)
+}
+
+/// The first whole-token occurrence of `surface` as a mention.
+fn mention_of(doc: &Tokenized<'_>, surface: &str, label: EntityLabel) -> Mention {
+    let start = doc.text.find(surface).unwrap_or_else(|| panic!("{surface:?} not in {:?}", doc.text));
+    let span = Span::new(start, start + surface.len());
+    mention_at(doc, span, label)
+}
+
+/// A mention over the tokens that cover `span`.
+fn mention_at(doc: &Tokenized<'_>, span: Span, label: EntityLabel) -> Mention {
+    let first = doc.tokens.partition_point(|t| t.end <= span.start);
+    let last = doc.tokens.partition_point(|t| t.start < span.end);
+    Mention { span, tokens: first..last.max(first + 1), label, score: 1.0 }
+}
+
+/// (surface, role, country) of every entity.
+fn roles(text: &str, r: &Resolution) -> Vec<(String, Role, Option<String>)> {
+    r.entities
+        .iter()
+        .map(|e| (e.mention.span.slice(text).to_string(), e.role, e.country.map(|c| c.to_string())))
+        .collect()
+}
+
+fn role_of(s: &Setup, text: &str, surface: &str) -> (Role, Option<String>) {
+    let r = resolve_with(s, text, None);
+    let all = roles(text, &r);
+    all.iter()
+        .find(|(t, _, _)| t == surface)
+        .map(|(_, role, c)| (*role, c.clone()))
+        .unwrap_or_else(|| panic!("{surface:?} not recognised in {text:?}: {all:?}"))
+}
+
+fn actor(country: &str) -> (Role, Option<String>) {
+    (Role::Actor, Some(country.to_string()))
+}
+
+fn place(country: &str) -> (Role, Option<String>) {
+    (Role::Place, Some(country.to_string()))
+}
+
+#[test]
+fn dictionary_loads_and_a_bad_line_names_file_line_and_field() {
+    let s = setup();
+    assert_eq!(s.resolver.dictionary().entries().len(), SAMPLE.lines().count());
+    let bad = format!("{SAMPLE}{}\n", r#"{"name":"Atlantis","kind":"empire","label":"LOC","aliases":["Atlantis"]}"#);
+    let dir = models(&bad);
+    let msg = Resolver::load(dir.path()).unwrap_err().to_string();
+    let line = SAMPLE.lines().count() + 1;
+    assert!(msg.contains(&format!("{ACTORS_FILE}:{line}: field `kind`")), "{msg}");
+    assert!(msg.contains("empire"), "{msg}");
+}
+
+#[test]
+fn a_missing_dictionary_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let msg = Resolver::load(dir.path()).unwrap_err().to_string();
+    assert!(msg.contains(ACTORS_FILE), "{msg}");
+}
+
+#[test]
+fn gazetteer_prefers_the_longest_alias_and_whole_tokens() {
+    let s = setup();
+    let text = "North Korea and Korea. The Koreans met in Moscow’s suburbs.";
+    let r = resolve_with(&s, text, None);
+    let found: Vec<(&str, EntityLabel)> =
+        r.entities.iter().map(|e| (e.mention.span.slice(text), e.mention.label)).collect();
+    assert_eq!(found, [("North Korea", EntityLabel::Loc), ("Korea", EntityLabel::Loc), ("Moscow", EntityLabel::Loc)]);
+}
+
+#[test]
+fn gazetteer_link_only_aliases_create_no_mention() {
+    let s = setup();
+    let text = "Kim said little. Kim Jong Un said more.";
+    let r = resolve_with(&s, text, None);
+    let found: Vec<&str> = r.entities.iter().map(|e| e.mention.span.slice(text)).collect();
+    assert_eq!(found, ["Kim Jong Un"]);
+}
+
+#[test]
+fn gazetteer_reads_headlines_in_capitals() {
+    let s = setup();
+    let text = "NORTH KOREA SENDS TROOPS TO RUSSIA\n\nNorth Korea sent troops.";
+    let r = resolve_with(&s, text, None);
+    let found: Vec<&str> = r.entities.iter().map(|e| e.mention.span.slice(text)).collect();
+    assert_eq!(found, ["NORTH KOREA", "RUSSIA", "North Korea"]);
+    assert_eq!(r.entities[1].role, Role::Place);
+}
+
+#[test]
+fn locative_prepositions_make_places() {
+    let s = setup();
+    assert_eq!(role_of(&s, "The first troops arrived in Kursk on Wednesday.", "Kursk"), place("RUS"));
+    assert_eq!(role_of(&s, "North Korea sent troops to Russia.", "Russia"), place("RUS"));
+    assert_eq!(role_of(&s, "Shelling near Kursk went on.", "Kursk"), place("RUS"));
+    assert_eq!(role_of(&s, "Troops moved into the western Kursk region.", "Kursk"), place("RUS"));
+    assert_eq!(role_of(&s, "The units came from North Korea.", "North Korea"), place("PRK"));
+}
+
+#[test]
+fn subjects_agents_objects_and_recipients_are_actors() {
+    let s = setup();
+    assert_eq!(role_of(&s, "And Russia is paying for this aid.", "Russia"), actor("RUS"));
+    assert_eq!(role_of(&s, "Since then Russia also deployed drones.", "Russia"), actor("RUS"));
+    assert_eq!(role_of(&s, "They were used by Russia in the north.", "Russia"), actor("RUS"));
+    assert_eq!(role_of(&s, "It sends military support to Russia.", "Russia"), actor("RUS"));
+    assert_eq!(role_of(&s, "Sanctions could isolate Moscow further.", "Moscow"), actor("RUS"));
+    assert_eq!(role_of(&s, "Nobody expected that Kyiv claimed victory.", "Kyiv"), actor("UKR"));
+}
+
+#[test]
+fn possessives_are_actors_unless_a_place_follows() {
+    let s = setup();
+    assert_eq!(role_of(&s, "This reflects Russia's need for reinforcements.", "Russia"), actor("RUS"));
+    assert_eq!(role_of(&s, "Fighters reached Russia’s Kursk region.", "Russia"), place("RUS"));
+    assert_eq!(role_of(&s, "They stayed on Russia's territory.", "Russia"), place("RUS"));
+}
+
+#[test]
+fn states_default_to_actors_and_other_places_to_places() {
+    let s = setup();
+    assert_eq!(role_of(&s, "Talks between officials and Ukraine continue.", "Ukraine"), actor("UKR"));
+    assert_eq!(role_of(&s, "Tensions around the Kursk salient grew.", "Kursk"), place("RUS"));
+}
+
+#[test]
+fn metonyms_act_for_their_state() {
+    let s = setup();
+    let text = "So far, Pyongyang has only confirmed that its troops are there.";
+    assert_eq!(role_of(&s, text, "Pyongyang"), actor("PRK"));
+    let r = resolve_with(&s, text, None);
+    let referent = &r.actors[r.entities[0].referent.unwrap()];
+    assert_eq!((referent.name.as_str(), referent.kind.as_str()), ("North Korea", "state"));
+
+    let text = "In fact, the Kremlin said nothing.";
+    assert_eq!(role_of(&s, text, "Kremlin"), actor("RUS"));
+    // A capital as a place stays itself.
+    let r = resolve_with(&s, "Diplomats met in Pyongyang.", None);
+    assert_eq!(r.entities[0].role, Role::Place);
+    assert_eq!(r.places[0].name, "Pyongyang");
+}
+
+#[test]
+fn demonyms_name_forces_places_or_nothing() {
+    let s = setup();
+    assert_eq!(role_of(&s, "The North Korean troops arrived.", "North Korean"), actor("PRK"));
+    assert_eq!(role_of(&s, "They met Russian President Vladimir Putin.", "Russian"), actor("RUS"));
+    assert_eq!(role_of(&s, "Its troops are on Russian territory.", "Russian"), place("RUS"));
+    assert_eq!(role_of(&s, "There are Ukrainian troops on Russian soil.", "Russian"), place("RUS"));
+    assert_eq!(role_of(&s, "It was horrific even by Russian standards.", "Russian"), (Role::Other, None));
+    assert_eq!(role_of(&s, "The Russians are employing these tactics.", "Russians"), actor("RUS"));
+    assert_eq!(role_of(&s, "This area was cut off by the Russians.", "Russians"), actor("RUS"));
+    assert_eq!(role_of(&s, "Millions of Ukrainians have left.", "Ukrainians"), actor("UKR"));
+}
+
+#[test]
+fn coordinations_share_their_context() {
+    let s = setup();
+    let text = "A growing alliance between Pyongyang and Moscow worries them.";
+    assert_eq!(role_of(&s, text, "Pyongyang"), actor("PRK"));
+    assert_eq!(role_of(&s, text, "Moscow"), actor("RUS"));
+    let text = "Soldiers were sent to the war in Russia and Ukraine.";
+    assert_eq!(role_of(&s, text, "Russia"), place("RUS"));
+    assert_eq!(role_of(&s, text, "Ukraine"), place("UKR"));
+    let text = "It is seen through the eyes of Russian and North Korean military leaders.";
+    assert_eq!(role_of(&s, text, "Russian"), actor("RUS"));
+}
+
+#[test]
+fn media_events_and_igos() {
+    let s = setup();
+    assert_eq!(role_of(&s, "A soldier told the BBC that he was afraid.", "BBC"), (Role::Other, None));
+    assert_eq!(role_of(&s, "It is the first war since the Korean War ended.", "Korean War"), (Role::Other, None));
+    assert_eq!(role_of(&s, "NATO warned of escalation.", "NATO"), (Role::Actor, None));
+    let text = "Russia is paying.\nSource: Stern";
+    let r = resolve_with(&s, text, Some(&[("Russia", EntityLabel::Loc), ("Stern", EntityLabel::Org)]));
+    assert_eq!(r.entities[1].role, Role::Other);
+}
+
+#[test]
+fn mentions_group_into_actors_and_places() {
+    let s = setup();
+    let text = "North Korea sent troops to Russia. Pyongyang confirmed it. North Korean soldiers died in Kursk. \
+                Fighting near Kursk went on.";
+    let r = resolve_with(&s, text, None);
+    let north_korea: Vec<_> = r.actors.iter().filter(|a| a.name == "North Korea").collect();
+    assert_eq!(north_korea.len(), 1);
+    assert_eq!(north_korea[0].mentions.len(), 3);
+    assert_eq!(north_korea[0].country.map(|c| c.to_string()).as_deref(), Some("PRK"));
+    for (i, e) in r.entities.iter().enumerate() {
+        let list = match e.role {
+            Role::Actor => &r.actors,
+            Role::Place => &r.places,
+            Role::Other => continue,
+        };
+        assert!(list[e.referent.unwrap()].mentions.contains(&i), "entity {i} not in its referent");
+    }
+    let places: Vec<&str> = r.places.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(places, ["Russia", "Kursk"]);
+    assert_eq!(r.places[1].mentions.len(), 2);
+}
+
+#[test]
+fn unknown_names_group_by_text_and_surname() {
+    let s = setup();
+    let text = "Kyrylo Budanov said the units were ready. Budanov added that Kim had agreed.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[("Kyrylo Budanov", EntityLabel::Per), ("Budanov", EntityLabel::Per), ("Kim", EntityLabel::Per)]),
+    );
+    assert_eq!(r.actors.len(), 2, "{:?}", r.actors);
+    assert_eq!(r.actors[0].name, "Kyrylo Budanov");
+    assert_eq!(r.actors[0].mentions, [0, 1]);
+    // "Kim" is a link-only alias: it links, though it never creates a mention.
+    assert_eq!(r.actors[1].name, "Kim Jong Un");
+    assert_eq!(r.entities[2].country.map(|c| c.to_string()).as_deref(), Some("PRK"));
+}
+
+#[test]
+fn unknown_names_take_a_country_from_cheap_context() {
+    let s = setup();
+    let text = "Ukrainian President Volodymyr Zelensky warned of more. Fighters reached Russia's Belgorod region.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Ukrainian", EntityLabel::Misc),
+            ("Volodymyr Zelensky", EntityLabel::Per),
+            ("Russia", EntityLabel::Loc),
+            ("Belgorod", EntityLabel::Loc),
+        ]),
+    );
+    let got = roles(text, &r);
+    assert_eq!(got[1], ("Volodymyr Zelensky".into(), Role::Actor, Some("UKR".into())));
+    assert_eq!(got[3], ("Belgorod".into(), Role::Place, Some("RUS".into())));
+}
+
+#[test]
+fn a_label_conflict_keeps_the_recogniser_label_and_is_noted() {
+    let s = setup();
+    let text = "Pyongyang confirmed the deployment.";
+    let r = resolve_with(&s, text, Some(&[("Pyongyang", EntityLabel::Per)]));
+    assert_eq!(r.entities[0].mention.label, EntityLabel::Per);
+    assert_eq!(r.entities[0].role, Role::Actor);
+    assert_eq!(r.entities[0].country.map(|c| c.to_string()).as_deref(), Some("PRK"));
+    assert!(r.notes.iter().any(|n| n.contains("Pyongyang") && n.contains("LOC")), "{:?}", r.notes);
+}
+
+/// Role and actor-country scores of the resolver on the gold mentions of
+/// fixtures/gold.jsonl, with the shipped dictionary.
+#[test]
+fn oracle_mentions_on_the_gold_fixtures() {
+    let gold_path = repo().join("fixtures/gold.jsonl");
+    let models = repo().join("models");
+    for needed in [&gold_path, &models.join(ACTORS_FILE)] {
+        if !needed.is_file() {
+            eprintln!("skipped: {} is not there", needed.display());
+            return;
+        }
+    }
+    let gold = gold::read(&gold_path).unwrap();
+    let resolver = Resolver::load(&models).unwrap();
+    let (role, countries) = oracle_scores(&resolver, &gold.docs);
+    println!("oracle mentions, role (exact span and role): {}", line(&role.overall));
+    for (label, prf) in &role.per_label {
+        println!("  {label:<6} {}", line(prf));
+    }
+    println!("oracle mentions, actor countries per document: {}", line(&countries));
+    assert!(role.overall.f1() >= 0.75, "role F1 {:.3}", role.overall.f1());
+    assert!(countries.f1() >= 0.8, "actor-country F1 {:.3}", countries.f1());
+}
+
+fn oracle_scores(resolver: &Resolver, docs: &[gold::GoldDoc]) -> (Scores, Prf) {
+    let mut role = Scores::default();
+    let mut countries = Prf::default();
+    for doc in docs {
+        let tokens = tokenize(&doc.text);
+        let sentences = NewsSplitter.split(&doc.text, &tokens);
+        let tk = Tokenized { text: &doc.text, tokens: &tokens, sentences: &sentences };
+        let mentions = doc.entities.iter().map(|e| mention_at(&tk, e.span, e.label)).collect();
+        let r = resolver.resolve(&tk, mentions);
+        let gold_roles: Vec<(Span, &str)> =
+            doc.entities.iter().filter_map(|e| Some((e.span, e.role?.as_str()))).collect();
+        let pred_roles: Vec<(Span, &str)> = r.entities.iter().map(|e| (e.mention.span, e.role.as_str())).collect();
+        role.add_exact(&gold_roles, &pred_roles);
+        let gold_set: BTreeSet<String> = doc
+            .entities
+            .iter()
+            .filter(|e| e.role == Some(Role::Actor))
+            .filter_map(|e| e.country.map(|c| c.to_string()))
+            .collect();
+        let pred_set: BTreeSet<String> = r
+            .entities
+            .iter()
+            .filter(|e| e.role == Role::Actor)
+            .filter_map(|e| e.country.map(|c| c.to_string()))
+            .collect();
+        countries.add(compare_sets(&gold_set, &pred_set));
+    }
+    (role, countries)
+}
+
+fn line(p: &Prf) -> String {
+    format!("P {:.3} R {:.3} F1 {:.3} (tp {} fp {} fn {})", p.precision(), p.recall(), p.f1(), p.tp, p.fp, p.fn_)
+}
