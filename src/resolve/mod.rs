@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::models::{require, ComponentInfo, ModelFile};
 use crate::ner::{EntityLabel, Mention};
 use crate::pipeline::Tokenized;
+use crate::text::Span;
 
 pub mod dictionary;
 pub mod roles;
@@ -205,6 +206,15 @@ impl Resolver {
         let starts: Vec<(usize, Class)> = mentions.iter().zip(&classes).map(|(m, c)| (m.tokens.start, *c)).collect();
         let sentences: Vec<usize> = mentions.iter().map(|m| doc.sentence_of(m.tokens.start)).collect();
 
+        let compound: Vec<bool> = mentions
+            .iter()
+            .map(|m| {
+                let last = m.tokens.end.max(m.tokens.start + 1) - 1;
+                let covering = Span::new(doc.tokens[m.tokens.start].start, doc.tokens[last].end);
+                covering != m.span && covering.slice(doc.text).contains('-')
+            })
+            .collect();
+
         // Coordinations share their context: "between Pyongyang and Moscow".
         let mut bounds = vec![(0, 0); n];
         let mut i = 0;
@@ -228,6 +238,7 @@ impl Resolver {
                     first: bounds[i].0,
                     last: bounds[i].1,
                     mentions: &starts,
+                    in_compound: compound[i],
                 };
                 self.rules.role(classes[i], &ctx)
             })

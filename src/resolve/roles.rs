@@ -59,6 +59,7 @@ struct RawRules {
     place_modifiers: Vec<String>,
     place_prepositions: Vec<String>,
     recipient_nouns: Vec<String>,
+    recipient_prepositions: Vec<String>,
     actor_prepositions: Vec<String>,
     territory_nouns: Vec<String>,
     group_nouns: Vec<String>,
@@ -77,6 +78,7 @@ pub struct RoleRules {
     place_modifiers: HashSet<String>,
     place_prepositions: HashSet<String>,
     recipient_nouns: HashSet<String>,
+    recipient_prepositions: HashSet<String>,
     actor_prepositions: HashSet<String>,
     territory_nouns: HashSet<String>,
     group_nouns: HashSet<String>,
@@ -100,6 +102,9 @@ pub struct Context<'a> {
     pub last: usize,
     /// Start token and class of every mention in the document, by start.
     pub mentions: &'a [(usize, Class)],
+    /// The mention is part of a hyphenated token ("Ukraine" in
+    /// "Ukraine-Russia"), as gold spans may be.
+    pub in_compound: bool,
 }
 
 impl Context<'_> {
@@ -132,6 +137,7 @@ impl RoleRules {
             place_modifiers: set(raw.place_modifiers),
             place_prepositions: set(raw.place_prepositions),
             recipient_nouns: set(raw.recipient_nouns),
+            recipient_prepositions: set(raw.recipient_prepositions),
             actor_prepositions: set(raw.actor_prepositions),
             territory_nouns: set(raw.territory_nouns),
             group_nouns: set(raw.group_nouns),
@@ -178,20 +184,16 @@ impl RoleRules {
     /// Moscow"), a possessor ("Russia's need") or a subject ("Russia is
     /// paying"); otherwise `default` (actor for states, place for the rest).
     fn place_role(&self, ctx: &Context<'_>, default: Role) -> Role {
-        if let Some(left) = self.left_word(ctx) {
-            let w = ctx.word(left);
-            if self.is(&self.place_prepositions, w) {
-                let recipient = left > ctx.sentence.start && self.is(&self.recipient_nouns, ctx.word(left - 1));
-                return if recipient { Role::Actor } else { Role::Place };
-            }
-            if self.is(&self.actor_prepositions, w) || self.is(&self.verbs, w) {
-                return Role::Actor;
-            }
+        if ctx.in_compound {
+            // "the Ukraine-Russia conflict": the parties of a relation.
+            return Role::Actor;
         }
         let next = ctx.last;
         if next < ctx.sentence.end && Self::is_possessive(ctx.word(next)) {
-            // "Russia's Kursk region", "Russia's territory": the possessor
-            // of a place is where it lies.
+            // A preposition before governs the possessed noun, not the
+            // possessor ("from South Korea's intelligence service"). The
+            // possessor of a place is where it lies ("Russia's Kursk
+            // region"); of anything else, an actor ("Russia's need").
             let mut after = next + 1;
             while after < ctx.sentence.end && self.is(&self.place_modifiers, ctx.word(after)) {
                 after += 1;
@@ -200,6 +202,22 @@ impl RoleRules {
                 && (self.is(&self.territory_nouns, ctx.word(after))
                     || matches!(ctx.mention_at(after), Some(Class::Place | Class::State)));
             return if place_follows { Role::Place } else { Role::Actor };
+        }
+        if let Some(left) = self.left_word(ctx) {
+            let w = ctx.word(left);
+            let before = (left > ctx.sentence.start).then(|| ctx.word(left - 1));
+            if self.is(&self.place_prepositions, w) {
+                let recipient = self.is(&self.recipient_prepositions, w)
+                    && before.is_some_and(|b| self.is(&self.recipient_nouns, b));
+                return if recipient { Role::Actor } else { Role::Place };
+            }
+            if w == "of" && before.is_some_and(|b| self.is(&self.territory_nouns, b)) {
+                // "the Kursk region of Russia"
+                return Role::Place;
+            }
+            if self.is(&self.actor_prepositions, w) || self.is(&self.verbs, w) {
+                return Role::Actor;
+            }
         }
         if self.verb_follows(ctx, next) {
             return Role::Actor;
