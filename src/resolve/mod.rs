@@ -356,33 +356,38 @@ impl Resolver {
             None => {
                 let mut k = String::new();
                 normalize_into(surface, &mut k);
-                // A lone surname joins an earlier full name of a person.
-                let full = (entity.mention.label == EntityLabel::Per && !k.contains(' '))
-                    .then(|| {
-                        out.keys.keys().find_map(|known| match known {
-                            Key::Surface(s) if s.rsplit(' ').next() == Some(k.as_str()) && s.contains(' ') => {
-                                Some(known.clone())
-                            }
-                            _ => None,
-                        })
-                    })
+                // A lone surname joins the first earlier full name that
+                // ends in it.
+                let surname = entity.mention.label == EntityLabel::Per && !k.contains(' ');
+                let full = surname
+                    .then(|| out.full_names.iter().find(|(name, _)| name.rsplit(' ').next() == Some(k.as_str())))
                     .flatten();
-                (full.unwrap_or(Key::Surface(k)), surface, "unknown")
+                match full {
+                    Some(&(_, index)) => return out.add(index, i, entity.country),
+                    None => (Key::Surface(k), surface, "unknown"),
+                }
             }
         };
-        let index = *out.keys.entry(key).or_insert_with(|| {
-            out.referents.push(Referent {
-                name: name.to_string(),
-                kind: kind.to_string(),
-                country: None,
-                mentions: Vec::new(),
-            });
-            out.referents.len() - 1
-        });
-        let referent = &mut out.referents[index];
-        referent.mentions.push(i);
-        referent.country = referent.country.or(entity.country);
-        index
+        let index = match out.keys.get(&key) {
+            Some(&index) => index,
+            None => {
+                let index = out.referents.len();
+                out.referents.push(Referent {
+                    name: name.to_string(),
+                    kind: kind.to_string(),
+                    country: None,
+                    mentions: Vec::new(),
+                });
+                if let Key::Surface(k) = &key {
+                    if k.contains(' ') && entity.mention.label == EntityLabel::Per {
+                        out.full_names.push((k.clone(), index));
+                    }
+                }
+                out.keys.insert(key, index);
+                index
+            }
+        };
+        out.add(index, i, entity.country)
     }
 
     /// Name and files, for the record's `engine` field.
@@ -404,6 +409,19 @@ struct Near<'a> {
 struct Grouping {
     referents: Vec<Referent>,
     keys: HashMap<Key, usize>,
+    /// Multi-word person names the dictionary does not know, in order of
+    /// first mention, for linking a later lone surname.
+    full_names: Vec<(String, usize)>,
+}
+
+impl Grouping {
+    /// Adds entity `i` to referent `index`; returns `index`.
+    fn add(&mut self, index: usize, i: usize, country: Option<Country>) -> usize {
+        let referent = &mut self.referents[index];
+        referent.mentions.push(i);
+        referent.country = referent.country.or(country);
+        index
+    }
 }
 
 fn class_of_label(label: EntityLabel) -> Class {
