@@ -26,11 +26,13 @@ const SAMPLE: &str = r#"{"name":"North Korea","kind":"state","country":"PRK","la
 {"name":"Moscow","kind":"capital","country":"RUS","label":"LOC","aliases":["Moscow"]}
 {"name":"Kyiv","kind":"capital","country":"UKR","label":"LOC","aliases":["Kyiv","Kiev"]}
 {"name":"Kremlin","kind":"government","country":"RUS","label":"ORG","aliases":["Kremlin"]}
-{"name":"Kursk","kind":"city","country":"RUS","label":"LOC","aliases":["Kursk"]}
+{"name":"Kursk","kind":"city","country":"RUS","label":"LOC","aliases":["Kursk","Kursk Oblast","Kursk region"]}
 {"name":"North Korean","kind":"demonym","country":"PRK","label":"MISC","aliases":["North Korean","North Koreans"]}
 {"name":"Russian","kind":"demonym","country":"RUS","label":"MISC","aliases":["Russian","Russians"]}
 {"name":"Ukrainian","kind":"demonym","country":"UKR","label":"MISC","aliases":["Ukrainian","Ukrainians"]}
 {"name":"Kim Jong Un","kind":"person","country":"PRK","label":"PER","aliases":["Kim Jong Un","Kim Jong-un"],"link_only":["Kim"]}
+{"name":"Kim Yo Jong","kind":"person","country":"PRK","label":"PER","aliases":["Kim Yo Jong"],"link_only":["Kim"]}
+{"name":"Kim Min-seok","kind":"person","country":"KOR","label":"PER","aliases":["Kim Min-seok"],"link_only":["Kim"]}
 {"name":"Vladimir Putin","kind":"person","country":"RUS","label":"PER","aliases":["Vladimir Putin","Putin"]}
 {"name":"Main Directorate of Intelligence","kind":"agency","country":"UKR","label":"ORG","aliases":["GUR"]}
 {"name":"BBC","kind":"media","country":"GBR","label":"ORG","aliases":["BBC"]}
@@ -141,6 +143,16 @@ fn gazetteer_prefers_the_longest_alias_and_whole_tokens() {
     let found: Vec<(&str, EntityLabel)> =
         r.entities.iter().map(|e| (e.mention.span.slice(text), e.mention.label)).collect();
     assert_eq!(found, [("North Korea", EntityLabel::Loc), ("Korea", EntityLabel::Loc), ("Moscow", EntityLabel::Loc)]);
+}
+
+#[test]
+fn gazetteer_leaves_a_trailing_common_noun_outside() {
+    let s = setup();
+    let text = "They reached the Kursk region, then Kursk Oblast.";
+    let r = resolve_with(&s, text, None);
+    let found: Vec<&str> = r.entities.iter().map(|e| e.mention.span.slice(text)).collect();
+    assert_eq!(found, ["Kursk", "Kursk Oblast"]);
+    assert!(r.entities.iter().all(|e| e.role == Role::Place && e.referent == Some(0)));
 }
 
 #[test]
@@ -290,6 +302,33 @@ fn unknown_names_group_by_text_and_surname() {
     // "Kim" is a link-only alias: it links, though it never creates a mention.
     assert_eq!(r.actors[1].name, "Kim Jong Un");
     assert_eq!(r.entities[2].country.map(|c| c.to_string()).as_deref(), Some("PRK"));
+}
+
+#[test]
+fn a_shared_surname_links_to_the_person_already_named() {
+    let s = setup();
+    let text = "Kim Yo Jong spoke first. Kim Min-seok replied. Later Kim said more.";
+    let tokens = tokenize(text);
+    let sentences = NewsSplitter.split(text, &tokens);
+    let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
+    let at = text.rfind("Kim").unwrap();
+    let lone = mention_at(&doc, Span::new(at, at + 3), EntityLabel::Per);
+    // Three entries share the link-only "Kim": it links to the one named
+    // in the document ...
+    let r = s.resolver.resolve(&doc, vec![mention_of(&doc, "Kim Yo Jong", EntityLabel::Per), lone.clone()]);
+    assert_eq!(r.actors.len(), 1, "{:?}", r.actors);
+    assert_eq!(r.actors[0].name, "Kim Yo Jong");
+    // ... to the one named last when several are ...
+    let both = vec![
+        mention_of(&doc, "Kim Yo Jong", EntityLabel::Per),
+        mention_of(&doc, "Kim Min-seok", EntityLabel::Per),
+        lone.clone(),
+    ];
+    let r = s.resolver.resolve(&doc, both);
+    assert_eq!(r.actors[r.entities[2].referent.unwrap()].name, "Kim Min-seok");
+    // ... and to the dictionary's first with none named.
+    let r = s.resolver.resolve(&doc, vec![lone]);
+    assert_eq!(r.actors[0].name, "Kim Jong Un");
 }
 
 #[test]

@@ -34,15 +34,16 @@ pub struct GazetteerRecognizer {
 
 impl GazetteerRecognizer {
     /// Builds the automata over the creating aliases of `dictionary`
-    /// (link-only aliases never create a mention).
+    /// (link-only aliases never create a mention, nor do aliases that end
+    /// in a lower-case word).
     pub fn new(dictionary: &Arc<Dictionary>) -> Result<Self> {
         let mut seen = std::collections::HashSet::new();
         let mut patterns = Vec::new();
         let mut labels = Vec::new();
         for entry in dictionary.entries() {
-            for alias in std::iter::once(&entry.name).chain(&entry.aliases) {
+            for alias in &entry.aliases {
                 let alias = alias.trim();
-                if !alias.is_empty() && seen.insert(alias) {
+                if ends_in_name(alias) && seen.insert(alias) {
                     patterns.push(alias);
                     labels.push(entry.label);
                 }
@@ -112,6 +113,13 @@ fn whole_tokens(doc: &Tokenized<'_>, start: usize, end: usize) -> Option<std::op
     let last = doc.tokens.partition_point(|t| t.end < end);
     let ok = doc.tokens.get(first)?.start == start && doc.tokens.get(last)?.end == end;
     ok.then_some(first..last + 1)
+}
+
+/// Whether the last word of an alias is part of a name. CoNLL spans leave
+/// a trailing common noun outside ("Kursk" in "Kursk region"), so such
+/// aliases may link a mention but never create one.
+fn ends_in_name(alias: &str) -> bool {
+    alias.split_whitespace().next_back().is_some_and(|w| w.chars().any(|c| c.is_uppercase() || c.is_numeric()))
 }
 
 /// Whether a span has several letters and none of them lower case.

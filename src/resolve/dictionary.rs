@@ -116,6 +116,9 @@ pub struct Dictionary {
     /// Normalised alias (see [`normalize_into`]) to entry; the first entry
     /// in file order wins, a creating alias over a link-only one.
     by_alias: HashMap<String, EntryId>,
+    /// Link-only keys that several entries share ("kim"), with all of them
+    /// in file order; the first is the one in `by_alias`.
+    shared: HashMap<String, Vec<EntryId>>,
     /// The `state` entry of each country, for metonyms and demonyms.
     states: HashMap<Country, EntryId>,
 }
@@ -138,17 +141,32 @@ impl Dictionary {
     /// Builds the lookup tables over `entries`.
     pub fn from_entries(entries: Vec<Entry>) -> Self {
         let mut by_alias = HashMap::new();
+        let mut shared: HashMap<String, Vec<EntryId>> = HashMap::new();
         let mut states = HashMap::new();
         let mut key = String::new();
         // Two passes so that a creating alias of a later entry still beats a
-        // link-only alias of an earlier one.
+        // link-only alias (or name) of an earlier one.
         for link_only in [false, true] {
             for (id, entry) in entries.iter().enumerate() {
+                // The name links like a link-only alias: it is not always
+                // one of the aliases ("Joint Chiefs of Staff").
                 let surfaces = if link_only { &entry.link_only } else { &entry.aliases };
-                for alias in std::iter::once(&entry.name).filter(|_| !link_only).chain(surfaces) {
+                for alias in std::iter::once(&entry.name).filter(|_| link_only).chain(surfaces) {
                     normalize_into(alias, &mut key);
-                    if !key.is_empty() && !by_alias.contains_key(key.as_str()) {
-                        by_alias.insert(key.clone(), id as EntryId);
+                    if key.is_empty() {
+                        continue;
+                    }
+                    match by_alias.get(key.as_str()) {
+                        None => {
+                            by_alias.insert(key.clone(), id as EntryId);
+                        }
+                        Some(&first) if link_only && first != id as EntryId => {
+                            let list = shared.entry(key.clone()).or_insert_with(|| vec![first]);
+                            if !list.contains(&(id as EntryId)) {
+                                list.push(id as EntryId);
+                            }
+                        }
+                        Some(_) => {}
                     }
                 }
             }
@@ -158,7 +176,7 @@ impl Dictionary {
                 states.entry(country).or_insert(id as EntryId);
             }
         }
-        Self { entries, by_alias, states }
+        Self { entries, by_alias, shared, states }
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -179,6 +197,16 @@ impl Dictionary {
     pub fn lookup(&self, surface: &str, key: &mut String) -> Option<EntryId> {
         normalize_into(surface, key);
         self.by_alias.get(key.as_str()).copied()
+    }
+
+    /// The entry a surface links to, as [`lookup`](Self::lookup), but when
+    /// several entries share the surface ("Kim"), the one of them last in
+    /// `seen` (the entries linked so far, in order): a lone surname means
+    /// the person named most recently.
+    pub fn lookup_in_context(&self, surface: &str, key: &mut String, seen: &[EntryId]) -> Option<EntryId> {
+        let first = self.lookup(surface, key)?;
+        let recent = self.shared.get(key.as_str()).and_then(|ids| seen.iter().rev().find(|id| ids.contains(id)));
+        Some(recent.copied().unwrap_or(first))
     }
 
     /// The `state` entry of `country`.
@@ -235,7 +263,7 @@ pub fn normalize_into(surface: &str, out: &mut String) {
             break;
         }
     }
-    if s.len() > 4 && s[..4].eq_ignore_ascii_case("the ") {
+    if s.len() > 4 && s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("the ")) {
         s = s[4..].trim_start();
     }
     let mut space = false;
@@ -281,6 +309,7 @@ mod tests {
         assert_eq!(key("Côte d’Ivoire"), "cote d'ivoire");
         assert_eq!(key("São Tomé"), "sao tome");
         assert_eq!(key("The"), "the");
+        assert_eq!(key("Chișinău"), "chisinau");
     }
 
     #[test]

@@ -193,8 +193,15 @@ impl Resolver {
         let n = mentions.len();
         let dict = &*self.dictionary;
         let mut key = String::new();
-        let links: Vec<Option<EntryId>> =
-            mentions.iter().map(|m| dict.lookup(m.span.slice(doc.text), &mut key)).collect();
+        let mut seen = Vec::new();
+        let links: Vec<Option<EntryId>> = mentions
+            .iter()
+            .map(|m| {
+                let link = dict.lookup_in_context(m.span.slice(doc.text), &mut key, &seen);
+                seen.extend(link);
+                link
+            })
+            .collect();
         let classes: Vec<Class> = mentions
             .iter()
             .zip(&links)
