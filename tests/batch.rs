@@ -182,6 +182,11 @@ fn bad_files_in_a_directory_each_give_one_clear_record() {
     assert_eq!(error_kind(record_for(&records, "05_empty.md")), Some("empty"));
     assert_eq!(error_kind(record_for(&records, "06_blank.txt")), Some("empty"));
     assert_eq!(summary.errors, 4);
+
+    // Named explicitly, a file is read whatever its extension.
+    let (_, records) = run(&[d.join("notes.doc")]);
+    assert_eq!(records.len(), 1);
+    assert_eq!((records[0]["format"].as_str(), records[0]["text"].as_str()), (Some("text"), Some("not an input")));
 }
 
 #[test]
