@@ -11,7 +11,7 @@ use newstag::eval::metrics::{compare_sets, Prf, Scores};
 use newstag::ner::gazetteer::GazetteerRecognizer;
 use newstag::ner::{EntityLabel, EntityRecognizer, Mention};
 use newstag::pipeline::Tokenized;
-use newstag::resolve::{Resolution, Resolver, Role, ACTORS_FILE, ROLES_FILE};
+use newstag::resolve::{Kind, Resolution, Resolver, Role, ACTORS_FILE, ROLES_FILE};
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::text::Span;
 use newstag::tokenize::tokenize;
@@ -347,6 +347,10 @@ fn unknown_names_take_a_country_from_cheap_context() {
     );
     let got = roles(text, &r);
     assert_eq!(got[1], ("Volodymyr Zelensky".into(), Role::Actor, Some("UKR".into())));
+    // Only office words may stand between: not "in the".
+    let text = "North Korean soldiers in the Donbas fought.";
+    let r = resolve_with(&s, text, Some(&[("North Korean", EntityLabel::Misc), ("Donbas", EntityLabel::Loc)]));
+    assert_eq!(roles(text, &r)[1], ("Donbas".into(), Role::Place, None));
     assert_eq!(got[3], ("Belgorod".into(), Role::Place, Some("RUS".into())));
 }
 
@@ -417,4 +421,51 @@ fn oracle_scores(resolver: &Resolver, docs: &[gold::GoldDoc]) -> (Scores, Prf) {
 
 fn line(p: &Prf) -> String {
     format!("P {:.3} R {:.3} F1 {:.3} (tp {} fp {} fn {})", p.precision(), p.recall(), p.f1(), p.tp, p.fp, p.fn_)
+}
+
+/// Every state, capital and demonym of the shipped dictionary, in the same
+/// frames: the rules must not depend on the seed articles' names.
+#[test]
+fn shipped_dictionary_generalises_over_states_capitals_and_demonyms() {
+    let models = repo().join("models");
+    if !models.join(ACTORS_FILE).is_file() {
+        eprintln!("skipped: models/{ACTORS_FILE} is not there");
+        return;
+    }
+    let resolver = Resolver::load(&models).unwrap();
+    let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
+    let s = Setup { resolver, gazetteer, _dir: tempfile::tempdir().unwrap() };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for entry in s.resolver.dictionary().entries() {
+        let Some(country) = entry.country.map(|c| c.to_string()) else { continue };
+        let frames: &[(&str, Role)] = match entry.kind {
+            Kind::State | Kind::Capital => &[
+                ("{} confirmed the report on Monday.", Role::Actor),
+                ("Talks were held in {} on Monday.", Role::Place),
+            ],
+            Kind::Demonym => {
+                &[("Officials said {} troops arrived.", Role::Actor), ("They stood on {} soil.", Role::Place)]
+            }
+            _ => continue,
+        };
+        // The first alias that may create a mention ("Kursk", not "Kursk region").
+        let Some(alias) =
+            entry.aliases.iter().find(|a| a.split(' ').next_back().is_some_and(|w| w.chars().any(char::is_uppercase)))
+        else {
+            continue;
+        };
+        for (frame, want) in frames {
+            let text = frame.replace("{}", alias);
+            let r = resolve_with(&s, &text, None);
+            let got = roles(&text, &r);
+            checked += 1;
+            if !got.iter().any(|(t, role, c)| t == alias && role == want && c.as_deref() == Some(country.as_str())) {
+                failures.push(format!("{text:?}: {got:?}"));
+            }
+        }
+    }
+    println!("{checked} sentences, {} failures", failures.len());
+    assert!(checked > 500, "only {checked} sentences");
+    assert!(failures.is_empty(), "{} of {checked} failed:\n{}", failures.len(), failures.join("\n"));
 }

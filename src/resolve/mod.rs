@@ -252,7 +252,7 @@ impl Resolver {
             .collect();
 
         let tokens: Vec<Range<usize>> = mentions.iter().map(|m| m.tokens.clone()).collect();
-        let near = Near { links: &links, tokens: &tokens, sentences: &sentences };
+        let near = Near { links: &links, classes: &classes, tokens: &tokens, sentences: &sentences };
         let mut entities: Vec<Entity> = Vec::with_capacity(n);
         let mut actors = Grouping::default();
         let mut places = Grouping::default();
@@ -313,9 +313,13 @@ impl Resolver {
             if let Some(id) = near.links[p] {
                 let gap = near.tokens[p].end..tokens.start;
                 let possessive = gap.len() == 1 && RoleRules::is_possessive(word(gap.start));
+                // "Ukrainian President Volodymyr Zelensky", "North Korean
+                // leader Kim": a nationality, then office words, then a
+                // person or organisation.
                 let title = dict.entry(id).kind == Kind::Demonym
+                    && matches!(near.classes[i], Class::Person | Class::Group)
                     && gap.len() <= 3
-                    && gap.clone().all(|t| word(t).chars().all(char::is_alphabetic));
+                    && gap.clone().all(|t| self.rules.is_group_noun(word(t)));
                 if possessive || title {
                     if let Some(c) = national(id) {
                         return Some(c);
@@ -407,6 +411,7 @@ impl Resolver {
 /// resolves them one by one.
 struct Near<'a> {
     links: &'a [Option<EntryId>],
+    classes: &'a [Class],
     tokens: &'a [Range<usize>],
     sentences: &'a [usize],
 }

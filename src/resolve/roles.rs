@@ -172,6 +172,12 @@ impl RoleRules {
             })
     }
 
+    /// Whether `word` names a force, group or office ("troops",
+    /// "President", "leader").
+    pub fn is_group_noun(&self, word: &str) -> bool {
+        self.is(&self.group_nouns, word)
+    }
+
     /// Whether `word` is a possessive clitic ("'s" as the tokenizer splits it).
     pub fn is_possessive(word: &str) -> bool {
         matches!(word, "'s" | "’s" | "'S" | "’S" | "'" | "’")
