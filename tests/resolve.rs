@@ -254,6 +254,14 @@ fn coordinations_share_their_context() {
 }
 
 #[test]
+fn states_joined_by_hyphens_are_the_parties_of_a_relation() {
+    let s = setup();
+    let text = "The developments in the Russia-North Korea relationship worry Seoul.";
+    let r = resolve_with(&s, text, Some(&[("Russia-North Korea", EntityLabel::Loc)]));
+    assert_eq!(roles(text, &r), [("Russia-North Korea".into(), Role::Actor, None)]);
+}
+
+#[test]
 fn media_events_and_igos() {
     let s = setup();
     assert_eq!(role_of(&s, "A soldier told the BBC that he was afraid.", "BBC"), (Role::Other, None));

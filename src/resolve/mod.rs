@@ -207,6 +207,7 @@ impl Resolver {
             .zip(&links)
             .map(|(m, link)| match link {
                 Some(id) => Class::of_kind(dict.entry(*id).kind),
+                None if self.names_states(m.span.slice(doc.text), &mut key) => Class::Group,
                 None => class_of_label(m.label),
             })
             .collect();
@@ -241,7 +242,7 @@ impl Resolver {
             .map(|i| {
                 let ctx = Context {
                     doc,
-                    sentence: doc.sentences[sentences[i]].tokens.clone(),
+                    sentence: doc.sentences.get(sentences[i]).map_or(0..doc.tokens.len(), |s| s.tokens.clone()),
                     first: bounds[i].0,
                     last: bounds[i].1,
                     mentions: &starts,
@@ -288,6 +289,16 @@ impl Resolver {
             ));
         }
         Resolution { entities, actors: actors.referents, places: places.referents, notes }
+    }
+
+    /// Whether `surface` joins states with hyphens ("Ukraine-Russia",
+    /// "Russia-North Korea"): the parties of a relation, so an actor of no
+    /// single country.
+    fn names_states(&self, surface: &str, key: &mut String) -> bool {
+        surface.contains('-')
+            && surface.split('-').all(|part| {
+                self.dictionary.lookup(part, key).is_some_and(|id| self.dictionary.entry(id).kind == Kind::State)
+            })
     }
 
     /// Country of a mention the dictionary does not know, from cheap
