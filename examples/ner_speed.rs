@@ -1,0 +1,38 @@
+//! Tokens per second of the embedded NER model alone, on one core: tags
+//! the sentences of a CoNLL file (its own tokens) repeatedly for a few
+//! seconds. Usage:
+//!   cargo run --release --example ner_speed -- ../shared/data/conll2003/test.txt
+
+use std::time::{Duration, Instant};
+
+use newstag::models::models_dir;
+use newstag::ner::conll;
+use newstag::ner::model::NerModel;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args().nth(1).ok_or("usage: ner_speed CONLL_FILE")?;
+    let sentences = conll::read(path.as_ref())?;
+    let model = NerModel::load(&models_dir(None))?;
+    let tokens_per_pass: usize = sentences.iter().map(|s| s.tokens.len()).sum();
+    let mut entities = 0usize;
+    // One warm-up pass, then timed passes for at least three seconds.
+    for s in &sentences {
+        model.tag(s.tokens.iter().map(String::as_str), |_, _, _| entities += 1);
+    }
+    let started = Instant::now();
+    let mut passes = 0usize;
+    while started.elapsed() < Duration::from_secs(3) {
+        for s in &sentences {
+            model.tag(s.tokens.iter().map(String::as_str), |_, _, _| entities += 1);
+        }
+        passes += 1;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let tokens = tokens_per_pass * passes;
+    println!(
+        "{tokens} tokens in {secs:.2} s: {:.0} tokens/s on one core ({} sentences x {passes} passes, {entities} entities)",
+        tokens as f64 / secs,
+        sentences.len()
+    );
+    Ok(())
+}
