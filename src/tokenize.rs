@@ -1,7 +1,10 @@
 //! Word tokenisation in the CoNLL-2003 style that the NER models are trained
 //! on: punctuation split off, possessive `'s` and `n't` separate, while
 //! abbreviations ("U.S.", "Mr."), numbers ("12,000", "3.5") and hyphenated
-//! names ("Jong-un") stay whole.
+//! names ("Jong-un") stay whole. Web addresses are one token; invisible
+//! format characters (byte order mark, zero-width space) are skipped like
+//! whitespace. Tokens never contain whitespace, so every span built from
+//! them starts and ends on text.
 
 use crate::text::Span;
 
