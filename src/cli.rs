@@ -17,7 +17,8 @@ use newstag::ingest::IngestOptions;
 use newstag::ner::conll;
 use newstag::ner::model::clusters::Clusters;
 use newstag::ner::model::train::{self, TrainConfig};
-use newstag::ner::model::NerModel;
+use newstag::ner::model::gazetteer::Gazetteer;
+use newstag::ner::model::{Lexicons, NerModel};
 use newstag::record::OutputOptions;
 use newstag::{Format, Pipeline, PipelineConfig};
 
@@ -193,9 +194,9 @@ struct EvalArgs {
 
 #[derive(Debug, Args)]
 struct TrainNerArgs {
-    /// Training data (CoNLL columns).
-    #[arg(long, value_name = "FILE")]
-    train: PathBuf,
+    /// Training data (CoNLL columns); repeat to train on several files.
+    #[arg(long, value_name = "FILE", required = true)]
+    train: Vec<PathBuf>,
     /// Development data, for per-epoch scores and choosing the epoch.
     #[arg(long, value_name = "FILE")]
     dev: PathBuf,
@@ -212,6 +213,13 @@ struct TrainNerArgs {
     /// Train without word clusters.
     #[arg(long, conflicts_with = "embeddings")]
     no_clusters: bool,
+    /// Actor dictionary (models/actors.jsonl): freeze its aliases into
+    /// DIR/gazetteer.tsv as name-list features (else reuse that file if present).
+    #[arg(long, value_name = "FILE")]
+    actors: Option<PathBuf>,
+    /// Train without the name list.
+    #[arg(long, conflicts_with = "actors")]
+    no_gazetteer: bool,
     /// Most passes over the training data (the best on dev is kept).
     #[arg(long, default_value_t = TrainConfig::default().epochs)]
     epochs: usize,
@@ -224,6 +232,11 @@ struct TrainNerArgs {
     /// Share of training sentences added again in upper case.
     #[arg(long, default_value_t = TrainConfig::default().upper_copies)]
     upper_copies: f64,
+    /// Keep the weights of the last epoch instead of the best on --dev
+    /// (for a final model trained on train and dev with the epoch count
+    /// chosen before).
+    #[arg(long)]
+    last_epoch: bool,
     /// Random seed (sentence order, recased copies, clustering).
     #[arg(long, default_value_t = TrainConfig::default().seed)]
     seed: u64,
@@ -264,7 +277,22 @@ fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
     } else {
         Some(Clusters::load(&clusters_path)?)
     };
-    let train = conll::read(&args.train)?;
+    let gazetteer_path = args.out.join("gazetteer.tsv");
+    if let Some(actors) = &args.actors {
+        let n = Gazetteer::build_from_actors(actors, &gazetteer_path)?;
+        eprintln!("{n} names written to {}", gazetteer_path.display());
+    }
+    let gazetteer = if args.no_gazetteer || !gazetteer_path.is_file() {
+        eprintln!("training without a name list");
+        None
+    } else {
+        Some(Gazetteer::load(&gazetteer_path)?)
+    };
+    let lexicons = Lexicons { clusters, gazetteer };
+    let mut train = Vec::new();
+    for path in &args.train {
+        train.extend(conll::read(path)?);
+    }
     let dev = conll::read(&args.dev)?;
     let config = TrainConfig {
         epochs: args.epochs,
@@ -272,11 +300,12 @@ fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
         seed: args.seed,
         lower_copies: args.lower_copies,
         upper_copies: args.upper_copies,
+        select_on_dev: !args.last_epoch,
     };
-    let (weights, report) = train::train(&train, &dev, clusters.as_ref(), &config, |line| eprintln!("{line}"))?;
+    let (weights, report) = train::train(&train, &dev, &lexicons, &config, |line| eprintln!("{line}"))?;
     let weights_path = args.out.join("conll2003.bin");
     weights.write(&weights_path)?;
-    let model = NerModel::from_parts(weights, clusters);
+    let model = NerModel::from_parts(weights, lexicons);
     let scores = conll::score(&model, &dev)?;
     eprintln!(
         "wrote {} ({} entries, best epoch {}); dev strict F1 of the written model {:.4} (P {:.4} R {:.4}); {:.0} s",

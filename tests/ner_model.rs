@@ -6,7 +6,10 @@ use std::path::PathBuf;
 
 use newstag::models::models_dir;
 use newstag::ner::conll;
-use newstag::ner::model::NerModel;
+use newstag::ner::model::clusters::Clusters;
+use newstag::ner::model::gazetteer::Gazetteer;
+use newstag::ner::model::train::{self, TrainConfig};
+use newstag::ner::model::{Lexicons, NerModel};
 use newstag::ner::EntityRecognizer;
 use newstag::pipeline::Tokenized;
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
@@ -41,7 +44,7 @@ fn has(found: &[(String, &str)], surface: &str, label: &str) -> bool {
 #[test]
 fn shipped_model_loads_with_hashes() {
     let info = model().info();
-    assert_eq!(info.files.len(), 2, "weights and clusters: {info:?}");
+    assert_eq!(info.files.len(), 3, "weights, clusters and names: {info:?}");
     for file in &info.files {
         assert_eq!(file.sha256.len(), 64);
         assert!(file.bytes > 0);
@@ -110,8 +113,10 @@ fn conll_file(name: &str) -> Option<PathBuf> {
     }
 }
 
-/// The shipped model scores 0.918 on all of dev; the floor leaves room for
-/// a retrained model, not for a broken one.
+/// The shipped model was trained on train and dev (the CoNLL protocol's
+/// final step), so this floor only guards the shipped files and the
+/// inference code against breakage; `training_generalises_to_unseen_data`
+/// checks generalisation.
 #[test]
 fn conll_dev_subset_above_floor() {
     let Some(path) = conll_file("dev.txt") else { return };
@@ -119,5 +124,46 @@ fn conll_dev_subset_above_floor() {
     let scores = conll::score(&model(), &sentences[..500]).unwrap();
     let f1 = scores.overall.f1();
     eprintln!("dev[..500] strict F1 {f1:.4} ({:?})", scores.overall);
-    assert!(f1 > 0.88, "dev subset F1 {f1:.4}");
+    assert!(f1 > 0.95, "dev subset F1 {f1:.4}");
+}
+
+fn lexicons() -> Lexicons {
+    let dir = models_dir(None).join("ner");
+    Lexicons {
+        clusters: Some(Clusters::load(&dir.join("clusters.tsv")).unwrap()),
+        gazetteer: Some(Gazetteer::load(&dir.join("gazetteer.tsv")).unwrap()),
+    }
+}
+
+/// A small model trained here on 3,000 training sentences and scored on
+/// dev sentences it never saw. The same recipe on all of train scores
+/// 0.921 on dev (models/README.md); this one measured 0.82.
+#[test]
+fn training_generalises_to_unseen_data() {
+    let (Some(train_path), Some(dev_path)) = (conll_file("train.txt"), conll_file("dev.txt")) else { return };
+    let train = conll::read(&train_path).unwrap();
+    let dev = conll::read(&dev_path).unwrap();
+    let config = TrainConfig { epochs: 4, ..TrainConfig::default() };
+    let (weights, report) = train::train(&train[..3000], &dev[..500], &lexicons(), &config, |_| {}).unwrap();
+    let model = NerModel::from_parts(weights, lexicons());
+    let f1 = conll::score(&model, &dev[500..1500]).unwrap().overall.f1();
+    eprintln!("dev[500..1500] strict F1 {f1:.4}, best epoch {}", report.best_epoch);
+    assert!(f1 > 0.78, "F1 {f1:.4}");
+}
+
+/// Two runs with the same seed write the same bytes.
+#[test]
+fn training_is_deterministic() {
+    let Some(train_path) = conll_file("train.txt") else { return };
+    let train = conll::read(&train_path).unwrap();
+    let config = TrainConfig { epochs: 2, ..TrainConfig::default() };
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = Vec::new();
+    for run in 0..2 {
+        let (weights, _) = train::train(&train[..400], &train[400..500], &lexicons(), &config, |_| {}).unwrap();
+        let path = dir.path().join(format!("run{run}.bin"));
+        weights.write(&path).unwrap();
+        bytes.push(std::fs::read(&path).unwrap());
+    }
+    assert!(bytes[0] == bytes[1], "two runs with one seed differ");
 }

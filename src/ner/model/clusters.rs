@@ -19,7 +19,7 @@ pub const LEVELS: [usize; 3] = [32, 128, 512];
 
 /// Keys are already hashes; hashing them again would only cost time.
 #[derive(Default)]
-struct IdentityHasher(u64);
+pub(crate) struct IdentityHasher(u64);
 
 impl Hasher for IdentityHasher {
     fn finish(&self) -> u64 {

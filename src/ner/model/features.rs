@@ -14,11 +14,11 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 use super::clusters::Clusters;
 
 /// Features per token; part of the weights file's format.
-pub const FEATURES_PER_TOKEN: usize = 34;
+pub const FEATURES_PER_TOKEN: usize = 48;
 
 /// Version of the feature set; a weights file trained with another one is
 /// rejected at load time.
-pub const FEATURE_VERSION: u32 = 1;
+pub const FEATURE_VERSION: u32 = 2;
 
 const MULT: u64 = 0x517c_c1b7_2722_0a95;
 
@@ -105,6 +105,11 @@ pub struct TokenInfo {
 }
 
 impl TokenInfo {
+    /// The word's lookup key ([`word_key`]).
+    pub fn key(&self) -> u64 {
+        self.lower
+    }
+
     /// Sentence boundary padding (`which` tells the start and end apart).
     fn boundary(which: u64) -> Self {
         let h = finish(mix(0x5bd1_e995, which));
@@ -239,8 +244,9 @@ fn f3(template: u64, a: u64, b: u64, c: u64) -> u64 {
 }
 
 /// Appends [`FEATURES_PER_TOKEN`] feature hashes for every token of a
-/// sentence to `out`.
-pub fn sentence_features(tokens: &[TokenInfo], out: &mut Vec<u64>) {
+/// sentence to `out`; `names` holds each token's gazetteer mark
+/// ([`super::gazetteer::Gazetteer::mark`]), all zeros without a gazetteer.
+pub fn sentence_features(tokens: &[TokenInfo], names: &[u8], out: &mut Vec<u64>) {
     let mode = case_mode(tokens) as u64;
     let start = TokenInfo::boundary(1);
     let end = TokenInfo::boundary(2);
@@ -251,6 +257,13 @@ pub fn sentence_features(tokens: &[TokenInfo], out: &mut Vec<u64>) {
             &end
         } else {
             &tokens[i as usize]
+        }
+    };
+    let name = |i: isize| -> u64 {
+        if i < 0 || i as usize >= tokens.len() {
+            255
+        } else {
+            u64::from(names[i as usize])
         }
     };
     out.reserve(tokens.len() * FEATURES_PER_TOKEN);
@@ -292,6 +305,20 @@ pub fn sentence_features(tokens: &[TokenInfo], out: &mut Vec<u64>) {
             f1(31, n1.clusters[1] as u64),
             f2(32, t.clusters[1] as u64, t.short),
             f3(33, p1.lower, t.clusters[2] as u64, mode),
+            f1(34, name(i)),
+            f3(35, name(i), t.short, mode),
+            f1(36, name(i - 1)),
+            f1(37, name(i + 1)),
+            f2(38, p2.lower, p1.lower),
+            f2(39, n1.lower, n2.lower),
+            f1(40, at(i - 3).lower),
+            f1(40, at(i - 4).lower),
+            f1(41, at(i + 3).lower),
+            f1(41, at(i + 4).lower),
+            f1(42, p2.clusters[2] as u64),
+            f1(43, n2.clusters[2] as u64),
+            f2(44, t.exact, n1.exact),
+            f2(45, p1.exact, t.exact),
         ]);
         debug_assert_eq!(out.len() - before, FEATURES_PER_TOKEN);
     }
@@ -338,7 +365,7 @@ mod tests {
     fn a_feature_row_per_token() {
         let toks: Vec<_> = ["Kim", "met", "Putin"].iter().map(|w| info(w)).collect();
         let mut out = Vec::new();
-        sentence_features(&toks, &mut out);
+        sentence_features(&toks, &[0; 3], &mut out);
         assert_eq!(out.len(), 3 * FEATURES_PER_TOKEN);
     }
 }

@@ -15,12 +15,14 @@ use crate::text::Span;
 
 pub mod clusters;
 pub mod features;
+pub mod gazetteer;
 pub mod rng;
 pub mod train;
 pub mod weights;
 
 use clusters::Clusters;
 use features::{sentence_features, TokenInfo, FEATURES_PER_TOKEN};
+use gazetteer::Gazetteer;
 use weights::WeightFile;
 
 /// Number of tags: O, then B- and I- for each label of [`EntityLabel::ALL`].
@@ -30,6 +32,8 @@ pub const N_TAGS: usize = 1 + 2 * EntityLabel::ALL.len();
 pub const WEIGHTS_FILE: &str = "ner/conll2003.bin";
 /// Word cluster file, relative to the models directory.
 pub const CLUSTERS_FILE: &str = "ner/clusters.tsv";
+/// Name list file, relative to the models directory.
+pub const GAZETTEER_FILE: &str = "ner/gazetteer.tsv";
 /// How to rebuild the files above; named in missing-file errors.
 pub const REBUILD_HINT: &str = "rebuild it with `cargo run --release -- train-ner --train ../shared/data/conll2003/train.txt --dev ../shared/data/conll2003/dev.txt --out models/ner` (see models/README.md)";
 
@@ -205,10 +209,40 @@ pub fn entities(path: &[u8]) -> Vec<(std::ops::Range<usize>, EntityLabel)> {
     out
 }
 
+/// The word lists a model is trained and run with.
+#[derive(Default)]
+pub struct Lexicons {
+    pub clusters: Option<Clusters>,
+    pub gazetteer: Option<Gazetteer>,
+}
+
+impl Lexicons {
+    /// Feature hashes of the sentence `words` into `out` (cleared);
+    /// `tokens` and `names` are scratch space.
+    pub fn features<'w>(
+        &self,
+        words: impl Iterator<Item = &'w str>,
+        tokens: &mut Vec<TokenInfo>,
+        names: &mut Vec<u8>,
+        out: &mut Vec<u64>,
+    ) {
+        tokens.clear();
+        tokens.extend(words.map(|w| TokenInfo::of(w, self.clusters.as_ref())));
+        names.clear();
+        names.resize(tokens.len(), 0);
+        if let Some(g) = &self.gazetteer {
+            g.mark(|i| tokens[i].key(), tokens.len(), names);
+        }
+        out.clear();
+        sentence_features(tokens, names, out);
+    }
+}
+
 /// Per-thread buffers for tagging.
 #[derive(Default)]
 struct Scratch {
     tokens: Vec<TokenInfo>,
+    names: Vec<u8>,
     features: Vec<u64>,
     emis: Vec<f32>,
     margins: Vec<f32>,
@@ -223,7 +257,7 @@ thread_local! {
 pub struct NerModel {
     weights: WeightFile,
     trans: Transitions,
-    clusters: Option<Clusters>,
+    lexicons: Lexicons,
     files: Vec<ModelFile>,
 }
 
@@ -241,15 +275,22 @@ impl NerModel {
         } else {
             None
         };
+        let gazetteer = if weights.uses_gazetteer {
+            let path = require(dir, GAZETTEER_FILE, REBUILD_HINT)?;
+            files.push(ModelFile::hash(&path)?);
+            Some(Gazetteer::load(&path)?)
+        } else {
+            None
+        };
         let trans = weights.transitions.masked();
-        Ok(Self { weights, trans, clusters, files })
+        Ok(Self { weights, trans, lexicons: Lexicons { clusters, gazetteer }, files })
     }
 
     /// Builds a model from weights in memory (used by training to score
     /// dev data with the exact inference code).
-    pub fn from_parts(weights: WeightFile, clusters: Option<Clusters>) -> Self {
+    pub fn from_parts(weights: WeightFile, lexicons: Lexicons) -> Self {
         let trans = weights.transitions.masked();
-        Self { weights, trans, clusters, files: Vec::new() }
+        Self { weights, trans, lexicons, files: Vec::new() }
     }
 
     /// Tags one sentence; calls `emit(token range, label, score)` for each
@@ -262,13 +303,10 @@ impl NerModel {
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            s.tokens.clear();
-            s.tokens.extend(words.map(|w| TokenInfo::of(w, self.clusters.as_ref())));
+            self.lexicons.features(words, &mut s.tokens, &mut s.names, &mut s.features);
             if s.tokens.is_empty() {
                 return;
             }
-            s.features.clear();
-            sentence_features(&s.tokens, &mut s.features);
             s.emis.clear();
             for feats in s.features.chunks_exact(FEATURES_PER_TOKEN) {
                 let mut sums = [0i32; N_TAGS];

@@ -1,7 +1,8 @@
 //! Training of the embedded NER model: an averaged structured perceptron
 //! over the hashed features of [`super::features`], decoded with the same
 //! constrained Viterbi as inference. The epoch with the best dev F1 is kept
-//! (the only use of dev data besides choosing settings by hand); weights are
+//! (the only use of dev data besides choosing settings by hand), or the last
+//! one for a final model trained on train and dev; weights are
 //! then quantised to i16 and written in the format of [`super::weights`].
 //! Single-threaded with a fixed seed, so a rebuild gives the same bytes.
 
@@ -13,11 +14,10 @@ use crate::eval::metrics::Scores;
 use crate::ner::conll::ConllSentence;
 use crate::text::Span;
 
-use super::clusters::Clusters;
-use super::features::{sentence_features, TokenInfo, FEATURES_PER_TOKEN};
+use super::features::FEATURES_PER_TOKEN;
 use super::rng::Rng;
 use super::weights::WeightFile;
-use super::{entities, tag_of, Lattice, Transitions, N_TAGS};
+use super::{entities, tag_of, Lattice, Lexicons, Transitions, N_TAGS};
 
 /// Settings of a training run.
 #[derive(Debug, Clone)]
@@ -32,11 +32,13 @@ pub struct TrainConfig {
     pub lower_copies: f64,
     /// Share added again in upper case (headlines).
     pub upper_copies: f64,
+    /// Keep the epoch with the best dev F1 (else the last one).
+    pub select_on_dev: bool,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { epochs: 12, min_count: 1, seed: 2003, lower_copies: 0.1, upper_copies: 0.1 }
+        Self { epochs: 12, min_count: 2, seed: 2003, lower_copies: 0.2, upper_copies: 0.2, select_on_dev: true }
     }
 }
 
@@ -69,10 +71,8 @@ fn gold_tags(sentence: &ConllSentence) -> Vec<u8> {
     tags
 }
 
-fn hashes(tokens: &[String], clusters: Option<&Clusters>, out: &mut Vec<u64>) {
-    let infos: Vec<TokenInfo> = tokens.iter().map(|w| TokenInfo::of(w, clusters)).collect();
-    out.clear();
-    sentence_features(&infos, out);
+fn hashes(tokens: &[String], lexicons: &Lexicons, out: &mut Vec<u64>) {
+    lexicons.features(tokens.iter().map(String::as_str), &mut Vec::new(), &mut Vec::new(), out);
 }
 
 /// The weights being learnt, with the running sums for averaging
@@ -199,7 +199,7 @@ fn dev_scores(w: &[f32], trans: &Transitions, dev: &[Example], lattice: &mut Lat
 pub fn train(
     train: &[ConllSentence],
     dev: &[ConllSentence],
-    clusters: Option<&Clusters>,
+    lexicons: &Lexicons,
     config: &TrainConfig,
     mut log: impl FnMut(&str),
 ) -> Result<(WeightFile, TrainReport)> {
@@ -220,7 +220,7 @@ pub fn train(
     let mut counts: HashMap<u64, u32> = HashMap::new();
     let mut all_hashes: Vec<Vec<u64>> = Vec::with_capacity(sentences.len());
     for s in &sentences {
-        hashes(&s.tokens, clusters, &mut buf);
+        hashes(&s.tokens, lexicons, &mut buf);
         for &h in &buf {
             *counts.entry(h).or_default() += 1;
         }
@@ -241,7 +241,7 @@ pub fn train(
         .iter()
         .filter(|s| !s.tokens.is_empty())
         .map(|s| {
-            hashes(&s.tokens, clusters, &mut buf);
+            hashes(&s.tokens, lexicons, &mut buf);
             Example { rows: to_rows(&buf), gold: gold_tags(s) }
         })
         .collect();
@@ -291,7 +291,7 @@ pub fn train(
             started.elapsed().as_secs_f64()
         ));
         dev_by_epoch.push(scores);
-        if best.as_ref().is_none_or(|b| f1 > b.0) {
+        if !config.select_on_dev || best.as_ref().is_none_or(|b| f1 > b.0) {
             best = Some((f1, epoch, avg_w, avg_t));
         }
     }
@@ -321,7 +321,7 @@ pub fn train(
         seconds: started.elapsed().as_secs_f64(),
     };
     log(&format!("best epoch {best_epoch}; {} weight entries; confidence scale {confidence_scale:.3}", entries.len()));
-    Ok((WeightFile::new(clusters.is_some(), scale, confidence_scale, trans, entries), report))
+    Ok((WeightFile::new(lexicons.clusters.is_some(), lexicons.gazetteer.is_some(), scale, confidence_scale, trans, entries), report))
 }
 
 /// Median of the smallest token margin of each predicted entity on `dev`:

@@ -2,7 +2,7 @@
 //!
 //! Layout (little-endian): magic `NEWSTAG-NER\0`, u32 format version, u32
 //! feature version, u32 features per token, u32 tag count, u32 flags (bit 0:
-//! uses word clusters), f32 weight scale, f32 confidence scale, f32
+//! uses word clusters, bit 1: uses the gazetteer), f32 weight scale, f32 confidence scale, f32
 //! transitions (start, pair row-major, end), u64 entry count, then per
 //! entry a u64 feature hash and one i16 weight per tag.
 
@@ -96,6 +96,7 @@ impl WeightTable {
 #[derive(Debug, Clone)]
 pub struct WeightFile {
     pub uses_clusters: bool,
+    pub uses_gazetteer: bool,
     /// Multiplier from quantised i16 weights to scores.
     pub scale: f32,
     /// Margin that maps to confidence 0.73 (sigmoid of 1).
@@ -109,6 +110,7 @@ pub struct WeightFile {
 impl WeightFile {
     pub fn new(
         uses_clusters: bool,
+        uses_gazetteer: bool,
         scale: f32,
         confidence_scale: f32,
         transitions: Transitions,
@@ -116,13 +118,17 @@ impl WeightFile {
     ) -> Self {
         entries.sort_unstable_by_key(|e| e.0);
         let table = WeightTable::new(&entries);
-        Self { uses_clusters, scale, confidence_scale, transitions, table, entries }
+        Self { uses_clusters, uses_gazetteer, scale, confidence_scale, transitions, table, entries }
+    }
+
+    fn flags(&self) -> u32 {
+        u32::from(self.uses_clusters) | u32::from(self.uses_gazetteer) << 1
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {
         let mut buf = Vec::with_capacity(64 + self.entries.len() * (8 + 2 * N_TAGS));
         buf.extend_from_slice(MAGIC);
-        for v in [FORMAT_VERSION, FEATURE_VERSION, FEATURES_PER_TOKEN as u32, N_TAGS as u32, u32::from(self.uses_clusters)] {
+        for v in [FORMAT_VERSION, FEATURE_VERSION, FEATURES_PER_TOKEN as u32, N_TAGS as u32, self.flags()] {
             buf.extend_from_slice(&v.to_le_bytes());
         }
         buf.extend_from_slice(&self.scale.to_le_bytes());
@@ -160,7 +166,8 @@ impl WeightFile {
                 return Err(r.error(field, format!("file has {got}, this newstag reads {want}; retrain the model")));
             }
         }
-        let uses_clusters = r.u32("flags")? & 1 == 1;
+        let flags = r.u32("flags")?;
+        let (uses_clusters, uses_gazetteer) = (flags & 1 == 1, flags & 2 == 2);
         let scale = r.f32("scale")?;
         let confidence_scale = r.f32("confidence scale")?;
         let mut transitions = Transitions::default();
@@ -188,7 +195,7 @@ impl WeightFile {
             entries.push((hash, weights));
         }
         let table = WeightTable::new(&entries);
-        Ok(Self { uses_clusters, scale, confidence_scale, transitions, table, entries })
+        Ok(Self { uses_clusters, uses_gazetteer, scale, confidence_scale, transitions, table, entries })
     }
 }
 
@@ -237,13 +244,13 @@ mod tests {
             (0..1000u64).map(|i| (super::super::features::finish(i), [i as i16; N_TAGS])).collect();
         let mut trans = Transitions::default();
         trans.pair[1][2] = 0.5;
-        let file = WeightFile::new(true, 0.01, 2.0, trans.clone(), entries.clone());
+        let file = WeightFile::new(true, false, 0.01, 2.0, trans.clone(), entries.clone());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.bin");
         file.write(&path).unwrap();
         let back = WeightFile::read(&path).unwrap();
         assert_eq!(back.transitions, trans);
-        assert!(back.uses_clusters);
+        assert!(back.uses_clusters && !back.uses_gazetteer);
         assert_eq!(back.table.len(), 1000);
         for (hash, weights) in &entries {
             assert_eq!(back.table.get(*hash), Some(weights));

@@ -1,0 +1,162 @@
+//! Name lists as tagger features: a token inside a known name ("North
+//! Korea", "Kim Jong Un") gets a feature saying so and with which label, and
+//! the model learns from training data how far to trust it. The list is a
+//! frozen copy of the actor dictionary's aliases taken at training time
+//! (`models/ner/gazetteer.tsv`), so the weights and the list they were
+//! trained with always travel together.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::ner::EntityLabel;
+use crate::tokenize::tokenize;
+
+use super::clusters::IdentityHasher;
+use super::features::{finish, mix, word_key};
+
+/// Longest name, in tokens.
+const MAX_TOKENS: usize = 8;
+const PHRASE_SEED: u64 = 0x3c6e_f372_fe94_f82b;
+
+type Identity = BuildHasherDefault<IdentityHasher>;
+
+/// Known names, matched case- and accent-insensitively on tokens.
+#[derive(Default)]
+pub struct Gazetteer {
+    first: HashSet<u64, Identity>,
+    phrases: HashMap<u64, EntityLabel, Identity>,
+}
+
+#[derive(Deserialize)]
+struct ActorLine {
+    label: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+fn phrase_hash(keys: impl Iterator<Item = u64>) -> u64 {
+    finish(keys.fold(PHRASE_SEED, mix))
+}
+
+impl Gazetteer {
+    pub fn len(&self) -> usize {
+        self.phrases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
+
+    fn insert(&mut self, phrase: &str, label: EntityLabel) {
+        let tokens = tokenize(phrase);
+        if tokens.is_empty() || tokens.len() > MAX_TOKENS {
+            return;
+        }
+        let keys: Vec<u64> = tokens.iter().map(|t| word_key(t.slice(phrase))).collect();
+        self.first.insert(keys[0]);
+        // The first list entry wins; the dictionary keeps aliases unique.
+        self.phrases.entry(phrase_hash(keys.into_iter())).or_insert(label);
+    }
+
+    /// Reads `LABEL<TAB>name` lines.
+    pub fn load(path: &Path) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut gazetteer = Self::default();
+        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(|e| Error::io(path, e))?;
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (label, name) =
+                line.split_once('\t').ok_or_else(|| Error::record(path, i + 1, "name", "expected LABEL<TAB>name"))?;
+            let label: EntityLabel = label.parse().map_err(|e: Error| Error::record(path, i + 1, "label", e.to_string()))?;
+            gazetteer.insert(name, label);
+        }
+        Ok(gazetteer)
+    }
+
+    /// Writes the aliases of the actor dictionary `actors` (JSONL with
+    /// `label` and `aliases`; `link_only` forms are left out because they
+    /// are ambiguous on their own) as a gazetteer file `out`.
+    pub fn build_from_actors(actors: &Path, out: &Path) -> Result<usize> {
+        let text = std::fs::read_to_string(actors).map_err(|e| Error::io(actors, e))?;
+        let mut lines = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let actor: ActorLine =
+                serde_json::from_str(line).map_err(|e| Error::record(actors, i + 1, "(record)", e.to_string()))?;
+            let label: EntityLabel =
+                actor.label.parse().map_err(|e: Error| Error::record(actors, i + 1, "label", e.to_string()))?;
+            for alias in actor.aliases {
+                if !alias.contains(['\t', '\n']) {
+                    lines.push(format!("{label}\t{alias}"));
+                }
+            }
+        }
+        let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
+        let mut w = std::io::BufWriter::new(file);
+        let io = |e| Error::io(out, e);
+        writeln!(w, "# LABEL<TAB>name: aliases of {} at training time", actors.display()).map_err(io)?;
+        for line in &lines {
+            writeln!(w, "{line}").map_err(io)?;
+        }
+        w.flush().map_err(io)?;
+        Ok(lines.len())
+    }
+
+    /// Marks leftmost-longest matches over token keys: `out[i]` becomes 0
+    /// outside names, else 1 + 2·label index (+1 inside, after the first
+    /// token). `out` must be as long as `keys`.
+    pub fn mark(&self, keys: impl Fn(usize) -> u64, n: usize, out: &mut [u8]) {
+        out[..n].fill(0);
+        let mut i = 0;
+        while i < n {
+            let mut best = None;
+            if self.first.contains(&keys(i)) {
+                let mut h = PHRASE_SEED;
+                for len in 1..=MAX_TOKENS.min(n - i) {
+                    h = mix(h, keys(i + len - 1));
+                    if let Some(&label) = self.phrases.get(&finish(h)) {
+                        best = Some((len, label));
+                    }
+                }
+            }
+            match best {
+                Some((len, label)) => {
+                    let k = EntityLabel::ALL.iter().position(|&l| l == label).expect("label in ALL") as u8;
+                    out[i] = 1 + 2 * k;
+                    out[i + 1..i + len].fill(2 + 2 * k);
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_match_ignores_case_and_accents() {
+        let mut g = Gazetteer::default();
+        g.insert("Korea", EntityLabel::Loc);
+        g.insert("North Korea", EntityLabel::Loc);
+        g.insert("Recep Tayyip Erdoğan", EntityLabel::Per);
+        let words = ["NORTH", "KOREA", "and", "recep", "tayyip", "erdogan", "korea"];
+        let keys: Vec<u64> = words.iter().map(|w| word_key(w)).collect();
+        let mut out = [9u8; 7];
+        g.mark(|i| keys[i], keys.len(), &mut out);
+        let loc = 1 + 2 * 2;
+        let per = 1;
+        assert_eq!(out, [loc, loc + 1, 0, per, per + 1, per + 1, loc]);
+    }
+}
