@@ -177,9 +177,7 @@ impl TokenInfo {
                 shape = mix(shape, class as u64);
             }
         }
-        for k in n_folded.min(4)..4 {
-            prefix[k] = lower;
-        }
+        prefix[n_folded.min(4)..].fill(lower);
         let mut suffix = [0u64; 4];
         let mut h = SUFFIX_SEED;
         for (k, slot) in suffix.iter_mut().enumerate() {

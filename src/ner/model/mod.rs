@@ -116,8 +116,8 @@ impl Lattice {
         if n == 0 {
             return;
         }
-        for t in 0..N_TAGS {
-            self.alpha[t] = trans.start[t] + emis[t];
+        for ((a, s), e) in self.alpha.iter_mut().zip(&trans.start).zip(emis) {
+            *a = s + e;
         }
         for i in 1..n {
             let (done, rest) = self.alpha.split_at_mut(i * N_TAGS);
@@ -136,10 +136,9 @@ impl Lattice {
         }
         let last = &self.alpha[(n - 1) * N_TAGS..];
         let mut best = (f32::NEG_INFINITY, 0usize);
-        for t in 0..N_TAGS {
-            let s = last[t] + trans.end[t];
-            if s > best.0 {
-                best = (s, t);
+        for (t, (a, e)) in last.iter().zip(&trans.end).enumerate() {
+            if a + e > best.0 {
+                best = (a + e, t);
             }
         }
         let mut t = best.1;
@@ -367,7 +366,7 @@ impl EntityRecognizer for NerModel {
     }
 
     fn info(&self) -> ComponentInfo {
-        ComponentInfo::with_files("embedded-crf-conll2003", self.files.clone())
+        ComponentInfo::with_files("embedded-perceptron-conll2003", self.files.clone())
     }
 }
 
