@@ -167,3 +167,40 @@ fn training_is_deterministic() {
     }
     assert!(bytes[0] == bytes[1], "two runs with one seed differ");
 }
+
+/// `eval --conll` scores a column file directly, and `convert-conll` turns
+/// it into gold JSONL on which `eval --gold` (the production pipeline, with
+/// its own tokenizer and splitter) gives the same counts for text written
+/// in CoNLL style.
+#[test]
+fn conll_eval_and_converted_gold_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let conll_path = dir.path().join("sample.txt");
+    std::fs::write(
+        &conll_path,
+        "-DOCSTART- -X- O\n\nVladimir NNP B-PER\nPutin NNP I-PER\nmet VBD O\nKim NNP B-PER\nJong NNP I-PER\nUn NNP I-PER\nin IN O\nPyongyang NNP B-LOC\n. . O\n\n\
+         The DT O\nEuropean NNP B-ORG\nCommission NNP I-ORG\nsaid VBD O\non IN O\nThursday NNP O\nit PRP O\ndisagreed VBD O\nwith IN O\nGerman JJ B-MISC\nadvice NN O\n. . O\n\n\
+         Zürich NNP B-ORG\nbeat VBD O\nBasel NNP B-ORG\n2-1 CD O\n. . O\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newstag")).args(args).current_dir(dir.path()).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let direct: serde_json::Value = serde_json::from_str(&run(&["eval", "--conll", "sample.txt", "--json"])).unwrap();
+    let gold = run(&["convert-conll", "sample.txt"]);
+    assert_eq!(gold.lines().count(), 3);
+    assert!(gold.lines().next().unwrap().contains(r#""text":"Vladimir Putin met Kim Jong Un in Pyongyang .""#));
+    std::fs::write(dir.path().join("gold.jsonl"), &gold).unwrap();
+    let piped: serde_json::Value =
+        serde_json::from_str(&run(&["eval", "--gold", "gold.jsonl", "--json", "--no-frames"])).unwrap();
+    let counts = |v: &serde_json::Value| {
+        let s = &v["entities"]["strict"];
+        (s["tp"].as_u64().unwrap(), s["fp"].as_u64().unwrap(), s["fn"].as_u64().unwrap())
+    };
+    assert_eq!(counts(&direct), counts(&piped));
+    let (tp, _, fn_) = counts(&direct);
+    assert_eq!(tp + fn_, 7, "seven gold entities");
+    assert!(tp >= 5, "{direct}");
+}
