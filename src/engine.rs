@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::frames::{FrameClassifier, FrameSet};
 use crate::models::{models_dir, ComponentInfo};
 use crate::ner::model::NerModel;
@@ -83,7 +83,7 @@ pub fn build(config: &PipelineConfig) -> Result<Stages> {
     let dir = models_dir(config.models_dir.as_deref());
     let recognizer: Box<dyn EntityRecognizer> = match config.engine {
         EngineKind::Embedded => Box::new(NerModel::load(&dir)?),
-        EngineKind::Transformer => return Err(transformer_missing()),
+        EngineKind::Transformer => transformer_recognizer(config, &dir)?,
     };
     let resolver = Resolver::load(&dir)?;
     let framer: Option<Box<dyn FrameClassifier>> = None;
@@ -97,8 +97,23 @@ pub fn build(config: &PipelineConfig) -> Result<Stages> {
     Ok(Stages { recognizer, resolver, framer, info })
 }
 
-fn transformer_missing() -> Error {
-    Error::Config(
+/// The token-classification model of `--ner-model`, else the default one
+/// that `newstag models fetch` puts under `models/hf/`.
+#[cfg(feature = "transformers")]
+fn transformer_recognizer(config: &PipelineConfig, dir: &std::path::Path) -> Result<Box<dyn EntityRecognizer>> {
+    use crate::transformer::{fetch::DEFAULT_NER, TransformerRecognizer};
+    let path = config.transformer.ner_model.clone().unwrap_or_else(|| dir.join("hf").join(DEFAULT_NER));
+    Ok(Box::new(TransformerRecognizer::load(&path, config.transformer.batch_size)?))
+}
+
+#[cfg(not(feature = "transformers"))]
+fn transformer_recognizer(_: &PipelineConfig, _: &std::path::Path) -> Result<Box<dyn EntityRecognizer>> {
+    Err(transformer_missing())
+}
+
+#[cfg(not(feature = "transformers"))]
+fn transformer_missing() -> crate::error::Error {
+    crate::error::Error::Config(
         "the transformer engine is not compiled in: rebuild with `cargo build --release --features transformers` (see README)"
             .to_string(),
     )
