@@ -285,6 +285,9 @@ struct TrainNerArgs {
     /// chosen before).
     #[arg(long)]
     last_epoch: bool,
+    /// Average the weights of this many runs with consecutive seeds.
+    #[arg(long, default_value_t = TrainConfig::default().bags)]
+    bags: usize,
     /// Random seed (sentence order, recased copies, clustering).
     #[arg(long, default_value_t = TrainConfig::default().seed)]
     seed: u64,
@@ -350,6 +353,7 @@ fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
         lower_copies: args.lower_copies,
         upper_copies: args.upper_copies,
         select_on_dev: !args.last_epoch,
+        bags: args.bags,
     };
     let (weights, report) = train::train(&train, &dev, &lexicons, &config, |line| eprintln!("{line}"))?;
     let weights_path = args.out.join("conll2003.bin");

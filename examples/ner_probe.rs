@@ -1,0 +1,23 @@
+//! Prints the entities the shipped NER model finds in each line of stdin
+//! (one sentence or headline per line), to look at its behaviour by hand:
+//!   echo "Kim Jong Un visited Moscow ." | cargo run --release --example ner_probe
+use std::io::BufRead;
+
+use newstag::models::models_dir;
+use newstag::ner::model::NerModel;
+use newstag::tokenize::tokenize;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let model = NerModel::load(&models_dir(None))?;
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        let tokens = tokenize(&line);
+        let mut found = Vec::new();
+        model.tag(tokens.iter().map(|t| t.slice(&line)), |range, label, score| {
+            let text = &line[tokens[range.start].start..tokens[range.end - 1].end];
+            found.push(format!("[{text}]{label} {score:.2}"));
+        });
+        println!("{line}\n    {}", found.join("  "));
+    }
+    Ok(())
+}
