@@ -319,6 +319,9 @@ impl NerModel {
                 s.emis.extend(sums.iter().map(|&x| x as f32 * self.weights.scale));
             }
             s.lattice.viterbi(&s.emis, &self.trans);
+            if s.lattice.path.iter().all(|&t| t == 0) {
+                return; // no entity, no confidence to compute
+            }
             s.lattice.margins(&s.emis, &self.trans, &mut s.margins);
             let path = &s.lattice.path;
             let mut start = None;
