@@ -143,7 +143,8 @@ struct EngineArgs {
     /// Transformer engine: sentence-embedding model directory.
     #[arg(long, value_name = "DIR")]
     embedding_model: Option<PathBuf>,
-    /// Transformer engine: framing method, `nli` or `embedding`.
+    /// Framing method: `static` (embedded default: static embeddings + cues), `cues`
+    /// (keyword baseline), `vectors`, `every` (baseline); transformer engine: `nli`, `embedding`.
     #[arg(long, value_name = "METHOD")]
     frame_method: Option<String>,
     /// Transformer engine: largest batch of sequences per forward pass.

@@ -3,11 +3,14 @@
 //! the traits.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::error::Result;
-use crate::frames::{FrameClassifier, FrameSet};
+use crate::error::{Error, Result};
+use crate::frames::embedded::StaticFramer;
+use crate::frames::vectors::{StaticEmbeddings, STATIC_MODEL_DIR};
+use crate::frames::{FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use crate::models::{models_dir, ComponentInfo};
 use crate::ner::model::NerModel;
 use crate::ner::EntityRecognizer;
@@ -30,7 +33,7 @@ pub enum EngineKind {
 pub enum FrameChoice {
     /// No framing.
     None,
-    /// The frame set shipped in `models/frames/default.toml`.
+    /// The frame set shipped in `models/frames/deployment.toml`.
     #[default]
     Default,
     /// A frame set file (TOML or JSON).
@@ -52,7 +55,9 @@ pub struct TransformerOptions {
     pub nli_model: Option<PathBuf>,
     /// Sentence-embedding model directory.
     pub embedding_model: Option<PathBuf>,
-    /// Framing method: `nli` or `embedding`.
+    /// Framing method (see [`FrameMethod`]): `nli` or `embedding` for the
+    /// transformer engine; `static` (default), `vectors`, `cues` or `every`
+    /// for the embedded one.
     pub frame_method: Option<String>,
     /// Largest batch of sequences per forward pass.
     pub batch_size: Option<usize>,
@@ -86,7 +91,7 @@ pub fn build(config: &PipelineConfig) -> Result<Stages> {
         EngineKind::Transformer => transformer_recognizer(config, &dir)?,
     };
     let resolver = Resolver::load(&dir)?;
-    let framer: Option<Box<dyn FrameClassifier>> = None;
+    let framer = framer(config, &dir)?;
     let info = EngineInfo {
         name: config.engine,
         version: env!("CARGO_PKG_VERSION"),
@@ -95,6 +100,34 @@ pub fn build(config: &PipelineConfig) -> Result<Stages> {
         frames: framer.as_ref().map(|f| f.info()),
     };
     Ok(Stages { recognizer, resolver, framer, info })
+}
+
+/// The frame classifier for `config.frames`, scored by the method
+/// `--frame-method` names (default: `static` on the embedded engine).
+fn framer(config: &PipelineConfig, dir: &std::path::Path) -> Result<Option<Box<dyn FrameClassifier>>> {
+    let set = match &config.frames {
+        FrameChoice::None => return Ok(None),
+        FrameChoice::Default => FrameSet::load(&dir.join(DEFAULT_SET))?,
+        FrameChoice::File(path) => FrameSet::load(path)?,
+        FrameChoice::Set(set) => set.clone(),
+        FrameChoice::Labels(labels) => FrameSet::load(&dir.join(DEFAULT_SET))?.restricted_to(labels),
+    };
+    let method = match &config.transformer.frame_method {
+        Some(name) => name.parse()?,
+        None => FrameMethod::Static,
+    };
+    if method.is_transformer() {
+        return Err(Error::Config(format!(
+            "frame method {method} needs the transformer engine (--engine transformer)"
+        )));
+    }
+    let vectors = match method {
+        FrameMethod::Static | FrameMethod::Vectors => {
+            Some(Arc::new(StaticEmbeddings::load(&dir.join(STATIC_MODEL_DIR))?))
+        }
+        _ => None,
+    };
+    Ok(Some(Box::new(StaticFramer::new(set, method, vectors)?)))
 }
 
 /// The token-classification model of `--ner-model`, else the default one

@@ -1,14 +1,27 @@
 //! Framing: which of the frames a user asks about each sentence carries, how
 //! strongly, on what evidence and about which actor. Frame sets are data
-//! ([`FrameSet`]); classifiers implement [`FrameClassifier`].
+//! ([`FrameSet`], read from TOML or JSON); classifiers implement
+//! [`FrameClassifier`].
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
 
-use crate::error::Result;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::{Error, Result};
 use crate::models::ComponentInfo;
 use crate::pipeline::Tokenized;
-use crate::resolve::Entity;
+use crate::resolve::{Entity, Role};
 use crate::text::Span;
+
+pub mod cues;
+pub mod embedded;
+pub mod vectors;
+
+/// File name of the shipped frame set, under `models/frames/`.
+pub const DEFAULT_SET: &str = "frames/deployment.toml";
 
 /// A set of frame labels to classify, as read from `--frames FILE` or built
 /// from `--labels a,b`.
@@ -17,9 +30,20 @@ pub struct FrameSet {
     /// Name of the set, e.g. `deployment`.
     #[serde(default)]
     pub name: String,
-    /// Decision threshold for labels that set none of their own.
-    #[serde(default)]
+    /// Decision threshold for labels that set none of their own, whatever
+    /// the method.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "threshold_opt")]
     pub threshold: Option<f32>,
+    /// Decision thresholds per method (`static`, `nli`, ...), which take
+    /// precedence over `threshold`: each method scores on its own scale.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "threshold_map")]
+    pub thresholds: BTreeMap<String, f32>,
+    /// Sentences that carry none of the labels (plain reporting). Methods
+    /// that compare with examples measure a sentence's similarity to a
+    /// label against its similarity to these, so that text that is merely
+    /// on the same topic does not count as framed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub neutral: Vec<String>,
     #[serde(rename = "label")]
     pub labels: Vec<FrameDef>,
 }
@@ -36,12 +60,51 @@ pub struct FrameDef {
     /// Example sentences that carry the frame (few-shot).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
-    /// Cue phrases whose presence is evidence for the frame.
+    /// Cue phrases whose presence is evidence for the frame. They are
+    /// matched on lowercased, lightly stemmed words, so "shortage" also
+    /// finds "shortages".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cues: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "threshold_opt")]
     pub threshold: Option<f32>,
+    /// Per-method thresholds of this label; they beat every set-level one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "threshold_map")]
+    pub thresholds: BTreeMap<String, f32>,
 }
+
+impl FrameDef {
+    /// A label with nothing but its name.
+    pub fn bare(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            description: None,
+            hypotheses: Vec::new(),
+            examples: Vec::new(),
+            cues: Vec::new(),
+            threshold: None,
+            thresholds: BTreeMap::new(),
+        }
+    }
+
+    /// The label name as words ("short_of_men" → "short of men"), which is
+    /// what a bare label is matched and embedded as.
+    pub fn words(&self) -> String {
+        self.name.replace(['_', '-'], " ")
+    }
+
+    /// The hypothesis templates with the label filled in; a label without
+    /// templates gets the generic one, so NLI works on bare labels too.
+    pub fn filled_hypotheses(&self) -> Vec<String> {
+        let words = self.words();
+        if self.hypotheses.is_empty() {
+            return vec![format!("This text is about {words}.")];
+        }
+        self.hypotheses.iter().map(|h| h.replace("{}", &words)).collect()
+    }
+}
+
+/// Threshold every method falls back to when a frame set names none.
+pub const FALLBACK_THRESHOLD: f32 = 0.5;
 
 impl FrameSet {
     /// A frame set of bare labels (true zero-shot: no description at all).
@@ -49,17 +112,9 @@ impl FrameSet {
         Self {
             name: "ad-hoc".to_string(),
             threshold: None,
-            labels: labels
-                .iter()
-                .map(|l| FrameDef {
-                    name: l.as_ref().to_string(),
-                    description: None,
-                    hypotheses: Vec::new(),
-                    examples: Vec::new(),
-                    cues: Vec::new(),
-                    threshold: None,
-                })
-                .collect(),
+            thresholds: BTreeMap::new(),
+            neutral: Vec::new(),
+            labels: labels.iter().map(|l| FrameDef::bare(l.as_ref().trim())).collect(),
         }
     }
 
@@ -69,6 +124,8 @@ impl FrameSet {
         let mut out = FrameSet::from_labels(labels);
         out.name = self.name.clone();
         out.threshold = self.threshold;
+        out.thresholds = self.thresholds.clone();
+        out.neutral = self.neutral.clone();
         for def in &mut out.labels {
             if let Some(known) = self.labels.iter().find(|d| d.name == def.name) {
                 *def = known.clone();
@@ -79,6 +136,198 @@ impl FrameSet {
 
     pub fn label_names(&self) -> impl Iterator<Item = &str> {
         self.labels.iter().map(|l| l.name.as_str())
+    }
+
+    /// The decision threshold of label `index` under `method`: the label's
+    /// own for the method, else its own, else the set's for the method,
+    /// else the set's, else the method's built-in default.
+    pub fn threshold_for(&self, index: usize, method: FrameMethod) -> f32 {
+        let def = &self.labels[index];
+        let key = method.as_str();
+        def.thresholds
+            .get(key)
+            .copied()
+            .or(def.threshold)
+            .or_else(|| self.thresholds.get(key).copied())
+            .or(self.threshold)
+            .unwrap_or_else(|| method.default_threshold())
+    }
+
+    /// Reads a frame set from a `.toml` or `.json` file. Errors name the
+    /// file, the line and the field (e.g. `label[1].threshold`).
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let set = match ext.as_deref() {
+            Some("toml") => Self::parse_toml(&text, path)?,
+            Some("json") => Self::parse_json(&text, path)?,
+            _ => {
+                return Err(Error::Config(format!(
+                    "{}: a frame set file must end in .toml or .json",
+                    path.display()
+                )))
+            }
+        };
+        set.validate(path)?;
+        Ok(set)
+    }
+
+    /// Parses TOML; `path` only names the source in errors.
+    pub fn parse_toml(text: &str, path: &Path) -> Result<Self> {
+        let de = toml::Deserializer::new(text);
+        serde_path_to_error::deserialize(de).map_err(|err| {
+            let field = field_name(err.path());
+            let inner = err.into_inner();
+            let (line, column) = inner.span().map_or((0, 0), |s| line_column(text, s.start));
+            let message = format!("{} at line {line} column {column}", inner.message().trim_end());
+            Error::record(path, line, field, message)
+        })
+    }
+
+    /// Parses JSON; `path` only names the source in errors.
+    pub fn parse_json(text: &str, path: &Path) -> Result<Self> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            let field = field_name(err.path());
+            let inner = err.into_inner();
+            Error::record(path, inner.line(), field, inner.to_string())
+        })
+    }
+
+    /// The set as TOML, in the layout `load` reads.
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string_pretty(self).map_err(|e| Error::Config(format!("frame set {}: {e}", self.name)))
+    }
+
+    /// The set as pretty JSON, in the layout `load` reads.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("frame sets serialise")
+    }
+
+    /// Checks what the file format alone cannot: at least one label, names
+    /// unique and non-empty.
+    pub fn validate(&self, path: &Path) -> Result<()> {
+        let bad = |field: String, message: &str| {
+            Error::Config(format!("{}: field `{field}`: {message}", path.display()))
+        };
+        if self.labels.is_empty() {
+            return Err(bad("label".into(), "a frame set needs at least one [[label]]"));
+        }
+        for (i, def) in self.labels.iter().enumerate() {
+            if def.name.trim().is_empty() {
+                return Err(bad(format!("label[{i}].name"), "empty label name"));
+            }
+            if self.labels[..i].iter().any(|d| d.name == def.name) {
+                return Err(bad(format!("label[{i}].name"), &format!("label {:?} is defined twice", def.name)));
+            }
+            if let Some(j) = def.cues.iter().position(|c| c.trim().is_empty()) {
+                return Err(bad(format!("label[{i}].cues[{j}]"), "empty cue"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at` in `text`.
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
+}
+
+/// A deserialisation path as a field name; the top level is named so.
+fn field_name(path: &serde_path_to_error::Path) -> String {
+    match path.to_string() {
+        p if p == "." => "(top level)".to_string(),
+        p => p,
+    }
+}
+
+fn check_threshold<E: serde::de::Error>(t: f32) -> std::result::Result<f32, E> {
+    if (0.0..=1.0).contains(&t) {
+        Ok(t)
+    } else {
+        Err(E::custom(format!("threshold {t} is outside [0, 1]")))
+    }
+}
+
+fn threshold_opt<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f32>, D::Error> {
+    Option::<f32>::deserialize(d)?.map(check_threshold).transpose()
+}
+
+fn threshold_map<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<BTreeMap<String, f32>, D::Error> {
+    let map = BTreeMap::<String, f32>::deserialize(d)?;
+    for (key, &t) in &map {
+        key.parse::<FrameMethod>().map_err(serde::de::Error::custom)?;
+        check_threshold::<D::Error>(t)?;
+    }
+    Ok(map)
+}
+
+/// How frames are scored. `static` is the embedded engine's default; `nli`
+/// and `embedding` need the transformer engine; `cues` and `every` are the
+/// baselines the README compares against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FrameMethod {
+    /// Static token embeddings (label, description, examples) with cue
+    /// evidence: pure Rust, fast.
+    Static,
+    /// Static token embeddings only, no cues (to show what cues add).
+    Vectors,
+    /// Keyword baseline: cue phrases and the label's own words only.
+    Cues,
+    /// Baseline: every sentence gets every label.
+    Every,
+    /// Transformer: entailment of each hypothesis by an NLI model.
+    Nli,
+    /// Transformer: all-MiniLM-L6-v2 sentence embeddings.
+    Embedding,
+}
+
+impl FrameMethod {
+    pub const ALL: [FrameMethod; 6] =
+        [Self::Static, Self::Vectors, Self::Cues, Self::Every, Self::Nli, Self::Embedding];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Static => "static",
+            Self::Vectors => "vectors",
+            Self::Cues => "cues",
+            Self::Every => "every",
+            Self::Nli => "nli",
+            Self::Embedding => "embedding",
+        }
+    }
+
+    /// Threshold used when the frame set gives none.
+    pub fn default_threshold(self) -> f32 {
+        match self {
+            Self::Every => 0.0,
+            _ => FALLBACK_THRESHOLD,
+        }
+    }
+
+    /// Whether the method needs the transformer engine.
+    pub fn is_transformer(self) -> bool {
+        matches!(self, Self::Nli | Self::Embedding)
+    }
+}
+
+impl fmt::Display for FrameMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FrameMethod {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|m| m.as_str()).collect();
+            Error::Config(format!("unknown frame method {s:?} ({})", names.join(", ")))
+        })
     }
 }
 
@@ -94,7 +343,7 @@ pub enum EvidenceKind {
     Example,
     /// An NLI hypothesis was entailed.
     Hypothesis,
-    /// The bare label name was the nearest match.
+    /// The bare label name was the nearest match, or its words occur.
     Label,
 }
 
@@ -130,10 +379,18 @@ pub struct Frame {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocFrame {
     pub label: String,
+    /// Mean of the label's [`DOC_TOP_K`] highest sentence scores: one
+    /// strong sentence counts, several count more, and a long article's
+    /// many neutral sentences do not dilute it.
     pub score: f32,
+    /// The highest sentence score.
+    pub max: f32,
     /// Number of sentences selected for the label.
     pub sentences: usize,
 }
+
+/// How many of the best sentences make a document's frame score.
+pub const DOC_TOP_K: usize = 3;
 
 /// Scores the labels of a frame set on every sentence of a document.
 pub trait FrameClassifier: Send + Sync {
@@ -149,20 +406,46 @@ pub trait FrameClassifier: Send + Sync {
     fn info(&self) -> ComponentInfo;
 }
 
-/// Document-level scores per label: the highest sentence score, and how many
-/// sentences were selected.
+/// Document-level scores per label, in the order labels first appear: the
+/// mean of the top [`DOC_TOP_K`] sentence scores (missing sentences count
+/// as 0), the maximum, and how many sentences were selected.
 pub fn aggregate(frames: &[Frame]) -> Vec<DocFrame> {
-    let mut out: Vec<DocFrame> = Vec::new();
+    let mut scores: Vec<(String, Vec<f32>, usize)> = Vec::new();
     for frame in frames {
-        let doc = match out.iter_mut().find(|d| d.label == frame.label) {
-            Some(doc) => doc,
+        let entry = match scores.iter_mut().position(|(l, _, _)| *l == frame.label) {
+            Some(i) => &mut scores[i],
             None => {
-                out.push(DocFrame { label: frame.label.clone(), score: 0.0, sentences: 0 });
-                out.last_mut().expect("just pushed")
+                scores.push((frame.label.clone(), Vec::new(), 0));
+                scores.last_mut().expect("just pushed")
             }
         };
-        doc.score = doc.score.max(frame.score);
-        doc.sentences += usize::from(frame.selected);
+        entry.1.push(frame.score);
+        entry.2 += usize::from(frame.selected);
     }
-    out
+    scores
+        .into_iter()
+        .map(|(label, mut s, sentences)| {
+            s.sort_by(|a, b| b.total_cmp(a));
+            let top: f32 = s.iter().take(DOC_TOP_K).sum();
+            DocFrame { label, score: top / DOC_TOP_K as f32, max: s.first().copied().unwrap_or(0.0), sentences }
+        })
+        .collect()
+}
+
+/// The actor entity a framing in sentence `sentence` is about: the actor
+/// nearest before `anchor` (a cue: the possessor or subject usually comes
+/// first, "Russia's need for ..."), else the nearest after it, else the
+/// first actor of the sentence. `None` when the sentence names no actor.
+pub fn choose_target(entities: &[Entity], sentence: usize, anchor: Option<Span>) -> Option<usize> {
+    let actors = || {
+        entities
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| e.sentence == sentence && e.role == Role::Actor)
+    };
+    let first = actors().next().map(|(i, _)| i);
+    let Some(anchor) = anchor else { return first };
+    let before = actors().filter(|(_, e)| e.mention.span.end <= anchor.start).last().map(|(i, _)| i);
+    let after = || actors().find(|(_, e)| e.mention.span.start >= anchor.end).map(|(i, _)| i);
+    before.or_else(after).or(first)
 }

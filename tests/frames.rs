@@ -1,0 +1,234 @@
+//! Frame sets as data, the embedded frame classifier and its evidence and
+//! targets, through the library's public API.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use newstag::frames::embedded::StaticFramer;
+use newstag::frames::vectors::{StaticEmbeddings, STATIC_MODEL_DIR};
+use newstag::frames::{choose_target, EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
+use newstag::ner::{EntityLabel, Mention};
+use newstag::pipeline::Tokenized;
+use newstag::resolve::{Entity, Role};
+use newstag::sentence::{NewsSplitter, SentenceSplitter};
+use newstag::text::Span;
+use newstag::tokenize::tokenize;
+use newstag::{Error, FrameChoice, Pipeline, PipelineConfig};
+
+fn models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+fn shipped_set() -> FrameSet {
+    FrameSet::load(&models().join(DEFAULT_SET)).expect("the shipped frame set loads")
+}
+
+/// The static embeddings, or `None` (with the reason printed) when they
+/// have not been built into this checkout.
+fn vectors() -> Option<Arc<StaticEmbeddings>> {
+    static VECTORS: OnceLock<Option<Arc<StaticEmbeddings>>> = OnceLock::new();
+    let loaded = VECTORS.get_or_init(|| match StaticEmbeddings::load(&models().join(STATIC_MODEL_DIR)) {
+        Ok(v) => Some(Arc::new(v)),
+        Err(err) => {
+            eprintln!("skipping: static embeddings unavailable: {err}");
+            None
+        }
+    });
+    loaded.clone()
+}
+
+/// Classifies `text` with `framer`; `actors` are (start, end) byte ranges
+/// to treat as actor entities.
+fn classify(framer: &dyn FrameClassifier, text: &str, actors: &[(usize, usize)]) -> Vec<Frame> {
+    let tokens = tokenize(text);
+    let sentences = NewsSplitter.split(text, &tokens);
+    let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
+    let entities: Vec<Entity> = actors
+        .iter()
+        .map(|&(start, end)| {
+            let first = tokens.iter().position(|t| t.start == start).expect("actor starts on a token");
+            let last = tokens.iter().position(|t| t.end == end).expect("actor ends on a token");
+            Entity {
+                mention: Mention { span: Span::new(start, end), tokens: first..last + 1, label: EntityLabel::Loc, score: 1.0 },
+                role: Role::Actor,
+                country: None,
+                sentence: doc.sentence_of(first),
+                referent: None,
+            }
+        })
+        .collect();
+    framer.classify(&doc, &entities, &mut Vec::new()).expect("classification succeeds")
+}
+
+fn selected(frames: &[Frame]) -> Vec<&str> {
+    frames.iter().filter(|f| f.selected).map(|f| f.label.as_str()).collect()
+}
+
+#[test]
+fn shipped_set_defines_both_labels_with_everything() {
+    let set = shipped_set();
+    assert_eq!(set.label_names().collect::<Vec<_>>(), ["desperation", "capability"]);
+    for def in &set.labels {
+        assert!(def.description.is_some(), "{} has a description", def.name);
+        assert!(!def.hypotheses.is_empty() && !def.examples.is_empty() && !def.cues.is_empty(), "{}", def.name);
+    }
+    assert!(!set.neutral.is_empty());
+}
+
+#[test]
+fn frame_set_round_trips_through_toml_and_json_files() {
+    let set = shipped_set();
+    let dir = tempfile::tempdir().unwrap();
+    let toml_path = dir.path().join("set.toml");
+    std::fs::write(&toml_path, set.to_toml().unwrap()).unwrap();
+    assert_eq!(FrameSet::load(&toml_path).unwrap(), set);
+    let json_path = dir.path().join("set.json");
+    std::fs::write(&json_path, set.to_json()).unwrap();
+    assert_eq!(FrameSet::load(&json_path).unwrap(), set);
+}
+
+#[test]
+fn bad_frame_files_name_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "name = \"x\"\n\n[[label]]\nname = \"a\"\nthreshold = 2.0\n").unwrap();
+    let msg = FrameSet::load(&path).unwrap_err().to_string();
+    assert!(msg.contains("bad.toml:5:") && msg.contains("label[0].threshold") && msg.contains("outside"), "{msg}");
+
+    std::fs::write(&path, "name = \"x\"\n[[label]]\ndescription = \"no name\"\n").unwrap();
+    let msg = FrameSet::load(&path).unwrap_err().to_string();
+    assert!(msg.contains("bad.toml") && msg.contains("label[0]") && msg.contains("name"), "{msg}");
+
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, "{\"name\": \"x\",\n \"label\": [{\"name\": \"a\", \"cues\": \"not a list\"}]}").unwrap();
+    let msg = FrameSet::load(&path).unwrap_err().to_string();
+    assert!(msg.contains("bad.json:2:") && msg.contains("label[0].cues"), "{msg}");
+
+    std::fs::write(&path, "{\"name\": \"x\", \"label\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}").unwrap();
+    let msg = FrameSet::load(&path).unwrap_err().to_string();
+    assert!(msg.contains("bad.json") && msg.contains("label[1].name") && msg.contains("twice"), "{msg}");
+
+    let path = dir.path().join("set.yaml");
+    std::fs::write(&path, "name: x").unwrap();
+    assert!(matches!(FrameSet::load(&path), Err(Error::Config(m)) if m.contains("set.yaml")));
+}
+
+#[test]
+fn thresholds_fall_back_from_label_and_method_to_set() {
+    let text = "threshold = 0.4\nthresholds = { nli = 0.8 }\n\
+                [[label]]\nname = \"a\"\nthresholds = { static = 0.3 }\n\
+                [[label]]\nname = \"b\"\nthreshold = 0.6\n\
+                [[label]]\nname = \"c\"\n";
+    let set = FrameSet::parse_toml(text, Path::new("t.toml")).unwrap();
+    assert_eq!(set.threshold_for(0, FrameMethod::Static), 0.3);
+    assert_eq!(set.threshold_for(0, FrameMethod::Nli), 0.8);
+    assert_eq!(set.threshold_for(1, FrameMethod::Nli), 0.6);
+    assert_eq!(set.threshold_for(2, FrameMethod::Cues), 0.4);
+    assert_eq!(set.threshold_for(2, FrameMethod::Nli), 0.8);
+    assert!(FrameSet::parse_toml("thresholds = { magic = 0.1 }\n[[label]]\nname = \"a\"\n", Path::new("t.toml"))
+        .unwrap_err()
+        .to_string()
+        .contains("unknown frame method"));
+}
+
+#[test]
+fn keyword_baseline_finds_cues_with_spans_inside_their_sentence() {
+    let framer = StaticFramer::new(shipped_set(), FrameMethod::Cues, None).unwrap();
+    let text = "Russia is so short of men that it has to rely on foreign troops. \
+                The North Korean troops showed remarkable discipline and adapted quickly on the battlefield.";
+    let frames = classify(&framer, text, &[]);
+    assert_eq!(frames.len(), 4, "two labels scored on two sentences");
+    for frame in &frames {
+        for ev in frame.evidence.iter().filter(|e| e.kind == EvidenceKind::Cue) {
+            let span = ev.span.expect("cue evidence has a span");
+            assert!(frame.span.contains(&span), "{span:?} inside {:?}", frame.span);
+            assert!(!span.slice(text).trim().is_empty());
+        }
+    }
+    let cues: Vec<&str> = frames[0].evidence.iter().map(|e| e.span.unwrap().slice(text)).collect();
+    assert!(cues.contains(&"short of"), "{cues:?}");
+    assert!(cues.iter().any(|c| c.ends_with("rely on")), "{cues:?}");
+    let cues: Vec<&str> = frames[3].evidence.iter().map(|e| e.span.unwrap().slice(text)).collect();
+    assert!(cues.contains(&"discipline") && cues.contains(&"adapted"), "inflected cue matched: {cues:?}");
+}
+
+#[test]
+fn target_is_the_actor_nearest_before_the_cue() {
+    let framer = StaticFramer::new(shipped_set(), FrameMethod::Cues, None).unwrap();
+    let text = "Ukraine says Russia's need for reinforcements is growing. The talks ended.";
+    let ukraine = (0, 7);
+    let russia = (13, 19);
+    let frames = classify(&framer, text, &[ukraine, russia]);
+    let desperation = &frames[0];
+    assert_eq!(desperation.label, "desperation");
+    assert!(desperation.selected);
+    assert_eq!(desperation.target, Some(1), "Russia, the possessor before the cue");
+    assert_eq!(frames[2].target, None, "the second sentence names no actor");
+}
+
+#[test]
+fn choose_target_falls_back_to_the_first_actor() {
+    let mention = |start, end| Mention { span: Span::new(start, end), tokens: 0..1, label: EntityLabel::Loc, score: 1.0 };
+    let entity = |start, end, role| Entity { mention: mention(start, end), role, country: None, sentence: 0, referent: None };
+    let entities =
+        [entity(0, 5, Role::Place), entity(10, 15, Role::Actor), entity(20, 25, Role::Actor), entity(40, 45, Role::Actor)];
+    assert_eq!(choose_target(&entities, 0, None), Some(1));
+    assert_eq!(choose_target(&entities, 0, Some(Span::new(30, 35))), Some(2));
+    assert_eq!(choose_target(&entities, 0, Some(Span::new(6, 8))), Some(1), "none before: nearest after");
+    assert_eq!(choose_target(&entities, 1, None), None);
+}
+
+#[test]
+fn clear_sentences_get_their_frame_and_neutral_ones_none() {
+    let Some(vectors) = vectors() else { return };
+    for method in [FrameMethod::Static, FrameMethod::Cues] {
+        let framer = StaticFramer::new(shipped_set(), method, Some(Arc::clone(&vectors))).unwrap();
+        let cases = [
+            ("Russia is so short of men that it has to rely on foreign troops.", vec!["desperation"]),
+            (
+                "The North Korean troops showed remarkable discipline and adapted quickly on the battlefield.",
+                vec!["capability"],
+            ),
+            ("The meeting took place on Tuesday in Geneva.", vec![]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(selected(&classify(&framer, text, &[])), expected, "{method}: {text}");
+        }
+    }
+}
+
+#[test]
+fn static_method_gives_vector_evidence_from_the_definitions() {
+    let Some(vectors) = vectors() else { return };
+    let framer = StaticFramer::new(shipped_set(), FrameMethod::Static, Some(vectors)).unwrap();
+    let frames = classify(&framer, "The army is running out of soldiers and must bring in foreign fighters.", &[]);
+    let nearest = frames[0].evidence.iter().find(|e| e.kind != EvidenceKind::Cue).expect("nearest definition text");
+    assert!(nearest.span.is_none() && nearest.score.is_some_and(|s| s > 0.0 && s <= 1.0));
+    assert!(frames[0].score > frames[1].score, "closer to desperation than to capability: {frames:?}");
+}
+
+#[test]
+fn ad_hoc_labels_work_without_descriptions() {
+    if vectors().is_none() {
+        return;
+    }
+    let set = FrameSet::from_labels(&["economy", "humanitarian crisis"]);
+    let config = PipelineConfig { frames: FrameChoice::Set(set), ..PipelineConfig::default() };
+    let pipeline = Pipeline::new(&config).expect("pipeline with ad-hoc labels");
+    let ann = pipeline
+        .annotate("The economy shrank again this year. Aid groups warn of a humanitarian crisis in the city. It rained.")
+        .unwrap();
+    assert_eq!(ann.frames.len(), 6);
+    let picked: Vec<(usize, &str)> = ann.frames.iter().filter(|f| f.selected).map(|f| (f.sentence, f.label.as_str())).collect();
+    assert_eq!(picked, [(0, "economy"), (1, "humanitarian crisis")]);
+    let doc = ann.doc_frames.iter().find(|d| d.label == "economy").unwrap();
+    assert_eq!(doc.sentences, 1);
+    assert!(doc.max >= doc.score && doc.score > 0.0);
+}
+
+#[test]
+fn every_baseline_selects_everything() {
+    let framer = StaticFramer::new(FrameSet::from_labels(&["x"]), FrameMethod::Every, None).unwrap();
+    let frames = classify(&framer, "One. Two.", &[]);
+    assert_eq!(selected(&frames), ["x", "x"]);
+}
