@@ -8,7 +8,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::error::{Error, Result};
-use crate::frames::{EvidenceKind, FrameSet};
+use crate::frames::{Evidence, EvidenceKind, FrameSet};
 use crate::pipeline::Tokenized;
 use crate::text::Span;
 use crate::tokenize::tokenize;
@@ -190,6 +190,30 @@ impl CueMatcher {
         hits.sort_by_key(|h| (h.span.start, h.label));
         hits
     }
+}
+
+/// How much one cue hit is worth: `n` distinct hits give `1 - (1 - w)^n`.
+const CUE_WEIGHT: f32 = 0.6;
+/// Hits of the label's own words are weaker evidence than curated cues
+/// (the word can be negated or used literally), except for bare labels,
+/// where they are all there is.
+const LABEL_WORD_WEIGHT: f32 = 0.4;
+
+/// Cue score and evidence of one label in one sentence: each distinct
+/// place in the sentence counts once ("has to rely on" and "rely on" are
+/// one hit). `bare` labels (no curated cues) count their own words fully.
+pub fn cue_evidence(hits: &[&CueHit], bare: bool) -> (f32, Vec<Evidence>) {
+    let mut evidence: Vec<Evidence> = Vec::new();
+    let mut miss = 1.0f32;
+    for hit in hits {
+        if evidence.iter().any(|e| e.span.is_some_and(|s| s.overlap(&hit.span) > 0)) {
+            continue;
+        }
+        let weight = if hit.kind == EvidenceKind::Cue || bare { CUE_WEIGHT } else { LABEL_WORD_WEIGHT };
+        miss *= 1.0 - weight;
+        evidence.push(Evidence { kind: hit.kind, text: hit.cue.clone(), span: Some(hit.span), score: Some(weight) });
+    }
+    (1.0 - miss, evidence)
 }
 
 /// A document in match form: `" w0 w1 ... "` with the offset of each

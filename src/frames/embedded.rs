@@ -7,44 +7,24 @@
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::frames::cues::{CueHit, CueMatcher, MatchText};
-use crate::frames::vectors::{dot, Scratch, StaticEmbeddings};
+use crate::frames::cues::{cue_evidence, CueHit, CueMatcher, MatchText};
+use crate::frames::prototypes::Prototypes;
+use crate::frames::vectors::{Scratch, StaticEmbeddings};
 use crate::frames::{choose_target, Evidence, EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet};
 use crate::models::ComponentInfo;
 use crate::pipeline::Tokenized;
 use crate::resolve::Entity;
 
-/// How much one cue hit is worth: `n` distinct hits give `1 - (1 - w)^n`.
-const CUE_WEIGHT: f32 = 0.6;
-/// Hits of the label's own words are weaker evidence than curated cues
-/// (the word can be negated or used literally), except for bare labels,
-/// where they are all there is.
-const LABEL_WORD_WEIGHT: f32 = 0.4;
 /// Share of the vector evidence in the score of a label that has curated
 /// cues (cues are the sharper evidence; chosen on fixtures/gold.jsonl). A
 /// label without cues combines its own words and vectors as a noisy-or.
 const VECTOR_WEIGHT: f32 = 0.25;
-/// Cosines below this carry no evidence; above, they rise linearly to 1 at
-/// [`SIM_FULL`]. Static-embedding cosines between related texts sit well
-/// below those of a transformer.
-const SIM_ZERO: f32 = 0.15;
-const SIM_FULL: f32 = 0.65;
-/// The same for a single word against a label's name; shorter words
-/// (articles, pronouns) are not compared.
+/// A single word's cosine to a label's name carries no evidence below
+/// `WORD_ZERO` and full evidence from `WORD_FULL`; shorter words (articles,
+/// pronouns) are not compared.
 const WORD_ZERO: f32 = 0.4;
 const WORD_FULL: f32 = 0.8;
 const MIN_WORD_LEN: usize = 3;
-/// The same for the margin over the nearest neutral sentence.
-const MARGIN_ZERO: f32 = 0.0;
-const MARGIN_FULL: f32 = 0.2;
-
-/// One text a label is compared with.
-#[derive(Debug, Clone)]
-struct Prototype {
-    kind: EvidenceKind,
-    text: String,
-    vector: Vec<f32>,
-}
 
 /// Frame classifier on static embeddings and cues.
 #[derive(Debug)]
@@ -54,12 +34,10 @@ pub struct StaticFramer {
     vectors: Option<Arc<StaticEmbeddings>>,
     cues: CueMatcher,
     /// Per label: the texts its sentences are compared with.
-    prototypes: Vec<Vec<Prototype>>,
+    prototypes: Prototypes,
     /// Per label: the cosine of every vocabulary entry with the label's
     /// name, so that comparing a sentence's words with it is a look-up.
     label_tables: Vec<Vec<f32>>,
-    /// Vectors of the set's neutral sentences.
-    neutral: Vec<Vec<f32>>,
     thresholds: Vec<f32>,
 }
 
@@ -74,29 +52,16 @@ impl StaticFramer {
         }
         let uses_cues = matches!(method, FrameMethod::Static | FrameMethod::Cues);
         let cues = CueMatcher::new(&if uses_cues { set.clone() } else { FrameSet::from_labels::<&str>(&[]) }, true)?;
-        let prototypes = set
-            .labels
-            .iter()
-            .map(|def| {
-                let Some(vectors) = &vectors else { return Vec::new() };
-                let texts = std::iter::once((EvidenceKind::Label, def.words()))
-                    .chain(def.description.iter().map(|d| (EvidenceKind::Description, d.clone())))
-                    .chain(def.examples.iter().map(|e| (EvidenceKind::Example, e.clone())));
-                texts
-                    .filter_map(|(kind, text)| vectors.embed(&text).map(|vector| Prototype { kind, text, vector }))
-                    .collect()
-            })
-            .collect();
+        let prototypes = match &vectors {
+            Some(v) => Prototypes::build(&set, |texts| Ok(texts.iter().map(|t| v.embed(t)).collect()))?,
+            None => Prototypes::default(),
+        };
         let label_tables = match &vectors {
             Some(v) => set.labels.iter().map(|d| v.embed(&d.words()).map_or_else(Vec::new, |n| v.similarity_table(&n))).collect(),
             None => Vec::new(),
         };
-        let neutral = match &vectors {
-            Some(v) => set.neutral.iter().filter_map(|n| v.embed(n)).collect(),
-            None => Vec::new(),
-        };
         let thresholds = (0..set.labels.len()).map(|i| set.threshold_for(i, method)).collect();
-        Ok(Self { set, method, vectors, cues, prototypes, label_tables, neutral, thresholds })
+        Ok(Self { set, method, vectors, cues, prototypes, label_tables, thresholds })
     }
 
     /// The frame set being classified.
@@ -119,14 +84,15 @@ impl FrameClassifier for StaticFramer {
             let sentence_hits = &hits[first_hit..next_hit];
             let embedded = self.vectors.as_ref().and_then(|v| self.embed_sentence(v, doc, sentence, &mut bufs));
             let vector = embedded.as_ref().map(|_| bufs.sentence.as_slice());
-            let neutral = vector.and_then(|v| self.neutral_similarity(v));
+            let neutral = vector.and_then(|v| self.prototypes.neutral_similarity(v));
             for (label, def) in self.set.labels.iter().enumerate() {
                 let label_hits: Vec<&CueHit> = sentence_hits.iter().filter(|h| h.label == label).collect();
                 let (cue_score, mut evidence) = cue_evidence(&label_hits, def.cues.is_empty());
-                let nearest = vector.and_then(|v| nearest(&self.prototypes[label], v));
+                let (sentence_score, nearest) =
+                    vector.map_or((0.0, None), |v| self.prototypes.score(label, v, neutral));
                 let word = embedded.as_ref().and_then(|e| e.best_words[label]);
                 let word_score = word.map_or(0.0, |(_, sim)| word_score(sim));
-                let vec_score = nearest.as_ref().map_or(0.0, |(_, sim)| similarity_score(*sim, neutral)).max(word_score);
+                let vec_score = sentence_score.max(word_score);
                 let score = match self.method {
                     FrameMethod::Every => 1.0,
                     FrameMethod::Cues => cue_score,
@@ -134,18 +100,20 @@ impl FrameClassifier for StaticFramer {
                     _ if def.cues.is_empty() => 1.0 - (1.0 - cue_score) * (1.0 - vec_score),
                     _ => (1.0 - VECTOR_WEIGHT) * cue_score + VECTOR_WEIGHT * vec_score,
                 };
+                // The word nearest to the label's name, unless a cue already
+                // covers it.
                 if let Some((token, sim)) = word.filter(|_| word_score > 0.0) {
                     let span = doc.tokens[token];
-                    evidence.push(Evidence {
-                        kind: EvidenceKind::Label,
-                        text: span.slice(doc.text).to_string(),
-                        span: Some(span),
-                        score: Some(sim),
-                    });
+                    if !evidence.iter().any(|e| e.span.is_some_and(|s| s.overlap(&span) > 0)) {
+                        evidence.push(Evidence {
+                            kind: EvidenceKind::Label,
+                            text: span.slice(doc.text).to_string(),
+                            span: Some(span),
+                            score: Some(sim),
+                        });
+                    }
                 }
-                if let Some((proto, sim)) = nearest {
-                    evidence.push(Evidence { kind: proto.kind, text: proto.text.clone(), span: None, score: Some(sim) });
-                }
+                evidence.extend(nearest);
                 let anchor = label_hits.first().map(|h| h.span);
                 frames.push(Frame {
                     span: sentence.span,
@@ -221,47 +189,9 @@ impl StaticFramer {
         v.finish(&mut bufs.sentence, pieces)?;
         Some(SentenceEmbedding { best_words })
     }
-
-    /// Similarity of a sentence vector to the nearest neutral sentence.
-    fn neutral_similarity(&self, vector: &[f32]) -> Option<f32> {
-        self.neutral.iter().map(|n| dot(n, vector)).max_by(f32::total_cmp)
-    }
-}
-
-/// Cue score and evidence of one label in one sentence: each distinct cue
-/// counts once.
-fn cue_evidence(hits: &[&CueHit], bare: bool) -> (f32, Vec<Evidence>) {
-    let mut evidence: Vec<Evidence> = Vec::new();
-    let mut miss = 1.0f32;
-    for hit in hits {
-        if evidence.iter().any(|e| e.span.is_some_and(|s| s.overlap(&hit.span) > 0)) {
-            continue;
-        }
-        let weight = if hit.kind == EvidenceKind::Cue || bare { CUE_WEIGHT } else { LABEL_WORD_WEIGHT };
-        miss *= 1.0 - weight;
-        evidence.push(Evidence { kind: hit.kind, text: hit.cue.clone(), span: Some(hit.span), score: Some(weight) });
-    }
-    (1.0 - miss, evidence)
-}
-
-/// The prototype nearest to `vector`, with its cosine.
-fn nearest<'p>(prototypes: &'p [Prototype], vector: &[f32]) -> Option<(&'p Prototype, f32)> {
-    prototypes
-        .iter()
-        .map(|p| (p, dot(&p.vector, vector)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// A word's cosine to a label's name mapped to evidence in [0, 1].
 fn word_score(sim: f32) -> f32 {
     ((sim - WORD_ZERO) / (WORD_FULL - WORD_ZERO)).clamp(0.0, 1.0)
-}
-
-/// A cosine mapped to evidence in [0, 1]: against the nearest neutral
-/// sentence when the set has some (a margin), else as it is.
-fn similarity_score(sim: f32, neutral: Option<f32>) -> f32 {
-    match neutral {
-        Some(n) => ((sim - n - MARGIN_ZERO) / (MARGIN_FULL - MARGIN_ZERO)).clamp(0.0, 1.0),
-        None => ((sim - SIM_ZERO) / (SIM_FULL - SIM_ZERO)).clamp(0.0, 1.0),
-    }
 }

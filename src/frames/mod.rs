@@ -18,6 +18,7 @@ use crate::text::Span;
 
 pub mod cues;
 pub mod embedded;
+pub mod prototypes;
 pub mod vectors;
 
 /// File name of the shipped frame set, under `models/frames/`.
