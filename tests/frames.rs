@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use newstag::frames::embedded::StaticFramer;
 use newstag::frames::vectors::{StaticEmbeddings, STATIC_MODEL_DIR};
-use newstag::frames::{choose_target, EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
+use newstag::frames::{EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use newstag::ner::{EntityLabel, Mention};
 use newstag::pipeline::Tokenized;
 use newstag::resolve::{Entity, Role};
@@ -167,15 +167,24 @@ fn target_is_the_actor_nearest_before_the_cue() {
 }
 
 #[test]
-fn choose_target_falls_back_to_the_first_actor() {
-    let mention = |start, end| Mention { span: Span::new(start, end), tokens: 0..1, label: EntityLabel::Loc, score: 1.0 };
-    let entity = |start, end, role| Entity { mention: mention(start, end), role, country: None, sentence: 0, referent: None };
-    let entities =
-        [entity(0, 5, Role::Place), entity(10, 15, Role::Actor), entity(20, 25, Role::Actor), entity(40, 45, Role::Actor)];
-    assert_eq!(choose_target(&entities, 0, None), Some(1));
-    assert_eq!(choose_target(&entities, 0, Some(Span::new(30, 35))), Some(2));
-    assert_eq!(choose_target(&entities, 0, Some(Span::new(6, 8))), Some(1), "none before: nearest after");
-    assert_eq!(choose_target(&entities, 1, None), None);
+fn target_prefers_whom_the_cue_is_about_then_the_first_actor() {
+    let framer = StaticFramer::new(shipped_set(), FrameMethod::Cues, None).unwrap();
+    let text = "Ukrainian forces inflicted heavy casualties on the North Korean soldiers. \
+                Kyiv and Seoul watched as Pyongyang showed discipline.";
+    let ukrainian = (0, 9);
+    let north_korean = (51, 63);
+    let kyiv = (74, 78);
+    let seoul = (83, 88);
+    let pyongyang = (100, 109);
+    for (start, end) in [ukrainian, north_korean, kyiv, seoul, pyongyang] {
+        assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
+    }
+    let frames = classify(&framer, text, &[ukrainian, north_korean, kyiv, seoul, pyongyang]);
+    assert!(frames[0].selected && frames[0].label == "desperation");
+    assert_eq!(frames[0].target, Some(1), "the actor after \"casualties on\"");
+    assert!(frames[3].selected && frames[3].label == "capability");
+    assert_eq!(frames[3].target, Some(4), "the actor nearest before \"discipline\"");
+    assert_eq!(frames[2].target, Some(2), "no cue: the first actor of the sentence");
 }
 
 #[test]

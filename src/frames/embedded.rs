@@ -114,7 +114,7 @@ impl FrameClassifier for StaticFramer {
                     }
                 }
                 evidence.extend(nearest);
-                let anchor = label_hits.first().map(|h| h.span);
+                let anchor = label_hits.first().map(|h| h.tokens.clone());
                 frames.push(Frame {
                     span: sentence.span,
                     sentence: s,
@@ -122,7 +122,7 @@ impl FrameClassifier for StaticFramer {
                     score,
                     selected: score >= self.thresholds[label] && score > 0.0 || self.method == FrameMethod::Every,
                     evidence,
-                    target: choose_target(entities, s, anchor),
+                    target: choose_target(doc, entities, s, anchor),
                 });
             }
         }
