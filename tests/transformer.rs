@@ -392,3 +392,35 @@ fn minilm_ranks_related_sentences_above_unrelated_ones() {
         (related.iter().copied().fold(f32::MAX, f32::min), unrelated.iter().copied().fold(f32::MIN, f32::max));
     assert!(least_related > most_unrelated + 0.1, "related {related:?}, unrelated {unrelated:?}");
 }
+
+#[test]
+fn tag_with_the_transformer_engine_writes_entities_and_the_window_note() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_ner(dir.path(), 24);
+    let text = long_text(8);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_newstag"))
+        .args(["tag", "-", "--engine", "transformer", "--no-frames", "--ner-model"])
+        .arg(dir.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("newstag starts (libtorch found through the embedded rpath)");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = record["notes"].as_array().expect("notes present");
+    assert!(notes.iter().any(|n| n.as_str().unwrap().contains("windows")), "{notes:?}");
+    assert!(record["engine"]["ner"]["name"].as_str().unwrap().starts_with("transformer-ner:"));
+    assert_eq!(record["engine"]["ner"]["files"][0]["sha256"].as_str().unwrap().len(), 64);
+    let chars: Vec<char> = text.chars().collect();
+    let entities = record["entities"].as_array().unwrap();
+    assert!(!entities.is_empty());
+    for e in entities {
+        let (start, end) = (e["start"].as_u64().unwrap() as usize, e["end"].as_u64().unwrap() as usize);
+        assert_eq!(chars[start..end].iter().collect::<String>(), e["text"].as_str().unwrap());
+        assert!(["PER", "ORG", "LOC", "MISC"].contains(&e["label"].as_str().unwrap()));
+    }
+}
