@@ -424,3 +424,93 @@ fn tag_with_the_transformer_engine_writes_entities_and_the_window_note() {
         assert!(["PER", "ORG", "LOC", "MISC"].contains(&e["label"].as_str().unwrap()));
     }
 }
+
+/// A tiny random RoBERTa token classifier with a byte-level BPE vocabulary
+/// (`vocab.json`, `merges.txt`) and no tokenizer.json.
+fn tiny_roberta_ner(dir: &Path, max_positions: i64) {
+    let mut vocab: Vec<String> = ["<s>", "<pad>", "</s>", "<unk>"].map(String::from).to_vec();
+    let mut alphabet: Vec<char> = tokenizers::pre_tokenizers::byte_level::ByteLevel::alphabet().into_iter().collect();
+    alphabet.sort();
+    vocab.extend(alphabet.iter().map(|c| c.to_string()));
+    vocab.extend(["Ġt", "he", "Ġthe"].map(String::from));
+    let ids: HashMap<&str, usize> = vocab.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    std::fs::write(dir.join("vocab.json"), serde_json::to_string(&ids).unwrap()).unwrap();
+    std::fs::write(dir.join("merges.txt"), "#version: 0.2\nĠ t\nh e\nĠt he\n").unwrap();
+    let config = json!({
+        "model_type": "roberta", "hidden_act": "gelu", "attention_probs_dropout_prob": 0.1,
+        "hidden_dropout_prob": 0.1, "hidden_size": 32, "initializer_range": 0.02, "intermediate_size": 64,
+        "max_position_embeddings": max_positions, "num_attention_heads": 2, "num_hidden_layers": 2,
+        "type_vocab_size": 1, "vocab_size": vocab.len(), "pad_token_id": 1,
+        "id2label": {"0": "O", "1": "B-ORG", "2": "I-ORG", "3": "B-LOC", "4": "I-LOC"},
+    });
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    let config: BertConfig = serde_json::from_value(config).unwrap();
+    tch::manual_seed(13);
+    let vs = VarStore::new(Device::Cpu);
+    let _model = rust_bert::roberta::RobertaForTokenClassification::new(vs.root(), &config).unwrap();
+    write_safetensors(dir, variables(&vs), "roberta.");
+}
+
+#[test]
+fn roberta_with_byte_level_bpe_reads_each_word_after_a_space() {
+    let dir = tempfile::tempdir().unwrap();
+    // 26 positions less RoBERTa's offset of 2: windows of 24 pieces.
+    tiny_roberta_ner(dir.path(), 26);
+    let tokenizer = newstag::transformer::tokenizer::SubwordTokenizer::load(dir.path()).unwrap();
+    let pieces = tokenizer.encode_words(&["Kim", "the"], true).unwrap();
+    assert_eq!(pieces.get_tokens(), ["<s>", "Ġ", "K", "i", "m", "Ġthe", "</s>"]);
+    let recognizer = TransformerRecognizer::load(dir.path(), Some(4)).unwrap();
+    let text = long_text(4);
+    let (mentions, notes, tokens) = recognise(&recognizer, &text);
+    assert!(notes.iter().any(|n| n.contains("windows")), "{notes:?}");
+    assert_well_formed(&text, &tokens, &mentions);
+    let (_, labels) = tokens_and_labels(&recognizer, &text);
+    assert!(labels.iter().all(Option::is_some), "every token labelled");
+}
+
+#[test]
+fn distill_writes_a_model2vec_table() {
+    let model = tempfile::tempdir().unwrap();
+    tiny_encoder(model.path());
+    let tokenizer = newstag::transformer::tokenizer::SubwordTokenizer::load(model.path()).unwrap();
+    tokenizer.tokenizer.save(model.path().join("tokenizer.json"), false).unwrap();
+    let vocab = tokenizer.tokenizer.get_vocab_size(true);
+    let out = tempfile::tempdir().unwrap();
+    let opts = newstag::transformer::distill::DistillOptions { dim: 8, batch_size: 16, ..Default::default() };
+    let report = newstag::transformer::distill::distill(model.path(), out.path(), &opts).unwrap();
+    assert_eq!((report.vocab, report.dim), (vocab, 8));
+    assert!(report.explained_variance > 0.0 && report.explained_variance <= 1.0 + 1e-9);
+
+    let bytes = std::fs::read(out.path().join("model.safetensors")).unwrap();
+    let tensors = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let table = tensors.tensor("embeddings").unwrap();
+    assert_eq!(table.shape(), [vocab, 8]);
+    assert_eq!(table.dtype(), safetensors::Dtype::F16);
+    assert_eq!(
+        std::fs::read(out.path().join("tokenizer.json")).unwrap(),
+        std::fs::read(model.path().join("tokenizer.json")).unwrap()
+    );
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["model_type"], "model2vec");
+    assert_eq!(config["hidden_dim"], 8);
+    assert_eq!(config["normalize"], true);
+    // SIF weighting: the first (most frequent) ids weigh far less than the last.
+    let rows = Tensor::read_safetensors(out.path().join("model.safetensors")).unwrap().remove(0).1.to_kind(tch::Kind::Float);
+    let norms = rows.norm_scalaropt_dim(2, [1i64].as_slice(), false);
+    let head = norms.narrow(0, 0, 10).mean(tch::Kind::Float).double_value(&[]);
+    let tail = norms.narrow(0, vocab as i64 - 10, 10).mean(tch::Kind::Float).double_value(&[]);
+    assert!(head * 5.0 < tail, "head {head}, tail {tail}");
+}
+
+#[test]
+fn fetch_without_the_hub_says_what_to_put_where() {
+    // A closed local port stands in for a machine without network.
+    std::env::set_var("HF_ENDPOINT", "http://127.0.0.1:9");
+    let root = tempfile::tempdir().unwrap();
+    let err = newstag::transformer::fetch::fetch(root.path(), "dslim/bert-base-NER", None).err().expect("no hub");
+    let message = err.to_string();
+    let dir = root.path().join("dslim/bert-base-NER");
+    assert!(message.contains("cannot reach the Hugging Face hub"), "{message}");
+    assert!(message.contains("model.safetensors") && message.contains(&dir.display().to_string()), "{message}");
+    assert!(message.contains("newstag models convert"), "{message}");
+}

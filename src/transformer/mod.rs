@@ -127,7 +127,7 @@ impl ModelConfig {
 /// What to do when a model directory lacks a file.
 pub(crate) fn missing_hint(dir: &Path) -> String {
     format!(
-        "put the Hugging Face files (config.json, tokenizer.json or vocab.txt, model.safetensors) in {} \
+        "put the Hugging Face files (config.json, tokenizer.json or vocab.txt or vocab.json+merges.txt, model.safetensors) in {} \
          or run `newstag models fetch NAME` (see README, \"Transformer engine\")",
         dir.display()
     )

@@ -6,6 +6,7 @@
 //! overlapping windows of whole words; every word is labelled from the
 //! window in which it sits farthest from an edge, so nothing is truncated.
 
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -79,6 +80,13 @@ impl Tag {
             None => Tag { position: Position::Inside, kind: label.to_string() },
         }
     }
+}
+
+/// A stretch of a document that fits the model: its words (a range of
+/// token indices) and their encoding, special tokens included.
+pub struct Window {
+    pub words: Range<usize>,
+    pub encoding: Encoding,
 }
 
 /// A token-classification model serving as newstag's entity recogniser.
@@ -177,7 +185,9 @@ impl TransformerRecognizer {
     }
 
     /// Best (class, probability) per word, `None` for words without pieces.
-    fn label_words(&self, words: &[&str], notes: &mut Vec<String>) -> Result<Vec<Option<(usize, f32)>>> {
+    /// The windows the recogniser runs on `words` (newstag's tokens), in
+    /// order, and the number of pieces of each word.
+    pub fn windows_of(&self, words: &[&str]) -> Result<(Vec<Window>, Vec<usize>)> {
         // The whole document overflows the truncation limit into further
         // encodings; pieces are counted over all of them.
         let whole = self.tokenizer.encode_words(words, false)?;
@@ -187,7 +197,28 @@ impl TransformerRecognizer {
                 pieces[*word as usize] += 1;
             }
         }
-        let windows = self.windows(&pieces);
+        let windows = self
+            .windows(&pieces)
+            .into_iter()
+            .map(|(s, e)| Ok(Window { words: s..e, encoding: self.tokenizer.encode_words(&words[s..e], true)? }))
+            .collect::<Result<_>>()?;
+        Ok((windows, pieces))
+    }
+
+    /// One padded batch of windows, as the recogniser feeds the model.
+    pub fn batch(&self, windows: &[Window]) -> Batch {
+        let refs: Vec<&Encoding> = windows.iter().map(|w| &w.encoding).collect();
+        Batch::new(&refs, self.tokenizer.pad_id)
+    }
+
+    /// Largest number of windows per forward pass.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Best (class, probability) per word, `None` for words without pieces.
+    fn label_words(&self, words: &[&str], notes: &mut Vec<String>) -> Result<Vec<Option<(usize, f32)>>> {
+        let (windows, pieces) = self.windows_of(words)?;
         if windows.len() > 1 {
             notes.push(format!(
                 "ner: {} words in {} overlapping windows of at most {} pieces ({})",
@@ -205,10 +236,7 @@ impl TransformerRecognizer {
         let mut best: Vec<Option<(usize, f32)>> = vec![None; words.len()];
         let mut margin = vec![-1i64; words.len()];
         for group in windows.chunks(self.batch_size) {
-            let encodings: Vec<Encoding> =
-                group.iter().map(|&(s, e)| self.tokenizer.encode_words(&words[s..e], true)).collect::<Result<_>>()?;
-            let refs: Vec<&Encoding> = encodings.iter().collect();
-            let batch = Batch::new(&refs, self.tokenizer.pad_id);
+            let batch = self.batch(group);
             let logits = {
                 let model = self.model.lock().expect("NER model lock");
                 tch::no_grad(|| model.forward(&batch))?
@@ -217,9 +245,10 @@ impl TransformerRecognizer {
             let probs: Vec<f32> = Vec::try_from(probs.view([-1])).map_err(|e| torch_error("reading NER scores", e))?;
             let classes: Vec<i64> = Vec::try_from(classes.view([-1])).map_err(|e| torch_error("reading NER labels", e))?;
             let width = batch.input_ids.size()[1] as usize;
-            for (row, (&(start, end), encoding)) in group.iter().zip(&encodings).enumerate() {
+            for (row, window) in group.iter().enumerate() {
+                let (start, end) = (window.words.start, window.words.end);
                 let mut previous = None;
-                for (p, word) in encoding.get_word_ids().iter().enumerate() {
+                for (p, word) in window.encoding.get_word_ids().iter().enumerate() {
                     let Some(word) = word.map(|w| start + w as usize) else { continue };
                     if previous == Some(word) {
                         continue;
