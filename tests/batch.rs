@@ -5,14 +5,18 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use newstag::batch::{self, BatchOptions, Done, Summary};
 use newstag::ingest::IngestOptions;
 use newstag::{Pipeline, PipelineConfig};
 use serde_json::Value;
 
-fn pipeline() -> Pipeline {
-    Pipeline::new(&PipelineConfig::default()).expect("default pipeline loads")
+/// One pipeline for all tests: it is shared across threads anyway, and
+/// loading it is slow in a debug build.
+fn pipeline() -> &'static Pipeline {
+    static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
+    PIPELINE.get_or_init(|| Pipeline::new(&PipelineConfig::default()).expect("default pipeline loads"))
 }
 
 /// Runs a batch over `paths` and returns the summary and the parsed records.
@@ -26,7 +30,7 @@ fn run_with(pipeline: &Pipeline, paths: &[PathBuf], done: Done, opts: &BatchOpti
 }
 
 fn run(paths: &[PathBuf]) -> (Summary, Vec<Value>) {
-    run_with(&pipeline(), paths, Done::none(), &BatchOptions { jobs: 2, ..BatchOptions::default() })
+    run_with(pipeline(), paths, Done::none(), &BatchOptions { jobs: 2, ..BatchOptions::default() })
 }
 
 fn error_kind(record: &Value) -> Option<&str> {
@@ -70,7 +74,7 @@ fn one_record_per_document_in_input_order_for_any_number_of_jobs() {
     let mut outputs = Vec::new();
     for jobs in [1, 2, 5] {
         let opts = BatchOptions { jobs, ..BatchOptions::default() };
-        let (summary, records) = run_with(&pipeline, std::slice::from_ref(&input), Done::none(), &opts);
+        let (summary, records) = run_with(pipeline, std::slice::from_ref(&input), Done::none(), &opts);
         assert_eq!(summary.written, 300);
         assert_eq!(summary.errors, 0);
         assert!(summary.tokens > 300 * 8, "tokens are counted: {}", summary.tokens);
@@ -88,7 +92,7 @@ fn resume_truncates_a_cut_line_and_skips_documents_already_written() {
     let input = jsonl(dir.path(), 50);
     let pipeline = pipeline();
     let opts = BatchOptions { jobs: 2, ..BatchOptions::default() };
-    let (_, full) = run_with(&pipeline, std::slice::from_ref(&input), Done::none(), &opts);
+    let (_, full) = run_with(pipeline, std::slice::from_ref(&input), Done::none(), &opts);
     let lines: Vec<String> = full.iter().map(|r| format!("{r}\n")).collect();
     let out = dir.path().join("out.jsonl");
     // An interrupted run: 20 whole lines and part of the 21st, cut after one
@@ -103,7 +107,7 @@ fn resume_truncates_a_cut_line_and_skips_documents_already_written() {
         assert!(kept == expected, "cut at {cut}: {} bytes kept, {} expected", kept.len(), expected.len());
 
         let file = batch::open_output(&out, true).unwrap();
-        let summary = batch::run(&pipeline, std::slice::from_ref(&input), file, done, &opts).unwrap();
+        let summary = batch::run(pipeline, std::slice::from_ref(&input), file, done, &opts).unwrap();
         assert_eq!((summary.written, summary.resumed), (50 - kept_records, kept_records));
         let resumed: Vec<Value> =
             fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -142,7 +146,7 @@ fn duplicate_ids_get_an_error_record_and_survive_resume() {
     let out = dir.path().join("out.jsonl");
     fs::write(&out, format!("{}\n{}\n", records[0], records[1])).unwrap();
     let done = Done::from_output(&out).unwrap();
-    let (summary, rest) = run_with(&pipeline(), &[input], done, &BatchOptions::default());
+    let (summary, rest) = run_with(pipeline(), &[input], done, &BatchOptions::default());
     assert_eq!(summary.resumed, 2);
     assert_eq!(rest, records[2..]);
 }
@@ -244,7 +248,7 @@ fn a_document_over_the_size_limit_is_an_error_record_not_a_truncation() {
         ingest: IngestOptions { max_bytes: 1000, ..IngestOptions::default() },
         ..BatchOptions::default()
     };
-    let (_, records) = run_with(&pipeline(), &[big, lines], Done::none(), &opts);
+    let (_, records) = run_with(pipeline(), &[big, lines], Done::none(), &opts);
     let kinds: Vec<Option<&str>> = records.iter().map(error_kind).collect();
     assert_eq!(kinds, [Some("too_large"), Some("too_large"), None]);
     assert_eq!(records[2]["id"], "short", "the line after an overlong one is read whole");

@@ -161,13 +161,14 @@ fn a_run_killed_midway_resumes_without_loss_or_duplicates() {
 
 /// A big single document (news sentences repeated to `bytes`) is tagged
 /// whole, without error, truncation or a blow-up.
-fn big_document(bytes: usize) {
+fn big_document(bytes: usize, extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let paragraph = "Kim Jong Un met Vladimir Putin in Moscow on Tuesday, the Kremlin said. \
                      The U.S. said 12,000 North Korean troops were in Kursk.\n\n";
     let copies = bytes / paragraph.len() + 1;
     fs::write(dir.path().join("big.txt"), paragraph.repeat(copies)).unwrap();
-    let out = run(&["tag", "big.txt", "-o", "out.jsonl", "--no-text", "--quiet"], "", dir.path());
+    let args = [&["tag", "big.txt", "-o", "out.jsonl", "--no-text", "--quiet"], extra].concat();
+    let out = run(&args, "", dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let recs = records(&fs::read_to_string(dir.path().join("out.jsonl")).unwrap());
     assert_eq!(recs.len(), 1);
@@ -177,11 +178,13 @@ fn big_document(bytes: usize) {
 #[test]
 fn a_document_over_a_mebibyte_is_tagged_whole() {
     // Over 1 MiB, the record goes through a temporary file (batch::SPILL_BYTES).
-    big_document(1_200_000);
+    // Framing is left out: it is per sentence and slow in a debug build,
+    // and the 50 MB test below runs it.
+    big_document(1_200_000, &["--no-frames"]);
 }
 
 #[test]
 #[ignore = "slow in a debug build: cargo test --release --test cli -- --ignored"]
 fn a_fifty_megabyte_document_is_tagged_whole() {
-    big_document(50_000_000);
+    big_document(50_000_000, &[]);
 }
