@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::frames::embedded::StaticFramer;
 use crate::frames::vectors::{StaticEmbeddings, STATIC_MODEL_DIR};
 use crate::frames::{FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
@@ -103,7 +103,9 @@ pub fn build(config: &PipelineConfig) -> Result<Stages> {
 }
 
 /// The frame classifier for `config.frames`, scored by the method
-/// `--frame-method` names (default: `static` on the embedded engine).
+/// `--frame-method` names (default: `static` on the embedded engine,
+/// `embedding` on the transformer engine, whose MiniLM is fetchable
+/// offline from PyPI where an NLI model may not be).
 fn framer(config: &PipelineConfig, dir: &std::path::Path) -> Result<Option<Box<dyn FrameClassifier>>> {
     let set = match &config.frames {
         FrameChoice::None => return Ok(None),
@@ -112,14 +114,15 @@ fn framer(config: &PipelineConfig, dir: &std::path::Path) -> Result<Option<Box<d
         FrameChoice::Set(set) => set.clone(),
         FrameChoice::Labels(labels) => FrameSet::load(&dir.join(DEFAULT_SET))?.restricted_to(labels),
     };
-    let method = match &config.transformer.frame_method {
-        Some(name) => name.parse()?,
-        None => FrameMethod::Static,
+    let method = match (&config.transformer.frame_method, config.engine) {
+        (Some(name), _) => name.parse()?,
+        (None, EngineKind::Embedded) => FrameMethod::Static,
+        (None, EngineKind::Transformer) => FrameMethod::Embedding,
     };
+    // The transformer methods need the feature, not the transformer NER:
+    // `--frame-method nli` also works with the embedded engine's entities.
     if method.is_transformer() {
-        return Err(Error::Config(format!(
-            "frame method {method} needs the transformer engine (--engine transformer)"
-        )));
+        return transformer_framer(config, dir, set, method).map(Some);
     }
     let vectors = match method {
         FrameMethod::Static | FrameMethod::Vectors => {
@@ -128,6 +131,34 @@ fn framer(config: &PipelineConfig, dir: &std::path::Path) -> Result<Option<Box<d
         _ => None,
     };
     Ok(Some(Box::new(StaticFramer::new(set, method, vectors)?)))
+}
+
+/// The transformer engine's frame classifier: NLI (`--nli-model`, else the
+/// default one under `models/hf/`) or MiniLM sentence embeddings
+/// (`--embedding-model`, else `models/hf/all-MiniLM-L6-v2`).
+#[cfg(feature = "transformers")]
+fn transformer_framer(
+    config: &PipelineConfig,
+    dir: &std::path::Path,
+    set: FrameSet,
+    method: FrameMethod,
+) -> Result<Box<dyn FrameClassifier>> {
+    use crate::frames::nli::{EmbeddingFramer, NliFramer};
+    use crate::transformer::fetch::{model_dir, DEFAULT_NLI, MINILM};
+    use crate::transformer::{NliModel, SentenceEmbedder};
+    let opts = &config.transformer;
+    if method == FrameMethod::Nli {
+        let path = opts.nli_model.clone().unwrap_or_else(|| model_dir(&dir.join("hf"), DEFAULT_NLI));
+        Ok(Box::new(NliFramer::new(set, NliModel::load(&path, opts.batch_size)?)?))
+    } else {
+        let path = opts.embedding_model.clone().unwrap_or_else(|| model_dir(&dir.join("hf"), MINILM));
+        Ok(Box::new(EmbeddingFramer::new(set, SentenceEmbedder::load(&path, opts.batch_size)?)?))
+    }
+}
+
+#[cfg(not(feature = "transformers"))]
+fn transformer_framer(_: &PipelineConfig, _: &std::path::Path, _: FrameSet, _: FrameMethod) -> Result<Box<dyn FrameClassifier>> {
+    Err(transformer_missing())
 }
 
 /// The token-classification model of `--ner-model`, else the default one

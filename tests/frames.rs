@@ -241,3 +241,67 @@ fn every_baseline_selects_everything() {
     let frames = classify(&framer, "One. Two.", &[]);
     assert_eq!(selected(&frames), ["x", "x"]);
 }
+
+/// The transformer methods (feature `transformers`): embedding zero-shot
+/// with all-MiniLM-L6-v2, and NLI when an NLI model has been fetched.
+#[cfg(feature = "transformers")]
+mod transformer {
+    use super::*;
+    use newstag::frames::nli::{EmbeddingFramer, NliFramer};
+    use newstag::transformer::{NliModel, SentenceEmbedder};
+
+    /// `models/hf/NAME`, or `None` with the reason printed; `required`
+    /// models fail the test instead when NEWSTAG_REQUIRE_MODELS is set.
+    fn model(name: &str, required: bool) -> Option<PathBuf> {
+        let dir = models().join("hf").join(name);
+        if dir.join("config.json").is_file() {
+            return Some(dir);
+        }
+        assert!(
+            !required || std::env::var_os("NEWSTAG_REQUIRE_MODELS").is_none(),
+            "{} is missing: run `newstag models fetch {name}`",
+            dir.display()
+        );
+        eprintln!("skipping: {} is missing (run `newstag models fetch {name}`)", dir.display());
+        None
+    }
+
+    const CASES: [(&str, &[&str]); 3] = [
+        ("Russia is so short of men that it has to rely on foreign troops.", &["desperation"]),
+        ("The North Korean troops showed remarkable discipline and adapted quickly on the battlefield.", &["capability"]),
+        ("The meeting took place on Tuesday in Geneva.", &[]),
+    ];
+
+    /// Sentence vectors see the topic as much as the framing, so the
+    /// other label of a war sentence can pass too: the expected label must
+    /// be selected and score highest, and the neutral sentence get none.
+    #[test]
+    fn embedding_method_ranks_clear_sentences() {
+        let Some(dir) = model("all-MiniLM-L6-v2", true) else { return };
+        let framer = EmbeddingFramer::new(shipped_set(), SentenceEmbedder::load(&dir, None).unwrap()).unwrap();
+        for (text, expected) in CASES {
+            let frames = classify(&framer, text, &[]);
+            let picked = selected(&frames);
+            match expected.first() {
+                Some(label) => {
+                    let best = frames.iter().max_by(|a, b| a.score.total_cmp(&b.score)).unwrap();
+                    assert!(picked.contains(label) && best.label == *label, "{text}: {frames:?}");
+                }
+                None => assert!(picked.is_empty(), "{text}: {frames:?}"),
+            }
+            assert!(frames.iter().all(|f| f.evidence.iter().all(|e| e.kind != EvidenceKind::Cue)));
+        }
+    }
+
+    #[test]
+    fn nli_method_frames_clear_sentences() {
+        let Some(dir) = model("cross-encoder/nli-distilroberta-base", false) else { return };
+        let framer = NliFramer::new(shipped_set(), NliModel::load(&dir, None).unwrap()).unwrap();
+        for (text, expected) in CASES {
+            let frames = classify(&framer, text, &[]);
+            assert_eq!(selected(&frames), expected, "{text}: {frames:?}");
+            let best = &frames[0].evidence[0];
+            assert_eq!(best.kind, EvidenceKind::Hypothesis);
+        }
+    }
+}

@@ -19,6 +19,8 @@ use crate::text::Span;
 
 pub mod cues;
 pub mod embedded;
+#[cfg(feature = "transformers")]
+pub mod nli;
 pub mod prototypes;
 pub mod vectors;
 
