@@ -507,7 +507,7 @@ fn fetch_without_the_hub_says_what_to_put_where() {
     // A closed local port stands in for a machine without network.
     std::env::set_var("HF_ENDPOINT", "http://127.0.0.1:9");
     let root = tempfile::tempdir().unwrap();
-    let err = newstag::transformer::fetch::fetch(root.path(), "dslim/bert-base-NER", None).err().expect("no hub");
+    let err = newstag::transformer::fetch::fetch(root.path(), "dslim/bert-base-NER", None).expect_err("no hub");
     let message = err.to_string();
     let dir = root.path().join("dslim/bert-base-NER");
     assert!(message.contains("cannot reach the Hugging Face hub"), "{message}");

@@ -129,6 +129,8 @@ impl Encoder {
 }
 
 /// A token classifier: logits per piece.
+// Variants differ in size, but a process holds one model: boxing saves nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum TokenClassifier {
     Bert(BertForTokenClassification),
     Roberta(RobertaForTokenClassification),
@@ -186,6 +188,8 @@ impl TokenClassifier {
 }
 
 /// A sequence(-pair) classifier: logits per sequence.
+// Variants differ in size, but a process holds one model: boxing saves nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum SequenceClassifier {
     Bert(BertForSequenceClassification),
     Roberta(RobertaForSequenceClassification),
