@@ -28,6 +28,8 @@ pub struct StaticEmbeddings {
     /// Mean row, subtracted from every text vector so that cosines measure
     /// what is specific to a text rather than what all text shares.
     mean: Vec<f32>,
+    /// Per row: 1 / |row - mean| (0 for a row equal to the mean).
+    inv_norms: Vec<f32>,
     vocab: Vocab,
     prefix: String,
     lowercase: bool,
@@ -67,8 +69,17 @@ impl StaticEmbeddings {
             }
         }
         mean.iter_mut().for_each(|m| *m /= rows as f32);
+        // |row - mean|² = row·row - 2 row·mean + mean·mean, once per row.
+        let mean_sq = dot(&mean, &mean);
+        let inv_norms = table
+            .chunks_exact(dim)
+            .map(|row| {
+                let sq = dot(row, row) - 2.0 * dot(row, &mean) + mean_sq;
+                if sq > 0.0 { sq.sqrt().recip() } else { 0.0 }
+            })
+            .collect();
         let files = vec![ModelFile::hash(&model)?, ModelFile::hash(&tokenizer)?, ModelFile::hash(&config)?];
-        Ok(Self { dim, table, mean, vocab, prefix, lowercase, strip_accents, max_chars, files })
+        Ok(Self { dim, table, mean, inv_norms, vocab, prefix, lowercase, strip_accents, max_chars, files })
     }
 
     /// Width of the vectors.
@@ -167,15 +178,12 @@ impl StaticEmbeddings {
     /// Cosine of every vocabulary entry (as a text of its own) with the unit
     /// vector `target`: a table that makes single-word similarity a look-up.
     pub fn similarity_table(&self, target: &[f32]) -> Vec<f32> {
-        let mut row = vec![0f32; self.dim];
-        (0..self.table.len() / self.dim)
-            .map(|id| {
-                row.copy_from_slice(self.row(id as u32));
-                match self.finish(&mut row, 1) {
-                    Some(()) => dot(&row, target),
-                    None => 0.0,
-                }
-            })
+        // cos(row - mean, target) = (row·target - mean·target) / |row - mean|
+        let offset = dot(&self.mean, target);
+        self.table
+            .chunks_exact(self.dim)
+            .zip(&self.inv_norms)
+            .map(|(row, inv)| (dot(row, target) - offset) * inv)
             .collect()
     }
 
