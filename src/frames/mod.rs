@@ -457,11 +457,16 @@ pub fn choose_target(
     sentence: usize,
     anchor: Option<Range<usize>>,
 ) -> Option<usize> {
+    // Entities are in text order, so the sentence's own are one slice: found
+    // by binary search, which keeps a long document linear overall.
+    let lo = entities.partition_point(|e| e.sentence < sentence);
+    let hi = lo + entities[lo..].partition_point(|e| e.sentence <= sentence);
     let actors = || {
-        entities
+        entities[lo..hi]
             .iter()
             .enumerate()
-            .filter(move |(_, e)| e.sentence == sentence && e.role == Role::Actor)
+            .map(move |(i, e)| (lo + i, e))
+            .filter(|(_, e)| e.role == Role::Actor)
     };
     let first = actors().next().map(|(i, _)| i);
     let Some(cue) = anchor else { return first };
