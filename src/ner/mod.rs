@@ -15,7 +15,6 @@ use crate::text::Span;
 pub mod conll;
 pub mod gazetteer;
 pub mod model;
-pub mod rules;
 
 /// CoNLL-2003 entity types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
