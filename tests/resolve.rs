@@ -59,7 +59,12 @@ struct Setup {
 }
 
 fn setup() -> Setup {
-    let dir = models(SAMPLE);
+    setup_with(SAMPLE)
+}
+
+/// A resolver and gazetteer over the dictionary `actors`.
+fn setup_with(actors: &str) -> Setup {
+    let dir = models(actors);
     let resolver = Resolver::load(dir.path()).unwrap();
     let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
     Setup { resolver, gazetteer, _dir: dir }
@@ -253,12 +258,136 @@ fn coordinations_share_their_context() {
     assert_eq!(role_of(&s, text, "Russian"), actor("RUS"));
 }
 
+/// (surface, byte start, byte end, label, role, country) of every entity.
+fn spans(text: &str, r: &Resolution) -> Vec<(String, usize, usize, EntityLabel, Role, Option<String>)> {
+    r.entities
+        .iter()
+        .map(|e| {
+            let (span, country) = (e.mention.span, e.country.map(|c| c.to_string()));
+            (span.slice(text).to_string(), span.start, span.end, e.mention.label, e.role, country)
+        })
+        .collect()
+}
+
 #[test]
-fn states_joined_by_hyphens_are_the_parties_of_a_relation() {
+fn states_joined_by_hyphens_split_into_one_actor_per_state() {
     let s = setup();
+    let some = |c: &str| Some(c.to_string());
+    // The recogniser's label does not matter: the parts are states (LOC).
     let text = "The developments in the Russia-North Korea relationship worry Seoul.";
-    let r = resolve_with(&s, text, Some(&[("Russia-North Korea", EntityLabel::Loc)]));
-    assert_eq!(roles(text, &r), [("Russia-North Korea".into(), Role::Actor, None)]);
+    let r = resolve_with(&s, text, Some(&[("Russia-North Korea", EntityLabel::Misc)]));
+    assert_eq!(
+        spans(text, &r),
+        [
+            ("Russia".into(), 24, 30, EntityLabel::Loc, Role::Actor, some("RUS")),
+            ("North Korea".into(), 31, 42, EntityLabel::Loc, Role::Actor, some("PRK")),
+        ]
+    );
+    // "Russia-North" is one token, "Korea" the next.
+    assert_eq!(r.entities[0].mention.tokens, 4..5);
+    assert_eq!(r.entities[1].mention.tokens, 4..6);
+
+    // Non-ASCII text before the compound: offsets stay byte-exact.
+    let text = "Kyiv’s view: North Korea sent troops. The Ukraine-Russia conflict goes on, Pyongyang said.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Kyiv", EntityLabel::Loc),
+            ("North Korea", EntityLabel::Loc),
+            ("Ukraine-Russia", EntityLabel::Loc),
+            ("Pyongyang", EntityLabel::Loc),
+        ]),
+    );
+    let ukraine = text.find("Ukraine").unwrap();
+    let got = spans(text, &r);
+    assert_eq!(got[2], ("Ukraine".into(), ukraine, ukraine + 7, EntityLabel::Loc, Role::Actor, some("UKR")));
+    assert_eq!(got[3], ("Russia".into(), ukraine + 8, ukraine + 14, EntityLabel::Loc, Role::Actor, some("RUS")));
+    assert_eq!(r.entities[2].mention.tokens, r.entities[3].mention.tokens, "the parts share their token");
+    assert!(r.entities.windows(2).all(|w| w[0].mention.span.end <= w[1].mention.span.start));
+    assert_eq!(r.entities[2].sentence, 1);
+    // Each part joins its state's referent: "Ukraine" with "Kyiv’s view",
+    // "North Korea" with "Pyongyang said".
+    let referent = |i: usize| &r.actors[r.entities[i].referent.unwrap()];
+    assert_eq!(referent(2).name, "Ukraine");
+    assert_eq!(referent(2).mentions, [0, 2]);
+    assert_eq!(referent(1).name, "North Korea");
+    assert_eq!(referent(4).name, "North Korea");
+    assert_eq!(referent(1).mentions, [1, 4]);
+    assert_eq!(referent(3).name, "Russia");
+    assert_eq!(referent(3).mentions, [3]);
+
+    // An en dash is split off as a token of its own: each part keeps only
+    // its own token, and is still a party of the relation.
+    let text = "Talks on the Russia–Ukraine war began in Kyiv.";
+    let r = resolve_with(&s, text, Some(&[("Russia–Ukraine", EntityLabel::Misc), ("Kyiv", EntityLabel::Loc)]));
+    let got = spans(text, &r);
+    assert_eq!(got[0], ("Russia".into(), 13, 19, EntityLabel::Loc, Role::Actor, some("RUS")));
+    assert_eq!(got[1], ("Ukraine".into(), 22, 29, EntityLabel::Loc, Role::Actor, some("UKR")));
+    assert_eq!(got[2].4, Role::Place);
+    assert_eq!((r.entities[0].mention.tokens.clone(), r.entities[1].mention.tokens.clone()), (3..4, 5..6));
+}
+
+#[test]
+fn hyphenated_names_that_do_not_join_states_stay_whole() {
+    let s = setup();
+    let extra = r#"{"name":"Guinea","kind":"state","country":"GIN","label":"LOC","aliases":["Guinea"]}
+{"name":"Guinea-Bissau","kind":"state","country":"GNB","label":"LOC","aliases":["Guinea-Bissau"]}
+"#;
+    let with_guinea = setup_with(&format!("{SAMPLE}{extra}"));
+    let cases: [(&Setup, &str, &str, EntityLabel); 7] = [
+        (&s, "Rolls-Royce makes engines for the army.", "Rolls-Royce", EntityLabel::Org),
+        (&s, "Kim Jong-un met the delegation.", "Kim Jong-un", EntityLabel::Per),
+        (&s, "Fighters of al-Qaeda were seen there.", "al-Qaeda", EntityLabel::Org),
+        (&s, "A pro-Russia rally was held.", "pro-Russia", EntityLabel::Misc),
+        (&s, "An anti-Kremlin blogger was arrested.", "anti-Kremlin", EntityLabel::Misc),
+        (&s, "The Russia-Kursk road was closed.", "Russia-Kursk", EntityLabel::Loc),
+        (&with_guinea, "Guinea-Bissau voted.", "Guinea-Bissau", EntityLabel::Loc),
+    ];
+    for (setup, text, surface, label) in cases {
+        let r = resolve_with(setup, text, Some(&[(surface, label)]));
+        assert_eq!(r.entities.len(), 1, "{surface:?} in {text:?}");
+        let e = &r.entities[0];
+        assert_eq!((e.mention.span.slice(text), e.mention.label), (surface, label), "{text:?}");
+    }
+    let r = resolve_with(&with_guinea, "Guinea-Bissau voted.", Some(&[("Guinea-Bissau", EntityLabel::Loc)]));
+    assert_eq!(r.entities[0].country.map(|c| c.to_string()).as_deref(), Some("GNB"));
+}
+
+/// The same with the shipped dictionary, whose thousands of aliases must
+/// not make a part of "Rolls-Royce" or "al-Qaeda" a state.
+#[test]
+fn shipped_dictionary_splits_only_state_pairs() {
+    let models = repo().join("models");
+    if !models.join(ACTORS_FILE).is_file() {
+        eprintln!("skipped: models/{ACTORS_FILE} is not there");
+        return;
+    }
+    let resolver = Resolver::load(&models).unwrap();
+    let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
+    let s = Setup { resolver, gazetteer, _dir: tempfile::tempdir().unwrap() };
+    let surfaces = |text: &str, surface: &str, label: EntityLabel| -> Vec<String> {
+        let r = resolve_with(&s, text, Some(&[(surface, label)]));
+        r.entities.iter().map(|e| format!("{} {}", e.mention.span.slice(text), e.mention.label)).collect()
+    };
+    let whole = [
+        ("Rolls-Royce", EntityLabel::Org),
+        ("Kim Jong-un", EntityLabel::Per),
+        ("al-Qaeda", EntityLabel::Org),
+        ("pro-Russia", EntityLabel::Misc),
+        ("anti-Kremlin", EntityLabel::Misc),
+        ("Guinea-Bissau", EntityLabel::Loc),
+        ("Bosnia-Herzegovina", EntityLabel::Loc),
+        ("Timor-Leste", EntityLabel::Loc),
+    ];
+    for (surface, label) in whole {
+        let text = format!("They spoke of {surface} on Monday.");
+        assert_eq!(surfaces(&text, surface, label), [format!("{surface} {label}")]);
+    }
+    let text = "The US-South Korea drills and the Russia-Ukraine-Belarus talks went on.";
+    assert_eq!(surfaces(text, "US-South Korea", EntityLabel::Misc), ["US LOC", "South Korea LOC"]);
+    let three = surfaces(text, "Russia-Ukraine-Belarus", EntityLabel::Misc);
+    assert_eq!(three, ["Russia LOC", "Ukraine LOC", "Belarus LOC"]);
 }
 
 #[test]

@@ -133,6 +133,8 @@ pub struct Referent {
 /// The resolved entities of a document.
 #[derive(Debug, Clone, Default)]
 pub struct Resolution {
+    /// In text order, never overlapping; the parts of a split compound
+    /// ("Ukraine-Russia") share its token.
     pub entities: Vec<Entity>,
     pub actors: Vec<Referent>,
     pub places: Vec<Referent>,
@@ -152,6 +154,10 @@ pub struct Resolution {
 /// Mentions the dictionary does not know group by their normalised text, and
 /// a lone surname joins an earlier full name ("Budanov" after "Kyrylo
 /// Budanov").
+///
+/// States joined by hyphens ("the Ukraine-Russia conflict", "the
+/// Russia-North Korea treaty") are split into one LOC entity per state, each
+/// an actor of the relation that joins its state's referent.
 #[derive(Debug, Default)]
 pub struct Resolver {
     dictionary: Arc<Dictionary>,
@@ -190,9 +196,10 @@ impl Resolver {
     /// Resolves the mentions of one document. Costs one dictionary lookup
     /// per mention and a few word-list lookups around it.
     pub fn resolve(&self, doc: &Tokenized<'_>, mentions: Vec<Mention>) -> Resolution {
-        let n = mentions.len();
         let dict = &*self.dictionary;
         let mut key = String::new();
+        let (mentions, split) = self.split_state_compounds(doc, mentions, &mut key);
+        let n = mentions.len();
         let mut seen = Vec::new();
         let links: Vec<Option<EntryId>> = mentions
             .iter()
@@ -207,19 +214,21 @@ impl Resolver {
             .zip(&links)
             .map(|(m, link)| match link {
                 Some(id) => Class::of_kind(dict.entry(*id).kind),
-                None if self.names_states(m.span.slice(doc.text), &mut key) => Class::Group,
                 None => class_of_label(m.label),
             })
             .collect();
         let starts: Vec<(usize, Class)> = mentions.iter().zip(&classes).map(|(m, c)| (m.tokens.start, *c)).collect();
         let sentences: Vec<usize> = mentions.iter().map(|m| doc.sentence_of(m.tokens.start)).collect();
 
+        // Parts of a hyphenated compound: split above, or sub-token
+        // mentions from elsewhere (gold spans).
         let compound: Vec<bool> = mentions
             .iter()
-            .map(|m| {
+            .zip(&split)
+            .map(|(m, &split)| {
                 let last = m.tokens.end.max(m.tokens.start + 1) - 1;
                 let covering = Span::new(doc.tokens[m.tokens.start].start, doc.tokens[last].end);
-                covering != m.span && covering.slice(doc.text).contains('-')
+                split || (covering != m.span && covering.slice(doc.text).contains('-'))
             })
             .collect();
 
@@ -291,14 +300,75 @@ impl Resolver {
         Resolution { entities, actors: actors.referents, places: places.referents, notes }
     }
 
-    /// Whether `surface` joins states with hyphens ("Ukraine-Russia",
-    /// "Russia-North Korea"): the parties of a relation, so an actor of no
-    /// single country.
-    fn names_states(&self, surface: &str, key: &mut String) -> bool {
-        surface.contains('-')
-            && surface.split('-').all(|part| {
-                self.dictionary.lookup(part, key).is_some_and(|id| self.dictionary.entry(id).kind == Kind::State)
-            })
+    /// Replaces each mention that joins dictionary states with hyphens
+    /// ("Ukraine-Russia", "Russia-North Korea") by one mention per state, as
+    /// ANNOTATION.md tags them, so that each state gets its own role, country
+    /// and referent. A part takes the state's dictionary label (LOC) and the
+    /// compound's score and tokens (the tokens that overlap it, so the parts
+    /// of "Ukraine-Russia" share one token): entities stay in text order and
+    /// never overlap by span, but two may share a token. Also says which
+    /// mentions are such parts. A name the dictionary knows whole
+    /// ("Guinea-Bissau") and compounds with any part that is not a state
+    /// ("Rolls-Royce", "pro-Russia", "Kim Jong-un") stay as they are.
+    fn split_state_compounds(
+        &self,
+        doc: &Tokenized<'_>,
+        mentions: Vec<Mention>,
+        key: &mut String,
+    ) -> (Vec<Mention>, Vec<bool>) {
+        if !mentions.iter().any(|m| m.span.slice(doc.text).contains(HYPHENS)) {
+            let n = mentions.len();
+            return (mentions, vec![false; n]);
+        }
+        let mut out = Vec::with_capacity(mentions.len() + 2);
+        let mut split = Vec::with_capacity(mentions.len() + 2);
+        for m in mentions {
+            let parts = self.state_parts(m.span.slice(doc.text), key);
+            if parts.is_empty() {
+                out.push(m);
+                split.push(false);
+                continue;
+            }
+            for (part, id) in parts {
+                let span = Span::new(m.span.start + part.start, m.span.start + part.end);
+                let toks = &doc.tokens[m.tokens.clone()];
+                let first = m.tokens.start + toks.partition_point(|t| t.end <= span.start);
+                let last = m.tokens.start + toks.partition_point(|t| t.start < span.end);
+                let label = self.dictionary.entry(id).label;
+                out.push(Mention { span, tokens: first..last.max(first + 1), label, score: m.score });
+                split.push(true);
+            }
+        }
+        (out, split)
+    }
+
+    /// The byte ranges (within `surface`) and state entries of the parts of
+    /// `surface` when it joins two or more states with hyphens; empty
+    /// otherwise.
+    fn state_parts(&self, surface: &str, key: &mut String) -> Vec<(Range<usize>, EntryId)> {
+        let dict = &*self.dictionary;
+        if !surface.contains(HYPHENS) || dict.lookup(surface, key).is_some() {
+            return Vec::new();
+        }
+        let ends = surface.match_indices(HYPHENS).map(|(at, h)| (at, at + h.len()));
+        let mut parts = Vec::new();
+        let mut from = 0;
+        for (end, next) in ends.chain([(surface.len(), surface.len())]) {
+            let piece = &surface[from..end];
+            let start = from + piece.len() - piece.trim_start().len();
+            let part = start..from + piece.trim_end().len();
+            // An empty part ("Russia-" or " - ") is no key of the dictionary.
+            let state = surface
+                .get(part.clone())
+                .and_then(|p| dict.lookup(p, key))
+                .filter(|&id| dict.entry(id).kind == Kind::State);
+            match state {
+                Some(id) => parts.push((part, id)),
+                None => return Vec::new(),
+            }
+            from = next;
+        }
+        parts
     }
 
     /// Country of a mention the dictionary does not know, from cheap
@@ -446,6 +516,10 @@ impl Grouping {
         index
     }
 }
+
+/// The hyphens that join the parts of a compound ("Ukraine-Russia"), as
+/// [`normalize_into`] reads them.
+const HYPHENS: &[char] = &['-', '‐', '–'];
 
 fn class_of_label(label: EntityLabel) -> Class {
     match label {

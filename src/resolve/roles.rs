@@ -102,8 +102,9 @@ pub struct Context<'a> {
     pub last: usize,
     /// Start token and class of every mention in the document, by start.
     pub mentions: &'a [(usize, Class)],
-    /// The mention is part of a hyphenated token ("Ukraine" in
-    /// "Ukraine-Russia"), as gold spans may be.
+    /// The mention is part of a hyphenated compound ("Ukraine" in
+    /// "Ukraine-Russia"), as the resolver splits states joined by hyphens
+    /// and as gold spans may be.
     pub in_compound: bool,
 }
 
