@@ -70,6 +70,19 @@ fn setup_with(actors: &str) -> Setup {
     Setup { resolver, gazetteer, _dir: dir }
 }
 
+/// A resolver and gazetteer over the shipped dictionary; `None` (with the
+/// reason printed) when models/ does not hold it.
+fn shipped() -> Option<Setup> {
+    let models = repo().join("models");
+    if !models.join(ACTORS_FILE).is_file() {
+        eprintln!("skipped: models/{ACTORS_FILE} is not there");
+        return None;
+    }
+    let resolver = Resolver::load(&models).unwrap();
+    let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
+    Some(Setup { resolver, gazetteer, _dir: tempfile::tempdir().unwrap() })
+}
+
 /// Runs tokeniser, splitter and `mentions` (or the gazetteer) and resolves.
 fn resolve_with(s: &Setup, text: &str, mentions: Option<&[(&str, EntityLabel)]>) -> Resolution {
     let tokens = tokenize(text);
@@ -358,14 +371,7 @@ fn hyphenated_names_that_do_not_join_states_stay_whole() {
 /// not make a part of "Rolls-Royce" or "al-Qaeda" a state.
 #[test]
 fn shipped_dictionary_splits_only_state_pairs() {
-    let models = repo().join("models");
-    if !models.join(ACTORS_FILE).is_file() {
-        eprintln!("skipped: models/{ACTORS_FILE} is not there");
-        return;
-    }
-    let resolver = Resolver::load(&models).unwrap();
-    let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
-    let s = Setup { resolver, gazetteer, _dir: tempfile::tempdir().unwrap() };
+    let Some(s) = shipped() else { return };
     let surfaces = |text: &str, surface: &str, label: EntityLabel| -> Vec<String> {
         let r = resolve_with(&s, text, Some(&[(surface, label)]));
         r.entities.iter().map(|e| format!("{} {}", e.mention.span.slice(text), e.mention.label)).collect()
@@ -564,14 +570,7 @@ fn line(p: &Prf) -> String {
 /// frames: the rules must not depend on the seed articles' names.
 #[test]
 fn shipped_dictionary_generalises_over_states_capitals_and_demonyms() {
-    let models = repo().join("models");
-    if !models.join(ACTORS_FILE).is_file() {
-        eprintln!("skipped: models/{ACTORS_FILE} is not there");
-        return;
-    }
-    let resolver = Resolver::load(&models).unwrap();
-    let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
-    let s = Setup { resolver, gazetteer, _dir: tempfile::tempdir().unwrap() };
+    let Some(s) = shipped() else { return };
     let mut failures = Vec::new();
     let mut checked = 0;
     for entry in s.resolver.dictionary().entries() {
