@@ -91,7 +91,7 @@ fn stages(c: &mut Criterion) {
         b.iter(|| docs.iter().map(|d| pipeline.annotate(&d.text).expect("annotates").entities.len()).sum::<usize>())
     });
     group.bench_function("process+line", |b| {
-        b.iter(|| docs.iter().map(|d| pipeline.process(d).to_line().len()).sum::<usize>())
+        b.iter(|| docs.iter().map(|d| pipeline.process(d).len()).sum::<usize>())
     });
 
     let dir = tempfile::tempdir().expect("temp dir");

@@ -18,7 +18,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -27,17 +27,12 @@ use serde::Deserialize;
 use crate::error::{Error, InputErrorKind, Result};
 use crate::ingest::{self, IngestOptions, Item, Walker};
 use crate::pipeline::Pipeline;
-use crate::record::OutputRecord;
+use crate::record::Line;
 
 /// Output is written (and flushed) once this many bytes of whole lines are
 /// buffered, or after [`FLUSH_EVERY`].
 const FLUSH_BYTES: usize = 1 << 16;
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
-
-/// The record of a document at least this large is serialised into a
-/// temporary file rather than a string, so that its line (several times
-/// the size of the text) is never held in memory.
-const SPILL_BYTES: usize = 1 << 20;
 
 /// How a batch runs.
 #[derive(Debug, Clone, Default)]
@@ -216,37 +211,67 @@ struct Work {
 struct Finished {
     seq: u64,
     line: Line,
-    error: bool,
-    tokens: u64,
+    /// Input bytes the document took (for progress).
     bytes: u64,
+    /// Bytes it held in flight (see [`InFlight`]).
+    held: u64,
 }
 
-/// A record line: in memory, or in a temporary file for a huge document.
-enum Line {
-    Text(String),
-    Spilled(Spill),
+/// Bytes of document text that may be in flight at once; a single larger
+/// document (up to the ingest limit) goes through alone.
+const IN_FLIGHT_BYTES: u64 = 64 << 20;
+
+/// Bounds the documents in flight (read, not yet written) by number and by
+/// bytes, so that memory stays bounded whatever the inputs: many huge
+/// documents wait for each other, many small ones for the writer.
+struct InFlight {
+    state: Mutex<InFlightState>,
+    changed: Condvar,
+    max_docs: usize,
+    max_bytes: u64,
 }
 
-/// A temporary file holding one record line; removed when dropped, so an
-/// interrupted run leaves none behind.
-struct Spill(PathBuf);
+#[derive(Default)]
+struct InFlightState {
+    docs: usize,
+    bytes: u64,
+    /// The writer has stopped: no room will ever be made.
+    closed: bool,
+}
 
-impl Spill {
-    /// Serialises `record` and its line end into a new temporary file.
-    fn write(record: &OutputRecord, seq: u64) -> io::Result<Self> {
-        let name = format!("newstag-{}-{seq}.jsonl", std::process::id());
-        let spill = Self(std::env::temp_dir().join(name));
-        let mut w = io::BufWriter::new(File::create(&spill.0)?);
-        serde_json::to_writer(&mut w, record)?;
-        w.write_all(b"\n")?;
-        w.flush()?;
-        Ok(spill)
+impl InFlight {
+    fn new(max_docs: usize, max_bytes: u64) -> Self {
+        Self { state: Mutex::default(), changed: Condvar::new(), max_docs, max_bytes }
     }
-}
 
-impl Drop for Spill {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+    /// Waits until a document holding `bytes` fits in (always, when nothing
+    /// else is in flight); false once the writer has stopped.
+    fn enter(&self, bytes: u64) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if state.closed {
+                return false;
+            }
+            if state.docs == 0 || state.docs < self.max_docs && state.bytes + bytes <= self.max_bytes {
+                state.docs += 1;
+                state.bytes += bytes;
+                return true;
+            }
+            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// A document holding `bytes` was written.
+    fn leave(&self, bytes: u64) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.docs -= 1;
+        state.bytes -= bytes;
+        self.changed.notify_all();
+    }
+
+    fn close(&self) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).closed = true;
+        self.changed.notify_all();
     }
 }
 
@@ -265,23 +290,22 @@ pub fn run<W: Write>(
     let started = Instant::now();
     let jobs = opts.threads();
     let slots = 4 * jobs + 4;
+    let in_flight = InFlight::new(slots, IN_FLIGHT_BYTES);
     let progress = progress_bar(paths, opts);
     let (work_tx, work_rx) = mpsc::sync_channel::<Work>(slots);
     let (done_tx, done_rx) = mpsc::channel::<Finished>();
-    let (slot_tx, slot_rx) = mpsc::sync_channel::<()>(slots);
-    for _ in 0..slots {
-        slot_tx.send(()).expect("the slot channel holds every slot");
-    }
     let work_rx = Mutex::new(work_rx);
     let mut summary = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| read_all(paths, &opts.ingest, done, work_tx, slot_rx, &progress));
+        let reader = scope.spawn(|| read_all(paths, &opts.ingest, done, work_tx, &in_flight, &progress));
         for _ in 0..jobs {
             let done_tx = done_tx.clone();
             let work_rx = &work_rx;
             scope.spawn(move || tag_all(pipeline, work_rx, done_tx));
         }
         drop(done_tx);
-        let written = write_in_order(out, done_rx, slot_tx, &progress);
+        let written = write_in_order(out, done_rx, &in_flight, &progress);
+        // However the writer ended, the reader must not wait for room.
+        in_flight.close();
         let read = reader.join().unwrap_or_else(|p| panic::resume_unwind(p));
         written.map(|mut summary| {
             summary.resumed = read.resumed;
@@ -324,14 +348,14 @@ struct ReadSummary {
 }
 
 /// Walks the inputs and sends every document, numbered in input order,
-/// taking one slot per document. Ids already in the output are skipped;
+/// once there is room for it in flight. Ids already in the output are skipped;
 /// an id seen before in this input becomes a `duplicate_id` error record.
 fn read_all(
     paths: &[PathBuf],
     opts: &IngestOptions,
     mut done: Done,
     work: SyncSender<Work>,
-    slots: Receiver<()>,
+    in_flight: &InFlight,
     progress: &ProgressBar,
 ) -> ReadSummary {
     let mut walker = Walker::new(paths, opts.format);
@@ -351,8 +375,8 @@ fn read_all(
                 let message = format!("id {:?} occurs earlier in the input; this document was not tagged", item.id);
                 item.content = Err(Error::Input { source_name: item.source.clone(), kind: InputErrorKind::DuplicateId, message });
             }
-            // No slot: the writer has stopped, so the run is over.
-            if slots.recv().is_err() || work.send(Work { seq, item }).is_err() {
+            // No room ever again: the writer has stopped, so the run is over.
+            if !in_flight.enter(item.held()) || work.send(Work { seq, item }).is_err() {
                 break 'inputs;
             }
             seq += 1;
@@ -367,26 +391,18 @@ fn tag_all(pipeline: &Pipeline, work: &Mutex<Receiver<Work>>, finished: mpsc::Se
         // The lock is held only while waiting for the next document.
         let next = work.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
         let Ok(Work { seq, item }) = next else { return };
-        let (id, source, bytes) = (item.id.clone(), item.source.clone(), item.bytes);
-        let huge = matches!(&item.content, Ok((_, raw)) if raw.len() >= SPILL_BYTES);
-        let (record, tokens) = panic::catch_unwind(AssertUnwindSafe(|| match item.into_document() {
-            Ok(doc) => pipeline.process_counted(&doc),
-            Err(err) => (OutputRecord::error(&id, &source, &err), 0),
+        let (id, source, bytes, held) = (item.id.clone(), item.source.clone(), item.bytes, item.held());
+        let line = panic::catch_unwind(AssertUnwindSafe(|| match item.into_document() {
+            Ok(doc) => pipeline.process(&doc),
+            Err(err) => Line::error(&id, &source, &err),
         }))
         .unwrap_or_else(|payload| {
             // A bug in a stage costs one document, not the batch.
             let message = format!("internal error (please report): {}", panic_message(&payload));
             let err = Error::Input { source_name: source.clone(), kind: InputErrorKind::Processing, message };
-            (OutputRecord::error(&id, &source, &err), 0)
+            Line::error(&id, &source, &err)
         });
-        let line = match huge.then(|| Spill::write(&record, seq)) {
-            Some(Ok(spill)) => Line::Spilled(spill),
-            // No room for a temporary file: the line goes through memory.
-            Some(Err(_)) | None => Line::Text(record.to_line()),
-        };
-        let error = record.is_error();
-        drop(record);
-        let done = Finished { seq, line, error, tokens: tokens as u64, bytes };
+        let done = Finished { seq, line, bytes, held };
         if finished.send(done).is_err() {
             return;
         }
@@ -401,12 +417,12 @@ fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> &str {
         .unwrap_or("panic")
 }
 
-/// Writes finished lines in input order, returning each document's slot
+/// Writes finished lines in input order, making room in flight for the
 /// once its line is written. Only whole lines are ever handed to `out`.
 fn write_in_order<W: Write>(
     mut out: W,
     finished: Receiver<Finished>,
-    slots: SyncSender<()>,
+    in_flight: &InFlight,
     progress: &ProgressBar,
 ) -> Result<Summary> {
     let write_err = |e| Error::io("output", e);
@@ -427,23 +443,21 @@ fn write_in_order<W: Write>(
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        while let Some(done) = pending.remove(&next) {
+        while let Some(mut done) = pending.remove(&next) {
             next += 1;
-            match &done.line {
-                Line::Text(line) => buf.extend_from_slice(line.as_bytes()),
-                Line::Spilled(spill) => {
+            match done.line.in_memory() {
+                Some(bytes) => buf.extend_from_slice(bytes),
+                None => {
                     out.write_all(&buf).map_err(write_err)?;
                     buf.clear();
-                    let mut file = File::open(&spill.0).map_err(|e| Error::io(&spill.0, e))?;
-                    io::copy(&mut file, &mut out).map_err(write_err)?;
+                    done.line.copy_to(&mut out).map_err(write_err)?;
                 }
             }
             summary.written += 1;
-            summary.errors += u64::from(done.error);
-            summary.tokens += done.tokens;
+            summary.errors += u64::from(done.line.is_error());
+            summary.tokens += done.line.tokens() as u64;
             progress.inc(done.bytes);
-            // The reader may be gone at the end of the input; that is fine.
-            let _ = slots.send(());
+            in_flight.leave(done.held);
         }
         if buf.len() >= FLUSH_BYTES || !buf.is_empty() && flushed.elapsed() >= FLUSH_EVERY {
             out.write_all(&buf).and_then(|()| out.flush()).map_err(write_err)?;

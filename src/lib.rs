@@ -10,8 +10,8 @@
 //! use newstag::{Document, Pipeline, PipelineConfig};
 //! let pipeline = Pipeline::new(&PipelineConfig::default())?;
 //! let doc = Document::plain("d1", "-", "Pyongyang sent troops to Kursk.");
-//! println!("{}", pipeline.process(&doc).to_line());
-//! # Ok::<(), newstag::Error>(())
+//! print!("{}", pipeline.process(&doc).into_string()?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod batch;
@@ -27,6 +27,7 @@ pub mod pipeline;
 pub mod record;
 pub mod resolve;
 pub mod sentence;
+pub mod spool;
 pub mod text;
 pub mod tokenize;
 #[cfg(feature = "transformers")]
@@ -36,4 +37,4 @@ pub use document::{Document, Format};
 pub use engine::{EngineKind, FrameChoice};
 pub use error::{Error, Result};
 pub use pipeline::{Annotation, Pipeline, PipelineConfig};
-pub use record::OutputRecord;
+pub use record::Line;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use crate::document::Document;
 use crate::engine::{self, EngineInfo, EngineKind, FrameChoice, TransformerOptions};
-use crate::error::Result;
+use crate::error::{Error, InputErrorKind, Result};
 use crate::frames::{DocFrame, Frame, FrameClassifier};
 use crate::ner::EntityRecognizer;
-use crate::record::{OutputOptions, OutputRecord};
+use crate::record::{Line, OutputOptions, RecordWriter};
 use crate::resolve::{Entity, Referent, Resolver};
 use crate::sentence::{NewsSplitter, Sentence, SentenceSplitter};
 use crate::tokenize::{tokenize_into, Token};
@@ -99,11 +99,34 @@ impl Pipeline {
         &self.info
     }
 
-    /// Runs every stage on `text`.
+    /// Runs every stage on the whole of `text` at once, however large; the
+    /// record path ([`Pipeline::process`]) goes window by window instead.
     pub fn annotate(&self, text: &str) -> Result<Annotation> {
+        Ok(self.annotate_window(text, 0, usize::MAX)?.0)
+    }
+
+    /// Runs every stage on the whole sentences of `text` that start at byte
+    /// `start` and fit in about `limit` bytes; returns their annotation and
+    /// where the next window starts (`text.len()` after the last). Spans are
+    /// byte offsets into the whole `text`; sentence, token and entity
+    /// indices count from the window's start.
+    ///
+    /// The window is cut at whitespace and then drops its last sentence,
+    /// which the cut may have split, unless that is its only one (a single
+    /// sentence longer than `limit`, which is kept whole up to the cut).
+    pub fn annotate_window(&self, text: &str, start: usize, limit: usize) -> Result<(Annotation, usize)> {
+        let mut end = window_end(text, start, limit);
         let mut tokens = Vec::new();
-        tokenize_into(text, &mut tokens);
-        let sentences = self.splitter.split(text, &tokens);
+        tokenize_into(&text[start..end], &mut tokens);
+        for token in &mut tokens {
+            *token = token.shifted(start);
+        }
+        let mut sentences = self.splitter.split(text, &tokens);
+        if end < text.len() && sentences.len() > 1 {
+            let cut = sentences.pop().expect("more than one sentence");
+            tokens.truncate(cut.tokens.start);
+            end = cut.span.start;
+        }
         let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
         let mut notes = Vec::new();
         let mentions = self.recognizer.recognize(&doc, &mut notes)?;
@@ -114,7 +137,7 @@ impl Pipeline {
             None => Vec::new(),
         };
         let doc_frames = crate::frames::aggregate(&frames);
-        Ok(Annotation {
+        let annotation = Annotation {
             tokens,
             sentences,
             entities: resolution.entities,
@@ -123,24 +146,75 @@ impl Pipeline {
             frames,
             doc_frames,
             notes,
-        })
+        };
+        Ok((annotation, end))
     }
 
-    /// Annotates `doc` and builds its output record; a failure becomes an
-    /// error record, never a lost document.
-    pub fn process(&self, doc: &Document) -> OutputRecord {
-        self.process_counted(doc).0
+    /// Annotates `doc` and writes its output line. A document larger than
+    /// [`WINDOW_BYTES`] is annotated in windows of whole sentences whose
+    /// results are written out as they come (see [`RecordWriter`]), so
+    /// memory stays bounded whatever the document's size. A failure becomes
+    /// an error record, never a lost document.
+    pub fn process(&self, doc: &Document) -> Line {
+        self.process_windows(doc, WINDOW_BYTES)
     }
 
-    /// [`Pipeline::process`], also returning the document's token count
-    /// (for throughput figures).
-    pub fn process_counted(&self, doc: &Document) -> (OutputRecord, usize) {
-        match self.annotate(&doc.text) {
-            Ok(annotation) => {
-                let tokens = annotation.tokens.len();
-                (OutputRecord::ok(doc, &annotation, &self.info, &self.output), tokens)
+    /// [`Pipeline::process`] with windows of about `window` bytes (tests use
+    /// small windows to check that windowing changes nothing it should not).
+    pub fn process_windows(&self, doc: &Document, window: usize) -> Line {
+        let mut tokens = 0;
+        let spool_err = |e: std::io::Error| Error::Input {
+            source_name: doc.source.clone(),
+            kind: InputErrorKind::Processing,
+            message: format!("could not write the record to a temporary file: {e}"),
+        };
+        let written = (|| {
+            let mut record = RecordWriter::new(doc, &self.info, &self.output);
+            let (mut start, mut windows) = (0, 0);
+            loop {
+                let (annotation, next) = self.annotate_window(&doc.text, start, window)?;
+                tokens += annotation.tokens.len();
+                windows += 1;
+                record.add(&annotation).map_err(spool_err)?;
+                if next >= doc.text.len() {
+                    break;
+                }
+                start = next;
             }
-            Err(err) => (OutputRecord::error(&doc.id, &doc.source, &err), 0),
+            if windows > 1 {
+                record.note(&format!(
+                    "annotated in {windows} windows of whole sentences of about {window} bytes; \
+                     sentence context and the grouping of a lone surname with a full name stop at window boundaries"
+                ));
+            }
+            record.finish().map_err(spool_err)
+        })();
+        match written {
+            Ok(spool) => Line::record(spool, tokens),
+            Err(err) => Line::error(&doc.id, &doc.source, &err),
         }
+    }
+}
+
+/// Documents larger than this many bytes are annotated in windows of whole
+/// sentences of about this size: a window's tokens, entities and frames take
+/// a few times its size in memory, and the record is written out as it goes.
+pub const WINDOW_BYTES: usize = 1 << 20;
+
+/// Where a window that starts at `start` and may span `limit` bytes ends: at
+/// the end of the text, or after the last whitespace before the limit, so
+/// that no token is cut (at a char boundary if a run without whitespace
+/// fills the window).
+fn window_end(text: &str, start: usize, limit: usize) -> usize {
+    if text.len() - start <= limit {
+        return text.len();
+    }
+    let mut end = start + limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text[start..end].rfind(char::is_whitespace) {
+        Some(at) if at > 0 => start + at,
+        _ => end.max(start + text[start..].chars().next().map_or(0, char::len_utf8)),
     }
 }

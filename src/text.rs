@@ -38,6 +38,11 @@ impl Span {
     pub fn contains(&self, other: &Span) -> bool {
         self.start <= other.start && other.end <= self.end
     }
+
+    /// The span moved `by` bytes on: from a slice's offsets to the text's.
+    pub fn shifted(&self, by: usize) -> Self {
+        Self { start: self.start + by, end: self.end + by }
+    }
 }
 
 /// Block size of the checkpoints in [`CharOffsets`].

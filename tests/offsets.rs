@@ -18,7 +18,7 @@ fn bounds(span: &Value) -> (usize, usize) {
 fn record(format: Format, raw: &str) -> Value {
     let pipeline = Pipeline::new(&PipelineConfig::default()).expect("default pipeline loads");
     let doc = ingest::document("d".into(), "test".into(), format, raw.to_string()).expect("document");
-    serde_json::from_str(&pipeline.process(&doc).to_line()).expect("record is JSON")
+    serde_json::from_str(&pipeline.process(&doc).into_string().expect("record line")).expect("record is JSON")
 }
 
 fn spans(record: &Value) -> Vec<&Value> {

@@ -414,26 +414,57 @@ pub trait FrameClassifier: Send + Sync {
 /// mean of the top [`DOC_TOP_K`] sentence scores (missing sentences count
 /// as 0), the maximum, and how many sentences were selected.
 pub fn aggregate(frames: &[Frame]) -> Vec<DocFrame> {
-    let mut scores: Vec<(String, Vec<f32>, usize)> = Vec::new();
-    for frame in frames {
-        let entry = match scores.iter_mut().position(|(l, _, _)| *l == frame.label) {
-            Some(i) => &mut scores[i],
+    let mut tally = FrameTally::default();
+    frames.iter().for_each(|f| tally.add(f));
+    tally.finish()
+}
+
+/// Document frames built up one sentence frame at a time: per label, in
+/// order of first appearance, the [`DOC_TOP_K`] best scores and the number
+/// of selected sentences. Memory does not grow with the document.
+#[derive(Debug, Clone, Default)]
+pub struct FrameTally {
+    labels: Vec<LabelTally>,
+}
+
+#[derive(Debug, Clone)]
+struct LabelTally {
+    label: String,
+    /// Highest scores first.
+    best: Vec<f32>,
+    selected: usize,
+}
+
+impl FrameTally {
+    pub fn add(&mut self, frame: &Frame) {
+        let i = match self.labels.iter().position(|t| t.label == frame.label) {
+            Some(i) => i,
             None => {
-                scores.push((frame.label.clone(), Vec::new(), 0));
-                scores.last_mut().expect("just pushed")
+                let label = frame.label.clone();
+                self.labels.push(LabelTally { label, best: Vec::with_capacity(DOC_TOP_K + 1), selected: 0 });
+                self.labels.len() - 1
             }
         };
-        entry.1.push(frame.score);
-        entry.2 += usize::from(frame.selected);
+        let tally = &mut self.labels[i];
+        let at = tally.best.partition_point(|&b| b >= frame.score);
+        if at < DOC_TOP_K {
+            tally.best.insert(at, frame.score);
+            tally.best.truncate(DOC_TOP_K);
+        }
+        tally.selected += usize::from(frame.selected);
     }
-    scores
-        .into_iter()
-        .map(|(label, mut s, sentences)| {
-            s.sort_by(|a, b| b.total_cmp(a));
-            let top: f32 = s.iter().take(DOC_TOP_K).sum();
-            DocFrame { label, score: top / DOC_TOP_K as f32, max: s.first().copied().unwrap_or(0.0), sentences }
-        })
-        .collect()
+
+    pub fn finish(self) -> Vec<DocFrame> {
+        self.labels
+            .into_iter()
+            .map(|t| DocFrame {
+                score: t.best.iter().sum::<f32>() / DOC_TOP_K as f32,
+                max: t.best.first().copied().unwrap_or(0.0),
+                sentences: t.selected,
+                label: t.label,
+            })
+            .collect()
+    }
 }
 
 /// Words that, right after a cue, introduce whom the cue is about

@@ -241,6 +241,11 @@ impl Item {
         Self { id, source, bytes, content: Err(error) }
     }
 
+    /// Bytes of content the item holds in memory.
+    pub fn held(&self) -> u64 {
+        self.content.as_ref().map_or(0, |(_, raw)| raw.len() as u64)
+    }
+
     /// The document, with Markdown and HTML reduced to their visible text.
     pub fn into_document(self) -> Result<Document> {
         let (format, raw) = self.content?;
