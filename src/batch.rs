@@ -25,7 +25,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
 
 use crate::error::{Error, InputErrorKind, Result};
-use crate::ingest::{self, IngestOptions, Item, Walker};
+use crate::document::Format;
+use crate::ingest::{self, IngestOptions, Item, Source, Walker};
 use crate::pipeline::Pipeline;
 use crate::record::Line;
 
@@ -205,6 +206,8 @@ fn id_hash(id: &str) -> u64 {
 struct Work {
     seq: u64,
     item: Item,
+    /// Bytes it holds in flight (see [`InFlight`]).
+    held: u64,
 }
 
 /// A document's finished line on its way to the writer.
@@ -363,20 +366,36 @@ fn read_all(
     let mut seq = 0;
     let mut resumed = 0;
     'inputs: for source in walker.by_ref() {
+        // A file of one document takes its room in flight before it is
+        // read, so that waiting for room never holds one more document.
+        let whole = match &source {
+            Source::File { format, size, .. } if *format != Format::Jsonl => {
+                Some(if *size > opts.max_bytes { 0 } else { *size })
+            }
+            _ => None,
+        };
+        if whole.is_some_and(|size| !in_flight.enter(size)) {
+            break;
+        }
         for mut item in ingest::items(source, opts) {
             let hash = id_hash(&item.id);
             if done.take(hash) {
                 seen.insert(hash);
                 resumed += 1;
                 progress.inc(item.bytes);
+                whole.inspect(|&size| in_flight.leave(size));
                 continue;
             }
             if !seen.insert(hash) && item.content.is_ok() {
                 let message = format!("id {:?} occurs earlier in the input; this document was not tagged", item.id);
                 item.content = Err(Error::Input { source_name: item.source.clone(), kind: InputErrorKind::DuplicateId, message });
             }
+            let held = match whole {
+                Some(size) => size,
+                None => item.held(),
+            };
             // No room ever again: the writer has stopped, so the run is over.
-            if !in_flight.enter(item.held()) || work.send(Work { seq, item }).is_err() {
+            if whole.is_none() && !in_flight.enter(held) || work.send(Work { seq, item, held }).is_err() {
                 break 'inputs;
             }
             seq += 1;
@@ -390,8 +409,8 @@ fn tag_all(pipeline: &Pipeline, work: &Mutex<Receiver<Work>>, finished: mpsc::Se
     loop {
         // The lock is held only while waiting for the next document.
         let next = work.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
-        let Ok(Work { seq, item }) = next else { return };
-        let (id, source, bytes, held) = (item.id.clone(), item.source.clone(), item.bytes, item.held());
+        let Ok(Work { seq, item, held }) = next else { return };
+        let (id, source, bytes) = (item.id.clone(), item.source.clone(), item.bytes);
         let line = panic::catch_unwind(AssertUnwindSafe(|| match item.into_document() {
             Ok(doc) => pipeline.process(&doc),
             Err(err) => Line::error(&id, &source, &err),

@@ -123,12 +123,27 @@ impl VisibleTextBuilder {
         Self::default()
     }
 
-    /// Appends `piece`, which is copied verbatim from the original at `original_start`.
+    /// A builder for the visible text of `original`, which is never longer
+    /// than the markup it comes from: reserving that much up front spares
+    /// the copies of a growing buffer, which would briefly double a huge
+    /// document's text.
+    pub fn for_original(original: &str) -> Self {
+        Self { text: String::with_capacity(original.len()), pieces: Vec::new() }
+    }
+
+    /// Appends `piece`, which is copied verbatim from the original at
+    /// `original_start`. A piece that goes on where the previous copied one
+    /// ends, in both texts, extends it: the map then grows with the markup,
+    /// not with the words.
     pub fn copy(&mut self, original_start: usize, piece: &str) {
         if piece.is_empty() {
             return;
         }
-        self.pieces.push((self.text.len(), original_start, None));
+        let continues = matches!(self.pieces.last(),
+            Some(&(visible, original, None)) if original + (self.text.len() - visible) == original_start);
+        if !continues {
+            self.pieces.push((self.text.len(), original_start, None));
+        }
         self.text.push_str(piece);
     }
 
@@ -154,7 +169,9 @@ impl VisibleTextBuilder {
     }
 
     /// Finishes the visible text and its map into `original`.
-    pub fn finish(self, original: String) -> (String, Origin) {
+    pub fn finish(mut self, original: String) -> (String, Origin) {
+        self.text.shrink_to_fit();
+        self.pieces.shrink_to_fit();
         (self.text, Origin { original, pieces: self.pieces })
     }
 }

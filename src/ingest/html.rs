@@ -33,9 +33,15 @@ const CELLS: &[&str] = &["td", "th"];
 #[rustfmt::skip]
 const HEAD_ELEMENTS: &[&str] = &["base", "link", "meta", "script", "style", "noscript", "template", "title", "head"];
 
-/// The visible text of `raw` and its map into `raw`.
-pub fn to_visible(raw: &str) -> (String, Origin) {
-    let mut out = HtmlText { raw, b: VisibleTextBuilder::new(), space: None, pending: None };
+/// The visible text of `raw` and its map into `raw` (which it keeps: pass
+/// a `String` to spare a copy).
+pub fn to_visible(raw: impl Into<String>) -> (String, Origin) {
+    let raw = raw.into();
+    visible_text(&raw).finish(raw)
+}
+
+fn visible_text(raw: &str) -> VisibleTextBuilder {
+    let mut out = HtmlText { raw, b: VisibleTextBuilder::for_original(raw), space: None, pending: None };
     let bytes = raw.as_bytes();
     let tags = Tags::new(raw);
     let mut head = false;
@@ -87,8 +93,7 @@ pub fn to_visible(raw: &str) -> (String, Origin) {
     if !head {
         out.text(text_start, raw.len(), pre > 0);
     }
-    let HtmlText { b, .. } = out;
-    b.finish(raw.to_string())
+    out.b
 }
 
 fn is_one_of(name: &str, set: &[&str]) -> bool {

@@ -31,11 +31,17 @@ const MAX_LINK: usize = 2048;
 /// Raw-text HTML elements whose content is dropped inside Markdown too.
 const HIDDEN: &[&str] = &["script", "style", "noscript", "template"];
 
-/// The visible text of `raw` and its map into `raw`.
-pub fn to_visible(raw: &str) -> (String, Origin) {
-    let mut md = Reducer { raw, tags: Tags::new(raw), out: LineText::new(raw), closers: Vec::new() };
-    md.run(front_matter_end(raw));
-    md.out.finish()
+/// The visible text of `raw` and its map into `raw` (which it keeps: pass
+/// a `String` to spare a copy).
+pub fn to_visible(raw: impl Into<String>) -> (String, Origin) {
+    let raw = raw.into();
+    let builder = {
+        let raw = raw.as_str();
+        let mut md = Reducer { raw, tags: Tags::new(raw), out: LineText::new(raw), closers: Vec::new() };
+        md.run(front_matter_end(raw));
+        md.out.finish()
+    };
+    builder.finish(raw)
 }
 
 /// Byte offset where the body starts: after the front matter and the blank
@@ -421,7 +427,7 @@ struct LineText<'a> {
 
 impl<'a> LineText<'a> {
     fn new(raw: &'a str) -> Self {
-        Self { raw, b: VisibleTextBuilder::new(), held: Vec::new() }
+        Self { raw, b: VisibleTextBuilder::for_original(raw), held: Vec::new() }
     }
 
     /// Appends `piece`, copied from the original at `at`.
@@ -464,8 +470,8 @@ impl<'a> LineText<'a> {
         }
     }
 
-    fn finish(self) -> (String, Origin) {
-        self.b.finish(self.raw.to_string())
+    fn finish(self) -> VisibleTextBuilder {
+        self.b
     }
 }
 
@@ -497,7 +503,7 @@ mod tests {
     #[test]
     fn reduces_to_visible_text() {
         for (raw, expected) in CASES {
-            assert_eq!(to_visible(raw).0, *expected, "Markdown: {raw:?}");
+            assert_eq!(to_visible(*raw).0, *expected, "Markdown: {raw:?}");
         }
     }
 

@@ -59,11 +59,11 @@ impl Default for IngestOptions {
 pub fn document(id: String, source: String, format: Format, raw: String) -> Result<Document> {
     let (text, origin) = match format {
         Format::Markdown => {
-            let (text, origin) = markdown::to_visible(&raw);
+            let (text, origin) = markdown::to_visible(raw);
             (text, Some(origin))
         }
         Format::Html => {
-            let (text, origin) = html::to_visible(&raw);
+            let (text, origin) = html::to_visible(raw);
             (text, Some(origin))
         }
         Format::Text | Format::Jsonl => (raw, None),
