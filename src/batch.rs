@@ -504,3 +504,52 @@ pub fn open_output(path: &Path, resume: bool) -> Result<File> {
     }
     options.open(path).map_err(|e| Error::io(path, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs_in(in_flight: &InFlight) -> (usize, u64) {
+        let state = in_flight.state.lock().unwrap();
+        (state.docs, state.bytes)
+    }
+
+    #[test]
+    fn in_flight_bytes_are_bounded_but_one_large_document_goes_alone() {
+        let in_flight = InFlight::new(4, 100);
+        assert!(in_flight.enter(60));
+        let in_flight = &in_flight;
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::channel();
+            let waiter = scope.spawn(move || {
+                let entered = in_flight.enter(60);
+                tx.send(()).unwrap();
+                entered
+            });
+            // 60 + 60 > 100: the second document must not be in yet.
+            assert!(rx.recv_timeout(Duration::from_millis(50)).is_err());
+            assert_eq!(docs_in(in_flight), (1, 60));
+            in_flight.leave(60);
+            assert!(waiter.join().unwrap());
+        });
+        assert_eq!(docs_in(in_flight), (1, 60));
+        in_flight.leave(60);
+        // Larger than the whole budget, but nothing else is in flight.
+        assert!(in_flight.enter(500));
+        in_flight.leave(500);
+        // Small documents are bounded by number.
+        assert!((0..4).all(|_| in_flight.enter(1)));
+        assert_eq!(docs_in(in_flight), (4, 4));
+    }
+
+    #[test]
+    fn closing_releases_a_waiting_reader() {
+        let in_flight = InFlight::new(1, 100);
+        assert!(in_flight.enter(10));
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| in_flight.enter(10));
+            in_flight.close();
+            assert!(!waiter.join().unwrap(), "no room is made once the writer has stopped");
+        });
+    }
+}
