@@ -206,7 +206,8 @@ struct TagArgs {
     /// Write every scored frame with `selected`, not only those above threshold.
     #[arg(long)]
     all_frame_scores: bool,
-    /// Worker threads [default: one per core].
+    /// Worker threads [default: one per core; 1 with the transformer engine,
+    /// whose libtorch already runs every forward pass on all cores].
     #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
     jobs: usize,
     /// Continue an interrupted run: keep the records already in --output,
@@ -463,7 +464,10 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
     let output = OutputOptions { include_text: !args.no_text, all_frame_scores: args.all_frame_scores };
     let pipeline = Pipeline::new(&args.engine.config(output))?;
     let opts = BatchOptions {
-        jobs: args.jobs,
+        jobs: match (args.jobs, args.engine.engine) {
+            (0, EngineKind::Transformer) => 1,
+            (jobs, _) => jobs,
+        },
         ingest: IngestOptions {
             format: args.format,
             id_field: args.id_field,
