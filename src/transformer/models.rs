@@ -128,125 +128,150 @@ impl Encoder {
     }
 }
 
-/// A token classifier: logits per piece.
-// Variants differ in size, but a process holds one model: boxing saves nothing.
-#[allow(clippy::large_enum_variant)]
-pub enum TokenClassifier {
-    Bert(BertForTokenClassification),
-    Roberta(RobertaForTokenClassification),
-    DistilBert(DistilBertForTokenClassification),
-    Deberta(DebertaForTokenClassification),
-    DebertaV2(DebertaV2ForTokenClassification),
+/// The forward call of each rust-bert head signature, named after the
+/// architecture that has it: the token and sequence heads of one
+/// architecture take the same arguments, so both enums share these calls.
+macro_rules! logits {
+    (bert, $m:ident, $b:ident) => {
+        $m.forward_t(Some(&$b.input_ids), Some(&$b.attention_mask), Some(&$b.token_type_ids), None, None, false)
+            .logits
+    };
+    // RoBERTa checkpoints have one segment type (type_vocab_size 1): segment ids are left out.
+    (roberta, $m:ident, $b:ident) => {
+        $m.forward_t(Some(&$b.input_ids), Some(&$b.attention_mask), None, None, None, false).logits
+    };
+    (distilbert, $m:ident, $b:ident) => {
+        $m.forward_t(Some(&$b.input_ids), Some(&$b.attention_mask), None, false)
+            .map_err(|e| torch_error("forward", e))?
+            .logits
+    };
+    (deberta, $m:ident, $b:ident) => {
+        $m.forward_t(Some(&$b.input_ids), Some(&$b.attention_mask), Some(&$b.token_type_ids), None, None, false)
+            .map_err(|e| torch_error("forward", e))?
+            .logits
+    };
+    // BART's classification head sits on the decoder, whose output holds the logits.
+    (bart, $m:ident, $b:ident) => {
+        $m.forward_t(&$b.input_ids, Some(&$b.attention_mask), None, None, None, false).decoder_output
+    };
 }
 
-impl TokenClassifier {
-    /// Builds the classifier of `config` and loads the weights of `dir`.
-    pub fn load(dir: &Path, config: &ModelConfig) -> Result<(Self, VarStore, PathBuf)> {
-        let mut vs = store();
-        let root = vs.root();
-        let err = |e| rb_error(config, e);
-        let model = match config.model_type.as_str() {
-            "bert" => Self::Bert(BertForTokenClassification::new(&root, &config.typed::<BertConfig>()?).map_err(err)?),
-            "roberta" | "xlm-roberta" => {
-                Self::Roberta(RobertaForTokenClassification::new(&root, &config.typed::<BertConfig>()?).map_err(err)?)
-            }
-            "distilbert" => Self::DistilBert(
-                DistilBertForTokenClassification::new(&root, &config.typed::<DistilBertConfig>()?).map_err(err)?,
-            ),
-            "deberta" => {
-                Self::Deberta(DebertaForTokenClassification::new(&root, &config.typed::<DebertaConfig>()?).map_err(err)?)
-            }
-            "deberta-v2" => Self::DebertaV2(
-                DebertaV2ForTokenClassification::new(&root, &config.typed::<DebertaV2Config>()?).map_err(err)?,
-            ),
-            _ => {
-                return Err(unsupported(
-                    config,
-                    "token classification",
-                    "bert, roberta, xlm-roberta, distilbert, deberta, deberta-v2",
-                ))
-            }
-        };
-        let file = load_into(&mut vs, dir, base_prefix(config))?;
-        Ok((model, vs, file))
-    }
+/// Generates the classifier enums with their `load` and `forward` from one
+/// table of architectures: each row names the variant, its rust-bert
+/// configuration type, the `model_type` values that select it and the
+/// `logits!` call that runs it, then its token and sequence heads. The table
+/// is the only list of what each task supports; the "not supported" messages
+/// are built from it too.
+macro_rules! classifiers {
+    (
+        $(#[$token_doc:meta])*
+        pub enum $token:ident($token_task:literal, $token_logits:literal);
+        $(#[$sequence_doc:meta])*
+        pub enum $sequence:ident($sequence_task:literal, $sequence_logits:literal);
+        both {
+            $($variant:ident($config:ident, $($model_type:literal)|+, $call:ident)
+                => $token_head:ident, $sequence_head:ident;)+
+        }
+        sequence only {
+            $($only:ident($only_config:ident, $($only_type:literal)|+, $only_call:ident) => $only_head:ident;)*
+        }
+    ) => {
+        classifiers!(@enum $(#[$token_doc])* $token($token_task, $token_logits) {
+            $($variant($token_head, $config, $($model_type)|+, $call))+
+        });
+        classifiers!(@enum $(#[$sequence_doc])* $sequence($sequence_task, $sequence_logits) {
+            $($variant($sequence_head, $config, $($model_type)|+, $call))+
+            $($only($only_head, $only_config, $($only_type)|+, $only_call))*
+        });
+    };
+    (@enum $(#[$doc:meta])* $name:ident($task:literal, $logits:literal) {
+        $($variant:ident($model:ident, $config:ident, $($model_type:literal)|+, $call:ident))+
+    }) => {
+        $(#[$doc])*
+        // Variants differ in size, but a process holds one model: boxing saves nothing.
+        #[allow(clippy::large_enum_variant)]
+        pub enum $name {
+            $($variant($model),)+
+        }
 
-    /// Logits, `[batch, seq, labels]`.
-    pub fn forward(&self, batch: &Batch) -> Result<Tensor> {
-        let (ids, mask, types) = (Some(&batch.input_ids), Some(&batch.attention_mask), Some(&batch.token_type_ids));
-        let logits = match self {
-            Self::Bert(m) => m.forward_t(ids, mask, types, None, None, false).logits,
-            Self::Roberta(m) => m.forward_t(ids, mask, None, None, None, false).logits,
-            Self::DistilBert(m) => m.forward_t(ids, mask, None, false).map_err(|e| torch_error("forward", e))?.logits,
-            Self::Deberta(m) => m.forward_t(ids, mask, types, None, None, false).map_err(|e| torch_error("forward", e))?.logits,
-            Self::DebertaV2(m) => {
-                m.forward_t(ids, mask, types, None, None, false).map_err(|e| torch_error("forward", e))?.logits
+        impl $name {
+            /// Builds the classifier of `config` and loads the weights of `dir`.
+            pub fn load(dir: &Path, config: &ModelConfig) -> Result<(Self, VarStore, PathBuf)> {
+                let mut vs = store();
+                let root = vs.root();
+                let err = |e| rb_error(config, e);
+                let model = match config.model_type.as_str() {
+                    $($($model_type)|+ => {
+                        Self::$variant($model::new(&root, &config.typed::<$config>()?).map_err(err)?)
+                    })+
+                    _ => return Err(unsupported(config, $task, &[$($($model_type),+),+].join(", "))),
+                };
+                let file = load_into(&mut vs, dir, base_prefix(config))?;
+                Ok((model, vs, file))
             }
-        };
-        Ok(logits.to_kind(Kind::Float))
+
+            #[doc = concat!("Logits, `", $logits, "`.")]
+            pub fn forward(&self, batch: &Batch) -> Result<Tensor> {
+                let logits = match self {
+                    $(Self::$variant(m) => logits!($call, m, batch),)+
+                };
+                Ok(logits.to_kind(Kind::Float))
+            }
+        }
+    };
+}
+
+classifiers! {
+    /// A token classifier: logits per piece.
+    pub enum TokenClassifier("token classification", "[batch, seq, labels]");
+    /// A sequence(-pair) classifier: logits per sequence.
+    pub enum SequenceClassifier("sequence classification", "[batch, labels]");
+    // Variant(configuration, `model_type` values, `logits!` call) => token head, sequence head.
+    both {
+        Bert(BertConfig, "bert", bert) => BertForTokenClassification, BertForSequenceClassification;
+        Roberta(BertConfig, "roberta" | "xlm-roberta", roberta)
+            => RobertaForTokenClassification, RobertaForSequenceClassification;
+        DistilBert(DistilBertConfig, "distilbert", distilbert)
+            => DistilBertForTokenClassification, DistilBertModelClassifier;
+        Deberta(DebertaConfig, "deberta", deberta) => DebertaForTokenClassification, DebertaForSequenceClassification;
+        DebertaV2(DebertaV2Config, "deberta-v2", deberta)
+            => DebertaV2ForTokenClassification, DebertaV2ForSequenceClassification;
+    }
+    // rust-bert has no BART token classifier.
+    sequence only {
+        Bart(BartConfig, "bart", bart) => BartForSequenceClassification;
     }
 }
 
-/// A sequence(-pair) classifier: logits per sequence.
-// Variants differ in size, but a process holds one model: boxing saves nothing.
-#[allow(clippy::large_enum_variant)]
-pub enum SequenceClassifier {
-    Bert(BertForSequenceClassification),
-    Roberta(RobertaForSequenceClassification),
-    DistilBert(DistilBertModelClassifier),
-    Deberta(DebertaForSequenceClassification),
-    DebertaV2(DebertaV2ForSequenceClassification),
-    Bart(BartForSequenceClassification),
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl SequenceClassifier {
-    /// Builds the classifier of `config` and loads the weights of `dir`.
-    pub fn load(dir: &Path, config: &ModelConfig) -> Result<(Self, VarStore, PathBuf)> {
-        let mut vs = store();
-        let root = vs.root();
-        let err = |e| rb_error(config, e);
-        let model = match config.model_type.as_str() {
-            "bert" => {
-                Self::Bert(BertForSequenceClassification::new(&root, &config.typed::<BertConfig>()?).map_err(err)?)
-            }
-            "roberta" | "xlm-roberta" => Self::Roberta(
-                RobertaForSequenceClassification::new(&root, &config.typed::<BertConfig>()?).map_err(err)?,
-            ),
-            "distilbert" => {
-                Self::DistilBert(DistilBertModelClassifier::new(&root, &config.typed::<DistilBertConfig>()?).map_err(err)?)
-            }
-            "deberta" => Self::Deberta(
-                DebertaForSequenceClassification::new(&root, &config.typed::<DebertaConfig>()?).map_err(err)?,
-            ),
-            "deberta-v2" => Self::DebertaV2(
-                DebertaV2ForSequenceClassification::new(&root, &config.typed::<DebertaV2Config>()?).map_err(err)?,
-            ),
-            "bart" => Self::Bart(BartForSequenceClassification::new(&root, &config.typed::<BartConfig>()?).map_err(err)?),
-            _ => {
-                return Err(unsupported(
-                    config,
-                    "sequence classification",
-                    "bert, roberta, xlm-roberta, distilbert, deberta, deberta-v2, bart",
-                ))
-            }
-        };
-        let file = load_into(&mut vs, dir, base_prefix(config))?;
-        Ok((model, vs, file))
+    fn config(model_type: &str) -> ModelConfig {
+        ModelConfig {
+            path: PathBuf::from("m/config.json"),
+            text: "{}".to_string(),
+            model_type: model_type.to_string(),
+            id2label: Default::default(),
+            max_positions: 512,
+        }
     }
 
-    /// Logits, `[batch, labels]`.
-    pub fn forward(&self, batch: &Batch) -> Result<Tensor> {
-        let (ids, mask, types) = (Some(&batch.input_ids), Some(&batch.attention_mask), Some(&batch.token_type_ids));
-        let logits = match self {
-            Self::Bert(m) => m.forward_t(ids, mask, types, None, None, false).logits,
-            Self::Roberta(m) => m.forward_t(ids, mask, None, None, None, false).logits,
-            Self::DistilBert(m) => m.forward_t(ids, mask, None, false).map_err(|e| torch_error("forward", e))?.logits,
-            Self::Deberta(m) => m.forward_t(ids, mask, types, None, None, false).map_err(|e| torch_error("forward", e))?.logits,
-            Self::DebertaV2(m) => {
-                m.forward_t(ids, mask, types, None, None, false).map_err(|e| torch_error("forward", e))?.logits
-            }
-            Self::Bart(m) => m.forward_t(&batch.input_ids, mask, None, None, None, false).decoder_output,
-        };
-        Ok(logits.to_kind(Kind::Float))
+    // The supported list in the message is generated from each classifier's table.
+    #[test]
+    fn an_unknown_model_type_names_the_supported_ones() {
+        let gpt2 = config("gpt2");
+        let token = TokenClassifier::load(Path::new("m"), &gpt2).err().expect("gpt2 has no token classifier");
+        assert_eq!(
+            token.to_string(),
+            "model m/config.json: model_type \"gpt2\" is not supported for token classification \
+             (supported: bert, roberta, xlm-roberta, distilbert, deberta, deberta-v2)"
+        );
+        let sequence = SequenceClassifier::load(Path::new("m"), &gpt2).err().expect("gpt2 has no sequence classifier");
+        assert_eq!(
+            sequence.to_string(),
+            "model m/config.json: model_type \"gpt2\" is not supported for sequence classification \
+             (supported: bert, roberta, xlm-roberta, distilbert, deberta, deberta-v2, bart)"
+        );
     }
 }
