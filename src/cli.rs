@@ -445,7 +445,7 @@ fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
     let stages = newstag::engine::build(&config)?;
     let strict = conll::score(stages.recognizer.as_ref(), &sentences)?;
     let report = Report {
-        documents: sentences.len(),
+        documents: sentences.last().map_or(0, |s| s.document + 1),
         entities: EntityScores { strict, role: None },
         actor_countries: None,
         frames: None,

@@ -14,6 +14,7 @@ use crate::pipeline::Tokenized;
 use crate::text::Span;
 
 pub mod clusters;
+pub mod consistency;
 pub mod features;
 pub mod gazetteer;
 pub mod rng;
@@ -365,6 +366,9 @@ impl EntityRecognizer for NerModel {
                 });
             });
         }
+        // Sentences are tagged independently; the document-level vote makes
+        // repeated names agree (see `consistency` for why and how it was chosen).
+        consistency::harmonise(doc, &mut mentions);
         Ok(mentions)
     }
 

@@ -183,7 +183,7 @@ impl Perceptron {
 
 fn recase(sentence: &ConllSentence, upper: bool) -> ConllSentence {
     let tokens = sentence.tokens.iter().map(|t| if upper { t.to_uppercase() } else { t.to_lowercase() }).collect();
-    ConllSentence { tokens, entities: sentence.entities.clone(), line: sentence.line }
+    ConllSentence { tokens, entities: sentence.entities.clone(), line: sentence.line, document: sentence.document }
 }
 
 fn dev_scores(w: &[f32], trans: &Transitions, dev: &[Example], lattice: &mut Lattice) -> Scores {
