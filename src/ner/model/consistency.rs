@@ -6,10 +6,11 @@
 //! document) vote: every mention of a name takes its majority label, and a
 //! later, untagged occurrence of a tagged name becomes a mention too.
 //!
-//! Chosen on CoNLL-2003 dev against variants (votes weighted by confidence,
-//! case-folded names, a two-to-one majority, no propagation of one-word
-//! names): a plain majority over exact token sequences with propagation of
-//! every name scored best (models/README.md has the figures).
+//! Chosen on CoNLL-2003 dev (model trained on train only, strict F1 0.9244
+//! without the pass): a plain majority over exact token sequences with every
+//! tagged name propagated scored 0.9268, against 0.9256 for the vote alone,
+//! 0.9255 for propagation alone, 0.9218 for votes weighted by confidence,
+//! 0.9254 for case-folded names and 0.9257 for a two-to-one majority.
 
 use std::collections::HashMap;
 
