@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::frames::embedded::StaticFramer;
+use crate::frames::negation::{Negation, NEGATION_FILE};
 use crate::frames::vectors::{StaticEmbeddings, STATIC_MODEL_DIR};
 use crate::frames::{FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use crate::models::{models_dir, ComponentInfo};
@@ -130,7 +131,8 @@ fn framer(config: &PipelineConfig, dir: &std::path::Path) -> Result<Option<Box<d
         }
         _ => None,
     };
-    Ok(Some(Box::new(StaticFramer::new(set, method, vectors)?)))
+    let negation = Negation::load(&dir.join(NEGATION_FILE))?;
+    Ok(Some(Box::new(StaticFramer::new(set, method, vectors)?.with_negation(negation))))
 }
 
 /// The transformer engine's frame classifier: NLI (`--nli-model`, else the

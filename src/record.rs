@@ -101,6 +101,10 @@ pub struct EvidenceOut<'a> {
     pub end: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f32>,
+    /// For a cue under a negator: the negator as written; the cue then
+    /// counts for nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub negated_by: Option<&'a str>,
 }
 
 /// A document that could not be processed.
@@ -267,6 +271,7 @@ impl<'d> RecordWriter<'d> {
                         start: span.map(|s| s.start),
                         end: span.map(|s| s.end),
                         score: ev.score,
+                        negated_by: ev.negated_by.as_deref(),
                     }
                 })
                 .collect();

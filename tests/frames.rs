@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use newstag::frames::embedded::StaticFramer;
+use newstag::frames::negation::{Negation, NEGATION_FILE};
 use newstag::frames::vectors::{StaticEmbeddings, STATIC_MODEL_DIR};
 use newstag::frames::{EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use newstag::ner::{EntityLabel, Mention};
@@ -240,6 +241,122 @@ fn every_baseline_selects_everything() {
     let framer = StaticFramer::new(FrameSet::from_labels(&["x"]), FrameMethod::Every, None).unwrap();
     let frames = classify(&framer, "One. Two.", &[]);
     assert_eq!(selected(&frames), ["x", "x"]);
+}
+
+fn shipped_negation() -> Negation {
+    Negation::load(&models().join(NEGATION_FILE)).expect("the shipped negation lists load")
+}
+
+/// The keyword baseline with the shipped negation lists: its scores are
+/// the cue evidence alone.
+fn negation_aware_cues() -> StaticFramer {
+    StaticFramer::new(shipped_set(), FrameMethod::Cues, None).unwrap().with_negation(shipped_negation())
+}
+
+/// The cue and label-word evidence of `label` in the first sentence of
+/// `text`, as (the words in the text, the negator if any).
+fn cues_of(text: &str, label: &str) -> Vec<(String, Option<String>)> {
+    let frames = classify(&negation_aware_cues(), text, &[]);
+    let frame = frames.iter().find(|f| f.sentence == 0 && f.label == label).expect("label scored");
+    frame
+        .evidence
+        .iter()
+        .filter(|e| matches!(e.kind, EvidenceKind::Cue | EvidenceKind::Label))
+        .map(|e| (e.span.unwrap().slice(text).to_string(), e.negated_by.clone()))
+        .collect()
+}
+
+fn cue(words: &str, negator: Option<&str>) -> (String, Option<String>) {
+    (words.to_string(), negator.map(str::to_string))
+}
+
+#[test]
+fn a_negated_cue_is_listed_but_counts_for_nothing() {
+    let framer = negation_aware_cues();
+    let negated = classify(&framer, "Russia faces no shortage of troops.", &[]);
+    let plain = classify(&framer, "Russia faces a shortage of troops.", &[]);
+    assert_eq!(selected(&plain), ["desperation"]);
+    assert_eq!(selected(&negated), Vec::<&str>::new(), "{negated:?}");
+    assert_eq!(negated[0].score, 0.0);
+    let ev = &negated[0].evidence[0];
+    assert_eq!((ev.text.as_str(), ev.negated_by.as_deref(), ev.score), ("shortage", Some("no"), Some(0.0)));
+    assert_eq!(plain[0].evidence[0].negated_by, None);
+    // Without the negation lists the old behaviour stays: the cue counts.
+    let blind = StaticFramer::new(shipped_set(), FrameMethod::Cues, None).unwrap();
+    assert_eq!(selected(&classify(&blind, "Russia faces no shortage of troops.", &[])), ["desperation"]);
+}
+
+#[test]
+fn negators_reach_a_few_words_ahead_within_their_clause() {
+    let text = "The deployment is not a sign of desperation.";
+    assert_eq!(cues_of(text, "desperation"), [cue("desperation", Some("not"))]);
+    let text = "The army didn't suffer heavy losses.";
+    assert_eq!(cues_of(text, "desperation"), [cue("suffer", Some("n't")), cue("heavy losses", Some("n't"))]);
+    let text = "Moscow denied that its forces were exhausted.";
+    assert_eq!(cues_of(text, "desperation"), [cue("exhausted", Some("denied"))]);
+    let text = "Reports of heavy losses were denied by the ministry.";
+    assert_eq!(cues_of(text, "desperation"), [cue("heavy losses", Some("were denied"))]);
+    // "killed" is the sixth word after "not": out of reach.
+    let text = "Moscow has not disclosed how many soldiers were killed.";
+    assert_eq!(cues_of(text, "desperation"), [cue("killed", None)]);
+}
+
+#[test]
+fn a_negator_in_another_clause_or_far_away_does_not_block() {
+    let text = "There is no shortage of shells, but the losses are heavy.";
+    assert_eq!(cues_of(text, "desperation"), [cue("shortage", Some("no")), cue("losses", None)]);
+    let text = "Kyiv did not comment and said the troops suffered heavy losses.";
+    assert_eq!(cues_of(text, "desperation"), [cue("suffered", None), cue("heavy losses", None)]);
+    let text = "There was no comment from the ministry on reports of heavy losses.";
+    assert_eq!(cues_of(text, "desperation"), [cue("heavy losses", None)]);
+    let framer = negation_aware_cues();
+    let frames = classify(&framer, "Russia has no reserves. Its troops face a shortage of shells.", &[]);
+    assert!(frames[2].selected && frames[2].label == "desperation", "next sentence unaffected: {frames:?}");
+}
+
+#[test]
+fn pseudo_negators_and_negative_cues_keep_their_evidence() {
+    let text = "The troops are not only disciplined but also skilled.";
+    assert_eq!(cues_of(text, "capability"), [cue("disciplined", None), cue("skilled", None)]);
+    // The negator is the cue's own word: "no choice", "without foreign".
+    assert_eq!(cues_of("Moscow had no choice.", "desperation"), [cue("no choice", None)]);
+    let text = "Russia could not have done it without foreign help.";
+    assert_eq!(cues_of(text, "desperation"), [cue("without foreign", None)]);
+    // "lack" (the cue "lacking", stemmed) is a desperation cue: it does not
+    // negate desperation's other cues, but it does negate capability's.
+    let text = "A lack of troops has led to heavy losses.";
+    assert_eq!(cues_of(text, "desperation"), [cue("lack", None), cue("heavy losses", None)]);
+    let text = "The units showed a lack of discipline.";
+    assert_eq!(cues_of(text, "desperation"), [cue("lack", None)]);
+    assert_eq!(cues_of(text, "capability"), [cue("discipline", Some("lack"))]);
+}
+
+#[test]
+fn static_method_does_not_bring_a_negated_cue_back_as_word_evidence() {
+    let Some(vectors) = vectors() else { return };
+    let framer = StaticFramer::new(shipped_set(), FrameMethod::Static, Some(vectors)).unwrap().with_negation(shipped_negation());
+    let frames = classify(&framer, "The deployment is not a sign of desperation.", &[]);
+    let desperation = &frames[0];
+    assert!(!desperation.selected, "{desperation:?}");
+    // Taken as the word nearest to the label's name, "desperation" would
+    // give full vector evidence: a score of at least the vector share, 0.25.
+    assert!(desperation.score < 0.25, "{desperation:?}");
+    // The word is listed once, as the negated label-word hit, and not again
+    // as the word nearest to the label's name.
+    let spanned: Vec<_> = desperation.evidence.iter().filter(|e| e.span.is_some()).collect();
+    assert_eq!(spanned.len(), 1, "{spanned:?}");
+    assert_eq!((spanned[0].negated_by.as_deref(), spanned[0].score), (Some("not"), Some(0.0)));
+}
+
+#[test]
+fn bad_negation_files_name_file_line_and_field() {
+    let path = Path::new("neg.toml");
+    let msg = Negation::parse_toml("window = 0\nbefore = [\"no\"]\n", path).unwrap_err().to_string();
+    assert!(msg.contains("neg.toml") && msg.contains("`window`"), "{msg}");
+    let msg = Negation::parse_toml("window = 5\nbefore = [\"no\", \" \"]\n", path).unwrap_err().to_string();
+    assert!(msg.contains("neg.toml") && msg.contains("before[1]") && msg.contains("empty"), "{msg}");
+    let msg = Negation::parse_toml("window = 5\n\nbefor = [\"no\"]\n", path).unwrap_err().to_string();
+    assert!(msg.contains("neg.toml:3:") && msg.contains("befor"), "{msg}");
 }
 
 /// The transformer methods (feature `transformers`): embedding zero-shot

@@ -2,12 +2,14 @@
 //! words) in a document with one aho-corasick automaton over lowercased,
 //! lightly stemmed words, so "shortage of men" also finds "shortages of
 //! men", and reports each hit as a token range that maps back to a span.
+//! Hits under a negator are marked (see [`Negation`]).
 
 use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::error::{Error, Result};
+use crate::frames::negation::Negation;
 use crate::frames::{Evidence, EvidenceKind, FrameSet};
 use crate::pipeline::Tokenized;
 use crate::text::Span;
@@ -21,13 +23,7 @@ use crate::tokenize::tokenize;
 /// linguistic accuracy.
 pub fn stem_into(word: &str, out: &mut String) {
     let start = out.len();
-    for c in word.chars() {
-        match c {
-            '’' | '‘' => out.push('\''),
-            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-            c => out.extend(c.to_lowercase()),
-        }
-    }
+    fold_into(word, out);
     let w = &mut *out;
     if !w[start..].bytes().all(|b| b.is_ascii_lowercase()) {
         return;
@@ -59,6 +55,19 @@ pub fn stem_into(word: &str, out: &mut String) {
     }
 }
 
+/// Appends `word` lowercased, with curly apostrophes made straight: the
+/// match form of negation triggers, which are listed in every inflection
+/// (stemming would turn "hardly" into "hard").
+pub fn fold_into(word: &str, out: &mut String) {
+    for c in word.chars() {
+        match c {
+            '’' | '‘' => out.push('\''),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+}
+
 /// Replaces the first suffix in `rules` that `out[start..]` ends with,
 /// when at least `min` bytes of stem remain.
 fn strip_first(out: &mut String, start: usize, rules: &[(&str, &str, usize)]) {
@@ -86,12 +95,22 @@ fn undouble(out: &mut String, start: usize) {
 
 /// The match form of a phrase: its tokens stemmed and joined by spaces.
 pub fn normalize_phrase(phrase: &str) -> String {
+    phrase_form(phrase, stem_into)
+}
+
+/// The plain match form of a phrase: its tokens lowercased ([`fold_into`])
+/// and joined by spaces.
+pub fn fold_phrase(phrase: &str) -> String {
+    phrase_form(phrase, fold_into)
+}
+
+fn phrase_form(phrase: &str, form: fn(&str, &mut String)) -> String {
     let mut out = String::new();
     for token in tokenize(phrase) {
         if !out.is_empty() {
             out.push(' ');
         }
-        stem_into(token.slice(phrase), &mut out);
+        form(token.slice(phrase), &mut out);
     }
     out
 }
@@ -120,6 +139,9 @@ pub struct CueHit {
     pub span: Span,
     /// Sentence the hit lies in.
     pub sentence: usize,
+    /// Byte span of the negator whose scope holds the hit ("no" in "no
+    /// shortage"): the hit is then no evidence for its label.
+    pub negator: Option<Span>,
 }
 
 /// All cue phrases of a frame set in one automaton.
@@ -127,6 +149,7 @@ pub struct CueHit {
 pub struct CueMatcher {
     automaton: Option<AhoCorasick>,
     patterns: Vec<Pattern>,
+    negation: Option<Negation>,
 }
 
 impl CueMatcher {
@@ -156,20 +179,25 @@ impl CueMatcher {
                 .map_err(|e| Error::Config(format!("frame set {}: cue phrases: {e}", set.name)))?;
             Some(ac)
         };
-        Ok(Self { automaton, patterns })
+        Ok(Self { automaton, patterns, negation: None })
+    }
+
+    /// Marks hits under a negator with [`CueHit::negator`]; without this,
+    /// no hit is negated.
+    pub fn with_negation(mut self, negation: Negation) -> Self {
+        self.negation = Some(negation);
+        self
     }
 
     /// Every cue occurrence in `doc` that lies within one sentence, in
-    /// order of position. `buf` is scratch space reused across documents.
+    /// order of position, with its negator if any. `buf` is scratch space
+    /// reused across documents.
     pub fn find(&self, doc: &Tokenized<'_>, buf: &mut MatchText) -> Vec<CueHit> {
         let Some(ac) = &self.automaton else { return Vec::new() };
-        buf.build(doc);
+        buf.stemmed.build(doc, stem_into);
         let mut hits = Vec::new();
-        for m in ac.find_overlapping_iter(buf.text.as_str()) {
-            // Pattern " a b " starts at the space before token a and ends
-            // just past the space after token b.
-            let first = buf.starts.partition_point(|&s| s <= m.start());
-            let last = buf.starts.partition_point(|&s| s < m.end() - 1);
+        for m in ac.find_overlapping_iter(buf.stemmed.text.as_str()) {
+            let Range { start: first, end: last } = buf.stemmed.tokens(m.start(), m.end());
             if first >= last {
                 continue;
             }
@@ -185,9 +213,14 @@ impl CueMatcher {
                 tokens: first..last,
                 span: Span::new(doc.tokens[first].start, doc.tokens[last - 1].end),
                 sentence: first_s,
+                negator: None,
             });
         }
         hits.sort_by_key(|h| (h.span.start, h.label));
+        if let Some(negation) = &self.negation {
+            buf.plain.build(doc, fold_into);
+            negation.mark(doc, &buf.plain, &mut hits);
+        }
         hits
     }
 }
@@ -199,41 +232,70 @@ const CUE_WEIGHT: f32 = 0.6;
 /// where they are all there is.
 const LABEL_WORD_WEIGHT: f32 = 0.4;
 
-/// Cue score and evidence of one label in one sentence: each distinct
-/// place in the sentence counts once ("has to rely on" and "rely on" are
-/// one hit). `bare` labels (no curated cues) count their own words fully.
-pub fn cue_evidence(hits: &[&CueHit], bare: bool) -> (f32, Vec<Evidence>) {
+/// Cue score and evidence of one label in one sentence of `text`: each
+/// distinct place in the sentence counts once ("has to rely on" and "rely
+/// on" are one hit). `bare` labels (no curated cues) count their own words
+/// fully. A negated hit counts for nothing; it stays in the evidence with
+/// score 0 and `negated_by` set, so that a reader sees what was discounted.
+pub fn cue_evidence(hits: &[&CueHit], bare: bool, text: &str) -> (f32, Vec<Evidence>) {
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut miss = 1.0f32;
     for hit in hits {
         if evidence.iter().any(|e| e.span.is_some_and(|s| s.overlap(&hit.span) > 0)) {
             continue;
         }
-        let weight = if hit.kind == EvidenceKind::Cue || bare { CUE_WEIGHT } else { LABEL_WORD_WEIGHT };
+        let weight = match hit.negator {
+            Some(_) => 0.0,
+            None if hit.kind == EvidenceKind::Cue || bare => CUE_WEIGHT,
+            None => LABEL_WORD_WEIGHT,
+        };
         miss *= 1.0 - weight;
-        evidence.push(Evidence { kind: hit.kind, text: hit.cue.clone(), span: Some(hit.span), score: Some(weight) });
+        evidence.push(Evidence {
+            kind: hit.kind,
+            text: hit.cue.clone(),
+            span: Some(hit.span),
+            score: Some(weight),
+            negated_by: hit.negator.map(|n| n.slice(text).to_string()),
+        });
     }
     (1.0 - miss, evidence)
 }
 
-/// A document in match form: `" w0 w1 ... "` with the offset of each
-/// token's first byte (after its leading space).
+/// A document in the match forms of cues (stemmed) and of negation
+/// triggers (plain); scratch space reused across documents.
 #[derive(Debug, Default, Clone)]
 pub struct MatchText {
-    text: String,
+    stemmed: Words,
+    plain: Words,
+}
+
+/// A document's words in one match form: `" w0 w1 ... "` with the offset
+/// of each token's first byte (after its leading space).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Words {
+    pub(crate) text: String,
     starts: Vec<usize>,
 }
 
-impl MatchText {
-    fn build(&mut self, doc: &Tokenized<'_>) {
+impl Words {
+    fn build(&mut self, doc: &Tokenized<'_>, form: fn(&str, &mut String)) {
         self.text.clear();
         self.starts.clear();
         self.text.push(' ');
         for token in doc.tokens {
             self.starts.push(self.text.len());
-            stem_into(token.slice(doc.text), &mut self.text);
+            form(token.slice(doc.text), &mut self.text);
             self.text.push(' ');
         }
+    }
+
+    /// The tokens of a match of pattern `" a b "` at `start..end`, which
+    /// starts at the space before token a and ends just past the space
+    /// after token b; empty when it covers no whole token.
+    pub(crate) fn tokens(&self, start: usize, end: usize) -> Range<usize> {
+        let first = self.starts.partition_point(|&s| s <= start);
+        let last = self.starts.partition_point(|&s| s < end - 1);
+        first..last.max(first)
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::frames::cues::{cue_evidence, CueHit, CueMatcher, MatchText};
+use crate::frames::negation::Negation;
 use crate::frames::prototypes::Prototypes;
 use crate::frames::vectors::{Scratch, StaticEmbeddings};
 use crate::frames::{choose_target, Evidence, EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet};
@@ -64,6 +65,14 @@ impl StaticFramer {
         Ok(Self { set, method, vectors, cues, prototypes, label_tables, thresholds })
     }
 
+    /// Discounts cue hits under a negator ("no shortage"); see
+    /// [`Negation`]. The engine always sets it; without it, negation is
+    /// ignored.
+    pub fn with_negation(mut self, negation: Negation) -> Self {
+        self.cues = self.cues.with_negation(negation);
+        self
+    }
+
     /// The frame set being classified.
     pub fn frame_set(&self) -> &FrameSet {
         &self.set
@@ -82,12 +91,13 @@ impl FrameClassifier for StaticFramer {
                 next_hit += 1;
             }
             let sentence_hits = &hits[first_hit..next_hit];
-            let embedded = self.vectors.as_ref().and_then(|v| self.embed_sentence(v, doc, sentence, &mut bufs));
+            let embedded =
+                self.vectors.as_ref().and_then(|v| self.embed_sentence(v, doc, sentence, sentence_hits, &mut bufs));
             let vector = embedded.as_ref().map(|_| bufs.sentence.as_slice());
             let neutral = vector.and_then(|v| self.prototypes.neutral_similarity(v));
             for (label, def) in self.set.labels.iter().enumerate() {
                 let label_hits: Vec<&CueHit> = sentence_hits.iter().filter(|h| h.label == label).collect();
-                let (cue_score, mut evidence) = cue_evidence(&label_hits, def.cues.is_empty());
+                let (cue_score, mut evidence) = cue_evidence(&label_hits, def.cues.is_empty(), doc.text);
                 let (sentence_score, nearest) =
                     vector.map_or((0.0, None), |v| self.prototypes.score(label, v, neutral));
                 let word = embedded.as_ref().and_then(|e| e.best_words[label]);
@@ -110,11 +120,13 @@ impl FrameClassifier for StaticFramer {
                             text: span.slice(doc.text).to_string(),
                             span: Some(span),
                             score: Some(sim),
+                            negated_by: None,
                         });
                     }
                 }
                 evidence.extend(nearest);
-                let anchor = label_hits.first().map(|h| h.tokens.clone());
+                // The first cue that counts, else the first (negated) one.
+                let anchor = label_hits.iter().find(|h| h.negator.is_none()).or(label_hits.first()).map(|h| h.tokens.clone());
                 frames.push(Frame {
                     span: sentence.span,
                     sentence: s,
@@ -159,13 +171,16 @@ struct SentenceEmbedding {
 
 impl StaticFramer {
     /// Embeds `sentence` into `bufs.sentence` (unit vector) and finds, per
-    /// label, the word most similar to the label's name. `None` when no
-    /// word of the sentence is in the vocabulary.
+    /// label, the word most similar to the label's name, passing over words
+    /// of that label's negated cue hits among `hits` (a negated cue should
+    /// not come back as word evidence). `None` when no word of the sentence
+    /// is in the vocabulary.
     fn embed_sentence(
         &self,
         v: &StaticEmbeddings,
         doc: &Tokenized<'_>,
         sentence: &crate::sentence::Sentence,
+        hits: &[CueHit],
         bufs: &mut Buffers,
     ) -> Option<SentenceEmbedding> {
         bufs.sentence.iter_mut().for_each(|a| *a = 0.0);
@@ -179,8 +194,11 @@ impl StaticFramer {
             let (n, single) = v.add_word(word, &mut bufs.sentence, &mut bufs.scratch);
             pieces += n;
             let Some(id) = single.filter(|_| word.len() >= MIN_WORD_LEN) else { continue };
-            for (best, table) in best_words.iter_mut().zip(&self.label_tables) {
+            for (label, (best, table)) in best_words.iter_mut().zip(&self.label_tables).enumerate() {
                 let Some(&sim) = table.get(id as usize) else { continue };
+                if hits.iter().any(|h| h.label == label && h.negator.is_some() && h.tokens.contains(&t)) {
+                    continue;
+                }
                 if best.is_none_or(|(_, b)| sim > b) {
                     *best = Some((t, sim));
                 }

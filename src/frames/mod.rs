@@ -9,6 +9,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::str::FromStr;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Error, Result};
@@ -19,6 +20,7 @@ use crate::text::Span;
 
 pub mod cues;
 pub mod embedded;
+pub mod negation;
 #[cfg(feature = "transformers")]
 pub mod nli;
 pub mod prototypes;
@@ -178,14 +180,7 @@ impl FrameSet {
 
     /// Parses TOML; `path` only names the source in errors.
     pub fn parse_toml(text: &str, path: &Path) -> Result<Self> {
-        let de = toml::Deserializer::new(text);
-        serde_path_to_error::deserialize(de).map_err(|err| {
-            let field = field_name(err.path());
-            let inner = err.into_inner();
-            let (line, column) = inner.span().map_or((0, 0), |s| line_column(text, s.start));
-            let message = format!("{} at line {line} column {column}", inner.message().trim_end());
-            Error::record(path, line, field, message)
-        })
+        parse_toml_with_path(text, path)
     }
 
     /// Parses JSON; `path` only names the source in errors.
@@ -230,6 +225,19 @@ impl FrameSet {
         }
         Ok(())
     }
+}
+
+/// Deserialises a TOML data file of the frames module; errors name
+/// `path`, the line and the field (e.g. `label[1].threshold`).
+pub(crate) fn parse_toml_with_path<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T> {
+    let de = toml::Deserializer::new(text);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let field = field_name(err.path());
+        let inner = err.into_inner();
+        let (line, column) = inner.span().map_or((0, 0), |s| line_column(text, s.start));
+        let message = format!("{} at line {line} column {column}", inner.message().trim_end());
+        Error::record(path, line, field, message)
+    })
 }
 
 /// 1-based line and column (in characters) of byte offset `at` in `text`.
@@ -360,9 +368,15 @@ pub struct Evidence {
     /// For cues: where they occur in the document text.
     #[serde(skip)]
     pub span: Option<Span>,
-    /// Similarity or entailment score behind this piece of evidence.
+    /// Similarity or entailment score behind this piece of evidence; 0 for
+    /// a negated cue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f32>,
+    /// For cues: the negator, as written in the text, whose scope holds the
+    /// cue ("no" in "no shortage"); such a cue is listed but counts for
+    /// nothing (see [`negation::Negation`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub negated_by: Option<String>,
 }
 
 /// A frame label scored on one sentence (or clause).

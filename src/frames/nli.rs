@@ -112,7 +112,7 @@ impl FrameClassifier for NliFramer {
                         for h in hyps {
                             let p = entailment.next().unwrap_or(0.0);
                             if best.1.is_none() || p > best.0 {
-                                let ev = Evidence { kind: EvidenceKind::Hypothesis, text: h.clone(), span: None, score: Some(p) };
+                                let ev = Evidence { kind: EvidenceKind::Hypothesis, text: h.clone(), span: None, score: Some(p), negated_by: None };
                                 best = (p, Some(ev));
                             }
                         }

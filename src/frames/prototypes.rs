@@ -78,7 +78,7 @@ impl Prototypes {
             Some(n) => (sim - n - MARGIN_ZERO) / (MARGIN_FULL - MARGIN_ZERO),
             None => (sim - SIM_ZERO) / (SIM_FULL - SIM_ZERO),
         };
-        let evidence = Evidence { kind: proto.kind, text: proto.text.clone(), span: None, score: Some(sim) };
+        let evidence = Evidence { kind: proto.kind, text: proto.text.clone(), span: None, score: Some(sim), negated_by: None };
         (score.clamp(0.0, 1.0), Some(evidence))
     }
 }
