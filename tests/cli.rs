@@ -188,3 +188,21 @@ fn a_document_over_a_mebibyte_is_tagged_whole() {
 fn a_fifty_megabyte_document_is_tagged_whole() {
     big_document(50_000_000, &[]);
 }
+
+#[test]
+fn a_negated_cue_is_written_with_its_negator_and_no_weight() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Russia faces no shortage of troops.";
+    let out = run(&["tag", "--quiet", "--all-frame-scores", "-"], text, dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let record = &records(&String::from_utf8(out.stdout).unwrap())[0];
+    let desperation = record["frames"].as_array().unwrap().iter().find(|f| f["label"] == "desperation").unwrap();
+    assert_eq!(desperation["selected"], false, "{desperation}");
+    let cue = desperation["evidence"].as_array().unwrap().iter().find(|e| e["negated_by"].is_string()).unwrap();
+    assert_eq!((cue["text"].as_str(), cue["negated_by"].as_str(), cue["score"].as_f64()), (Some("shortage"), Some("no"), Some(0.0)));
+    assert_eq!((cue["start"].as_u64(), cue["end"].as_u64()), (Some(16), Some(24)), "code point offsets of \"shortage\"");
+    // Without the flag only selected frames are written: none here.
+    let out = run(&["tag", "--quiet", "-"], text, dir.path());
+    let record = &records(&String::from_utf8(out.stdout).unwrap())[0];
+    assert!(record["frames"].as_array().is_none_or(|f| f.iter().all(|f| f["label"] != "desperation")), "{record}");
+}
