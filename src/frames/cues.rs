@@ -170,15 +170,7 @@ impl CueMatcher {
                 patterns.push(Pattern { label, kind, text });
             }
         }
-        let automaton = if keys.is_empty() {
-            None
-        } else {
-            let ac = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .build(&keys)
-                .map_err(|e| Error::Config(format!("frame set {}: cue phrases: {e}", set.name)))?;
-            Some(ac)
-        };
+        let automaton = phrase_automaton(&keys, || format!("frame set {}: cue phrases", set.name))?;
         Ok(Self { automaton, patterns, negation: None })
     }
 
@@ -259,6 +251,20 @@ pub fn cue_evidence(hits: &[&CueHit], bare: bool, text: &str) -> (f32, Vec<Evide
         });
     }
     (1.0 - miss, evidence)
+}
+
+/// One automaton over `keys` (phrases in match form, each as `" a b "`),
+/// found overlapping, or `None` when there are none; `what` names the
+/// phrases in an error.
+pub(crate) fn phrase_automaton(keys: &[String], what: impl Fn() -> String) -> Result<Option<AhoCorasick>> {
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let ac = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build(keys)
+        .map_err(|e| Error::Config(format!("{}: {e}", what())))?;
+    Ok(Some(ac))
 }
 
 /// A document in the match forms of cues (stemmed) and of negation

@@ -7,11 +7,11 @@
 use std::ops::Range;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::frames::cues::{fold_phrase, CueHit, Words};
+use crate::frames::cues::{fold_phrase, phrase_automaton, CueHit, Words};
 use crate::frames::parse_toml_with_path;
 use crate::pipeline::Tokenized;
 use crate::text::Span;
@@ -120,15 +120,7 @@ impl Negation {
                 roles.push(role);
             }
         }
-        let automaton = if keys.is_empty() {
-            None
-        } else {
-            let ac = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .build(&keys)
-                .map_err(|e| Error::Config(format!("{}: negation phrases: {e}", path.display())))?;
-            Some(ac)
-        };
+        let automaton = phrase_automaton(&keys, || format!("{}: negation phrases", path.display()))?;
         Ok(Self { automaton, roles, window: file.window })
     }
 
