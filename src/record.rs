@@ -12,7 +12,7 @@
 //! - `text`, unless `--no-text`;
 //! - `sentences` ([`SpanOut`]), `entities` ([`EntityOut`]), `actors` and
 //!   `places` ([`Referent`]), `frames` ([`FrameOut`]), `doc_frames`
-//!   ([`DocFrame`]);
+//!   ([`DocFrame`](crate::frames::DocFrame));
 //! - `notes`, when there is something worth knowing about how the document
 //!   was processed;
 //! - `engine`: what produced the record ([`EngineInfo`]).
