@@ -25,8 +25,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
 
 use crate::error::{Error, InputErrorKind, Result};
-use crate::document::Format;
-use crate::ingest::{self, IngestOptions, Item, Source, Walker};
+use crate::ingest::{self, IngestOptions, Item, Walker};
 use crate::pipeline::Pipeline;
 use crate::record::Line;
 
@@ -368,12 +367,7 @@ fn read_all(
     'inputs: for source in walker.by_ref() {
         // A file of one document takes its room in flight before it is
         // read, so that waiting for room never holds one more document.
-        let whole = match &source {
-            Source::File { format, size, .. } if *format != Format::Jsonl => {
-                Some(if *size > opts.max_bytes { 0 } else { *size })
-            }
-            _ => None,
-        };
+        let whole = source.document_bytes(opts);
         if whole.is_some_and(|size| !in_flight.enter(size)) {
             break;
         }
@@ -390,10 +384,7 @@ fn read_all(
                 let message = format!("id {:?} occurs earlier in the input; this document was not tagged", item.id);
                 item.content = Err(Error::Input { source_name: item.source.clone(), kind: InputErrorKind::DuplicateId, message });
             }
-            let held = match whole {
-                Some(size) => size,
-                None => item.held(),
-            };
+            let held = whole.unwrap_or_else(|| item.held());
             // No room ever again: the writer has stopped, so the run is over.
             if whole.is_none() && !in_flight.enter(held) || work.send(Work { seq, item, held }).is_err() {
                 break 'inputs;
@@ -436,8 +427,8 @@ fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> &str {
         .unwrap_or("panic")
 }
 
-/// Writes finished lines in input order, making room in flight for the
-/// once its line is written. Only whole lines are ever handed to `out`.
+/// Writes finished lines in input order, making room in flight for each
+/// document once its line is written. Only whole lines are ever handed to `out`.
 fn write_in_order<W: Write>(
     mut out: W,
     finished: Receiver<Finished>,

@@ -119,10 +119,6 @@ pub struct VisibleTextBuilder {
 }
 
 impl VisibleTextBuilder {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// A builder for the visible text of `original`, which is never longer
     /// than the markup it comes from: reserving that much up front spares
     /// the copies of a growing buffer, which would briefly double a huge
@@ -183,7 +179,7 @@ mod tests {
     #[test]
     fn origin_maps_copied_and_inserted_pieces() {
         let original = "<p>Kim &amp; Putin</p>".to_string();
-        let mut b = VisibleTextBuilder::new();
+        let mut b = VisibleTextBuilder::default();
         b.copy(3, "Kim ");
         b.insert(7, "&");
         b.copy(12, " Putin");

@@ -11,6 +11,7 @@ use crate::error::{Error, InputErrorKind, Result};
 use crate::frames::{DocFrame, Frame, FrameClassifier};
 use crate::ner::EntityRecognizer;
 use crate::record::{Line, OutputOptions, RecordWriter};
+use crate::spool::Spool;
 use crate::resolve::{Entity, Referent, Resolver};
 use crate::sentence::{NewsSplitter, Sentence, SentenceSplitter};
 use crate::tokenize::{tokenize_into, Token};
@@ -41,10 +42,18 @@ pub struct Annotation {
     pub places: Vec<Referent>,
     /// Scored frames, selected or not.
     pub frames: Vec<Frame>,
-    pub doc_frames: Vec<DocFrame>,
     /// How the document was processed, when that is worth knowing
     /// (windows, truncation of nothing, fallbacks).
     pub notes: Vec<String>,
+}
+
+impl Annotation {
+    /// The frames aggregated per label over the annotated text (see
+    /// [`crate::frames::aggregate`]); the record writer tallies them across
+    /// windows itself.
+    pub fn doc_frames(&self) -> Vec<DocFrame> {
+        crate::frames::aggregate(&self.frames)
+    }
 }
 
 /// Settings from which a [`Pipeline`] is built, once.
@@ -136,7 +145,6 @@ impl Pipeline {
             Some(framer) => framer.classify(&doc, &resolution.entities, &mut notes)?,
             None => Vec::new(),
         };
-        let doc_frames = crate::frames::aggregate(&frames);
         let annotation = Annotation {
             tokens,
             sentences,
@@ -144,7 +152,6 @@ impl Pipeline {
             actors: resolution.actors,
             places: resolution.places,
             frames,
-            doc_frames,
             notes,
         };
         Ok((annotation, end))
@@ -162,37 +169,39 @@ impl Pipeline {
     /// [`Pipeline::process`] with windows of about `window` bytes (tests use
     /// small windows to check that windowing changes nothing it should not).
     pub fn process_windows(&self, doc: &Document, window: usize) -> Line {
-        let mut tokens = 0;
+        match self.write_record(doc, window) {
+            Ok((spool, tokens)) => Line::record(spool, tokens),
+            Err(err) => Line::error(&doc.id, &doc.source, &err),
+        }
+    }
+
+    /// Annotates `doc` window by window into its record line; returns the
+    /// line and the document's token count.
+    fn write_record(&self, doc: &Document, window: usize) -> Result<(Spool, usize)> {
         let spool_err = |e: std::io::Error| Error::Input {
             source_name: doc.source.clone(),
             kind: InputErrorKind::Processing,
             message: format!("could not write the record to a temporary file: {e}"),
         };
-        let written = (|| {
-            let mut record = RecordWriter::new(doc, &self.info, &self.output);
-            let (mut start, mut windows) = (0, 0);
-            loop {
-                let (annotation, next) = self.annotate_window(&doc.text, start, window)?;
-                tokens += annotation.tokens.len();
-                windows += 1;
-                record.add(&annotation).map_err(spool_err)?;
-                if next >= doc.text.len() {
-                    break;
-                }
-                start = next;
+        let mut record = RecordWriter::new(doc, &self.info, &self.output);
+        let (mut start, mut windows, mut tokens) = (0, 0, 0);
+        loop {
+            let (annotation, next) = self.annotate_window(&doc.text, start, window)?;
+            tokens += annotation.tokens.len();
+            windows += 1;
+            record.add(&annotation).map_err(spool_err)?;
+            if next >= doc.text.len() {
+                break;
             }
-            if windows > 1 {
-                record.note(&format!(
-                    "annotated in {windows} windows of whole sentences of about {window} bytes; \
-                     sentence context and the grouping of a lone surname with a full name stop at window boundaries"
-                ));
-            }
-            record.finish().map_err(spool_err)
-        })();
-        match written {
-            Ok(spool) => Line::record(spool, tokens),
-            Err(err) => Line::error(&doc.id, &doc.source, &err),
+            start = next;
         }
+        if windows > 1 {
+            record.note(&format!(
+                "annotated in {windows} windows of whole sentences of about {window} bytes; \
+                 sentence context and the grouping of a lone surname with a full name stop at window boundaries"
+            ));
+        }
+        Ok((record.finish().map_err(spool_err)?, tokens))
     }
 }
 

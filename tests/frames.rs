@@ -231,7 +231,7 @@ fn ad_hoc_labels_work_without_descriptions() {
     assert_eq!(ann.frames.len(), 6);
     let picked: Vec<(usize, &str)> = ann.frames.iter().filter(|f| f.selected).map(|f| (f.sentence, f.label.as_str())).collect();
     assert_eq!(picked, [(0, "economy"), (1, "humanitarian crisis")]);
-    let doc = ann.doc_frames.iter().find(|d| d.label == "economy").unwrap();
+    let doc = ann.doc_frames().into_iter().find(|d| d.label == "economy").unwrap();
     assert_eq!(doc.sentences, 1);
     assert!(doc.max >= doc.score && doc.score > 0.0);
 }

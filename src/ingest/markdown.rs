@@ -35,13 +35,13 @@ const HIDDEN: &[&str] = &["script", "style", "noscript", "template"];
 /// a `String` to spare a copy).
 pub fn to_visible(raw: impl Into<String>) -> (String, Origin) {
     let raw = raw.into();
-    let builder = {
-        let raw = raw.as_str();
-        let mut md = Reducer { raw, tags: Tags::new(raw), out: LineText::new(raw), closers: Vec::new() };
-        md.run(front_matter_end(raw));
-        md.out.finish()
-    };
-    builder.finish(raw)
+    visible_text(&raw).finish(raw)
+}
+
+fn visible_text(raw: &str) -> VisibleTextBuilder {
+    let mut md = Reducer { raw, tags: Tags::new(raw), out: LineText::new(raw), closers: Vec::new() };
+    md.run(front_matter_end(raw));
+    md.out.b
 }
 
 /// Byte offset where the body starts: after the front matter and the blank
@@ -468,10 +468,6 @@ impl<'a> LineText<'a> {
         for (s, e) in self.held.drain(..) {
             self.b.copy(s, &self.raw[s..e]);
         }
-    }
-
-    fn finish(self) -> VisibleTextBuilder {
-        self.b
     }
 }
 

@@ -90,6 +90,19 @@ pub enum Source {
 }
 
 impl Source {
+    /// For a file of one document (any format but JSONL): the bytes its
+    /// document will hold once read, 0 when it is too large to be read at
+    /// all. `None` for JSONL and stdin, whose documents are known only once
+    /// read. Lets a caller make room for a document before reading it.
+    pub fn document_bytes(&self, opts: &IngestOptions) -> Option<u64> {
+        match self {
+            Self::File { format, size, .. } if *format != Format::Jsonl => {
+                Some(if *size > opts.max_bytes { 0 } else { *size })
+            }
+            _ => None,
+        }
+    }
+
     /// Size in bytes when known in advance (files), for progress and ETA.
     pub fn size(&self) -> Option<u64> {
         match self {
