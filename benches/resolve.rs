@@ -21,7 +21,11 @@ fn resolve(c: &mut Criterion) {
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     paths.sort();
-    let text: String = paths.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect::<Vec<_>>().join("\n\n");
+    let text: String = paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect::<Vec<_>>()
+        .join("\n\n");
     if text.is_empty() {
         eprintln!("resolve: no fixtures/seeds; skipping");
         return;
@@ -30,16 +34,33 @@ fn resolve(c: &mut Criterion) {
     let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).expect("the gazetteer builds");
     let tokens = tokenize(&text);
     let sentences = NewsSplitter.split(&text, &tokens);
-    let doc = Tokenized { text: &text, tokens: &tokens, sentences: &sentences };
+    let doc = Tokenized {
+        text: &text,
+        tokens: &tokens,
+        sentences: &sentences,
+    };
     let mentions = gazetteer.recognize(&doc, &mut Vec::new()).unwrap();
-    eprintln!("resolve: {} tokens, {} mentions", tokens.len(), mentions.len());
+    eprintln!(
+        "resolve: {} tokens, {} mentions",
+        tokens.len(),
+        mentions.len()
+    );
 
     let mut group = c.benchmark_group("resolve");
-    group.sample_size(20).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(tokens.len() as u64));
-    group.bench_function("gazetteer", |b| b.iter(|| gazetteer.recognize(&doc, &mut Vec::new()).unwrap()));
+    group.bench_function("gazetteer", |b| {
+        b.iter(|| gazetteer.recognize(&doc, &mut Vec::new()).unwrap())
+    });
     group.bench_function("resolver", |b| {
-        b.iter_batched(|| mentions.clone(), |m| resolver.resolve(&doc, m), BatchSize::SmallInput)
+        b.iter_batched(
+            || mentions.clone(),
+            |m| resolver.resolve(&doc, m),
+            BatchSize::SmallInput,
+        )
     });
     group.finish();
 }

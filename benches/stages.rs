@@ -39,10 +39,15 @@ fn documents(budget: usize) -> Option<(String, Vec<String>)> {
         return Some((corpus.display().to_string(), texts));
     }
     for dir in [root.join("fixtures/seeds"), root.join("../shared/seeds")] {
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
-        texts = paths.iter().filter_map(|p| fs::read_to_string(p).ok()).collect();
+        texts = paths
+            .iter()
+            .filter_map(|p| fs::read_to_string(p).ok())
+            .collect();
         if !texts.is_empty() {
             return Some((dir.display().to_string(), texts));
         }
@@ -51,20 +56,34 @@ fn documents(budget: usize) -> Option<(String, Vec<String>)> {
 }
 
 fn stages(c: &mut Criterion) {
-    let budget = std::env::var("NEWSTAG_BENCH_BYTES").ok().and_then(|b| b.parse().ok()).unwrap_or(300_000);
+    let budget = std::env::var("NEWSTAG_BENCH_BYTES")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(300_000);
     let Some((from, texts)) = documents(budget) else {
-        eprintln!("stages: no input (run scripts/make-corpus, or provide fixtures/seeds); skipping");
+        eprintln!(
+            "stages: no input (run scripts/make-corpus, or provide fixtures/seeds); skipping"
+        );
         return;
     };
     let bytes: usize = texts.iter().map(String::len).sum();
     let tokens: usize = texts.iter().map(|t| tokenize(t).len()).sum();
-    eprintln!("stages: {} documents, {bytes} bytes, {tokens} tokens from {from}", texts.len());
+    eprintln!(
+        "stages: {} documents, {bytes} bytes, {tokens} tokens from {from}",
+        texts.len()
+    );
     let pipeline = Pipeline::new(&PipelineConfig::default()).expect("default pipeline loads");
-    let docs: Vec<Document> =
-        texts.iter().enumerate().map(|(i, t)| Document::plain(format!("d{i}"), "bench", t.clone())).collect();
+    let docs: Vec<Document> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Document::plain(format!("d{i}"), "bench", t.clone()))
+        .collect();
 
     let mut group = c.benchmark_group("stages");
-    group.sample_size(10).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_secs(1));
 
     group.throughput(Throughput::Bytes(bytes as u64));
     group.bench_function("tokenize", |b| {
@@ -80,18 +99,34 @@ fn stages(c: &mut Criterion) {
     group.bench_function("tokenize+split", |b| {
         let mut out = Vec::new();
         b.iter(|| {
-            texts.iter().map(|t| {
-                tokenize_into(t, &mut out);
-                NewsSplitter.split(t, &out).len()
-            })
-            .sum::<usize>()
+            texts
+                .iter()
+                .map(|t| {
+                    tokenize_into(t, &mut out);
+                    NewsSplitter.split(t, &out).len()
+                })
+                .sum::<usize>()
         })
     });
     group.bench_function("annotate", |b| {
-        b.iter(|| docs.iter().map(|d| pipeline.annotate(&d.text).expect("annotates").entities.len()).sum::<usize>())
+        b.iter(|| {
+            docs.iter()
+                .map(|d| {
+                    pipeline
+                        .annotate(&d.text)
+                        .expect("annotates")
+                        .entities
+                        .len()
+                })
+                .sum::<usize>()
+        })
     });
     group.bench_function("process+line", |b| {
-        b.iter(|| docs.iter().map(|d| pipeline.process(d).len()).sum::<usize>())
+        b.iter(|| {
+            docs.iter()
+                .map(|d| pipeline.process(d).len())
+                .sum::<usize>()
+        })
     });
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -105,7 +140,11 @@ fn stages(c: &mut Criterion) {
     group.bench_function("ingest-jsonl", |b| {
         let opts = IngestOptions::default();
         b.iter(|| {
-            let source = Source::File { path: input.clone(), format: Format::Jsonl, size: jsonl.len() as u64 };
+            let source = Source::File {
+                path: input.clone(),
+                format: Format::Jsonl,
+                size: jsonl.len() as u64,
+            };
             ingest::items(source, &opts).count()
         })
     });
@@ -113,11 +152,21 @@ fn stages(c: &mut Criterion) {
     group.throughput(Throughput::Elements(tokens as u64));
     for jobs in [1, 2] {
         group.bench_function(format!("batch-jobs-{jobs}"), |b| {
-            let opts = BatchOptions { jobs, ..BatchOptions::default() };
+            let opts = BatchOptions {
+                jobs,
+                ..BatchOptions::default()
+            };
             b.iter_batched(
                 Vec::new,
                 |mut out| {
-                    batch::run(&pipeline, std::slice::from_ref(&input), &mut out, Done::none(), &opts).expect("batch runs");
+                    batch::run(
+                        &pipeline,
+                        std::slice::from_ref(&input),
+                        &mut out,
+                        Done::none(),
+                        &opts,
+                    )
+                    .expect("batch runs");
                     out.len()
                 },
                 BatchSize::LargeInput,

@@ -12,18 +12,32 @@ use newstag::{Pipeline, PipelineConfig};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let path = args.first().ok_or_else(|| anyhow::anyhow!("usage: frame_cost FILE.jsonl [repeats] [--frame-method M]"))?;
+    let path = args.first().ok_or_else(|| {
+        anyhow::anyhow!("usage: frame_cost FILE.jsonl [repeats] [--frame-method M]")
+    })?;
     let repeats: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(20);
-    let method = args.iter().position(|a| a == "--frame-method").and_then(|i| args.get(i + 1)).cloned();
+    let method = args
+        .iter()
+        .position(|a| a == "--frame-method")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let texts: Vec<String> = std::fs::read_to_string(path)?
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| Ok(serde_json::from_str::<serde_json::Value>(l)?["text"].as_str().unwrap_or_default().to_string()))
+        .map(|l| {
+            Ok(serde_json::from_str::<serde_json::Value>(l)?["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string())
+        })
         .collect::<anyhow::Result<_>>()?;
     let mut seconds = Vec::new();
     let mut tokens = 0;
     for frames in [FrameChoice::None, FrameChoice::Default] {
-        let mut config = PipelineConfig { frames, ..PipelineConfig::default() };
+        let mut config = PipelineConfig {
+            frames,
+            ..PipelineConfig::default()
+        };
         config.transformer.frame_method = method.clone();
         let pipeline = Pipeline::new(&config)?;
         let start = Instant::now();
@@ -34,9 +48,20 @@ fn main() -> anyhow::Result<()> {
             }
         }
         let s = start.elapsed().as_secs_f64();
-        println!("{:<10} {tokens} tokens in {s:.3} s: {:.0} tokens/s", if seconds.is_empty() { "no frames" } else { "frames" }, tokens as f64 / s);
+        println!(
+            "{:<10} {tokens} tokens in {s:.3} s: {:.0} tokens/s",
+            if seconds.is_empty() {
+                "no frames"
+            } else {
+                "frames"
+            },
+            tokens as f64 / s
+        );
         seconds.push(s);
     }
-    println!("framing: {:.2} µs per token", (seconds[1] - seconds[0]) / tokens as f64 * 1e6);
+    println!(
+        "framing: {:.2} µs per token",
+        (seconds[1] - seconds[0]) / tokens as f64 * 1e6
+    );
     Ok(())
 }

@@ -13,10 +13,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let line = line?;
         let tokens = tokenize(&line);
         let mut found = Vec::new();
-        model.tag(tokens.iter().map(|t| t.slice(&line)), |range, label, score| {
-            let text = &line[tokens[range.start].start..tokens[range.end - 1].end];
-            found.push(format!("[{text}]{label} {score:.2}"));
-        });
+        model.tag(
+            tokens.iter().map(|t| t.slice(&line)),
+            |range, label, score| {
+                let text = &line[tokens[range.start].start..tokens[range.end - 1].end];
+                found.push(format!("[{text}]{label} {score:.2}"));
+            },
+        );
         println!("{line}\n    {}", found.join("  "));
     }
     Ok(())

@@ -11,7 +11,9 @@ use newstag::ner::conll;
 use newstag::ner::model::NerModel;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: ner_speed CONLL_FILE")?;
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: ner_speed CONLL_FILE")?;
     let sentences = conll::read(path.as_ref())?;
     let model = NerModel::load(&models_dir(None))?;
     let tokens_per_pass: usize = sentences.iter().map(|s| s.tokens.len()).sum();
@@ -37,7 +39,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sentences.len()
     );
     if let (Some(a), Some(b)) = (cpu_start, thread_cpu_seconds()) {
-        println!("{:.2} s of CPU time: {:.0} tokens per CPU second", b - a, tokens as f64 / (b - a));
+        println!(
+            "{:.2} s of CPU time: {:.0} tokens per CPU second",
+            b - a,
+            tokens as f64 / (b - a)
+        );
     }
     Ok(())
 }

@@ -24,7 +24,9 @@ use newstag::transformer::{ModelConfig, SentenceEmbedder, TransformerRecognizer}
 use serde_json::Value;
 use tch::{Device, Kind, Tensor};
 
-const CONLL_LABELS: [&str; 9] = ["O", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"];
+const CONLL_LABELS: [&str; 9] = [
+    "O", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC",
+];
 
 struct Doc {
     text: String,
@@ -33,14 +35,22 @@ struct Doc {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let input = std::env::args().nth(1).unwrap_or_else(|| "fixtures/seeds".to_string());
+    let input = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "fixtures/seeds".to_string());
     // Which parts to run: any of ner-small, ner-base, embed (default all).
-    let parts = std::env::args().nth(2).unwrap_or_else(|| "ner-small,ner-base,embed".to_string());
+    let parts = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| "ner-small,ner-base,embed".to_string());
     let minilm = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/hf/all-MiniLM-L6-v2");
     let docs = read_docs(Path::new(&input))?;
     let sentences: usize = docs.iter().map(|d| d.sentences.len()).sum();
     let words: usize = docs.iter().map(|d| d.tokens.len()).sum();
-    println!("{} documents, {sentences} sentences, {words} tokens; libtorch threads {}", docs.len(), tch::get_num_threads());
+    println!(
+        "{} documents, {sentences} sentences, {words} tokens; libtorch threads {}",
+        docs.len(),
+        tch::get_num_threads()
+    );
 
     let scratch = tempfile::tempdir()?;
     if parts.contains("ner-small") {
@@ -60,20 +70,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn read_docs(dir: &Path) -> Result<Vec<Doc>, Box<dyn std::error::Error>> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     paths.sort();
     let mut docs = Vec::new();
-    for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "txt" || e == "md")) {
+    for path in paths
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt" || e == "md"))
+    {
         let text = std::fs::read_to_string(path)?;
         let tokens = tokenize(&text);
         let sentences = NewsSplitter.split(&text, &tokens);
-        docs.push(Doc { text, tokens, sentences });
+        docs.push(Doc {
+            text,
+            tokens,
+            sentences,
+        });
     }
     Ok(docs)
 }
 
 fn doc_view(doc: &Doc) -> Tokenized<'_> {
-    Tokenized { text: &doc.text, tokens: &doc.tokens, sentences: &doc.sentences }
+    Tokenized {
+        text: &doc.text,
+        tokens: &doc.tokens,
+        sentences: &doc.sentences,
+    }
 }
 
 /// Wall-clock and process CPU seconds of one run.
@@ -84,13 +107,22 @@ struct Timing {
 }
 
 /// Runs `f` once to warm up, then `runs` times; returns the fastest run.
-fn best_of(runs: usize, mut f: impl FnMut() -> Result<(), Box<dyn std::error::Error>>) -> Result<Timing, Box<dyn std::error::Error>> {
+fn best_of(
+    runs: usize,
+    mut f: impl FnMut() -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<Timing, Box<dyn std::error::Error>> {
     f()?;
-    let mut best = Timing { wall: f64::MAX, cpu: f64::MAX };
+    let mut best = Timing {
+        wall: f64::MAX,
+        cpu: f64::MAX,
+    };
     for _ in 0..runs {
         let (started, cpu) = (Instant::now(), process_cpu_seconds());
         f()?;
-        let run = Timing { wall: started.elapsed().as_secs_f64(), cpu: process_cpu_seconds() - cpu };
+        let run = Timing {
+            wall: started.elapsed().as_secs_f64(),
+            cpu: process_cpu_seconds() - cpu,
+        };
         if run.wall < best.wall {
             best = run;
         }
@@ -100,15 +132,24 @@ fn best_of(runs: usize, mut f: impl FnMut() -> Result<(), Box<dyn std::error::Er
 
 /// User + system CPU seconds of this process, all threads (Linux; 0 elsewhere).
 fn process_cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
     // Fields after the parenthesised command name; utime and stime are 14 and 15.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum());
+    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| {
+        f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()
+    });
     ticks / 100.0
 }
 
-fn bench_ner(name: &str, dir: &Path, docs: &[Doc], sentences: usize) -> Result<(), Box<dyn std::error::Error>> {
+fn bench_ner(
+    name: &str,
+    dir: &Path,
+    docs: &[Doc],
+    sentences: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
     let recognizer = TransformerRecognizer::load(dir, None)?;
     let full = best_of(2, || {
         for doc in docs {
@@ -123,7 +164,11 @@ fn bench_ner(name: &str, dir: &Path, docs: &[Doc], sentences: usize) -> Result<(
     for doc in docs {
         let words: Vec<&str> = doc.tokens.iter().map(|t| t.slice(&doc.text)).collect();
         let (windows, _) = recognizer.windows_of(&words)?;
-        batches.extend(windows.chunks(recognizer.batch_size()).map(|group| recognizer.batch(group)));
+        batches.extend(
+            windows
+                .chunks(recognizer.batch_size())
+                .map(|group| recognizer.batch(group)),
+        );
     }
     let bare = best_of(2, || {
         for batch in &batches {
@@ -135,10 +180,16 @@ fn bench_ner(name: &str, dir: &Path, docs: &[Doc], sentences: usize) -> Result<(
     Ok(())
 }
 
-fn bench_embedding(dir: &Path, docs: &[Doc], sentences: usize) -> Result<(), Box<dyn std::error::Error>> {
+fn bench_embedding(
+    dir: &Path,
+    docs: &[Doc],
+    sentences: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
     let embedder = SentenceEmbedder::load(dir, None)?;
-    let texts: Vec<&str> =
-        docs.iter().flat_map(|d| d.sentences.iter().map(move |s| s.span.slice(&d.text))).collect();
+    let texts: Vec<&str> = docs
+        .iter()
+        .flat_map(|d| d.sentences.iter().map(move |s| s.span.slice(&d.text)))
+        .collect();
     let full = best_of(2, || {
         embedder.embed(&texts)?;
         Ok(())
@@ -147,8 +198,17 @@ fn bench_embedding(dir: &Path, docs: &[Doc], sentences: usize) -> Result<(), Box
     let config = ModelConfig::read(dir)?;
     let (encoder, _store, _) = Encoder::load(dir, &config)?;
     let tokenizer = SubwordTokenizer::load(dir)?;
-    let mut encodings = texts.iter().map(|t| tokenizer.encode(t, None)).collect::<Result<Vec<_>, _>>()?;
-    encodings.iter_mut().for_each(|e| e.truncate(embedder.max_len(), 0, tokenizers::TruncationDirection::Right));
+    let mut encodings = texts
+        .iter()
+        .map(|t| tokenizer.encode(t, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    encodings.iter_mut().for_each(|e| {
+        e.truncate(
+            embedder.max_len(),
+            0,
+            tokenizers::TruncationDirection::Right,
+        )
+    });
     encodings.sort_by_key(|e| e.len());
     let batches: Vec<Batch> = encodings
         .chunks(newstag::transformer::DEFAULT_BATCH_SIZE)
@@ -185,13 +245,28 @@ fn ner_model_from_minilm(minilm: &Path, out: &Path) -> Result<(), Box<dyn std::e
         std::fs::copy(minilm.join(file), out.join(file))?;
     }
     write_config(&minilm.join("config.json"), out, &[])?;
-    let mut named: Vec<(String, Tensor)> = newstag::transformer::weights::read_named(&newstag::transformer::weights::weight_file(minilm)?)?
-        .into_iter()
-        .map(|(n, t)| (format!("bert.{n}"), t))
-        .collect();
-    let hidden = named.iter().find(|(n, _)| n.ends_with("word_embeddings.weight")).map(|(_, t)| t.size()[1]).unwrap_or(384);
-    named.push(("classifier.weight".into(), Tensor::randn([CONLL_LABELS.len() as i64, hidden], (Kind::Float, Device::Cpu)) * 0.02));
-    named.push(("classifier.bias".into(), Tensor::zeros([CONLL_LABELS.len() as i64], (Kind::Float, Device::Cpu))));
+    let mut named: Vec<(String, Tensor)> = newstag::transformer::weights::read_named(
+        &newstag::transformer::weights::weight_file(minilm)?,
+    )?
+    .into_iter()
+    .map(|(n, t)| (format!("bert.{n}"), t))
+    .collect();
+    let hidden = named
+        .iter()
+        .find(|(n, _)| n.ends_with("word_embeddings.weight"))
+        .map(|(_, t)| t.size()[1])
+        .unwrap_or(384);
+    named.push((
+        "classifier.weight".into(),
+        Tensor::randn(
+            [CONLL_LABELS.len() as i64, hidden],
+            (Kind::Float, Device::Cpu),
+        ) * 0.02,
+    ));
+    named.push((
+        "classifier.bias".into(),
+        Tensor::zeros([CONLL_LABELS.len() as i64], (Kind::Float, Device::Cpu)),
+    ));
     Tensor::save_multi(&named, out.join("rust_model.ot"))?;
     Ok(())
 }
@@ -202,8 +277,14 @@ fn random_base_ner(minilm: &Path, out: &Path) -> Result<(), Box<dyn std::error::
     for file in ["tokenizer.json", "vocab.txt"] {
         std::fs::copy(minilm.join(file), out.join(file))?;
     }
-    let size = [("hidden_size", 768), ("num_hidden_layers", 12), ("num_attention_heads", 12), ("intermediate_size", 3072)];
-    let config: rust_bert::bert::BertConfig = serde_json::from_value(write_config(&minilm.join("config.json"), out, &size)?)?;
+    let size = [
+        ("hidden_size", 768),
+        ("num_hidden_layers", 12),
+        ("num_attention_heads", 12),
+        ("intermediate_size", 3072),
+    ];
+    let config: rust_bert::bert::BertConfig =
+        serde_json::from_value(write_config(&minilm.join("config.json"), out, &size)?)?;
     let vs = tch::nn::VarStore::new(Device::Cpu);
     let _model = rust_bert::bert::BertForTokenClassification::new(vs.root(), &config)?;
     vs.save(out.join("rust_model.ot"))?;
@@ -211,14 +292,24 @@ fn random_base_ner(minilm: &Path, out: &Path) -> Result<(), Box<dyn std::error::
 }
 
 /// `source` with CoNLL labels and the sizes in `overrides`, written to `out/config.json`.
-fn write_config(source: &Path, out: &Path, overrides: &[(&str, i64)]) -> Result<Value, Box<dyn std::error::Error>> {
+fn write_config(
+    source: &Path,
+    out: &Path,
+    overrides: &[(&str, i64)],
+) -> Result<Value, Box<dyn std::error::Error>> {
     let mut config: Value = serde_json::from_str(&std::fs::read_to_string(source)?)?;
-    let id2label: serde_json::Map<String, Value> =
-        CONLL_LABELS.iter().enumerate().map(|(i, l)| (i.to_string(), Value::from(*l))).collect();
+    let id2label: serde_json::Map<String, Value> = CONLL_LABELS
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i.to_string(), Value::from(*l)))
+        .collect();
     config["id2label"] = Value::Object(id2label);
     for (key, value) in overrides {
         config[*key] = Value::from(*value);
     }
-    std::fs::write(out.join("config.json"), serde_json::to_string_pretty(&config)?)?;
+    std::fs::write(
+        out.join("config.json"),
+        serde_json::to_string_pretty(&config)?,
+    )?;
     Ok(config)
 }

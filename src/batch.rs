@@ -102,7 +102,11 @@ impl fmt::Display for Summary {
             if self.jobs == 1 { "" } else { "s" }
         )?;
         if self.skipped_files > 0 {
-            write!(f, "; {} files in input directories left out (not .txt .md .html .jsonl)", self.skipped_files)?;
+            write!(
+                f,
+                "; {} files in input directories left out (not .txt .md .html .jsonl)",
+                self.skipped_files
+            )?;
         }
         Ok(())
     }
@@ -139,14 +143,16 @@ impl Done {
             id: String,
         }
         let mut done = Self::none();
-        let mut records = serde_json::Deserializer::from_reader(BufReader::new(&file)).into_iter::<IdOnly>();
+        let mut records =
+            serde_json::Deserializer::from_reader(BufReader::new(&file)).into_iter::<IdOnly>();
         for record in records.by_ref() {
             match record {
                 Ok(record) => done.add(&record.id),
                 // Any prefix of a record ends in EOF: the cut-off last line.
                 Err(e) if e.is_eof() => break,
                 Err(e) => {
-                    let message = format!("not a newstag record ({e}); cannot resume into this file");
+                    let message =
+                        format!("not a newstag record ({e}); cannot resume into this file");
                     return Err(Error::record(path, e.line(), "id", message));
                 }
             }
@@ -160,10 +166,14 @@ impl Done {
         }
         let mut last = [b'\n'];
         if whole > 0 {
-            file.seek(SeekFrom::Start(whole - 1)).and_then(|_| file.read_exact(&mut last)).map_err(io_err)?;
+            file.seek(SeekFrom::Start(whole - 1))
+                .and_then(|_| file.read_exact(&mut last))
+                .map_err(io_err)?;
         }
         if last != [b'\n'] {
-            file.seek(SeekFrom::End(0)).and_then(|_| file.write_all(b"\n")).map_err(io_err)?;
+            file.seek(SeekFrom::End(0))
+                .and_then(|_| file.write_all(b"\n"))
+                .map_err(io_err)?;
         }
         Ok(done)
     }
@@ -243,7 +253,12 @@ struct InFlightState {
 
 impl InFlight {
     fn new(max_docs: usize, max_bytes: u64) -> Self {
-        Self { state: Mutex::default(), changed: Condvar::new(), max_docs, max_bytes }
+        Self {
+            state: Mutex::default(),
+            changed: Condvar::new(),
+            max_docs,
+            max_bytes,
+        }
     }
 
     /// Waits until a document holding `bytes` fits in (always, when nothing
@@ -254,7 +269,9 @@ impl InFlight {
             if state.closed {
                 return false;
             }
-            if state.docs == 0 || state.docs < self.max_docs && state.bytes + bytes <= self.max_bytes {
+            if state.docs == 0
+                || state.docs < self.max_docs && state.bytes + bytes <= self.max_bytes
+            {
                 state.docs += 1;
                 state.bytes += bytes;
                 return true;
@@ -298,7 +315,8 @@ pub fn run<W: Write>(
     let (done_tx, done_rx) = mpsc::channel::<Finished>();
     let work_rx = Mutex::new(work_rx);
     let mut summary = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| read_all(paths, &opts.ingest, done, work_tx, &in_flight, &progress));
+        let reader =
+            scope.spawn(|| read_all(paths, &opts.ingest, done, work_tx, &in_flight, &progress));
         for _ in 0..jobs {
             let done_tx = done_tx.clone();
             let work_rx = &work_rx;
@@ -328,16 +346,25 @@ fn progress_bar(paths: &[PathBuf], opts: &BatchOptions) -> ProgressBar {
     }
     // The total in input bytes, when every input has a known size: files
     // and JSONL alike advance by the bytes their documents took.
-    let total = Walker::new(paths, opts.ingest.format).map(|s| s.size()).sum::<Option<u64>>();
+    let total = Walker::new(paths, opts.ingest.format)
+        .map(|s| s.size())
+        .sum::<Option<u64>>();
     let (bar, template) = match total {
         Some(total) => (
             ProgressBar::new(total),
             "{spinner} {elapsed_precise} [{wide_bar}] {percent:>3}% {msg} ETA {eta}",
         ),
-        None => (ProgressBar::no_length(), "{spinner} {elapsed_precise} {msg}"),
+        None => (
+            ProgressBar::no_length(),
+            "{spinner} {elapsed_precise} {msg}",
+        ),
     };
     bar.set_draw_target(ProgressDrawTarget::stderr());
-    bar.set_style(ProgressStyle::with_template(template).expect("valid template").progress_chars("=> "));
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
@@ -381,26 +408,44 @@ fn read_all(
                 continue;
             }
             if !seen.insert(hash) && item.content.is_ok() {
-                let message = format!("id {:?} occurs earlier in the input; this document was not tagged", item.id);
-                item.content = Err(Error::Input { source_name: item.source.clone(), kind: InputErrorKind::DuplicateId, message });
+                let message = format!(
+                    "id {:?} occurs earlier in the input; this document was not tagged",
+                    item.id
+                );
+                item.content = Err(Error::Input {
+                    source_name: item.source.clone(),
+                    kind: InputErrorKind::DuplicateId,
+                    message,
+                });
             }
             let held = whole.unwrap_or_else(|| item.held());
             // No room ever again: the writer has stopped, so the run is over.
-            if whole.is_none() && !in_flight.enter(held) || work.send(Work { seq, item, held }).is_err() {
+            if whole.is_none() && !in_flight.enter(held)
+                || work.send(Work { seq, item, held }).is_err()
+            {
                 break 'inputs;
             }
             seq += 1;
         }
     }
-    ReadSummary { resumed, skipped_files: walker.skipped(), notes: walker.notes().to_vec() }
+    ReadSummary {
+        resumed,
+        skipped_files: walker.skipped(),
+        notes: walker.notes().to_vec(),
+    }
 }
 
 /// A worker: turns documents into record lines until the input ends.
 fn tag_all(pipeline: &Pipeline, work: &Mutex<Receiver<Work>>, finished: mpsc::Sender<Finished>) {
     loop {
         // The lock is held only while waiting for the next document.
-        let next = work.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
-        let Ok(Work { seq, item, held }) = next else { return };
+        let next = work
+            .lock()
+            .map_err(|_| ())
+            .and_then(|rx| rx.recv().map_err(|_| ()));
+        let Ok(Work { seq, item, held }) = next else {
+            return;
+        };
         let (id, source, bytes) = (item.id.clone(), item.source.clone(), item.bytes);
         let line = panic::catch_unwind(AssertUnwindSafe(|| match item.into_document() {
             Ok(doc) => pipeline.process(&doc),
@@ -408,11 +453,23 @@ fn tag_all(pipeline: &Pipeline, work: &Mutex<Receiver<Work>>, finished: mpsc::Se
         }))
         .unwrap_or_else(|payload| {
             // A bug in a stage costs one document, not the batch.
-            let message = format!("internal error (please report): {}", panic_message(&payload));
-            let err = Error::Input { source_name: source.clone(), kind: InputErrorKind::Processing, message };
+            let message = format!(
+                "internal error (please report): {}",
+                panic_message(&payload)
+            );
+            let err = Error::Input {
+                source_name: source.clone(),
+                kind: InputErrorKind::Processing,
+                message,
+            };
             Line::error(&id, &source, &err)
         });
-        let done = Finished { seq, line, bytes, held };
+        let done = Finished {
+            seq,
+            line,
+            bytes,
+            held,
+        };
         if finished.send(done).is_err() {
             return;
         }
@@ -470,17 +527,24 @@ fn write_in_order<W: Write>(
             in_flight.leave(done.held);
         }
         if buf.len() >= FLUSH_BYTES || !buf.is_empty() && flushed.elapsed() >= FLUSH_EVERY {
-            out.write_all(&buf).and_then(|()| out.flush()).map_err(write_err)?;
+            out.write_all(&buf)
+                .and_then(|()| out.flush())
+                .map_err(write_err)?;
             buf.clear();
             flushed = Instant::now();
         }
         if shown.elapsed() >= Duration::from_millis(200) {
             let rate = summary.tokens as f64 / started.elapsed().as_secs_f64().max(1e-9);
-            progress.set_message(format!("{} docs, {} errors, {:.0} tokens/s", summary.written, summary.errors, rate));
+            progress.set_message(format!(
+                "{} docs, {} errors, {:.0} tokens/s",
+                summary.written, summary.errors, rate
+            ));
             shown = Instant::now();
         }
     }
-    out.write_all(&buf).and_then(|()| out.flush()).map_err(write_err)?;
+    out.write_all(&buf)
+        .and_then(|()| out.flush())
+        .map_err(write_err)?;
     Ok(summary)
 }
 
@@ -540,7 +604,10 @@ mod tests {
         std::thread::scope(|scope| {
             let waiter = scope.spawn(|| in_flight.enter(10));
             in_flight.close();
-            assert!(!waiter.join().unwrap(), "no room is made once the writer has stopped");
+            assert!(
+                !waiter.join().unwrap(),
+                "no room is made once the writer has stopped"
+            );
         });
     }
 }

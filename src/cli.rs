@@ -9,15 +9,15 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use newstag::engine::{EngineKind, FrameChoice, TransformerOptions};
-use newstag::frames::FrameSet;
 use newstag::batch::{self, BatchOptions, Done};
+use newstag::engine::{EngineKind, FrameChoice, TransformerOptions};
 use newstag::eval::{EntityScores, Report};
+use newstag::frames::FrameSet;
 use newstag::ingest::IngestOptions;
 use newstag::ner::conll;
 use newstag::ner::model::clusters::Clusters;
-use newstag::ner::model::train::{self, TrainConfig};
 use newstag::ner::model::gazetteer::Gazetteer;
+use newstag::ner::model::train::{self, TrainConfig};
 use newstag::ner::model::{Lexicons, NerModel};
 use newstag::record::OutputOptions;
 use newstag::{Format, Pipeline, PipelineConfig};
@@ -129,7 +129,12 @@ struct EngineArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["labels", "no_frames"])]
     frames: Option<PathBuf>,
     /// Ad-hoc frame labels, comma-separated (zero-shot, no descriptions needed).
-    #[arg(long, value_name = "A,B", value_delimiter = ',', conflicts_with = "no_frames")]
+    #[arg(
+        long,
+        value_name = "A,B",
+        value_delimiter = ',',
+        conflicts_with = "no_frames"
+    )]
     labels: Vec<String>,
     /// Skip framing.
     #[arg(long)]
@@ -208,7 +213,13 @@ struct TagArgs {
     all_frame_scores: bool,
     /// Worker threads [default: one per core; 1 with the transformer engine,
     /// whose libtorch already runs every forward pass on all cores].
-    #[arg(short, long, value_name = "N", default_value_t = 0, hide_default_value = true)]
+    #[arg(
+        short,
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
     jobs: usize,
     /// Continue an interrupted run: keep the records already in --output,
     /// skip the input documents they belong to (by id), append the rest.
@@ -228,7 +239,12 @@ struct TagArgs {
 #[derive(Debug, Args)]
 struct EvalArgs {
     /// Gold JSONL file (ANNOTATION.md format).
-    #[arg(long, value_name = "FILE", required_unless_present = "conll", conflicts_with = "conll")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "conll",
+        conflicts_with = "conll"
+    )]
     gold: Option<PathBuf>,
     /// CoNLL column file: score the recogniser alone on its tokens and
     /// sentences (entity-level strict F1, as conlleval).
@@ -318,7 +334,8 @@ pub fn run() -> Result<ExitCode> {
 }
 
 fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     let started = std::time::Instant::now();
     let clusters_path = args.out.join("clusters.tsv");
     if let (Some(embeddings), Some(vocab)) = (&args.embeddings, &args.vocab) {
@@ -342,7 +359,10 @@ fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
     } else {
         Some(Gazetteer::load(&gazetteer_path)?)
     };
-    let lexicons = Lexicons { clusters, gazetteer };
+    let lexicons = Lexicons {
+        clusters,
+        gazetteer,
+    };
     let mut train = Vec::new();
     for path in &args.train {
         train.extend(conll::read(path)?);
@@ -357,7 +377,8 @@ fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
         select_on_dev: !args.last_epoch,
         bags: args.bags,
     };
-    let (weights, report) = train::train(&train, &dev, &lexicons, &config, |line| eprintln!("{line}"))?;
+    let (weights, report) =
+        train::train(&train, &dev, &lexicons, &config, |line| eprintln!("{line}"))?;
     let weights_path = args.out.join("conll2003.bin");
     weights.write(&weights_path)?;
     let model = NerModel::from_parts(weights, lexicons);
@@ -377,7 +398,10 @@ fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
 
 fn convert_conll(args: ConvertConllArgs) -> Result<ExitCode> {
     let sentences = conll::read(&args.file)?;
-    let prefix = args.file.file_stem().map_or("conll".into(), |s| s.to_string_lossy());
+    let prefix = args
+        .file
+        .file_stem()
+        .map_or("conll".into(), |s| s.to_string_lossy());
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for (i, sentence) in sentences.iter().enumerate() {
         writeln!(out, "{}", conll::gold_line(&prefix, i + 1, sentence))?;
@@ -404,8 +428,17 @@ fn models(command: ModelsCommand) -> Result<ExitCode> {
             let (path, tensors) = weights::convert(&dir)?;
             println!("{} ({tensors} tensors)", path.display());
         }
-        ModelsCommand::Distill { model, out, dim, sif } => {
-            let opts = distill::DistillOptions { dim, sif_coefficient: sif, ..Default::default() };
+        ModelsCommand::Distill {
+            model,
+            out,
+            dim,
+            sif,
+        } => {
+            let opts = distill::DistillOptions {
+                dim,
+                sif_coefficient: sif,
+                ..Default::default()
+            };
             let report = distill::distill(&model, &out, &opts)?;
             println!(
                 "{}: {} tokens x {} dims, PCA keeps {:.1}% of the variance",
@@ -423,7 +456,10 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     if let Some(path) = &args.conll {
         return eval_conll(&args, path);
     }
-    let gold_path = args.gold.as_ref().context("--gold or --conll is required")?;
+    let gold_path = args
+        .gold
+        .as_ref()
+        .context("--gold or --conll is required")?;
     let gold = newstag::eval::gold::read(gold_path)?;
     let mut config = args.engine.config(OutputOptions::default());
     config.frames = newstag::eval::frame_choice(&gold, args.engine.explicit_frames());
@@ -449,7 +485,9 @@ fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
         entities: EntityScores { strict, role: None },
         actor_countries: None,
         frames: None,
-        skipped: vec!["entities.role, actor_countries, frames: a CoNLL file has labels only".to_string()],
+        skipped: vec![
+            "entities.role, actor_countries, frames: a CoNLL file has labels only".to_string(),
+        ],
         engine: Arc::new(stages.info),
     };
     if args.json {
@@ -461,7 +499,10 @@ fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
 }
 
 fn tag(args: TagArgs) -> Result<ExitCode> {
-    let output = OutputOptions { include_text: !args.no_text, all_frame_scores: args.all_frame_scores };
+    let output = OutputOptions {
+        include_text: !args.no_text,
+        all_frame_scores: args.all_frame_scores,
+    };
     let pipeline = Pipeline::new(&args.engine.config(output))?;
     let opts = BatchOptions {
         jobs: match (args.jobs, args.engine.engine) {
@@ -478,15 +519,31 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
     };
     let summary = match &args.output {
         Some(path) => {
-            let done = if args.resume { Done::from_output(path)? } else { Done::none() };
+            let done = if args.resume {
+                Done::from_output(path)?
+            } else {
+                Done::none()
+            };
             if !args.quiet && !done.is_empty() {
-                eprintln!("newstag: resuming {}: {} records already there", path.display(), done.len());
+                eprintln!(
+                    "newstag: resuming {}: {} records already there",
+                    path.display(),
+                    done.len()
+                );
             }
             let file = batch::open_output(path, args.resume)?;
             batch::run(&pipeline, &args.paths, file, done, &opts)
         }
-        None if args.resume => anyhow::bail!("--resume needs --output FILE: it continues that file"),
-        None => batch::run(&pipeline, &args.paths, std::io::stdout().lock(), Done::none(), &opts),
+        None if args.resume => {
+            anyhow::bail!("--resume needs --output FILE: it continues that file")
+        }
+        None => batch::run(
+            &pipeline,
+            &args.paths,
+            std::io::stdout().lock(),
+            Done::none(),
+            &opts,
+        ),
     }
     .context("tagging failed")?;
     if !args.quiet {
@@ -495,5 +552,9 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
         }
         eprintln!("newstag: {summary}");
     }
-    Ok(if summary.errors == 0 || args.errors_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if summary.errors == 0 || args.errors_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -52,7 +52,11 @@ pub struct Document {
 
 impl Document {
     /// A plain-text document.
-    pub fn plain(id: impl Into<String>, source: impl Into<String>, text: impl Into<String>) -> Self {
+    pub fn plain(
+        id: impl Into<String>,
+        source: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
         Self {
             id: id.into(),
             source: source.into(),
@@ -124,7 +128,10 @@ impl VisibleTextBuilder {
     /// the copies of a growing buffer, which would briefly double a huge
     /// document's text.
     pub fn for_original(original: &str) -> Self {
-        Self { text: String::with_capacity(original.len()), pieces: Vec::new() }
+        Self {
+            text: String::with_capacity(original.len()),
+            pieces: Vec::new(),
+        }
     }
 
     /// Appends `piece`, which is copied verbatim from the original at
@@ -155,7 +162,8 @@ impl VisibleTextBuilder {
         if piece.is_empty() {
             return;
         }
-        self.pieces.push((self.text.len(), original.start, Some(original.end)));
+        self.pieces
+            .push((self.text.len(), original.start, Some(original.end)));
         self.text.push_str(piece);
     }
 
@@ -168,7 +176,13 @@ impl VisibleTextBuilder {
     pub fn finish(mut self, original: String) -> (String, Origin) {
         self.text.shrink_to_fit();
         self.pieces.shrink_to_fit();
-        (self.text, Origin { original, pieces: self.pieces })
+        (
+            self.text,
+            Origin {
+                original,
+                pieces: self.pieces,
+            },
+        )
     }
 }
 

@@ -100,20 +100,30 @@ pub fn build(config: &PipelineConfig) -> Result<Stages> {
         actors: resolver.info(),
         frames: framer.as_ref().map(|f| f.info()),
     };
-    Ok(Stages { recognizer, resolver, framer, info })
+    Ok(Stages {
+        recognizer,
+        resolver,
+        framer,
+        info,
+    })
 }
 
 /// The frame classifier for `config.frames`, scored by the method
 /// `--frame-method` names (default: `static` on the embedded engine,
 /// `embedding` on the transformer engine, whose MiniLM is fetchable
 /// offline from PyPI where an NLI model may not be).
-fn framer(config: &PipelineConfig, dir: &std::path::Path) -> Result<Option<Box<dyn FrameClassifier>>> {
+fn framer(
+    config: &PipelineConfig,
+    dir: &std::path::Path,
+) -> Result<Option<Box<dyn FrameClassifier>>> {
     let set = match &config.frames {
         FrameChoice::None => return Ok(None),
         FrameChoice::Default => FrameSet::load(&dir.join(DEFAULT_SET))?,
         FrameChoice::File(path) => FrameSet::load(path)?,
         FrameChoice::Set(set) => set.clone(),
-        FrameChoice::Labels(labels) => FrameSet::load(&dir.join(DEFAULT_SET))?.restricted_to(labels),
+        FrameChoice::Labels(labels) => {
+            FrameSet::load(&dir.join(DEFAULT_SET))?.restricted_to(labels)
+        }
     };
     let method = match (&config.transformer.frame_method, config.engine) {
         (Some(name), _) => name.parse()?,
@@ -126,13 +136,15 @@ fn framer(config: &PipelineConfig, dir: &std::path::Path) -> Result<Option<Box<d
         return transformer_framer(config, dir, set, method).map(Some);
     }
     let vectors = match method {
-        FrameMethod::Static | FrameMethod::Vectors => {
-            Some(Arc::new(StaticEmbeddings::load(&dir.join(STATIC_MODEL_DIR))?))
-        }
+        FrameMethod::Static | FrameMethod::Vectors => Some(Arc::new(StaticEmbeddings::load(
+            &dir.join(STATIC_MODEL_DIR),
+        )?)),
         _ => None,
     };
     let negation = Negation::load(&dir.join(NEGATION_FILE))?;
-    Ok(Some(Box::new(StaticFramer::new(set, method, vectors)?.with_negation(negation))))
+    Ok(Some(Box::new(
+        StaticFramer::new(set, method, vectors)?.with_negation(negation),
+    )))
 }
 
 /// The transformer engine's frame classifier: NLI (`--nli-model`, else the
@@ -150,30 +162,60 @@ fn transformer_framer(
     use crate::transformer::{NliModel, SentenceEmbedder};
     let opts = &config.transformer;
     if method == FrameMethod::Nli {
-        let path = opts.nli_model.clone().unwrap_or_else(|| model_dir(&dir.join("hf"), DEFAULT_NLI));
-        Ok(Box::new(NliFramer::new(set, NliModel::load(&path, opts.batch_size)?)?))
+        let path = opts
+            .nli_model
+            .clone()
+            .unwrap_or_else(|| model_dir(&dir.join("hf"), DEFAULT_NLI));
+        Ok(Box::new(NliFramer::new(
+            set,
+            NliModel::load(&path, opts.batch_size)?,
+        )?))
     } else {
-        let path = opts.embedding_model.clone().unwrap_or_else(|| model_dir(&dir.join("hf"), MINILM));
-        Ok(Box::new(EmbeddingFramer::new(set, SentenceEmbedder::load(&path, opts.batch_size)?)?))
+        let path = opts
+            .embedding_model
+            .clone()
+            .unwrap_or_else(|| model_dir(&dir.join("hf"), MINILM));
+        Ok(Box::new(EmbeddingFramer::new(
+            set,
+            SentenceEmbedder::load(&path, opts.batch_size)?,
+        )?))
     }
 }
 
 #[cfg(not(feature = "transformers"))]
-fn transformer_framer(_: &PipelineConfig, _: &std::path::Path, _: FrameSet, _: FrameMethod) -> Result<Box<dyn FrameClassifier>> {
+fn transformer_framer(
+    _: &PipelineConfig,
+    _: &std::path::Path,
+    _: FrameSet,
+    _: FrameMethod,
+) -> Result<Box<dyn FrameClassifier>> {
     Err(transformer_missing())
 }
 
 /// The token-classification model of `--ner-model`, else the default one
 /// that `newstag models fetch` puts under `models/hf/`.
 #[cfg(feature = "transformers")]
-fn transformer_recognizer(config: &PipelineConfig, dir: &std::path::Path) -> Result<Box<dyn EntityRecognizer>> {
+fn transformer_recognizer(
+    config: &PipelineConfig,
+    dir: &std::path::Path,
+) -> Result<Box<dyn EntityRecognizer>> {
     use crate::transformer::{fetch::DEFAULT_NER, TransformerRecognizer};
-    let path = config.transformer.ner_model.clone().unwrap_or_else(|| dir.join("hf").join(DEFAULT_NER));
-    Ok(Box::new(TransformerRecognizer::load(&path, config.transformer.batch_size)?))
+    let path = config
+        .transformer
+        .ner_model
+        .clone()
+        .unwrap_or_else(|| dir.join("hf").join(DEFAULT_NER));
+    Ok(Box::new(TransformerRecognizer::load(
+        &path,
+        config.transformer.batch_size,
+    )?))
 }
 
 #[cfg(not(feature = "transformers"))]
-fn transformer_recognizer(_: &PipelineConfig, _: &std::path::Path) -> Result<Box<dyn EntityRecognizer>> {
+fn transformer_recognizer(
+    _: &PipelineConfig,
+    _: &std::path::Path,
+) -> Result<Box<dyn EntityRecognizer>> {
     Err(transformer_missing())
 }
 

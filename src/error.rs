@@ -89,7 +89,10 @@ impl InputErrorKind {
 impl Error {
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// A malformed field in line `line` (1-based) of `path`.
@@ -99,7 +102,12 @@ impl Error {
         field: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        Self::Record { path: path.into(), line, field: field.into(), message: message.into() }
+        Self::Record {
+            path: path.into(),
+            line,
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// The kind written into an error record for this error.

@@ -36,7 +36,10 @@ pub fn require(dir: &Path, name: &str, hint: &str) -> Result<PathBuf> {
     if path.exists() {
         Ok(path)
     } else {
-        Err(Error::MissingModel { path, hint: hint.to_string() })
+        Err(Error::MissingModel {
+            path,
+            hint: hint.to_string(),
+        })
     }
 }
 
@@ -63,8 +66,16 @@ impl ModelFile {
             bytes += n as u64;
             hasher.update(&buf[..n]);
         }
-        let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Self { path: path.display().to_string(), bytes, sha256 })
+        let sha256 = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Self {
+            path: path.display().to_string(),
+            bytes,
+            sha256,
+        })
     }
 }
 
@@ -78,10 +89,16 @@ pub struct ComponentInfo {
 
 impl ComponentInfo {
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), files: Vec::new() }
+        Self {
+            name: name.into(),
+            files: Vec::new(),
+        }
     }
 
     pub fn with_files(name: impl Into<String>, files: Vec<ModelFile>) -> Self {
-        Self { name: name.into(), files }
+        Self {
+            name: name.into(),
+            files,
+        }
     }
 }

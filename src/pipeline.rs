@@ -11,9 +11,9 @@ use crate::error::{Error, InputErrorKind, Result};
 use crate::frames::{DocFrame, Frame, FrameClassifier};
 use crate::ner::EntityRecognizer;
 use crate::record::{Line, OutputOptions, RecordWriter};
-use crate::spool::Spool;
 use crate::resolve::{Entity, Referent, Resolver};
 use crate::sentence::{NewsSplitter, Sentence, SentenceSplitter};
+use crate::spool::Spool;
 use crate::tokenize::{tokenize_into, Token};
 
 /// A document's text with its tokens and sentences: what every stage after
@@ -123,7 +123,12 @@ impl Pipeline {
     /// The window is cut at whitespace and then drops its last sentence,
     /// which the cut may have split, unless that is its only one (a single
     /// sentence longer than `limit`, which is kept whole up to the cut).
-    pub fn annotate_window(&self, text: &str, start: usize, limit: usize) -> Result<(Annotation, usize)> {
+    pub fn annotate_window(
+        &self,
+        text: &str,
+        start: usize,
+        limit: usize,
+    ) -> Result<(Annotation, usize)> {
         let mut end = window_end(text, start, limit);
         let mut tokens = Vec::new();
         tokenize_into(&text[start..end], &mut tokens);
@@ -136,7 +141,11 @@ impl Pipeline {
             tokens.truncate(cut.tokens.start);
             end = cut.span.start;
         }
-        let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
+        let doc = Tokenized {
+            text,
+            tokens: &tokens,
+            sentences: &sentences,
+        };
         let mut notes = Vec::new();
         let mentions = self.recognizer.recognize(&doc, &mut notes)?;
         let mut resolution = self.resolver.resolve(&doc, mentions);

@@ -44,7 +44,10 @@ pub struct OutputOptions {
 
 impl Default for OutputOptions {
     fn default() -> Self {
-        Self { include_text: true, all_frame_scores: false }
+        Self {
+            include_text: true,
+            all_frame_scores: false,
+        }
     }
 }
 
@@ -126,7 +129,10 @@ impl ErrorRecord {
         Self {
             id: id.to_string(),
             source: source.to_string(),
-            error: ErrorInfo { kind: err.input_kind().as_str(), message: err.to_string() },
+            error: ErrorInfo {
+                kind: err.input_kind().as_str(),
+                message: err.to_string(),
+            },
         }
     }
 }
@@ -144,16 +150,25 @@ impl Line {
     /// The line of an annotated document of `tokens` tokens, written by
     /// [`RecordWriter::finish`].
     pub fn record(spool: Spool, tokens: usize) -> Self {
-        Self { spool, error: false, tokens }
+        Self {
+            spool,
+            error: false,
+            tokens,
+        }
     }
 
     /// The error record of a document that could not be annotated.
     pub fn error(id: &str, source: &str, err: &Error) -> Self {
         // Never spilled, so writing cannot fail.
         let mut spool = Spool::with_limit(usize::MAX);
-        serde_json::to_writer(&mut spool, &ErrorRecord::new(id, source, err)).expect("error records serialise");
+        serde_json::to_writer(&mut spool, &ErrorRecord::new(id, source, err))
+            .expect("error records serialise");
         spool.write_all(b"\n").expect("in memory");
-        Self { spool, error: true, tokens: 0 }
+        Self {
+            spool,
+            error: true,
+            tokens: 0,
+        }
     }
 
     pub fn is_error(&self) -> bool {
@@ -302,7 +317,15 @@ impl<'d> RecordWriter<'d> {
         serde_json::to_writer(&mut out, &doc.id)?;
         field(&mut out, "source", &doc.source)?;
         field(&mut out, "format", doc.format.as_str())?;
-        field(&mut out, "text_kind", if doc.origin.is_some() { "visible" } else { "original" })?;
+        field(
+            &mut out,
+            "text_kind",
+            if doc.origin.is_some() {
+                "visible"
+            } else {
+                "original"
+            },
+        )?;
         if self.opts.include_text {
             field(&mut out, "text", &doc.text)?;
         }
@@ -451,6 +474,11 @@ impl<'t> Converter<'t> {
             }
             None => (None, None),
         };
-        SpanOut { start, end, source_start, source_end }
+        SpanOut {
+            start,
+            end,
+            source_start,
+            source_end,
+        }
     }
 }

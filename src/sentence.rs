@@ -77,9 +77,18 @@ impl SentenceSplitter for NewsSplitter {
                 quote_open = !quote_open;
             }
             let last = i + 1 == tokens.len();
-            let at = Boundary { text, tokens, i, line_start, quote_open };
+            let at = Boundary {
+                text,
+                tokens,
+                i,
+                line_start,
+                quote_open,
+            };
             if last || i + 1 - first >= MAX_SENTENCE_TOKENS || at.ends_sentence() {
-                sentences.push(Sentence { span: Span::new(tokens[first].start, tokens[i].end), tokens: first..i + 1 });
+                sentences.push(Sentence {
+                    span: Span::new(tokens[first].start, tokens[i].end),
+                    tokens: first..i + 1,
+                });
                 first = i + 1;
             }
             if !last {
@@ -117,7 +126,10 @@ impl Boundary<'_> {
             return true; // a blank line ends a paragraph
         }
         let tok = tokens[i].slice(text);
-        if newlines == 0 && tok.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric) && !gap.is_empty() {
+        if newlines == 0
+            && tok.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric)
+            && !gap.is_empty()
+        {
             return false; // the common case: a word, a space, a word
         }
         let next = tokens[i + 1].slice(text);
@@ -126,7 +138,8 @@ impl Boundary<'_> {
         if newlines == 1 {
             // Headlines and list items are lines of their own; a long line
             // that goes on in lowercase is wrapped prose.
-            let wrapped = next_first.is_lowercase() && tokens[i].end - self.line_start >= WRAPPED_LINE;
+            let wrapped =
+                next_first.is_lowercase() && tokens[i].end - self.line_start >= WRAPPED_LINE;
             return terminal || !wrapped;
         }
         let next_closes = self.closes(i + 1, self.quote_open);
@@ -134,7 +147,10 @@ impl Boundary<'_> {
             return false; // the closing group goes on: `no."`, `?!`, `.)`
         }
         if terminal {
-            if next_first.is_lowercase() || next_closes || matches!(next_first, ',' | ';' | ':' | '.' | '…') {
+            if next_first.is_lowercase()
+                || next_closes
+                || matches!(next_first, ',' | ';' | ':' | '.' | '…')
+            {
                 return false; // "…" mid-sentence, `"Why?", he asked`
             }
             if gap.is_empty() && !next_first.is_uppercase() {
@@ -159,7 +175,10 @@ impl Boundary<'_> {
             return is_closing(tok);
         }
         let after_word = k > 0 && self.tokens[k - 1].end == self.tokens[k].start;
-        let before_word = self.tokens.get(k + 1).is_some_and(|t| t.start == self.tokens[k].end);
+        let before_word = self
+            .tokens
+            .get(k + 1)
+            .is_some_and(|t| t.start == self.tokens[k].end);
         match (after_word, before_word) {
             (true, false) => true,
             (false, true) => false,
@@ -207,7 +226,10 @@ impl Boundary<'_> {
 }
 
 fn is_terminal(tok: &str) -> bool {
-    !tok.is_empty() && tok.chars().all(|c| matches!(c, '.' | '!' | '?' | '…' | '‽'))
+    !tok.is_empty()
+        && tok
+            .chars()
+            .all(|c| matches!(c, '.' | '!' | '?' | '…' | '‽'))
 }
 
 fn is_closing(tok: &str) -> bool {
@@ -233,7 +255,9 @@ mod tests {
         let tokens = tokenize(&text);
         let sentences = NewsSplitter.split(&text, &tokens);
         assert_eq!(sentences.len(), 3);
-        assert!(sentences.iter().all(|s| s.tokens.len() <= MAX_SENTENCE_TOKENS));
+        assert!(sentences
+            .iter()
+            .all(|s| s.tokens.len() <= MAX_SENTENCE_TOKENS));
         assert_eq!(sentences.last().unwrap().tokens.end, tokens.len());
     }
 }

@@ -29,7 +29,12 @@ impl Default for Spool {
 impl Spool {
     /// A spool that keeps up to `limit` bytes in memory.
     pub fn with_limit(limit: usize) -> Self {
-        Self { memory: Vec::new(), file: None, len: 0, limit }
+        Self {
+            memory: Vec::new(),
+            file: None,
+            len: 0,
+            limit,
+        }
     }
 
     /// Bytes written so far.
@@ -59,7 +64,10 @@ impl Spool {
                 if copied == self.len {
                     Ok(())
                 } else {
-                    Err(io::Error::new(io::ErrorKind::UnexpectedEof, "temporary file shorter than written"))
+                    Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "temporary file shorter than written",
+                    ))
                 }
             }
         }

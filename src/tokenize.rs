@@ -75,7 +75,9 @@ fn word(text: &str, start: usize, out: &mut Vec<Token>) -> usize {
             continue;
         }
         let next_at = end + c.len_utf8();
-        let Some(next) = text[next_at..].chars().next() else { break };
+        let Some(next) = text[next_at..].chars().next() else {
+            break;
+        };
         let prev = text[..end].chars().next_back().unwrap_or(' ');
         let joins = match c {
             '-' | '&' | '\'' | '’' | '_' | '@' => next.is_alphanumeric(),
@@ -108,7 +110,8 @@ fn standalone_possessive(text: &str, i: usize) -> Option<usize> {
     let mut chars = after.chars();
     let s = chars.next()?;
     let follows = chars.next();
-    ((s == 's' || s == 'S') && !follows.is_some_and(char::is_alphanumeric)).then(|| quote.len_utf8() + 1)
+    ((s == 's' || s == 'S') && !follows.is_some_and(char::is_alphanumeric))
+        .then(|| quote.len_utf8() + 1)
 }
 
 fn is_abbreviation(word: &str, has_dot: bool) -> bool {
@@ -125,10 +128,16 @@ fn is_abbreviation(word: &str, has_dot: bool) -> bool {
 /// Pushes `start..end`, with a final `'s`, `’s` or `n't` as a token of its own.
 fn split_clitics(text: &str, start: usize, end: usize, out: &mut Vec<Token>) {
     let w = &text[start..end];
-    let split =
-        ["'s", "’s", "'S", "’S"].iter().find(|s| w.len() > s.len() && w.ends_with(*s)).map(|s| end - s.len()).or_else(
-            || ["n't", "n’t", "N'T"].iter().find(|s| w.len() > s.len() && w.ends_with(*s)).map(|s| end - s.len()),
-        );
+    let split = ["'s", "’s", "'S", "’S"]
+        .iter()
+        .find(|s| w.len() > s.len() && w.ends_with(*s))
+        .map(|s| end - s.len())
+        .or_else(|| {
+            ["n't", "n’t", "N'T"]
+                .iter()
+                .find(|s| w.len() > s.len() && w.ends_with(*s))
+                .map(|s| end - s.len())
+        });
     match split {
         Some(at) => {
             out.push(Span::new(start, at));
@@ -165,7 +174,8 @@ fn is_invisible(c: char) -> bool {
 /// the sentence around it is not part of it.
 fn url_len(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    let scheme = if b.len() > 8 && (b[..8].eq_ignore_ascii_case(b"https://") || b[..7].eq_ignore_ascii_case(b"http://"))
+    let scheme = if b.len() > 8
+        && (b[..8].eq_ignore_ascii_case(b"https://") || b[..7].eq_ignore_ascii_case(b"http://"))
     {
         true
     } else {
@@ -174,8 +184,9 @@ fn url_len(s: &str) -> Option<usize> {
     if !scheme {
         return None;
     }
-    let end =
-        s.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '“' | '”' | '«' | '»')).unwrap_or(s.len());
+    let end = s
+        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '“' | '”' | '«' | '»'))
+        .unwrap_or(s.len());
     let url = s[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '}', '\'', '’']);
     // A closing bracket stays when the address opened one: `.../Kursk_(region)`.
     let url = match s[url.len()..end].chars().next() {
@@ -197,17 +208,41 @@ mod tests {
     fn news_tokens() {
         assert_eq!(
             words("The U.S. sent 12,000 troops, Mr. Kim's aides said."),
-            ["The", "U.S.", "sent", "12,000", "troops", ",", "Mr.", "Kim", "'s", "aides", "said", "."]
+            [
+                "The", "U.S.", "sent", "12,000", "troops", ",", "Mr.", "Kim", "'s", "aides",
+                "said", "."
+            ]
         );
-        assert_eq!(words("Kim Jong-un didn't go..."), ["Kim", "Jong-un", "did", "n't", "go", "..."]);
-        assert_eq!(words("“Pyongyang’s move” (KCNA)"), ["“", "Pyongyang", "’s", "move", "”", "(", "KCNA", ")"]);
-        assert_eq!(words("3.5 per cent on 1996-08-22"), ["3.5", "per", "cent", "on", "1996-08-22"]);
+        assert_eq!(
+            words("Kim Jong-un didn't go..."),
+            ["Kim", "Jong-un", "did", "n't", "go", "..."]
+        );
+        assert_eq!(
+            words("“Pyongyang’s move” (KCNA)"),
+            ["“", "Pyongyang", "’s", "move", "”", "(", "KCNA", ")"]
+        );
+        assert_eq!(
+            words("3.5 per cent on 1996-08-22"),
+            ["3.5", "per", "cent", "on", "1996-08-22"]
+        );
         assert_eq!(words("end.Next"), ["end", ".", "Next"]);
         assert_eq!(
             words("See https://example.org/a_b?x=1, (www.bbc.co.uk/news). Done"),
-            ["See", "https://example.org/a_b?x=1", ",", "(", "www.bbc.co.uk/news", ")", ".", "Done"]
+            [
+                "See",
+                "https://example.org/a_b?x=1",
+                ",",
+                "(",
+                "www.bbc.co.uk/news",
+                ")",
+                ".",
+                "Done"
+            ]
         );
-        assert_eq!(words("\u{FEFF}Kim\u{200B} met Pu\u{00AD}tin"), ["Kim", "met", "Pu\u{00AD}tin"]);
+        assert_eq!(
+            words("\u{FEFF}Kim\u{200B} met Pu\u{00AD}tin"),
+            ["Kim", "met", "Pu\u{00AD}tin"]
+        );
         assert_eq!(words("http:// www."), ["http", ":", "/", "/", "www", "."]);
     }
 

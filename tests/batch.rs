@@ -16,25 +16,48 @@ use serde_json::Value;
 /// loading it is slow in a debug build.
 fn pipeline() -> &'static Pipeline {
     static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
-    PIPELINE.get_or_init(|| Pipeline::new(&PipelineConfig::default()).expect("default pipeline loads"))
+    PIPELINE
+        .get_or_init(|| Pipeline::new(&PipelineConfig::default()).expect("default pipeline loads"))
 }
 
 /// Runs a batch over `paths` and returns the summary and the parsed records.
-fn run_with(pipeline: &Pipeline, paths: &[PathBuf], done: Done, opts: &BatchOptions) -> (Summary, Vec<Value>) {
+fn run_with(
+    pipeline: &Pipeline,
+    paths: &[PathBuf],
+    done: Done,
+    opts: &BatchOptions,
+) -> (Summary, Vec<Value>) {
     let mut out = Vec::new();
-    let summary = batch::run(pipeline, paths, &mut out, done, opts).expect("the run itself succeeds");
+    let summary =
+        batch::run(pipeline, paths, &mut out, done, opts).expect("the run itself succeeds");
     let text = String::from_utf8(out).expect("output is UTF-8");
-    assert!(text.is_empty() || text.ends_with('\n'), "output ends with a whole line");
-    let records = text.lines().map(|l| serde_json::from_str(l).expect("every line is JSON")).collect();
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "output ends with a whole line"
+    );
+    let records = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
     (summary, records)
 }
 
 fn run(paths: &[PathBuf]) -> (Summary, Vec<Value>) {
-    run_with(pipeline(), paths, Done::none(), &BatchOptions { jobs: 2, ..BatchOptions::default() })
+    run_with(
+        pipeline(),
+        paths,
+        Done::none(),
+        &BatchOptions {
+            jobs: 2,
+            ..BatchOptions::default()
+        },
+    )
 }
 
 fn error_kind(record: &Value) -> Option<&str> {
-    record.get("error").map(|e| e["kind"].as_str().expect("error kind is a string"))
+    record
+        .get("error")
+        .map(|e| e["kind"].as_str().expect("error kind is a string"))
 }
 
 fn record_for<'a>(records: &'a [Value], suffix: &str) -> &'a Value {
@@ -54,7 +77,9 @@ fn jsonl(dir: &Path, n: usize) -> PathBuf {
     let mut text = String::new();
     for i in 0..n {
         let body: Vec<&str> = (0..1 + i % 7).map(|k| sentences[(i + k) % 3]).collect();
-        text.push_str(&serde_json::json!({"id": format!("doc-{i}"), "text": body.join(" ")}).to_string());
+        text.push_str(
+            &serde_json::json!({"id": format!("doc-{i}"), "text": body.join(" ")}).to_string(),
+        );
         text.push('\n');
     }
     let path = dir.join("docs.jsonl");
@@ -63,7 +88,10 @@ fn jsonl(dir: &Path, n: usize) -> PathBuf {
 }
 
 fn ids(records: &[Value]) -> Vec<String> {
-    records.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+    records
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -73,16 +101,27 @@ fn one_record_per_document_in_input_order_for_any_number_of_jobs() {
     let pipeline = pipeline();
     let mut outputs = Vec::new();
     for jobs in [1, 2, 5] {
-        let opts = BatchOptions { jobs, ..BatchOptions::default() };
-        let (summary, records) = run_with(pipeline, std::slice::from_ref(&input), Done::none(), &opts);
+        let opts = BatchOptions {
+            jobs,
+            ..BatchOptions::default()
+        };
+        let (summary, records) =
+            run_with(pipeline, std::slice::from_ref(&input), Done::none(), &opts);
         assert_eq!(summary.written, 300);
         assert_eq!(summary.errors, 0);
-        assert!(summary.tokens > 300 * 8, "tokens are counted: {}", summary.tokens);
+        assert!(
+            summary.tokens > 300 * 8,
+            "tokens are counted: {}",
+            summary.tokens
+        );
         let expected: Vec<String> = (0..300).map(|i| format!("doc-{i}")).collect();
         assert_eq!(ids(&records), expected, "jobs {jobs}");
         outputs.push(records);
     }
-    assert_eq!(outputs[0], outputs[1], "output does not depend on the number of jobs");
+    assert_eq!(
+        outputs[0], outputs[1],
+        "output does not depend on the number of jobs"
+    );
     assert_eq!(outputs[0], outputs[2]);
 }
 
@@ -91,7 +130,10 @@ fn resume_truncates_a_cut_line_and_skips_documents_already_written() {
     let dir = tempfile::tempdir().unwrap();
     let input = jsonl(dir.path(), 50);
     let pipeline = pipeline();
-    let opts = BatchOptions { jobs: 2, ..BatchOptions::default() };
+    let opts = BatchOptions {
+        jobs: 2,
+        ..BatchOptions::default()
+    };
     let (_, full) = run_with(pipeline, std::slice::from_ref(&input), Done::none(), &opts);
     let lines: Vec<String> = full.iter().map(|r| format!("{r}\n")).collect();
     let out = dir.path().join("out.jsonl");
@@ -104,14 +146,29 @@ fn resume_truncates_a_cut_line_and_skips_documents_already_written() {
         assert_eq!(done.len(), kept_records, "cut at {cut}");
         let kept = fs::read_to_string(&out).unwrap();
         let expected = lines[..kept_records as usize].concat();
-        assert!(kept == expected, "cut at {cut}: {} bytes kept, {} expected", kept.len(), expected.len());
+        assert!(
+            kept == expected,
+            "cut at {cut}: {} bytes kept, {} expected",
+            kept.len(),
+            expected.len()
+        );
 
         let file = batch::open_output(&out, true).unwrap();
-        let summary = batch::run(pipeline, std::slice::from_ref(&input), file, done, &opts).unwrap();
-        assert_eq!((summary.written, summary.resumed), (50 - kept_records, kept_records));
-        let resumed: Vec<Value> =
-            fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        assert!(resumed == full, "cut at {cut}: resumed output equals an uninterrupted run");
+        let summary =
+            batch::run(pipeline, std::slice::from_ref(&input), file, done, &opts).unwrap();
+        assert_eq!(
+            (summary.written, summary.resumed),
+            (50 - kept_records, kept_records)
+        );
+        let resumed: Vec<Value> = fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(
+            resumed == full,
+            "cut at {cut}: resumed output equals an uninterrupted run"
+        );
     }
 }
 
@@ -121,8 +178,13 @@ fn resume_refuses_an_output_that_is_not_newstag_records() {
     let out = dir.path().join("out.jsonl");
     fs::write(&out, "{\"id\":\"a\"}\nhello\n").unwrap();
     let err = Done::from_output(&out).unwrap_err().to_string();
-    assert!(err.contains("out.jsonl:2") && err.contains("cannot resume"), "{err}");
-    assert!(Done::from_output(&dir.path().join("missing.jsonl")).unwrap().is_empty());
+    assert!(
+        err.contains("out.jsonl:2") && err.contains("cannot resume"),
+        "{err}"
+    );
+    assert!(Done::from_output(&dir.path().join("missing.jsonl"))
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -138,7 +200,10 @@ fn duplicate_ids_get_an_error_record_and_survive_resume() {
     assert_eq!(ids(&records), ["a", "b", "a"]);
     assert_eq!(error_kind(&records[0]), None);
     assert_eq!(error_kind(&records[2]), Some("duplicate_id"));
-    assert!(records[2]["error"]["message"].as_str().unwrap().contains("dup.jsonl:3"));
+    assert!(records[2]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("dup.jsonl:3"));
     assert_eq!(summary.errors, 1);
 
     // Interrupted after the first two records: the duplicate's error record
@@ -156,16 +221,27 @@ fn bad_files_in_a_directory_each_give_one_clear_record() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     fs::write(d.join("01_bom.txt"), "\u{feff}Kim Jong Un met Putin.").unwrap();
-    fs::write(d.join("02_crlf.txt"), "Kim left Pyongyang.\r\nPutin stayed in Moscow.\r\n").unwrap();
+    fs::write(
+        d.join("02_crlf.txt"),
+        "Kim left Pyongyang.\r\nPutin stayed in Moscow.\r\n",
+    )
+    .unwrap();
     fs::write(d.join("03_latin1.txt"), b"Caf\xe9 in Paris.\n").unwrap();
-    fs::write(d.join("04_image.txt"), b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR").unwrap();
+    fs::write(
+        d.join("04_image.txt"),
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    )
+    .unwrap();
     fs::write(d.join("05_empty.md"), "").unwrap();
     fs::write(d.join("06_blank.txt"), " \n\t\n").unwrap();
     fs::write(d.join("photo.png"), b"\x89PNG\x00\x00").unwrap();
     fs::write(d.join("notes.doc"), "not an input").unwrap();
     let (summary, records) = run(&[d.to_path_buf()]);
     assert_eq!(records.len(), 6, "one record per input file: {records:#?}");
-    assert_eq!(summary.skipped_files, 2, "other extensions are left out and counted");
+    assert_eq!(
+        summary.skipped_files, 2,
+        "other extensions are left out and counted"
+    );
 
     let bom = record_for(&records, "01_bom.txt");
     assert_eq!(bom["text"], "Kim Jong Un met Putin.", "the BOM is stripped");
@@ -173,24 +249,46 @@ fn bad_files_in_a_directory_each_give_one_clear_record() {
     let text = crlf["text"].as_str().unwrap();
     assert!(text.contains("\r\n"), "CRLF is kept as given");
     for e in crlf["entities"].as_array().unwrap() {
-        let (s, t) = (e["start"].as_u64().unwrap() as usize, e["end"].as_u64().unwrap() as usize);
+        let (s, t) = (
+            e["start"].as_u64().unwrap() as usize,
+            e["end"].as_u64().unwrap() as usize,
+        );
         let covered: String = text.chars().skip(s).take(t - s).collect();
-        assert_eq!(covered, e["text"].as_str().unwrap(), "offsets count the \\r");
+        assert_eq!(
+            covered,
+            e["text"].as_str().unwrap(),
+            "offsets count the \\r"
+        );
     }
     assert_eq!(crlf["sentences"].as_array().unwrap().len(), 2);
 
     let latin1 = record_for(&records, "03_latin1.txt");
     assert_eq!(error_kind(latin1), Some("invalid_utf8"));
-    assert!(latin1["error"]["message"].as_str().unwrap().contains("line 1, byte 3"));
-    assert_eq!(error_kind(record_for(&records, "04_image.txt")), Some("binary"));
-    assert_eq!(error_kind(record_for(&records, "05_empty.md")), Some("empty"));
-    assert_eq!(error_kind(record_for(&records, "06_blank.txt")), Some("empty"));
+    assert!(latin1["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("line 1, byte 3"));
+    assert_eq!(
+        error_kind(record_for(&records, "04_image.txt")),
+        Some("binary")
+    );
+    assert_eq!(
+        error_kind(record_for(&records, "05_empty.md")),
+        Some("empty")
+    );
+    assert_eq!(
+        error_kind(record_for(&records, "06_blank.txt")),
+        Some("empty")
+    );
     assert_eq!(summary.errors, 4);
 
     // Named explicitly, a file is read whatever its extension.
     let (_, records) = run(&[d.join("notes.doc")]);
     assert_eq!(records.len(), 1);
-    assert_eq!((records[0]["format"].as_str(), records[0]["text"].as_str()), (Some("text"), Some("not an input")));
+    assert_eq!(
+        (records[0]["format"].as_str(), records[0]["text"].as_str()),
+        (Some("text"), Some("not an input"))
+    );
 }
 
 #[test]
@@ -209,11 +307,15 @@ fn bad_jsonl_lines_each_give_one_clear_record() {
         "{\"id\":42,\"text\":\"Seoul said so.\"}",
     ];
     let mut bytes = lines.join("\n").into_bytes();
-    bytes.extend_from_slice(b"\n{\"id\":\"bad-utf8\",\"text\":\"caf\xe9\"}\n{\"id\":\"nul\",\x00}\n");
+    bytes.extend_from_slice(
+        b"\n{\"id\":\"bad-utf8\",\"text\":\"caf\xe9\"}\n{\"id\":\"nul\",\x00}\n",
+    );
     fs::write(&input, bytes).unwrap();
     let (summary, records) = run(&[input]);
-    let got: Vec<(String, Option<&str>)> =
-        records.iter().map(|r| (r["id"].as_str().unwrap().to_string(), error_kind(r))).collect();
+    let got: Vec<(String, Option<&str>)> = records
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_string(), error_kind(r)))
+        .collect();
     let name = |line: usize| format!("{}:{line}", dir.path().join("in.jsonl").display());
     let expected = vec![
         ("ok".to_string(), None),
@@ -230,9 +332,20 @@ fn bad_jsonl_lines_each_give_one_clear_record() {
     assert_eq!(got, expected, "blank line 8 is not a document");
     assert_eq!(summary.errors, 8);
     let message = |i: usize| records[i]["error"]["message"].as_str().unwrap().to_string();
-    assert!(message(2).ends_with("in.jsonl:3: field `text` is missing"), "{}", message(2));
-    assert!(message(3).ends_with("in.jsonl:4: field `text` must be a string, found an array"), "{}", message(3));
-    assert_eq!(records[0]["text"], "Kim met Putin.", "BOM and \\r are stripped from JSONL lines");
+    assert!(
+        message(2).ends_with("in.jsonl:3: field `text` is missing"),
+        "{}",
+        message(2)
+    );
+    assert!(
+        message(3).ends_with("in.jsonl:4: field `text` must be a string, found an array"),
+        "{}",
+        message(3)
+    );
+    assert_eq!(
+        records[0]["text"], "Kim met Putin.",
+        "BOM and \\r are stripped from JSONL lines"
+    );
 }
 
 #[test]
@@ -242,23 +355,37 @@ fn a_document_over_the_size_limit_is_an_error_record_not_a_truncation() {
     fs::write(&big, "Kim met Putin. ".repeat(100)).unwrap();
     let lines = dir.path().join("big.jsonl");
     let long = "Kim met Putin. ".repeat(100);
-    fs::write(&lines, format!("{{\"id\":\"long\",\"text\":\"{long}\"}}\n{{\"id\":\"short\",\"text\":\"Kim.\"}}\n")).unwrap();
+    fs::write(
+        &lines,
+        format!(
+            "{{\"id\":\"long\",\"text\":\"{long}\"}}\n{{\"id\":\"short\",\"text\":\"Kim.\"}}\n"
+        ),
+    )
+    .unwrap();
     let opts = BatchOptions {
         jobs: 1,
-        ingest: IngestOptions { max_bytes: 1000, ..IngestOptions::default() },
+        ingest: IngestOptions {
+            max_bytes: 1000,
+            ..IngestOptions::default()
+        },
         ..BatchOptions::default()
     };
     let (_, records) = run_with(pipeline(), &[big, lines], Done::none(), &opts);
     let kinds: Vec<Option<&str>> = records.iter().map(error_kind).collect();
     assert_eq!(kinds, [Some("too_large"), Some("too_large"), None]);
-    assert_eq!(records[2]["id"], "short", "the line after an overlong one is read whole");
+    assert_eq!(
+        records[2]["id"], "short",
+        "the line after an overlong one is read whole"
+    );
 }
 
 #[test]
 fn a_five_thousand_token_sentence_without_punctuation_is_tagged() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long.txt");
-    let words = ["troops", "from", "North", "Korea", "moved", "toward", "Kursk", "and", "Seoul", "watched"];
+    let words = [
+        "troops", "from", "North", "Korea", "moved", "toward", "Kursk", "and", "Seoul", "watched",
+    ];
     let text: Vec<&str> = (0..5000).map(|i| words[i % words.len()]).collect();
     fs::write(&path, text.join(" ")).unwrap();
     let (summary, records) = run(&[path]);
@@ -277,7 +404,10 @@ fn unreadable_paths_give_error_records_and_never_block() {
     symlink(d.join("gone.txt"), d.join("dangling.txt")).unwrap();
     symlink(d.join("self.txt"), d.join("self.txt")).unwrap();
     let fifo = d.join("pipe.txt");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
     let locked = d.join("locked.txt");
     fs::write(&locked, "Kim met Putin.").unwrap();
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
@@ -286,20 +416,35 @@ fn unreadable_paths_give_error_records_and_never_block() {
     let missing = d.join("no-such-file.txt");
     let (_, records) = run(&[d.to_path_buf(), missing]);
     assert_eq!(error_kind(record_for(&records, "a.txt")), None);
-    assert_eq!(error_kind(record_for(&records, "dangling.txt")), Some("unreadable"));
-    assert_eq!(error_kind(record_for(&records, "self.txt")), Some("unreadable"));
-    assert_eq!(error_kind(record_for(&records, "no-such-file.txt")), Some("unreadable"));
+    assert_eq!(
+        error_kind(record_for(&records, "dangling.txt")),
+        Some("unreadable")
+    );
+    assert_eq!(
+        error_kind(record_for(&records, "self.txt")),
+        Some("unreadable")
+    );
+    assert_eq!(
+        error_kind(record_for(&records, "no-such-file.txt")),
+        Some("unreadable")
+    );
     if made {
         let pipe = record_for(&records, "pipe.txt");
         assert_eq!(error_kind(pipe), Some("unreadable"));
-        assert!(pipe["error"]["message"].as_str().unwrap().contains("not a regular file"));
+        assert!(pipe["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"));
     } else {
         eprintln!("skipping the fifo case: mkfifo is not available");
     }
     if root_reads_anyway {
         eprintln!("skipping the permission case: running as root, which reads mode 000 files");
     } else {
-        assert_eq!(error_kind(record_for(&records, "locked.txt")), Some("unreadable"));
+        assert_eq!(
+            error_kind(record_for(&records, "locked.txt")),
+            Some("unreadable")
+        );
     }
 }
 
@@ -315,10 +460,19 @@ fn symlink_cycles_are_detected_and_every_file_is_read_once() {
     symlink(&root, root.join("a/b/up")).unwrap();
     symlink(root.join("a"), root.join("a/b/up_a")).unwrap();
     let (summary, records) = run(std::slice::from_ref(&root));
-    let mut sources: Vec<&str> = records.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    let mut sources: Vec<&str> = records
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
     sources.sort();
     assert_eq!(sources.len(), 2, "{sources:?}");
-    assert!(sources[0].ends_with("a/b/two.md") && sources[1].ends_with("a/one.txt"), "{sources:?}");
+    assert!(
+        sources[0].ends_with("a/b/two.md") && sources[1].ends_with("a/one.txt"),
+        "{sources:?}"
+    );
     assert_eq!(summary.notes.len(), 2, "{:?}", summary.notes);
-    assert!(summary.notes.iter().all(|n| n.contains("symbolic link cycle")));
+    assert!(summary
+        .notes
+        .iter()
+        .all(|n| n.contains("symbolic link cycle")));
 }

@@ -32,7 +32,9 @@ fn run(args: &[&str], stdin: &str, dir: &Path) -> Output {
 }
 
 fn records(text: &str) -> Vec<Value> {
-    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
 }
 
 /// JSONL of `n` news-like documents with ids `doc-0..n`.
@@ -45,7 +47,9 @@ fn corpus(n: usize) -> String {
     ];
     let mut out = String::new();
     for i in 0..n {
-        let text: Vec<&str> = (0..3 + i % 9).map(|k| sentences[(i + k) % sentences.len()]).collect();
+        let text: Vec<&str> = (0..3 + i % 9)
+            .map(|k| sentences[(i + k) % sentences.len()])
+            .collect();
         out += &serde_json::json!({"id": format!("doc-{i}"), "text": text.join(" ")}).to_string();
         out.push('\n');
     }
@@ -57,7 +61,16 @@ fn help_explains_the_batch_flags() {
     let out = newstag().args(["tag", "--help"]).output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for flag in ["--jobs", "--resume", "--quiet", "--errors-ok", "--output", "--id-field", "--text-field", "Exit status"] {
+    for flag in [
+        "--jobs",
+        "--resume",
+        "--quiet",
+        "--errors-ok",
+        "--output",
+        "--id-field",
+        "--text-field",
+        "Exit status",
+    ] {
         assert!(help.contains(flag), "tag --help mentions {flag}:\n{help}");
     }
 }
@@ -68,12 +81,33 @@ fn stdin_jsonl_to_stdout_with_renamed_fields_is_quiet() {
     let input = "{\"url\":\"https://a\",\"body\":\"Kim met Putin in Moscow.\"}\n\
                  {\"url\":\"https://b\",\"body\":\"Seoul said so.\"}\n";
     let out = run(
-        &["tag", "-", "--format", "jsonl", "--id-field", "url", "--text-field", "body", "--quiet", "--jobs", "2"],
+        &[
+            "tag",
+            "-",
+            "--format",
+            "jsonl",
+            "--id-field",
+            "url",
+            "--text-field",
+            "body",
+            "--quiet",
+            "--jobs",
+            "2",
+        ],
         input,
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "--quiet writes nothing on stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "--quiet writes nothing on stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let recs = records(&String::from_utf8(out.stdout).unwrap());
     let ids: Vec<&str> = recs.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["https://a", "https://b"]);
@@ -84,35 +118,81 @@ fn stdin_jsonl_to_stdout_with_renamed_fields_is_quiet() {
 #[test]
 fn stdin_text_is_one_document() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(&["tag", "-", "--quiet"], "Kim met Putin.\n\nSeoul said so.\n", dir.path());
+    let out = run(
+        &["tag", "-", "--quiet"],
+        "Kim met Putin.\n\nSeoul said so.\n",
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
     let recs = records(&String::from_utf8(out.stdout).unwrap());
     assert_eq!(recs.len(), 1);
-    assert_eq!((recs[0]["id"].as_str(), recs[0]["format"].as_str()), (Some("-"), Some("text")));
+    assert_eq!(
+        (recs[0]["id"].as_str(), recs[0]["format"].as_str()),
+        (Some("-"), Some("text"))
+    );
     assert_eq!(recs[0]["sentences"].as_array().unwrap().len(), 2);
 }
 
 #[test]
 fn exit_status_says_whether_records_or_the_run_failed() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("in.jsonl"), "{\"id\":\"a\",\"text\":\"Kim.\"}\n{\"id\":\"b\"}\n").unwrap();
+    fs::write(
+        dir.path().join("in.jsonl"),
+        "{\"id\":\"a\",\"text\":\"Kim.\"}\n{\"id\":\"b\"}\n",
+    )
+    .unwrap();
 
     let out = run(&["tag", "in.jsonl", "-o", "out.jsonl"], "", dir.path());
     assert_eq!(out.status.code(), Some(1), "a failed record gives status 1");
     let summary = String::from_utf8(out.stderr).unwrap();
-    assert!(summary.contains("2 documents: 1 ok, 1 errors"), "one-line summary on stderr: {summary}");
-    assert_eq!(summary.lines().count(), 1, "no progress bar when stderr is not a terminal: {summary:?}");
+    assert!(
+        summary.contains("2 documents: 1 ok, 1 errors"),
+        "one-line summary on stderr: {summary}"
+    );
+    assert_eq!(
+        summary.lines().count(),
+        1,
+        "no progress bar when stderr is not a terminal: {summary:?}"
+    );
     let recs = records(&fs::read_to_string(dir.path().join("out.jsonl")).unwrap());
     assert_eq!(recs[1]["error"]["kind"], "missing_field");
 
-    let out = run(&["tag", "in.jsonl", "-o", "out.jsonl", "--errors-ok", "--quiet"], "", dir.path());
-    assert_eq!(out.status.code(), Some(0), "--errors-ok: failed records do not fail the run");
+    let out = run(
+        &[
+            "tag",
+            "in.jsonl",
+            "-o",
+            "out.jsonl",
+            "--errors-ok",
+            "--quiet",
+        ],
+        "",
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "--errors-ok: failed records do not fail the run"
+    );
     assert!(out.stderr.is_empty());
-    assert_eq!(records(&fs::read_to_string(dir.path().join("out.jsonl")).unwrap()).len(), 2);
+    assert_eq!(
+        records(&fs::read_to_string(dir.path().join("out.jsonl")).unwrap()).len(),
+        2
+    );
 
-    let out = run(&["tag", "in.jsonl", "-o", "no/such/dir/out.jsonl"], "", dir.path());
-    assert_eq!(out.status.code(), Some(2), "an output that cannot be written fails the run");
-    assert!(String::from_utf8(out.stderr).unwrap().contains("no/such/dir/out.jsonl"));
+    let out = run(
+        &["tag", "in.jsonl", "-o", "no/such/dir/out.jsonl"],
+        "",
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an output that cannot be written fails the run"
+    );
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("no/such/dir/out.jsonl"));
 
     let out = run(&["tag", "in.jsonl", "--resume"], "", dir.path());
     assert_eq!(out.status.code(), Some(2), "--resume needs --output");
@@ -124,11 +204,25 @@ fn a_run_killed_midway_resumes_without_loss_or_duplicates() {
     let n = 1500;
     fs::write(dir.path().join("in.jsonl"), corpus(n)).unwrap();
     let out_path = dir.path().join("out.jsonl");
-    let args = ["tag", "in.jsonl", "-o", "out.jsonl", "--jobs", "2", "--quiet"];
+    let args = [
+        "tag",
+        "in.jsonl",
+        "-o",
+        "out.jsonl",
+        "--jobs",
+        "2",
+        "--quiet",
+    ];
 
-    let mut child = newstag().args(args).current_dir(dir.path()).spawn().unwrap();
+    let mut child = newstag()
+        .args(args)
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
     let started = Instant::now();
-    while fs::metadata(&out_path).map_or(0, |m| m.len()) == 0 && started.elapsed() < Duration::from_secs(120) {
+    while fs::metadata(&out_path).map_or(0, |m| m.len()) == 0
+        && started.elapsed() < Duration::from_secs(120)
+    {
         std::thread::sleep(Duration::from_millis(2));
     }
     child.kill().unwrap();
@@ -142,15 +236,29 @@ fn a_run_killed_midway_resumes_without_loss_or_duplicates() {
         eprintln!("killed after {written} of {n} records");
     }
 
-    let out = newstag().args(args).arg("--resume").current_dir(dir.path()).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = newstag()
+        .args(args)
+        .arg("--resume")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let recs = records(&fs::read_to_string(&out_path).unwrap());
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for r in &recs {
         assert!(r.get("error").is_none(), "{r}");
         *counts.entry(r["id"].as_str().unwrap()).or_default() += 1;
     }
-    assert_eq!(recs.len(), n, "every document once ({written} lines before the kill)");
+    assert_eq!(
+        recs.len(),
+        n,
+        "every document once ({written} lines before the kill)"
+    );
     for i in 0..n {
         assert_eq!(counts.get(format!("doc-{i}").as_str()), Some(&1), "doc-{i}");
     }
@@ -167,12 +275,25 @@ fn big_document(bytes: usize, extra: &[&str]) {
                      The U.S. said 12,000 North Korean troops were in Kursk.\n\n";
     let copies = bytes / paragraph.len() + 1;
     fs::write(dir.path().join("big.txt"), paragraph.repeat(copies)).unwrap();
-    let args = [&["tag", "big.txt", "-o", "out.jsonl", "--no-text", "--quiet"], extra].concat();
+    let args = [
+        &["tag", "big.txt", "-o", "out.jsonl", "--no-text", "--quiet"],
+        extra,
+    ]
+    .concat();
     let out = run(&args, "", dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let recs = records(&fs::read_to_string(dir.path().join("out.jsonl")).unwrap());
     assert_eq!(recs.len(), 1);
-    assert_eq!(recs[0]["sentences"].as_array().unwrap().len(), 2 * copies, "every sentence, none dropped");
+    assert_eq!(
+        recs[0]["sentences"].as_array().unwrap().len(),
+        2 * copies,
+        "every sentence, none dropped"
+    );
 }
 
 #[test]
@@ -193,16 +314,50 @@ fn a_fifty_megabyte_document_is_tagged_whole() {
 fn a_negated_cue_is_written_with_its_negator_and_no_weight() {
     let dir = tempfile::tempdir().unwrap();
     let text = "Russia faces no shortage of troops.";
-    let out = run(&["tag", "--quiet", "--all-frame-scores", "-"], text, dir.path());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &["tag", "--quiet", "--all-frame-scores", "-"],
+        text,
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let record = &records(&String::from_utf8(out.stdout).unwrap())[0];
-    let desperation = record["frames"].as_array().unwrap().iter().find(|f| f["label"] == "desperation").unwrap();
+    let desperation = record["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["label"] == "desperation")
+        .unwrap();
     assert_eq!(desperation["selected"], false, "{desperation}");
-    let cue = desperation["evidence"].as_array().unwrap().iter().find(|e| e["negated_by"].is_string()).unwrap();
-    assert_eq!((cue["text"].as_str(), cue["negated_by"].as_str(), cue["score"].as_f64()), (Some("shortage"), Some("no"), Some(0.0)));
-    assert_eq!((cue["start"].as_u64(), cue["end"].as_u64()), (Some(16), Some(24)), "code point offsets of \"shortage\"");
+    let cue = desperation["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["negated_by"].is_string())
+        .unwrap();
+    assert_eq!(
+        (
+            cue["text"].as_str(),
+            cue["negated_by"].as_str(),
+            cue["score"].as_f64()
+        ),
+        (Some("shortage"), Some("no"), Some(0.0))
+    );
+    assert_eq!(
+        (cue["start"].as_u64(), cue["end"].as_u64()),
+        (Some(16), Some(24)),
+        "code point offsets of \"shortage\""
+    );
     // Without the flag only selected frames are written: none here.
     let out = run(&["tag", "--quiet", "-"], text, dir.path());
     let record = &records(&String::from_utf8(out.stdout).unwrap())[0];
-    assert!(record["frames"].as_array().is_none_or(|f| f.iter().all(|f| f["label"] != "desperation")), "{record}");
+    assert!(
+        record["frames"]
+            .as_array()
+            .is_none_or(|f| f.iter().all(|f| f["label"] != "desperation")),
+        "{record}"
+    );
 }

@@ -23,7 +23,11 @@ fn assert_maps_back(visible: &str, origin: &Origin) {
                 "visible {word:?} at {at} maps to {:?}",
                 &original[..original.len().min(30)]
             );
-            assert_eq!(end - start, word.len(), "end of {word:?} maps to the end of the same word");
+            assert_eq!(
+                end - start,
+                word.len(),
+                "end of {word:?} maps to the end of the same word"
+            );
             checked += 1;
         }
         at += piece.len();
@@ -45,7 +49,11 @@ fn markdown_note_reduces_to_visible_text() {
     );
     assert_maps_back(&text, &origin);
     let amp = text.find('&').unwrap();
-    assert_eq!(&raw[origin.to_original(amp)..][..5], "&amp;", "a decoded entity maps to its reference");
+    assert_eq!(
+        &raw[origin.to_original(amp)..][..5],
+        "&amp;",
+        "a decoded entity maps to its reference"
+    );
 }
 
 #[test]
@@ -69,7 +77,10 @@ fn html_page_reduces_to_visible_text() {
 fn html_without_head_or_body_and_pre() {
     let raw = "Plain <i>text</i> with a < b and 3 > 2.<pre>  keep\n  this</pre>After";
     let (text, origin) = html::to_visible(raw);
-    assert_eq!(text, "Plain text with a < b and 3 > 2.\n\n  keep\n  this\n\nAfter");
+    assert_eq!(
+        text,
+        "Plain text with a < b and 3 > 2.\n\n  keep\n  this\n\nAfter"
+    );
     assert_maps_back(&text, &origin);
 }
 
@@ -91,12 +102,18 @@ fn broken_html_never_panics_or_hangs() {
         let (text, origin) = html::to_visible(raw);
         for (i, _) in text.char_indices() {
             let o = origin.to_original(i);
-            assert!(o <= raw.len() && raw.is_char_boundary(o), "{raw:?}: offset {i} maps to {o}");
+            assert!(
+                o <= raw.len() && raw.is_char_boundary(o),
+                "{raw:?}: offset {i} maps to {o}"
+            );
         }
     }
     assert_eq!(html::to_visible("<p>unclosed <b>bold").0, "unclosed bold");
     assert_eq!(html::to_visible("a <!-- never closed <p>hidden</p>").0, "a");
-    assert_eq!(html::to_visible("<head><p>body text without body tag").0, "body text without body tag");
+    assert_eq!(
+        html::to_visible("<head><p>body text without body tag").0,
+        "body text without body tag"
+    );
     // Many unmatched `<` stay linear: this finishes at once.
     let many = "<a x=\"".repeat(2_000);
     let _ = html::to_visible(&many);
@@ -110,14 +127,23 @@ fn spans_ending_in_an_entity_end_after_it() {
     let (text, origin) = html::to_visible(raw);
     assert_eq!(text, "He said “no.”\n\nKim’s men");
     let first = text.find('\n').unwrap();
-    assert_eq!(&raw[origin.to_original(0)..origin.to_original_end(first)], "He said &ldquo;no.&rdquo;");
+    assert_eq!(
+        &raw[origin.to_original(0)..origin.to_original_end(first)],
+        "He said &ldquo;no.&rdquo;"
+    );
     let kim = text.find("Kim").unwrap();
-    assert_eq!(&raw[origin.to_original(kim)..origin.to_original_end(text.len())], "Kim&#8217;s&nbsp;&nbsp;men");
+    assert_eq!(
+        &raw[origin.to_original(kim)..origin.to_original_end(text.len())],
+        "Kim&#8217;s&nbsp;&nbsp;men"
+    );
     let raw = "Kim &amp; Putin &quot;met&quot;";
     let (text, origin) = markdown::to_visible(raw);
     assert_eq!(text, "Kim & Putin \"met\"");
     assert_eq!(origin.to_original_end(text.len()), raw.len());
-    assert_eq!(&raw[origin.to_original(4)..origin.to_original_end(5)], "&amp;");
+    assert_eq!(
+        &raw[origin.to_original(4)..origin.to_original_end(5)],
+        "&amp;"
+    );
 }
 
 /// `../shared` seen from the crate root, where CI keeps the seed articles.
@@ -132,7 +158,11 @@ fn fixture_seed_000() -> Option<PathBuf> {
         .ok()?
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("000_") && n.ends_with(".md")))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("000_") && n.ends_with(".md"))
+        })
 }
 
 #[test]
@@ -152,7 +182,11 @@ fn seed_000_visible_text_equals_the_gold_text() {
     let (text, origin) = markdown::to_visible(&raw);
     let expected = record["text"].as_str().expect("seed-000 has a text");
     if text != expected {
-        let at = text.bytes().zip(expected.bytes()).position(|(a, b)| a != b).unwrap_or(text.len().min(expected.len()));
+        let at = text
+            .bytes()
+            .zip(expected.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(text.len().min(expected.len()));
         let from = at.saturating_sub(40);
         panic!(
             "visible text differs from gold at byte {at}:\n ours: {:?}\n gold: {:?}",
@@ -183,8 +217,14 @@ fn shared_seed_000_maps_back() {
         ),
         "{text}"
     );
-    assert!(!text.contains("[[") && !text.contains("<a") && !text.contains("videoId"), "{text}");
-    assert!(text.contains("Russian territory [00:00:51]. The Russians"), "{text}");
+    assert!(
+        !text.contains("[[") && !text.contains("<a") && !text.contains("videoId"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Russian territory [00:00:51]. The Russians"),
+        "{text}"
+    );
     assert_maps_back(&text, &origin);
 }
 
@@ -193,9 +233,9 @@ fn shared_seed_000_maps_back() {
 #[test]
 fn random_markup_maps_monotonically() {
     const PIECES: &[&str] = &[
-        "<", ">", "/", "!", "-", "[", "]", "(", ")", "|", "`", "*", "_", "~", "&", "#", ";", "x", "p", "b", "br",
-        "script", "title", "head", "\"", "'", "=", " ", "\n", "é", "’", "…", ".", "U.S.", "\\", "&amp;", "&#x41",
-        "<!--", "-->", "---", "\r", "\u{FEFF}", "http://", "The",
+        "<", ">", "/", "!", "-", "[", "]", "(", ")", "|", "`", "*", "_", "~", "&", "#", ";", "x",
+        "p", "b", "br", "script", "title", "head", "\"", "'", "=", " ", "\n", "é", "’", "…", ".",
+        "U.S.", "\\", "&amp;", "&#x41", "<!--", "-->", "---", "\r", "\u{FEFF}", "http://", "The",
     ];
     // A fixed xorshift sequence, so a failure reproduces.
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -207,16 +247,24 @@ fn random_markup_maps_monotonically() {
     };
     for _ in 0..3_000 {
         let n = (next() % 40) as usize;
-        let raw: String = (0..n).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+        let raw: String = (0..n)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
         for (text, origin) in [markdown::to_visible(&raw), html::to_visible(&raw)] {
             let mut prev = 0;
             for (i, _) in text.char_indices() {
                 let at = origin.to_original(i);
-                assert!(at >= prev && raw.is_char_boundary(at), "{raw:?} -> {text:?} at {i}");
+                assert!(
+                    at >= prev && raw.is_char_boundary(at),
+                    "{raw:?} -> {text:?} at {i}"
+                );
                 prev = at;
             }
             let end = origin.to_original_end(text.len());
-            assert!(end >= prev && end <= raw.len() && raw.is_char_boundary(end), "{raw:?} -> {text:?}");
+            assert!(
+                end >= prev && end <= raw.len() && raw.is_char_boundary(end),
+                "{raw:?} -> {text:?}"
+            );
         }
     }
 }

@@ -24,17 +24,29 @@ fn model() -> NerModel {
 fn tag(model: &NerModel, text: &str) -> Vec<(String, &'static str)> {
     let tokens = tokenize(text);
     let sentences = NewsSplitter.split(text, &tokens);
-    let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
+    let doc = Tokenized {
+        text,
+        tokens: &tokens,
+        sentences: &sentences,
+    };
     let mentions = model.recognize(&doc, &mut Vec::new()).unwrap();
     for pair in mentions.windows(2) {
-        assert!(pair[0].tokens.end <= pair[1].tokens.start, "{:?} overlaps {:?}", pair[0], pair[1]);
+        assert!(
+            pair[0].tokens.end <= pair[1].tokens.start,
+            "{:?} overlaps {:?}",
+            pair[0],
+            pair[1]
+        );
     }
     for m in &mentions {
         assert_eq!(m.span.start, tokens[m.tokens.start].start);
         assert_eq!(m.span.end, tokens[m.tokens.end - 1].end);
         assert!((0.0..=1.0).contains(&m.score), "score {}", m.score);
     }
-    mentions.iter().map(|m| (m.span.slice(text).to_string(), m.label.as_str())).collect()
+    mentions
+        .iter()
+        .map(|m| (m.span.slice(text).to_string(), m.label.as_str()))
+        .collect()
 }
 
 fn has(found: &[(String, &str)], surface: &str, label: &str) -> bool {
@@ -50,14 +62,23 @@ fn shipped_model_loads_with_hashes() {
         assert!(file.bytes > 0);
     }
     let total: u64 = info.files.iter().map(|f| f.bytes).sum();
-    assert!(total <= 30_000_000, "weights must stay within 30 MB, are {total} bytes");
+    assert!(
+        total <= 30_000_000,
+        "weights must stay within 30 MB, are {total} bytes"
+    );
 }
 
 #[test]
 fn missing_weights_name_file_and_command() {
     let empty = tempfile::tempdir().unwrap();
-    let msg = NerModel::load(empty.path()).err().expect("no model in an empty directory").to_string();
-    assert!(msg.contains("conll2003.bin") && msg.contains("train-ner"), "{msg}");
+    let msg = NerModel::load(empty.path())
+        .err()
+        .expect("no model in an empty directory")
+        .to_string();
+    assert!(
+        msg.contains("conll2003.bin") && msg.contains("train-ner"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -67,36 +88,74 @@ fn known_entities() {
     assert!(has(&found, "Vladimir Putin", "PER"), "{found:?}");
     assert!(has(&found, "Kim Jong Un", "PER"), "{found:?}");
     assert!(has(&found, "Pyongyang", "LOC"), "{found:?}");
-    let found = tag(&m, "The European Union and NATO condemned the attack on Kharkiv, Ukraine's second city.");
+    let found = tag(
+        &m,
+        "The European Union and NATO condemned the attack on Kharkiv, Ukraine's second city.",
+    );
     assert!(has(&found, "European Union", "ORG"), "{found:?}");
     assert!(has(&found, "NATO", "ORG"), "{found:?}");
     assert!(has(&found, "Ukraine", "LOC"), "{found:?}");
-    assert!(!found.iter().any(|(s, _)| s == "The" || s == "attack"), "{found:?}");
+    assert!(
+        !found.iter().any(|(s, _)| s == "The" || s == "attack"),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn all_caps_headline() {
-    let found = tag(&model(), "NORTH KOREA SENDS TROOPS TO RUSSIA AS PUTIN VISITS PYONGYANG");
+    let found = tag(
+        &model(),
+        "NORTH KOREA SENDS TROOPS TO RUSSIA AS PUTIN VISITS PYONGYANG",
+    );
     assert!(has(&found, "NORTH KOREA", "LOC"), "{found:?}");
     assert!(has(&found, "RUSSIA", "LOC"), "{found:?}");
     assert!(found.iter().any(|(s, _)| s == "PUTIN"), "{found:?}");
-    assert!(!found.iter().any(|(s, _)| s.contains("SENDS") || s.contains("TROOPS")), "{found:?}");
+    assert!(
+        !found
+            .iter()
+            .any(|(s, _)| s.contains("SENDS") || s.contains("TROOPS")),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn lower_case_text() {
-    let found = tag(&model(), "vladimir putin met kim jong un in pyongyang on tuesday .");
-    assert!(found.iter().any(|(s, l)| s.contains("putin") && *l == "PER"), "{found:?}");
+    let found = tag(
+        &model(),
+        "vladimir putin met kim jong un in pyongyang on tuesday .",
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(s, l)| s.contains("putin") && *l == "PER"),
+        "{found:?}"
+    );
     assert!(has(&found, "pyongyang", "LOC"), "{found:?}");
-    assert!(!found.iter().any(|(s, _)| s.contains("met") || s.contains("tuesday")), "{found:?}");
+    assert!(
+        !found
+            .iter()
+            .any(|(s, _)| s.contains("met") || s.contains("tuesday")),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn diacritics_do_not_change_entities() {
     let m = model();
-    let accented = tag(&m, "Recep Tayyip Erdoğan met José Manuel Barroso in Zürich .");
-    let plain = tag(&m, "Recep Tayyip Erdogan met Jose Manuel Barroso in Zurich .");
-    assert!(accented.iter().any(|(s, l)| s.ends_with("Tayyip Erdoğan") && *l == "PER"), "{accented:?}");
+    let accented = tag(
+        &m,
+        "Recep Tayyip Erdoğan met José Manuel Barroso in Zürich .",
+    );
+    let plain = tag(
+        &m,
+        "Recep Tayyip Erdogan met Jose Manuel Barroso in Zurich .",
+    );
+    assert!(
+        accented
+            .iter()
+            .any(|(s, l)| s.ends_with("Tayyip Erdoğan") && *l == "PER"),
+        "{accented:?}"
+    );
     assert!(has(&accented, "José Manuel Barroso", "PER"), "{accented:?}");
     assert!(has(&accented, "Zürich", "LOC"), "{accented:?}");
     let labels = |v: &[(String, &'static str)]| v.iter().map(|(_, l)| *l).collect::<Vec<_>>();
@@ -104,11 +163,16 @@ fn diacritics_do_not_change_entities() {
 }
 
 fn conll_file(name: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/conll2003").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/conll2003")
+        .join(name);
     if path.is_file() {
         Some(path)
     } else {
-        eprintln!("skipped: {} is absent (CoNLL-2003 lives outside the repository)", path.display());
+        eprintln!(
+            "skipped: {} is absent (CoNLL-2003 lives outside the repository)",
+            path.display()
+        );
         None
     }
 }
@@ -119,7 +183,9 @@ fn conll_file(name: &str) -> Option<PathBuf> {
 /// checks generalisation.
 #[test]
 fn conll_dev_subset_above_floor() {
-    let Some(path) = conll_file("dev.txt") else { return };
+    let Some(path) = conll_file("dev.txt") else {
+        return;
+    };
     let sentences = conll::read(&path).unwrap();
     let scores = conll::score(&model(), &sentences[..500]).unwrap();
     let f1 = scores.overall.f1();
@@ -140,27 +206,51 @@ fn lexicons() -> Lexicons {
 /// 0.924 on dev (models/README.md); this one measured 0.82.
 #[test]
 fn training_generalises_to_unseen_data() {
-    let (Some(train_path), Some(dev_path)) = (conll_file("train.txt"), conll_file("dev.txt")) else { return };
+    let (Some(train_path), Some(dev_path)) = (conll_file("train.txt"), conll_file("dev.txt"))
+    else {
+        return;
+    };
     let train = conll::read(&train_path).unwrap();
     let dev = conll::read(&dev_path).unwrap();
-    let config = TrainConfig { epochs: 4, bags: 1, ..TrainConfig::default() };
-    let (weights, report) = train::train(&train[..3000], &dev[..500], &lexicons(), &config, |_| {}).unwrap();
+    let config = TrainConfig {
+        epochs: 4,
+        bags: 1,
+        ..TrainConfig::default()
+    };
+    let (weights, report) =
+        train::train(&train[..3000], &dev[..500], &lexicons(), &config, |_| {}).unwrap();
     let model = NerModel::from_parts(weights, lexicons());
     let f1 = conll::score(&model, &dev[500..1500]).unwrap().overall.f1();
-    eprintln!("dev[500..1500] strict F1 {f1:.4}, best epoch {}", report.best_epoch);
+    eprintln!(
+        "dev[500..1500] strict F1 {f1:.4}, best epoch {}",
+        report.best_epoch
+    );
     assert!(f1 > 0.78, "F1 {f1:.4}");
 }
 
 /// Two runs with the same seed write the same bytes.
 #[test]
 fn training_is_deterministic() {
-    let Some(train_path) = conll_file("train.txt") else { return };
+    let Some(train_path) = conll_file("train.txt") else {
+        return;
+    };
     let train = conll::read(&train_path).unwrap();
-    let config = TrainConfig { epochs: 2, bags: 2, ..TrainConfig::default() };
+    let config = TrainConfig {
+        epochs: 2,
+        bags: 2,
+        ..TrainConfig::default()
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = Vec::new();
     for run in 0..2 {
-        let (weights, _) = train::train(&train[..400], &train[400..500], &lexicons(), &config, |_| {}).unwrap();
+        let (weights, _) = train::train(
+            &train[..400],
+            &train[400..500],
+            &lexicons(),
+            &config,
+            |_| {},
+        )
+        .unwrap();
         let path = dir.path().join(format!("run{run}.bin"));
         weights.write(&path).unwrap();
         bytes.push(std::fs::read(&path).unwrap());
@@ -184,20 +274,43 @@ fn conll_eval_and_converted_gold_agree() {
     )
     .unwrap();
     let run = |args: &[&str]| -> String {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newstag")).args(args).current_dir(dir.path()).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newstag"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
-    let direct: serde_json::Value = serde_json::from_str(&run(&["eval", "--conll", "sample.txt", "--json"])).unwrap();
+    let direct: serde_json::Value =
+        serde_json::from_str(&run(&["eval", "--conll", "sample.txt", "--json"])).unwrap();
     let gold = run(&["convert-conll", "sample.txt"]);
     assert_eq!(gold.lines().count(), 3);
-    assert!(gold.lines().next().unwrap().contains(r#""text":"Vladimir Putin met Kim Jong Un in Pyongyang .""#));
+    assert!(gold
+        .lines()
+        .next()
+        .unwrap()
+        .contains(r#""text":"Vladimir Putin met Kim Jong Un in Pyongyang .""#));
     std::fs::write(dir.path().join("gold.jsonl"), &gold).unwrap();
-    let piped: serde_json::Value =
-        serde_json::from_str(&run(&["eval", "--gold", "gold.jsonl", "--json", "--no-frames"])).unwrap();
+    let piped: serde_json::Value = serde_json::from_str(&run(&[
+        "eval",
+        "--gold",
+        "gold.jsonl",
+        "--json",
+        "--no-frames",
+    ]))
+    .unwrap();
     let counts = |v: &serde_json::Value| {
         let s = &v["entities"]["strict"];
-        (s["tp"].as_u64().unwrap(), s["fp"].as_u64().unwrap(), s["fn"].as_u64().unwrap())
+        (
+            s["tp"].as_u64().unwrap(),
+            s["fp"].as_u64().unwrap(),
+            s["fn"].as_u64().unwrap(),
+        )
     };
     assert_eq!(counts(&direct), counts(&piped));
     let (tp, _, fn_) = counts(&direct);

@@ -12,13 +12,18 @@ fn slice(text: &str, start: usize, end: usize) -> String {
 }
 
 fn bounds(span: &Value) -> (usize, usize) {
-    (span["start"].as_u64().unwrap() as usize, span["end"].as_u64().unwrap() as usize)
+    (
+        span["start"].as_u64().unwrap() as usize,
+        span["end"].as_u64().unwrap() as usize,
+    )
 }
 
 fn record(format: Format, raw: &str) -> Value {
     let pipeline = Pipeline::new(&PipelineConfig::default()).expect("default pipeline loads");
-    let doc = ingest::document("d".into(), "test".into(), format, raw.to_string()).expect("document");
-    serde_json::from_str(&pipeline.process(&doc).into_string().expect("record line")).expect("record is JSON")
+    let doc =
+        ingest::document("d".into(), "test".into(), format, raw.to_string()).expect("document");
+    serde_json::from_str(&pipeline.process(&doc).into_string().expect("record line"))
+        .expect("record is JSON")
 }
 
 fn spans(record: &Value) -> Vec<&Value> {
@@ -29,7 +34,8 @@ fn spans(record: &Value) -> Vec<&Value> {
     out
 }
 
-const TEXT: &str = "Ukraine’s President Volodymyr Zelensky said on Monday that 12,000 North Korean \
+const TEXT: &str =
+    "Ukraine’s President Volodymyr Zelensky said on Monday that 12,000 North Korean \
 troops had arrived in Russia’s Kursk region. « Pyongyang confirmed it », the Korean Central News \
 Agency reported — and Seoul’s NIS agreed. Kim Jong Un 😀 met Sergei Shoigu in Pyongyang.";
 
@@ -49,13 +55,23 @@ fn spans_slice_to_their_text() {
         let (s, t) = bounds(span);
         assert!(s < t && t <= text.chars().count(), "span {span}");
         let covered = slice(text, s, t);
-        assert_eq!(covered.trim(), covered, "spans never start or end on whitespace: {span}");
-        assert!(span.get("source_start").is_none(), "plain text has no source offsets");
+        assert_eq!(
+            covered.trim(),
+            covered,
+            "spans never start or end on whitespace: {span}"
+        );
+        assert!(
+            span.get("source_start").is_none(),
+            "plain text has no source offsets"
+        );
     }
     let sentences = rec["sentences"].as_array().unwrap();
     assert!(sentences.len() >= 3, "{sentences:?}");
     for pair in sentences.windows(2) {
-        assert!(bounds(&pair[0]).1 <= bounds(&pair[1]).0, "sentences in order, not overlapping");
+        assert!(
+            bounds(&pair[0]).1 <= bounds(&pair[1]).0,
+            "sentences in order, not overlapping"
+        );
     }
 }
 
@@ -68,7 +84,9 @@ fn markup_spans_point_into_the_original() {
     let text = rec["text"].as_str().unwrap();
     for span in spans(&rec) {
         let (s, t) = bounds(span);
-        let os = span["source_start"].as_u64().expect("markup spans carry source offsets") as usize;
+        let os = span["source_start"]
+            .as_u64()
+            .expect("markup spans carry source offsets") as usize;
         let ot = span["source_end"].as_u64().unwrap() as usize;
         assert!(os <= ot && ot <= raw.chars().count(), "{span}");
         if span.get("label").is_some() {

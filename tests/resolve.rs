@@ -48,7 +48,11 @@ fn repo() -> PathBuf {
 fn models(actors: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(ACTORS_FILE), actors).unwrap();
-    std::fs::copy(repo().join("models").join(ROLES_FILE), dir.path().join(ROLES_FILE)).unwrap();
+    std::fs::copy(
+        repo().join("models").join(ROLES_FILE),
+        dir.path().join(ROLES_FILE),
+    )
+    .unwrap();
     dir
 }
 
@@ -67,7 +71,11 @@ fn setup_with(actors: &str) -> Setup {
     let dir = models(actors);
     let resolver = Resolver::load(dir.path()).unwrap();
     let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
-    Setup { resolver, gazetteer, _dir: dir }
+    Setup {
+        resolver,
+        gazetteer,
+        _dir: dir,
+    }
 }
 
 /// A resolver and gazetteer over the shipped dictionary; `None` (with the
@@ -80,16 +88,27 @@ fn shipped() -> Option<Setup> {
     }
     let resolver = Resolver::load(&models).unwrap();
     let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
-    Some(Setup { resolver, gazetteer, _dir: tempfile::tempdir().unwrap() })
+    Some(Setup {
+        resolver,
+        gazetteer,
+        _dir: tempfile::tempdir().unwrap(),
+    })
 }
 
 /// Runs tokeniser, splitter and `mentions` (or the gazetteer) and resolves.
 fn resolve_with(s: &Setup, text: &str, mentions: Option<&[(&str, EntityLabel)]>) -> Resolution {
     let tokens = tokenize(text);
     let sentences = NewsSplitter.split(text, &tokens);
-    let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
+    let doc = Tokenized {
+        text,
+        tokens: &tokens,
+        sentences: &sentences,
+    };
     let found = match mentions {
-        Some(list) => list.iter().map(|(surface, label)| mention_of(&doc, surface, *label)).collect(),
+        Some(list) => list
+            .iter()
+            .map(|(surface, label)| mention_of(&doc, surface, *label))
+            .collect(),
         None => s.gazetteer.recognize(&doc, &mut Vec::new()).unwrap(),
     };
     s.resolver.resolve(&doc, found)
@@ -97,7 +116,10 @@ fn resolve_with(s: &Setup, text: &str, mentions: Option<&[(&str, EntityLabel)]>)
 
 /// The first whole-token occurrence of `surface` as a mention.
 fn mention_of(doc: &Tokenized<'_>, surface: &str, label: EntityLabel) -> Mention {
-    let start = doc.text.find(surface).unwrap_or_else(|| panic!("{surface:?} not in {:?}", doc.text));
+    let start = doc
+        .text
+        .find(surface)
+        .unwrap_or_else(|| panic!("{surface:?} not in {:?}", doc.text));
     let span = Span::new(start, start + surface.len());
     mention_at(doc, span, label)
 }
@@ -106,14 +128,25 @@ fn mention_of(doc: &Tokenized<'_>, surface: &str, label: EntityLabel) -> Mention
 fn mention_at(doc: &Tokenized<'_>, span: Span, label: EntityLabel) -> Mention {
     let first = doc.tokens.partition_point(|t| t.end <= span.start);
     let last = doc.tokens.partition_point(|t| t.start < span.end);
-    Mention { span, tokens: first..last.max(first + 1), label, score: 1.0 }
+    Mention {
+        span,
+        tokens: first..last.max(first + 1),
+        label,
+        score: 1.0,
+    }
 }
 
 /// (surface, role, country) of every entity.
 fn roles(text: &str, r: &Resolution) -> Vec<(String, Role, Option<String>)> {
     r.entities
         .iter()
-        .map(|e| (e.mention.span.slice(text).to_string(), e.role, e.country.map(|c| c.to_string())))
+        .map(|e| {
+            (
+                e.mention.span.slice(text).to_string(),
+                e.role,
+                e.country.map(|c| c.to_string()),
+            )
+        })
         .collect()
 }
 
@@ -137,12 +170,21 @@ fn place(country: &str) -> (Role, Option<String>) {
 #[test]
 fn dictionary_loads_and_a_bad_line_names_file_line_and_field() {
     let s = setup();
-    assert_eq!(s.resolver.dictionary().entries().len(), SAMPLE.lines().count());
-    let bad = format!("{SAMPLE}{}\n", r#"{"name":"Atlantis","kind":"empire","label":"LOC","aliases":["Atlantis"]}"#);
+    assert_eq!(
+        s.resolver.dictionary().entries().len(),
+        SAMPLE.lines().count()
+    );
+    let bad = format!(
+        "{SAMPLE}{}\n",
+        r#"{"name":"Atlantis","kind":"empire","label":"LOC","aliases":["Atlantis"]}"#
+    );
     let dir = models(&bad);
     let msg = Resolver::load(dir.path()).unwrap_err().to_string();
     let line = SAMPLE.lines().count() + 1;
-    assert!(msg.contains(&format!("{ACTORS_FILE}:{line}: field `kind`")), "{msg}");
+    assert!(
+        msg.contains(&format!("{ACTORS_FILE}:{line}: field `kind`")),
+        "{msg}"
+    );
     assert!(msg.contains("empire"), "{msg}");
 }
 
@@ -158,9 +200,19 @@ fn gazetteer_prefers_the_longest_alias_and_whole_tokens() {
     let s = setup();
     let text = "North Korea and Korea. The Koreans met in Moscow’s suburbs.";
     let r = resolve_with(&s, text, None);
-    let found: Vec<(&str, EntityLabel)> =
-        r.entities.iter().map(|e| (e.mention.span.slice(text), e.mention.label)).collect();
-    assert_eq!(found, [("North Korea", EntityLabel::Loc), ("Korea", EntityLabel::Loc), ("Moscow", EntityLabel::Loc)]);
+    let found: Vec<(&str, EntityLabel)> = r
+        .entities
+        .iter()
+        .map(|e| (e.mention.span.slice(text), e.mention.label))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("North Korea", EntityLabel::Loc),
+            ("Korea", EntityLabel::Loc),
+            ("Moscow", EntityLabel::Loc)
+        ]
+    );
 }
 
 #[test]
@@ -168,9 +220,16 @@ fn gazetteer_leaves_a_trailing_common_noun_outside() {
     let s = setup();
     let text = "They reached the Kursk region, then Kursk Oblast.";
     let r = resolve_with(&s, text, None);
-    let found: Vec<&str> = r.entities.iter().map(|e| e.mention.span.slice(text)).collect();
+    let found: Vec<&str> = r
+        .entities
+        .iter()
+        .map(|e| e.mention.span.slice(text))
+        .collect();
     assert_eq!(found, ["Kursk", "Kursk Oblast"]);
-    assert!(r.entities.iter().all(|e| e.role == Role::Place && e.referent == Some(0)));
+    assert!(r
+        .entities
+        .iter()
+        .all(|e| e.role == Role::Place && e.referent == Some(0)));
 }
 
 #[test]
@@ -178,7 +237,11 @@ fn gazetteer_link_only_aliases_create_no_mention() {
     let s = setup();
     let text = "Kim said little. Kim Jong Un said more.";
     let r = resolve_with(&s, text, None);
-    let found: Vec<&str> = r.entities.iter().map(|e| e.mention.span.slice(text)).collect();
+    let found: Vec<&str> = r
+        .entities
+        .iter()
+        .map(|e| e.mention.span.slice(text))
+        .collect();
     assert_eq!(found, ["Kim Jong Un"]);
 }
 
@@ -187,7 +250,11 @@ fn gazetteer_reads_headlines_in_capitals() {
     let s = setup();
     let text = "NORTH KOREA SENDS TROOPS TO RUSSIA\n\nNorth Korea sent troops.";
     let r = resolve_with(&s, text, None);
-    let found: Vec<&str> = r.entities.iter().map(|e| e.mention.span.slice(text)).collect();
+    let found: Vec<&str> = r
+        .entities
+        .iter()
+        .map(|e| e.mention.span.slice(text))
+        .collect();
     assert_eq!(found, ["NORTH KOREA", "RUSSIA", "North Korea"]);
     assert_eq!(r.entities[1].role, Role::Place);
 }
@@ -195,37 +262,97 @@ fn gazetteer_reads_headlines_in_capitals() {
 #[test]
 fn locative_prepositions_make_places() {
     let s = setup();
-    assert_eq!(role_of(&s, "The first troops arrived in Kursk on Wednesday.", "Kursk"), place("RUS"));
-    assert_eq!(role_of(&s, "North Korea sent troops to Russia.", "Russia"), place("RUS"));
-    assert_eq!(role_of(&s, "Shelling near Kursk went on.", "Kursk"), place("RUS"));
-    assert_eq!(role_of(&s, "Troops moved into the western Kursk region.", "Kursk"), place("RUS"));
-    assert_eq!(role_of(&s, "The units came from North Korea.", "North Korea"), place("PRK"));
+    assert_eq!(
+        role_of(
+            &s,
+            "The first troops arrived in Kursk on Wednesday.",
+            "Kursk"
+        ),
+        place("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "North Korea sent troops to Russia.", "Russia"),
+        place("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "Shelling near Kursk went on.", "Kursk"),
+        place("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "Troops moved into the western Kursk region.", "Kursk"),
+        place("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "The units came from North Korea.", "North Korea"),
+        place("PRK")
+    );
 }
 
 #[test]
 fn subjects_agents_objects_and_recipients_are_actors() {
     let s = setup();
-    assert_eq!(role_of(&s, "And Russia is paying for this aid.", "Russia"), actor("RUS"));
-    assert_eq!(role_of(&s, "Since then Russia also deployed drones.", "Russia"), actor("RUS"));
-    assert_eq!(role_of(&s, "They were used by Russia in the north.", "Russia"), actor("RUS"));
-    assert_eq!(role_of(&s, "It sends military support to Russia.", "Russia"), actor("RUS"));
-    assert_eq!(role_of(&s, "Sanctions could isolate Moscow further.", "Moscow"), actor("RUS"));
-    assert_eq!(role_of(&s, "Nobody expected that Kyiv claimed victory.", "Kyiv"), actor("UKR"));
+    assert_eq!(
+        role_of(&s, "And Russia is paying for this aid.", "Russia"),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "Since then Russia also deployed drones.", "Russia"),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "They were used by Russia in the north.", "Russia"),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "It sends military support to Russia.", "Russia"),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "Sanctions could isolate Moscow further.", "Moscow"),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "Nobody expected that Kyiv claimed victory.", "Kyiv"),
+        actor("UKR")
+    );
 }
 
 #[test]
 fn possessives_are_actors_unless_a_place_follows() {
     let s = setup();
-    assert_eq!(role_of(&s, "This reflects Russia's need for reinforcements.", "Russia"), actor("RUS"));
-    assert_eq!(role_of(&s, "Fighters reached Russia’s Kursk region.", "Russia"), place("RUS"));
-    assert_eq!(role_of(&s, "They stayed on Russia's territory.", "Russia"), place("RUS"));
+    assert_eq!(
+        role_of(
+            &s,
+            "This reflects Russia's need for reinforcements.",
+            "Russia"
+        ),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "Fighters reached Russia’s Kursk region.", "Russia"),
+        place("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "They stayed on Russia's territory.", "Russia"),
+        place("RUS")
+    );
 }
 
 #[test]
 fn states_default_to_actors_and_other_places_to_places() {
     let s = setup();
-    assert_eq!(role_of(&s, "Talks between officials and Ukraine continue.", "Ukraine"), actor("UKR"));
-    assert_eq!(role_of(&s, "Tensions around the Kursk salient grew.", "Kursk"), place("RUS"));
+    assert_eq!(
+        role_of(
+            &s,
+            "Talks between officials and Ukraine continue.",
+            "Ukraine"
+        ),
+        actor("UKR")
+    );
+    assert_eq!(
+        role_of(&s, "Tensions around the Kursk salient grew.", "Kursk"),
+        place("RUS")
+    );
 }
 
 #[test]
@@ -235,7 +362,10 @@ fn metonyms_act_for_their_state() {
     assert_eq!(role_of(&s, text, "Pyongyang"), actor("PRK"));
     let r = resolve_with(&s, text, None);
     let referent = &r.actors[r.entities[0].referent.unwrap()];
-    assert_eq!((referent.name.as_str(), referent.kind.as_str()), ("North Korea", "state"));
+    assert_eq!(
+        (referent.name.as_str(), referent.kind.as_str()),
+        ("North Korea", "state")
+    );
 
     let text = "In fact, the Kremlin said nothing.";
     assert_eq!(role_of(&s, text, "Kremlin"), actor("RUS"));
@@ -248,14 +378,38 @@ fn metonyms_act_for_their_state() {
 #[test]
 fn demonyms_name_forces_places_or_nothing() {
     let s = setup();
-    assert_eq!(role_of(&s, "The North Korean troops arrived.", "North Korean"), actor("PRK"));
-    assert_eq!(role_of(&s, "They met Russian President Vladimir Putin.", "Russian"), actor("RUS"));
-    assert_eq!(role_of(&s, "Its troops are on Russian territory.", "Russian"), place("RUS"));
-    assert_eq!(role_of(&s, "There are Ukrainian troops on Russian soil.", "Russian"), place("RUS"));
-    assert_eq!(role_of(&s, "It was horrific even by Russian standards.", "Russian"), (Role::Other, None));
-    assert_eq!(role_of(&s, "The Russians are employing these tactics.", "Russians"), actor("RUS"));
-    assert_eq!(role_of(&s, "This area was cut off by the Russians.", "Russians"), actor("RUS"));
-    assert_eq!(role_of(&s, "Millions of Ukrainians have left.", "Ukrainians"), actor("UKR"));
+    assert_eq!(
+        role_of(&s, "The North Korean troops arrived.", "North Korean"),
+        actor("PRK")
+    );
+    assert_eq!(
+        role_of(&s, "They met Russian President Vladimir Putin.", "Russian"),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "Its troops are on Russian territory.", "Russian"),
+        place("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "There are Ukrainian troops on Russian soil.", "Russian"),
+        place("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "It was horrific even by Russian standards.", "Russian"),
+        (Role::Other, None)
+    );
+    assert_eq!(
+        role_of(&s, "The Russians are employing these tactics.", "Russians"),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "This area was cut off by the Russians.", "Russians"),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(&s, "Millions of Ukrainians have left.", "Ukrainians"),
+        actor("UKR")
+    );
 }
 
 #[test]
@@ -272,12 +426,22 @@ fn coordinations_share_their_context() {
 }
 
 /// (surface, byte start, byte end, label, role, country) of every entity.
-fn spans(text: &str, r: &Resolution) -> Vec<(String, usize, usize, EntityLabel, Role, Option<String>)> {
+fn spans(
+    text: &str,
+    r: &Resolution,
+) -> Vec<(String, usize, usize, EntityLabel, Role, Option<String>)> {
     r.entities
         .iter()
         .map(|e| {
             let (span, country) = (e.mention.span, e.country.map(|c| c.to_string()));
-            (span.slice(text).to_string(), span.start, span.end, e.mention.label, e.role, country)
+            (
+                span.slice(text).to_string(),
+                span.start,
+                span.end,
+                e.mention.label,
+                e.role,
+                country,
+            )
         })
         .collect()
 }
@@ -292,8 +456,22 @@ fn states_joined_by_hyphens_split_into_one_actor_per_state() {
     assert_eq!(
         spans(text, &r),
         [
-            ("Russia".into(), 24, 30, EntityLabel::Loc, Role::Actor, some("RUS")),
-            ("North Korea".into(), 31, 42, EntityLabel::Loc, Role::Actor, some("PRK")),
+            (
+                "Russia".into(),
+                24,
+                30,
+                EntityLabel::Loc,
+                Role::Actor,
+                some("RUS")
+            ),
+            (
+                "North Korea".into(),
+                31,
+                42,
+                EntityLabel::Loc,
+                Role::Actor,
+                some("PRK")
+            ),
         ]
     );
     // "Russia-North" is one token, "Korea" the next.
@@ -314,10 +492,36 @@ fn states_joined_by_hyphens_split_into_one_actor_per_state() {
     );
     let ukraine = text.find("Ukraine").unwrap();
     let got = spans(text, &r);
-    assert_eq!(got[2], ("Ukraine".into(), ukraine, ukraine + 7, EntityLabel::Loc, Role::Actor, some("UKR")));
-    assert_eq!(got[3], ("Russia".into(), ukraine + 8, ukraine + 14, EntityLabel::Loc, Role::Actor, some("RUS")));
-    assert_eq!(r.entities[2].mention.tokens, r.entities[3].mention.tokens, "the parts share their token");
-    assert!(r.entities.windows(2).all(|w| w[0].mention.span.end <= w[1].mention.span.start));
+    assert_eq!(
+        got[2],
+        (
+            "Ukraine".into(),
+            ukraine,
+            ukraine + 7,
+            EntityLabel::Loc,
+            Role::Actor,
+            some("UKR")
+        )
+    );
+    assert_eq!(
+        got[3],
+        (
+            "Russia".into(),
+            ukraine + 8,
+            ukraine + 14,
+            EntityLabel::Loc,
+            Role::Actor,
+            some("RUS")
+        )
+    );
+    assert_eq!(
+        r.entities[2].mention.tokens, r.entities[3].mention.tokens,
+        "the parts share their token"
+    );
+    assert!(r
+        .entities
+        .windows(2)
+        .all(|w| w[0].mention.span.end <= w[1].mention.span.start));
     assert_eq!(r.entities[2].sentence, 1);
     // Each part joins its state's referent: "Ukraine" with "Kyiv’s view",
     // "North Korea" with "Pyongyang said".
@@ -333,12 +537,45 @@ fn states_joined_by_hyphens_split_into_one_actor_per_state() {
     // An en dash is split off as a token of its own: each part keeps only
     // its own token, and is still a party of the relation.
     let text = "Talks on the Russia–Ukraine war began in Kyiv.";
-    let r = resolve_with(&s, text, Some(&[("Russia–Ukraine", EntityLabel::Misc), ("Kyiv", EntityLabel::Loc)]));
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Russia–Ukraine", EntityLabel::Misc),
+            ("Kyiv", EntityLabel::Loc),
+        ]),
+    );
     let got = spans(text, &r);
-    assert_eq!(got[0], ("Russia".into(), 13, 19, EntityLabel::Loc, Role::Actor, some("RUS")));
-    assert_eq!(got[1], ("Ukraine".into(), 22, 29, EntityLabel::Loc, Role::Actor, some("UKR")));
+    assert_eq!(
+        got[0],
+        (
+            "Russia".into(),
+            13,
+            19,
+            EntityLabel::Loc,
+            Role::Actor,
+            some("RUS")
+        )
+    );
+    assert_eq!(
+        got[1],
+        (
+            "Ukraine".into(),
+            22,
+            29,
+            EntityLabel::Loc,
+            Role::Actor,
+            some("UKR")
+        )
+    );
     assert_eq!(got[2].4, Role::Place);
-    assert_eq!((r.entities[0].mention.tokens.clone(), r.entities[1].mention.tokens.clone()), (3..4, 5..6));
+    assert_eq!(
+        (
+            r.entities[0].mention.tokens.clone(),
+            r.entities[1].mention.tokens.clone()
+        ),
+        (3..4, 5..6)
+    );
 }
 
 #[test]
@@ -349,22 +586,68 @@ fn hyphenated_names_that_do_not_join_states_stay_whole() {
 "#;
     let with_guinea = setup_with(&format!("{SAMPLE}{extra}"));
     let cases: [(&Setup, &str, &str, EntityLabel); 7] = [
-        (&s, "Rolls-Royce makes engines for the army.", "Rolls-Royce", EntityLabel::Org),
-        (&s, "Kim Jong-un met the delegation.", "Kim Jong-un", EntityLabel::Per),
-        (&s, "Fighters of al-Qaeda were seen there.", "al-Qaeda", EntityLabel::Org),
-        (&s, "A pro-Russia rally was held.", "pro-Russia", EntityLabel::Misc),
-        (&s, "An anti-Kremlin blogger was arrested.", "anti-Kremlin", EntityLabel::Misc),
-        (&s, "The Russia-Kursk road was closed.", "Russia-Kursk", EntityLabel::Loc),
-        (&with_guinea, "Guinea-Bissau voted.", "Guinea-Bissau", EntityLabel::Loc),
+        (
+            &s,
+            "Rolls-Royce makes engines for the army.",
+            "Rolls-Royce",
+            EntityLabel::Org,
+        ),
+        (
+            &s,
+            "Kim Jong-un met the delegation.",
+            "Kim Jong-un",
+            EntityLabel::Per,
+        ),
+        (
+            &s,
+            "Fighters of al-Qaeda were seen there.",
+            "al-Qaeda",
+            EntityLabel::Org,
+        ),
+        (
+            &s,
+            "A pro-Russia rally was held.",
+            "pro-Russia",
+            EntityLabel::Misc,
+        ),
+        (
+            &s,
+            "An anti-Kremlin blogger was arrested.",
+            "anti-Kremlin",
+            EntityLabel::Misc,
+        ),
+        (
+            &s,
+            "The Russia-Kursk road was closed.",
+            "Russia-Kursk",
+            EntityLabel::Loc,
+        ),
+        (
+            &with_guinea,
+            "Guinea-Bissau voted.",
+            "Guinea-Bissau",
+            EntityLabel::Loc,
+        ),
     ];
     for (setup, text, surface, label) in cases {
         let r = resolve_with(setup, text, Some(&[(surface, label)]));
         assert_eq!(r.entities.len(), 1, "{surface:?} in {text:?}");
         let e = &r.entities[0];
-        assert_eq!((e.mention.span.slice(text), e.mention.label), (surface, label), "{text:?}");
+        assert_eq!(
+            (e.mention.span.slice(text), e.mention.label),
+            (surface, label),
+            "{text:?}"
+        );
     }
-    let r = resolve_with(&with_guinea, "Guinea-Bissau voted.", Some(&[("Guinea-Bissau", EntityLabel::Loc)]));
-    assert_eq!(r.entities[0].country.map(|c| c.to_string()).as_deref(), Some("GNB"));
+    let r = resolve_with(
+        &with_guinea,
+        "Guinea-Bissau voted.",
+        Some(&[("Guinea-Bissau", EntityLabel::Loc)]),
+    );
+    assert_eq!(
+        r.entities[0].country.map(|c| c.to_string()).as_deref(),
+        Some("GNB")
+    );
 }
 
 /// The same with the shipped dictionary, whose thousands of aliases must
@@ -374,7 +657,10 @@ fn shipped_dictionary_splits_only_state_pairs() {
     let Some(s) = shipped() else { return };
     let surfaces = |text: &str, surface: &str, label: EntityLabel| -> Vec<String> {
         let r = resolve_with(&s, text, Some(&[(surface, label)]));
-        r.entities.iter().map(|e| format!("{} {}", e.mention.span.slice(text), e.mention.label)).collect()
+        r.entities
+            .iter()
+            .map(|e| format!("{} {}", e.mention.span.slice(text), e.mention.label))
+            .collect()
     };
     let whole = [
         ("Rolls-Royce", EntityLabel::Org),
@@ -388,10 +674,16 @@ fn shipped_dictionary_splits_only_state_pairs() {
     ];
     for (surface, label) in whole {
         let text = format!("They spoke of {surface} on Monday.");
-        assert_eq!(surfaces(&text, surface, label), [format!("{surface} {label}")]);
+        assert_eq!(
+            surfaces(&text, surface, label),
+            [format!("{surface} {label}")]
+        );
     }
     let text = "The US-South Korea drills and the Russia-Ukraine-Belarus talks went on.";
-    assert_eq!(surfaces(text, "US-South Korea", EntityLabel::Misc), ["US LOC", "South Korea LOC"]);
+    assert_eq!(
+        surfaces(text, "US-South Korea", EntityLabel::Misc),
+        ["US LOC", "South Korea LOC"]
+    );
     let three = surfaces(text, "Russia-Ukraine-Belarus", EntityLabel::Misc);
     assert_eq!(three, ["Russia LOC", "Ukraine LOC", "Belarus LOC"]);
 }
@@ -399,11 +691,28 @@ fn shipped_dictionary_splits_only_state_pairs() {
 #[test]
 fn media_events_and_igos() {
     let s = setup();
-    assert_eq!(role_of(&s, "A soldier told the BBC that he was afraid.", "BBC"), (Role::Other, None));
-    assert_eq!(role_of(&s, "It is the first war since the Korean War ended.", "Korean War"), (Role::Other, None));
-    assert_eq!(role_of(&s, "NATO warned of escalation.", "NATO"), (Role::Actor, None));
+    assert_eq!(
+        role_of(&s, "A soldier told the BBC that he was afraid.", "BBC"),
+        (Role::Other, None)
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "It is the first war since the Korean War ended.",
+            "Korean War"
+        ),
+        (Role::Other, None)
+    );
+    assert_eq!(
+        role_of(&s, "NATO warned of escalation.", "NATO"),
+        (Role::Actor, None)
+    );
     let text = "Russia is paying.\nSource: Stern";
-    let r = resolve_with(&s, text, Some(&[("Russia", EntityLabel::Loc), ("Stern", EntityLabel::Org)]));
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[("Russia", EntityLabel::Loc), ("Stern", EntityLabel::Org)]),
+    );
     assert_eq!(r.entities[1].role, Role::Other);
 }
 
@@ -413,17 +722,27 @@ fn mentions_group_into_actors_and_places() {
     let text = "North Korea sent troops to Russia. Pyongyang confirmed it. North Korean soldiers died in Kursk. \
                 Fighting near Kursk went on.";
     let r = resolve_with(&s, text, None);
-    let north_korea: Vec<_> = r.actors.iter().filter(|a| a.name == "North Korea").collect();
+    let north_korea: Vec<_> = r
+        .actors
+        .iter()
+        .filter(|a| a.name == "North Korea")
+        .collect();
     assert_eq!(north_korea.len(), 1);
     assert_eq!(north_korea[0].mentions.len(), 3);
-    assert_eq!(north_korea[0].country.map(|c| c.to_string()).as_deref(), Some("PRK"));
+    assert_eq!(
+        north_korea[0].country.map(|c| c.to_string()).as_deref(),
+        Some("PRK")
+    );
     for (i, e) in r.entities.iter().enumerate() {
         let list = match e.role {
             Role::Actor => &r.actors,
             Role::Place => &r.places,
             Role::Other => continue,
         };
-        assert!(list[e.referent.unwrap()].mentions.contains(&i), "entity {i} not in its referent");
+        assert!(
+            list[e.referent.unwrap()].mentions.contains(&i),
+            "entity {i} not in its referent"
+        );
     }
     let places: Vec<&str> = r.places.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(places, ["Russia", "Kursk"]);
@@ -437,14 +756,21 @@ fn unknown_names_group_by_text_and_surname() {
     let r = resolve_with(
         &s,
         text,
-        Some(&[("Kyrylo Budanov", EntityLabel::Per), ("Budanov", EntityLabel::Per), ("Kim", EntityLabel::Per)]),
+        Some(&[
+            ("Kyrylo Budanov", EntityLabel::Per),
+            ("Budanov", EntityLabel::Per),
+            ("Kim", EntityLabel::Per),
+        ]),
     );
     assert_eq!(r.actors.len(), 2, "{:?}", r.actors);
     assert_eq!(r.actors[0].name, "Kyrylo Budanov");
     assert_eq!(r.actors[0].mentions, [0, 1]);
     // "Kim" is a link-only alias: it links, though it never creates a mention.
     assert_eq!(r.actors[1].name, "Kim Jong Un");
-    assert_eq!(r.entities[2].country.map(|c| c.to_string()).as_deref(), Some("PRK"));
+    assert_eq!(
+        r.entities[2].country.map(|c| c.to_string()).as_deref(),
+        Some("PRK")
+    );
 }
 
 #[test]
@@ -453,12 +779,22 @@ fn a_shared_surname_links_to_the_person_already_named() {
     let text = "Kim Yo Jong spoke first. Kim Min-seok replied. Later Kim said more.";
     let tokens = tokenize(text);
     let sentences = NewsSplitter.split(text, &tokens);
-    let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
+    let doc = Tokenized {
+        text,
+        tokens: &tokens,
+        sentences: &sentences,
+    };
     let at = text.rfind("Kim").unwrap();
     let lone = mention_at(&doc, Span::new(at, at + 3), EntityLabel::Per);
     // Three entries share the link-only "Kim": it links to the one named
     // in the document ...
-    let r = s.resolver.resolve(&doc, vec![mention_of(&doc, "Kim Yo Jong", EntityLabel::Per), lone.clone()]);
+    let r = s.resolver.resolve(
+        &doc,
+        vec![
+            mention_of(&doc, "Kim Yo Jong", EntityLabel::Per),
+            lone.clone(),
+        ],
+    );
     assert_eq!(r.actors.len(), 1, "{:?}", r.actors);
     assert_eq!(r.actors[0].name, "Kim Yo Jong");
     // ... to the one named last when several are ...
@@ -468,7 +804,10 @@ fn a_shared_surname_links_to_the_person_already_named() {
         lone.clone(),
     ];
     let r = s.resolver.resolve(&doc, both);
-    assert_eq!(r.actors[r.entities[2].referent.unwrap()].name, "Kim Min-seok");
+    assert_eq!(
+        r.actors[r.entities[2].referent.unwrap()].name,
+        "Kim Min-seok"
+    );
     // ... and to the dictionary's first with none named.
     let r = s.resolver.resolve(&doc, vec![lone]);
     assert_eq!(r.actors[0].name, "Kim Jong Un");
@@ -489,10 +828,20 @@ fn unknown_names_take_a_country_from_cheap_context() {
         ]),
     );
     let got = roles(text, &r);
-    assert_eq!(got[1], ("Volodymyr Zelensky".into(), Role::Actor, Some("UKR".into())));
+    assert_eq!(
+        got[1],
+        ("Volodymyr Zelensky".into(), Role::Actor, Some("UKR".into()))
+    );
     // Only office words may stand between: not "in the".
     let text = "North Korean soldiers in the Donbas fought.";
-    let r = resolve_with(&s, text, Some(&[("North Korean", EntityLabel::Misc), ("Donbas", EntityLabel::Loc)]));
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("North Korean", EntityLabel::Misc),
+            ("Donbas", EntityLabel::Loc),
+        ]),
+    );
     assert_eq!(roles(text, &r)[1], ("Donbas".into(), Role::Place, None));
     assert_eq!(got[3], ("Belgorod".into(), Role::Place, Some("RUS".into())));
 }
@@ -504,8 +853,17 @@ fn a_label_conflict_keeps_the_recogniser_label_and_is_noted() {
     let r = resolve_with(&s, text, Some(&[("Pyongyang", EntityLabel::Per)]));
     assert_eq!(r.entities[0].mention.label, EntityLabel::Per);
     assert_eq!(r.entities[0].role, Role::Actor);
-    assert_eq!(r.entities[0].country.map(|c| c.to_string()).as_deref(), Some("PRK"));
-    assert!(r.notes.iter().any(|n| n.contains("Pyongyang") && n.contains("LOC")), "{:?}", r.notes);
+    assert_eq!(
+        r.entities[0].country.map(|c| c.to_string()).as_deref(),
+        Some("PRK")
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("Pyongyang") && n.contains("LOC")),
+        "{:?}",
+        r.notes
+    );
 }
 
 /// Role and actor-country scores of the resolver on the gold mentions of
@@ -523,13 +881,27 @@ fn oracle_mentions_on_the_gold_fixtures() {
     let gold = gold::read(&gold_path).unwrap();
     let resolver = Resolver::load(&models).unwrap();
     let (role, countries) = oracle_scores(&resolver, &gold.docs);
-    println!("oracle mentions, role (exact span and role): {}", line(&role.overall));
+    println!(
+        "oracle mentions, role (exact span and role): {}",
+        line(&role.overall)
+    );
     for (label, prf) in &role.per_label {
         println!("  {label:<6} {}", line(prf));
     }
-    println!("oracle mentions, actor countries per document: {}", line(&countries));
-    assert!(role.overall.f1() >= 0.75, "role F1 {:.3}", role.overall.f1());
-    assert!(countries.f1() >= 0.8, "actor-country F1 {:.3}", countries.f1());
+    println!(
+        "oracle mentions, actor countries per document: {}",
+        line(&countries)
+    );
+    assert!(
+        role.overall.f1() >= 0.75,
+        "role F1 {:.3}",
+        role.overall.f1()
+    );
+    assert!(
+        countries.f1() >= 0.8,
+        "actor-country F1 {:.3}",
+        countries.f1()
+    );
 }
 
 fn oracle_scores(resolver: &Resolver, docs: &[gold::GoldDoc]) -> (Scores, Prf) {
@@ -538,12 +910,27 @@ fn oracle_scores(resolver: &Resolver, docs: &[gold::GoldDoc]) -> (Scores, Prf) {
     for doc in docs {
         let tokens = tokenize(&doc.text);
         let sentences = NewsSplitter.split(&doc.text, &tokens);
-        let tk = Tokenized { text: &doc.text, tokens: &tokens, sentences: &sentences };
-        let mentions = doc.entities.iter().map(|e| mention_at(&tk, e.span, e.label)).collect();
+        let tk = Tokenized {
+            text: &doc.text,
+            tokens: &tokens,
+            sentences: &sentences,
+        };
+        let mentions = doc
+            .entities
+            .iter()
+            .map(|e| mention_at(&tk, e.span, e.label))
+            .collect();
         let r = resolver.resolve(&tk, mentions);
-        let gold_roles: Vec<(Span, &str)> =
-            doc.entities.iter().filter_map(|e| Some((e.span, e.role?.as_str()))).collect();
-        let pred_roles: Vec<(Span, &str)> = r.entities.iter().map(|e| (e.mention.span, e.role.as_str())).collect();
+        let gold_roles: Vec<(Span, &str)> = doc
+            .entities
+            .iter()
+            .filter_map(|e| Some((e.span, e.role?.as_str())))
+            .collect();
+        let pred_roles: Vec<(Span, &str)> = r
+            .entities
+            .iter()
+            .map(|e| (e.mention.span, e.role.as_str()))
+            .collect();
         role.add_exact(&gold_roles, &pred_roles);
         let gold_set: BTreeSet<String> = doc
             .entities
@@ -563,7 +950,15 @@ fn oracle_scores(resolver: &Resolver, docs: &[gold::GoldDoc]) -> (Scores, Prf) {
 }
 
 fn line(p: &Prf) -> String {
-    format!("P {:.3} R {:.3} F1 {:.3} (tp {} fp {} fn {})", p.precision(), p.recall(), p.f1(), p.tp, p.fp, p.fn_)
+    format!(
+        "P {:.3} R {:.3} F1 {:.3} (tp {} fp {} fn {})",
+        p.precision(),
+        p.recall(),
+        p.f1(),
+        p.tp,
+        p.fp,
+        p.fn_
+    )
 }
 
 /// Every state, capital and demonym of the shipped dictionary, in the same
@@ -574,21 +969,26 @@ fn shipped_dictionary_generalises_over_states_capitals_and_demonyms() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for entry in s.resolver.dictionary().entries() {
-        let Some(country) = entry.country.map(|c| c.to_string()) else { continue };
+        let Some(country) = entry.country.map(|c| c.to_string()) else {
+            continue;
+        };
         let frames: &[(&str, Role)] = match entry.kind {
             Kind::State | Kind::Capital => &[
                 ("{} confirmed the report on Monday.", Role::Actor),
                 ("Talks were held in {} on Monday.", Role::Place),
             ],
-            Kind::Demonym => {
-                &[("Officials said {} troops arrived.", Role::Actor), ("They stood on {} soil.", Role::Place)]
-            }
+            Kind::Demonym => &[
+                ("Officials said {} troops arrived.", Role::Actor),
+                ("They stood on {} soil.", Role::Place),
+            ],
             _ => continue,
         };
         // The first alias that may create a mention ("Kursk", not "Kursk region").
-        let Some(alias) =
-            entry.aliases.iter().find(|a| a.split(' ').next_back().is_some_and(|w| w.chars().any(char::is_uppercase)))
-        else {
+        let Some(alias) = entry.aliases.iter().find(|a| {
+            a.split(' ')
+                .next_back()
+                .is_some_and(|w| w.chars().any(char::is_uppercase))
+        }) else {
             continue;
         };
         for (frame, want) in frames {
@@ -596,12 +996,19 @@ fn shipped_dictionary_generalises_over_states_capitals_and_demonyms() {
             let r = resolve_with(&s, &text, None);
             let got = roles(&text, &r);
             checked += 1;
-            if !got.iter().any(|(t, role, c)| t == alias && role == want && c.as_deref() == Some(country.as_str())) {
+            if !got.iter().any(|(t, role, c)| {
+                t == alias && role == want && c.as_deref() == Some(country.as_str())
+            }) {
                 failures.push(format!("{text:?}: {got:?}"));
             }
         }
     }
     println!("{checked} sentences, {} failures", failures.len());
     assert!(checked > 500, "only {checked} sentences");
-    assert!(failures.is_empty(), "{} of {checked} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

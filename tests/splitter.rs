@@ -112,7 +112,11 @@ fn assert_covers(text: &str, sentences: &[Sentence], n_tokens: usize) {
         assert_eq!(s.tokens.start, next, "sentences cover tokens in order");
         assert!(s.tokens.end > s.tokens.start, "no empty sentence");
         let slice = s.span.slice(text);
-        assert_eq!(slice.trim(), slice, "sentence {slice:?} starts or ends on whitespace");
+        assert_eq!(
+            slice.trim(),
+            slice,
+            "sentence {slice:?} starts or ends on whitespace"
+        );
         next = s.tokens.end;
     }
     assert_eq!(next, n_tokens, "every token is in a sentence");
@@ -126,16 +130,25 @@ fn tricky_cases() {
         assert_covers(input, &sentences, n);
         let got: Vec<&str> = sentences.iter().map(|s| s.span.slice(input)).collect();
         if got != *expected {
-            failures.push(format!("input:    {input:?}\nexpected: {expected:#?}\ngot:      {got:#?}"));
+            failures.push(format!(
+                "input:    {input:?}\nexpected: {expected:#?}\ngot:      {got:#?}"
+            ));
         }
     }
     assert!(CASES.len() >= 25);
-    assert!(failures.is_empty(), "{} of {} cases differ:\n\n{}", failures.len(), CASES.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
 fn long_runs_without_punctuation_are_capped() {
-    let text = "troops ".repeat(5_000) + "arrived. Then more. " + &"Word ".repeat(MAX_SENTENCE_TOKENS + 5);
+    let text =
+        "troops ".repeat(5_000) + "arrived. Then more. " + &"Word ".repeat(MAX_SENTENCE_TOKENS + 5);
     let (sentences, n) = split(&text);
     assert_covers(&text, &sentences, n);
     let lens: Vec<usize> = sentences.iter().map(|s| s.tokens.len()).collect();
@@ -145,7 +158,14 @@ fn long_runs_without_punctuation_are_capped() {
 
 #[test]
 fn empty_and_punctuation_only_inputs() {
-    for text in ["", "   ", "...", "?!?", "\"\"\"\"\"\"\"\"\"\"\"\"", "\n\n\n.\n\n"] {
+    for text in [
+        "",
+        "   ",
+        "...",
+        "?!?",
+        "\"\"\"\"\"\"\"\"\"\"\"\"",
+        "\n\n\n.\n\n",
+    ] {
         let (sentences, n) = split(text);
         assert_covers(text, &sentences, n);
     }
@@ -156,7 +176,10 @@ fn empty_and_punctuation_only_inputs() {
 fn seeds_split_sanely() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("skipped: {} is absent (seed articles live in ../shared)", dir.display());
+        eprintln!(
+            "skipped: {} is absent (seed articles live in ../shared)",
+            dir.display()
+        );
         return;
     };
     let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
@@ -165,7 +188,12 @@ fn seeds_split_sanely() {
     for path in paths {
         let raw = std::fs::read_to_string(&path).unwrap();
         // Seed 000 is a Markdown note saved as .txt.
-        let text = if path.file_name().unwrap().to_string_lossy().starts_with("000_") {
+        let text = if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("000_")
+        {
             markdown::to_visible(&raw).0
         } else {
             raw
@@ -181,7 +209,10 @@ fn seeds_split_sanely() {
                 assert!(!slice.ends_with(bad), "{slice:?}");
             }
             let first = slice.chars().next().unwrap();
-            assert!(!first.is_lowercase(), "a seed sentence starts in lowercase: {slice:?}");
+            assert!(
+                !first.is_lowercase(),
+                "a seed sentence starts in lowercase: {slice:?}"
+            );
         }
     }
 }

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 fn pipeline() -> &'static Pipeline {
     static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
-    PIPELINE.get_or_init(|| Pipeline::new(&PipelineConfig::default()).expect("default pipeline loads"))
+    PIPELINE
+        .get_or_init(|| Pipeline::new(&PipelineConfig::default()).expect("default pipeline loads"))
 }
 
 fn record(doc: &Document, window: usize) -> Value {
@@ -36,22 +37,47 @@ fn windows_change_nothing_but_the_note_when_context_is_local() {
     let doc = repeated(30);
     let whole = record(&doc, usize::MAX);
     let windowed = record(&doc, 1500);
-    let notes = windowed["notes"].as_array().expect("windowed record has notes");
-    assert!(notes.iter().any(|n| n.as_str().unwrap().starts_with("annotated in ")), "{notes:?}");
-    assert!(whole.get("notes").is_none_or(|n| !n.to_string().contains("windows")));
-    for field in ["text", "sentences", "entities", "actors", "places", "frames", "doc_frames"] {
+    let notes = windowed["notes"]
+        .as_array()
+        .expect("windowed record has notes");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().starts_with("annotated in ")),
+        "{notes:?}"
+    );
+    assert!(whole
+        .get("notes")
+        .is_none_or(|n| !n.to_string().contains("windows")));
+    for field in [
+        "text",
+        "sentences",
+        "entities",
+        "actors",
+        "places",
+        "frames",
+        "doc_frames",
+    ] {
         assert_eq!(windowed[field], whole[field], "field {field} differs");
     }
     // The merge really happened: one referent per state, with every mention.
     let actors = whole["actors"].as_array().unwrap();
-    let north_korea = actors.iter().find(|a| a["name"] == "North Korea").expect("North Korea is an actor");
+    let north_korea = actors
+        .iter()
+        .find(|a| a["name"] == "North Korea")
+        .expect("North Korea is an actor");
     assert!(north_korea["mentions"].as_array().unwrap().len() >= 30);
 }
 
 #[test]
 fn every_sentence_is_covered_once_whatever_the_window() {
     // A run of 3,000 words without punctuation is longer than the windows.
-    let text = format!("{}{}. {}", PARAGRAPH.repeat(3), "word ".repeat(3000), PARAGRAPH);
+    let text = format!(
+        "{}{}. {}",
+        PARAGRAPH.repeat(3),
+        "word ".repeat(3000),
+        PARAGRAPH
+    );
     let doc = Document::plain("w", "test", text.as_str());
     let chars: Vec<char> = text.chars().collect();
     for window in [64, 333, 1000, 4096] {
@@ -60,22 +86,47 @@ fn every_sentence_is_covered_once_whatever_the_window() {
         let mut covered = vec![false; chars.len()];
         let mut last_end = 0;
         for s in sentences {
-            let (start, end) = (s["start"].as_u64().unwrap() as usize, s["end"].as_u64().unwrap() as usize);
-            assert!(start >= last_end && start < end, "window {window}: sentence {start}..{end} after {last_end}");
+            let (start, end) = (
+                s["start"].as_u64().unwrap() as usize,
+                s["end"].as_u64().unwrap() as usize,
+            );
+            assert!(
+                start >= last_end && start < end,
+                "window {window}: sentence {start}..{end} after {last_end}"
+            );
             covered[start..end].fill(true);
             last_end = end;
         }
-        let missed: String =
-            chars.iter().zip(&covered).filter(|(c, &cov)| !cov && !c.is_whitespace()).map(|(c, _)| *c).collect();
-        assert!(missed.is_empty(), "window {window}: text outside every sentence: {missed:?}");
+        let missed: String = chars
+            .iter()
+            .zip(&covered)
+            .filter(|(c, &cov)| !cov && !c.is_whitespace())
+            .map(|(c, _)| *c)
+            .collect();
+        assert!(
+            missed.is_empty(),
+            "window {window}: text outside every sentence: {missed:?}"
+        );
         // Indices count from the document, not the window.
         for e in rec["entities"].as_array().unwrap() {
             let s = &sentences[e["sentence"].as_u64().unwrap() as usize];
-            assert!(s["start"].as_u64() <= e["start"].as_u64() && e["end"].as_u64() <= s["end"].as_u64());
+            assert!(
+                s["start"].as_u64() <= e["start"].as_u64()
+                    && e["end"].as_u64() <= s["end"].as_u64()
+            );
         }
         let entities = rec["entities"].as_array().unwrap().len() as u64;
-        for r in rec["actors"].as_array().unwrap().iter().chain(rec["places"].as_array().unwrap()) {
-            assert!(r["mentions"].as_array().unwrap().iter().all(|m| m.as_u64().unwrap() < entities));
+        for r in rec["actors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(rec["places"].as_array().unwrap())
+        {
+            assert!(r["mentions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m.as_u64().unwrap() < entities));
         }
     }
 }
@@ -85,7 +136,10 @@ fn a_record_larger_than_memory_allows_goes_through_a_file_whole() {
     let doc = repeated(2000);
     let line = pipeline().process(&doc);
     assert!(line.len() > newstag::spool::SPOOL_MEMORY as u64);
-    assert!(line.in_memory().is_none(), "a record this size is spooled to a temporary file");
+    assert!(
+        line.in_memory().is_none(),
+        "a record this size is spooled to a temporary file"
+    );
     let text = line.into_string().unwrap();
     assert!(text.ends_with("}\n") && text.matches('\n').count() == 1);
     let rec: Value = serde_json::from_str(&text).unwrap();

@@ -100,7 +100,12 @@ pub fn read(path: &Path) -> Result<GoldSet> {
         }
         let doc = parse_line(path, i + 1, &line)?;
         if !ids.insert(doc.id.clone()) {
-            return Err(Error::record(path, i + 1, "id", format!("duplicate id {:?}", doc.id)));
+            return Err(Error::record(
+                path,
+                i + 1,
+                "id",
+                format!("duplicate id {:?}", doc.id),
+            ));
         }
         docs.push(doc);
     }
@@ -124,7 +129,10 @@ fn parse_line(path: &Path, line: usize, json: &str) -> Result<GoldDoc> {
     let chars = CharOffsets::new(&raw.text);
     let span = |field: &str, start: usize, end: usize| -> Result<Span> {
         let (Some(s), Some(e)) = (chars.to_byte(start), chars.to_byte(end)) else {
-            return Err(err(field, format!("offsets {start}..{end} lie outside the text")));
+            return Err(err(
+                field,
+                format!("offsets {start}..{end} lie outside the text"),
+            ));
         };
         if s >= e {
             return Err(err(field, format!("empty or reversed span {start}..{end}")));
@@ -136,8 +144,15 @@ fn parse_line(path: &Path, line: usize, json: &str) -> Result<GoldDoc> {
         let field = |name: &str| format!("entities[{k}].{name}");
         let entity = GoldEntity {
             span: span(&field("start"), e.start, e.end)?,
-            label: e.label.parse().map_err(|x: Error| err(&field("label"), x.to_string()))?,
-            role: e.role.map(|r| r.parse()).transpose().map_err(|x: Error| err(&field("role"), x.to_string()))?,
+            label: e
+                .label
+                .parse()
+                .map_err(|x: Error| err(&field("label"), x.to_string()))?,
+            role: e
+                .role
+                .map(|r| r.parse())
+                .transpose()
+                .map_err(|x: Error| err(&field("role"), x.to_string()))?,
             country: e
                 .country
                 .map(|c| c.parse())
@@ -154,14 +169,25 @@ fn parse_line(path: &Path, line: usize, json: &str) -> Result<GoldDoc> {
                 .enumerate()
                 .map(|(k, f)| {
                     if f.labels.is_empty() {
-                        return Err(err(&format!("frames[{k}].labels"), "empty label list".into()));
+                        return Err(err(
+                            &format!("frames[{k}].labels"),
+                            "empty label list".into(),
+                        ));
                     }
-                    Ok(GoldFrame { span: span(&format!("frames[{k}].start"), f.start, f.end)?, labels: f.labels })
+                    Ok(GoldFrame {
+                        span: span(&format!("frames[{k}].start"), f.start, f.end)?,
+                        labels: f.labels,
+                    })
                 })
                 .collect::<Result<_>>()?,
         ),
     };
-    Ok(GoldDoc { id, text: raw.text, entities, frames })
+    Ok(GoldDoc {
+        id,
+        text: raw.text,
+        entities,
+        frames,
+    })
 }
 
 #[cfg(test)]
@@ -183,7 +209,10 @@ mod tests {
         let gold = read(f.path()).unwrap();
         let doc = &gold.docs[0];
         assert_eq!(doc.entities[0].span.slice(&doc.text), "Zelensky");
-        assert_eq!(doc.frames.as_ref().unwrap()[0].span.slice(&doc.text), "Ukraine’s Zelensky met Kim.");
+        assert_eq!(
+            doc.frames.as_ref().unwrap()[0].span.slice(&doc.text),
+            "Ukraine’s Zelensky met Kim."
+        );
         assert!(gold.has_roles && gold.has_countries && gold.has_frames);
         assert_eq!(gold.frame_labels(), ["capability"]);
     }
@@ -198,11 +227,15 @@ mod tests {
         ));
         let msg = read(f.path()).unwrap_err().to_string();
         assert!(msg.contains(":2: field `entities[0].start`"), "{msg}");
-        let f = write(r#"{"id":"a","text":"Kim","entities":[{"start":0,"end":3,"label":"PERSON"}]}"#);
+        let f =
+            write(r#"{"id":"a","text":"Kim","entities":[{"start":0,"end":3,"label":"PERSON"}]}"#);
         let msg = read(f.path()).unwrap_err().to_string();
         assert!(msg.contains(":1: field `entities[0].label`"), "{msg}");
         let f = write("{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"a\",\"text\":\"y\"}\n");
         let msg = read(f.path()).unwrap_err().to_string();
-        assert!(msg.contains(":2: field `id`") && msg.contains("duplicate"), "{msg}");
+        assert!(
+            msg.contains(":2: field `id`") && msg.contains("duplicate"),
+            "{msg}"
+        );
     }
 }

@@ -105,9 +105,10 @@ impl Scores {
     pub fn add_overlapping(&mut self, gold: &[(Span, String)], pred: &[(Span, String)]) {
         let mut taken = vec![false; gold.len()];
         for (span, label) in pred {
-            let hit = gold.iter().enumerate().position(|(i, (g, l))| {
-                !taken[i] && l == label && half_overlap(span, g)
-            });
+            let hit = gold
+                .iter()
+                .enumerate()
+                .position(|(i, (g, l))| !taken[i] && l == label && half_overlap(span, g));
             match hit {
                 Some(i) => {
                     taken[i] = true;
@@ -133,7 +134,11 @@ pub fn half_overlap(a: &Span, b: &Span) -> bool {
 /// Counts of two sets compared as sets.
 pub fn compare_sets<T: Ord>(gold: &BTreeSet<T>, pred: &BTreeSet<T>) -> Prf {
     let tp = gold.intersection(pred).count();
-    Prf { tp, fp: pred.len() - tp, fn_: gold.len() - tp }
+    Prf {
+        tp,
+        fp: pred.len() - tp,
+        fn_: gold.len() - tp,
+    }
 }
 
 #[cfg(test)]
@@ -146,7 +151,11 @@ mod tests {
 
     #[test]
     fn prf_by_hand() {
-        let p = Prf { tp: 3, fp: 1, fn_: 2 };
+        let p = Prf {
+            tp: 3,
+            fp: 1,
+            fn_: 2,
+        };
         assert_eq!(p.precision(), 0.75);
         assert_eq!(p.recall(), 0.6);
         assert!((p.f1() - 2.0 * 0.75 * 0.6 / 1.35).abs() < 1e-12);
@@ -159,11 +168,46 @@ mod tests {
         let pred = [(s(0, 5), "LOC"), (s(10, 15), "ORG"), (s(30, 31), "MISC")];
         let mut scores = Scores::default();
         scores.add_exact(&gold, &pred);
-        assert_eq!(scores.overall, Prf { tp: 1, fp: 2, fn_: 2 });
-        assert_eq!(scores.per_label["LOC"], Prf { tp: 1, fp: 0, fn_: 0 });
-        assert_eq!(scores.per_label["ORG"], Prf { tp: 0, fp: 1, fn_: 1 });
-        assert_eq!(scores.per_label["PER"], Prf { tp: 0, fp: 0, fn_: 1 });
-        assert_eq!(scores.per_label["MISC"], Prf { tp: 0, fp: 1, fn_: 0 });
+        assert_eq!(
+            scores.overall,
+            Prf {
+                tp: 1,
+                fp: 2,
+                fn_: 2
+            }
+        );
+        assert_eq!(
+            scores.per_label["LOC"],
+            Prf {
+                tp: 1,
+                fp: 0,
+                fn_: 0
+            }
+        );
+        assert_eq!(
+            scores.per_label["ORG"],
+            Prf {
+                tp: 0,
+                fp: 1,
+                fn_: 1
+            }
+        );
+        assert_eq!(
+            scores.per_label["PER"],
+            Prf {
+                tp: 0,
+                fp: 0,
+                fn_: 1
+            }
+        );
+        assert_eq!(
+            scores.per_label["MISC"],
+            Prf {
+                tp: 0,
+                fp: 1,
+                fn_: 0
+            }
+        );
     }
 
     #[test]
@@ -175,7 +219,10 @@ mod tests {
         // Exactly half of the shorter one counts.
         assert!(half_overlap(&s(0, 10), &s(5, 30)));
         assert!(!half_overlap(&s(0, 10), &s(6, 30)));
-        let gold = vec![(s(0, 100), "desperation".to_string()), (s(0, 100), "capability".to_string())];
+        let gold = vec![
+            (s(0, 100), "desperation".to_string()),
+            (s(0, 100), "capability".to_string()),
+        ];
         let pred = vec![
             (s(40, 80), "desperation".to_string()),
             (s(50, 90), "desperation".to_string()),
@@ -185,15 +232,43 @@ mod tests {
         scores.add_overlapping(&gold, &pred);
         // The first desperation prediction takes the gold span; the second
         // finds it taken. The capability prediction overlaps too little.
-        assert_eq!(scores.per_label["desperation"], Prf { tp: 1, fp: 1, fn_: 0 });
-        assert_eq!(scores.per_label["capability"], Prf { tp: 0, fp: 1, fn_: 1 });
-        assert_eq!(scores.overall, Prf { tp: 1, fp: 2, fn_: 1 });
+        assert_eq!(
+            scores.per_label["desperation"],
+            Prf {
+                tp: 1,
+                fp: 1,
+                fn_: 0
+            }
+        );
+        assert_eq!(
+            scores.per_label["capability"],
+            Prf {
+                tp: 0,
+                fp: 1,
+                fn_: 1
+            }
+        );
+        assert_eq!(
+            scores.overall,
+            Prf {
+                tp: 1,
+                fp: 2,
+                fn_: 1
+            }
+        );
     }
 
     #[test]
     fn sets() {
         let gold: BTreeSet<_> = ["PRK", "RUS", "UKR"].into_iter().collect();
         let pred: BTreeSet<_> = ["PRK", "USA"].into_iter().collect();
-        assert_eq!(compare_sets(&gold, &pred), Prf { tp: 1, fp: 1, fn_: 2 });
+        assert_eq!(
+            compare_sets(&gold, &pred),
+            Prf {
+                tp: 1,
+                fp: 1,
+                fn_: 2
+            }
+        );
     }
 }

@@ -63,14 +63,21 @@ pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
     for doc in &gold.docs {
         let ann = pipeline.annotate(&doc.text)?;
         score_entities(doc, &ann, &mut strict, &mut role);
-        countries.add(metrics::compare_sets(&gold_countries(doc), &predicted_countries(&ann)));
+        countries.add(metrics::compare_sets(
+            &gold_countries(doc),
+            &predicted_countries(&ann),
+        ));
         if let Some(gold_frames) = &doc.frames {
             let gold: Vec<(Span, String)> = gold_frames
                 .iter()
                 .flat_map(|f| f.labels.iter().map(|l| (f.span, l.clone())))
                 .collect();
-            let pred: Vec<(Span, String)> =
-                ann.frames.iter().filter(|f| f.selected).map(|f| (f.span, f.label.clone())).collect();
+            let pred: Vec<(Span, String)> = ann
+                .frames
+                .iter()
+                .filter(|f| f.selected)
+                .map(|f| (f.span, f.label.clone()))
+                .collect();
             frames.add_overlapping(&gold, &pred);
         }
     }
@@ -81,10 +88,24 @@ pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
         }
         ok
     };
-    let role = keep(gold.has_roles, "entities.role", "the gold file has entities without `role`").then_some(role);
-    let actor_countries =
-        keep(gold.has_countries, "actor_countries", "the gold file has no `country` fields").then_some(countries);
-    let frames = keep(gold.has_frames, "frames", "the gold file has no `frames` fields").then_some(frames);
+    let role = keep(
+        gold.has_roles,
+        "entities.role",
+        "the gold file has entities without `role`",
+    )
+    .then_some(role);
+    let actor_countries = keep(
+        gold.has_countries,
+        "actor_countries",
+        "the gold file has no `country` fields",
+    )
+    .then_some(countries);
+    let frames = keep(
+        gold.has_frames,
+        "frames",
+        "the gold file has no `frames` fields",
+    )
+    .then_some(frames);
     Ok(Report {
         documents: gold.docs.len(),
         entities: EntityScores { strict, role },
@@ -96,12 +117,27 @@ pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
 }
 
 fn score_entities(doc: &GoldDoc, ann: &Annotation, strict: &mut Scores, role: &mut Scores) {
-    let gold: Vec<(Span, &str)> = doc.entities.iter().map(|e| (e.span, e.label.as_str())).collect();
-    let pred: Vec<(Span, &str)> = ann.entities.iter().map(|e| (e.mention.span, e.mention.label.as_str())).collect();
+    let gold: Vec<(Span, &str)> = doc
+        .entities
+        .iter()
+        .map(|e| (e.span, e.label.as_str()))
+        .collect();
+    let pred: Vec<(Span, &str)> = ann
+        .entities
+        .iter()
+        .map(|e| (e.mention.span, e.mention.label.as_str()))
+        .collect();
     strict.add_exact(&gold, &pred);
-    let gold: Vec<(Span, &str)> =
-        doc.entities.iter().filter_map(|e| Some((e.span, e.role?.as_str()))).collect();
-    let pred: Vec<(Span, &str)> = ann.entities.iter().map(|e| (e.mention.span, e.role.as_str())).collect();
+    let gold: Vec<(Span, &str)> = doc
+        .entities
+        .iter()
+        .filter_map(|e| Some((e.span, e.role?.as_str())))
+        .collect();
+    let pred: Vec<(Span, &str)> = ann
+        .entities
+        .iter()
+        .map(|e| (e.mention.span, e.role.as_str()))
+        .collect();
     role.add_exact(&gold, &pred);
 }
 
@@ -124,8 +160,17 @@ fn predicted_countries(ann: &Annotation) -> BTreeSet<String> {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let engine = serde_json::to_value(self.engine.name).unwrap_or_default();
-        writeln!(f, "{} documents, engine {}", self.documents, engine.as_str().unwrap_or("?"))?;
-        table(f, "entities, strict (exact span and label)", &self.entities.strict)?;
+        writeln!(
+            f,
+            "{} documents, engine {}",
+            self.documents,
+            engine.as_str().unwrap_or("?")
+        )?;
+        table(
+            f,
+            "entities, strict (exact span and label)",
+            &self.entities.strict,
+        )?;
         if let Some(role) = &self.entities.role {
             table(f, "entities, role (exact span and role)", role)?;
         }
@@ -135,7 +180,11 @@ impl fmt::Display for Report {
             row(f, "overall", c)?;
         }
         if let Some(frames) = &self.frames {
-            table(f, "frames (same label, overlap >= half the shorter span)", frames)?;
+            table(
+                f,
+                "frames (same label, overlap >= half the shorter span)",
+                frames,
+            )?;
         }
         for s in &self.skipped {
             writeln!(f, "\nnot scored: {s}")?;
@@ -154,7 +203,11 @@ fn table(f: &mut fmt::Formatter<'_>, title: &str, scores: &Scores) -> fmt::Resul
 }
 
 fn header(f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    writeln!(f, "  {:<14} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}", "label", "P", "R", "F1", "TP", "FP", "FN")
+    writeln!(
+        f,
+        "  {:<14} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "label", "P", "R", "F1", "TP", "FP", "FN"
+    )
 }
 
 fn row(f: &mut fmt::Formatter<'_>, label: &str, p: &Prf) -> fmt::Result {

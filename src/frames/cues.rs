@@ -32,7 +32,14 @@ pub fn stem_into(word: &str, out: &mut String) {
     strip_first(
         w,
         start,
-        &[("sses", "ss", 2), ("ies", "y", 2), ("ied", "y", 2), ("ing", "", 3), ("ed", "", 3), ("s", "", 3)],
+        &[
+            ("sses", "ss", 2),
+            ("ies", "y", 2),
+            ("ied", "y", 2),
+            ("ing", "", 3),
+            ("ed", "", 3),
+            ("s", "", 3),
+        ],
     );
     undouble(w, start);
     // Derivation: the suffixes that turn frame words into each other.
@@ -74,7 +81,8 @@ fn strip_first(out: &mut String, start: usize, rules: &[(&str, &str, usize)]) {
     for &(suffix, with, min) in rules {
         let len = out.len() - start;
         if len >= suffix.len() + min && out.ends_with(suffix) {
-            if suffix == "s" && (out.ends_with("ss") || out.ends_with("us") || out.ends_with("is")) {
+            if suffix == "s" && (out.ends_with("ss") || out.ends_with("us") || out.ends_with("is"))
+            {
                 continue;
             }
             out.truncate(out.len() - suffix.len());
@@ -88,7 +96,10 @@ fn strip_first(out: &mut String, start: usize, rules: &[(&str, &str, usize)]) {
 fn undouble(out: &mut String, start: usize) {
     let b = out.as_bytes();
     let n = b.len();
-    if n - start >= 4 && b[n - 1] == b[n - 2] && !matches!(b[n - 1], b'l' | b's' | b'z' | b'e' | b'o') {
+    if n - start >= 4
+        && b[n - 1] == b[n - 2]
+        && !matches!(b[n - 1], b'l' | b's' | b'z' | b'e' | b'o')
+    {
         out.pop();
     }
 }
@@ -171,7 +182,11 @@ impl CueMatcher {
             }
         }
         let automaton = phrase_automaton(&keys, || format!("frame set {}: cue phrases", set.name))?;
-        Ok(Self { automaton, patterns, negation: None })
+        Ok(Self {
+            automaton,
+            patterns,
+            negation: None,
+        })
     }
 
     /// Marks hits under a negator with [`CueHit::negator`]; without this,
@@ -185,11 +200,16 @@ impl CueMatcher {
     /// order of position, with its negator if any. `buf` is scratch space
     /// reused across documents.
     pub fn find(&self, doc: &Tokenized<'_>, buf: &mut MatchText) -> Vec<CueHit> {
-        let Some(ac) = &self.automaton else { return Vec::new() };
+        let Some(ac) = &self.automaton else {
+            return Vec::new();
+        };
         buf.stemmed.build(doc, stem_into);
         let mut hits = Vec::new();
         for m in ac.find_overlapping_iter(buf.stemmed.text.as_str()) {
-            let Range { start: first, end: last } = buf.stemmed.tokens(m.start(), m.end());
+            let Range {
+                start: first,
+                end: last,
+            } = buf.stemmed.tokens(m.start(), m.end());
             if first >= last {
                 continue;
             }
@@ -233,7 +253,10 @@ pub fn cue_evidence(hits: &[&CueHit], bare: bool, text: &str) -> (f32, Vec<Evide
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut miss = 1.0f32;
     for hit in hits {
-        if evidence.iter().any(|e| e.span.is_some_and(|s| s.overlap(&hit.span) > 0)) {
+        if evidence
+            .iter()
+            .any(|e| e.span.is_some_and(|s| s.overlap(&hit.span) > 0))
+        {
             continue;
         }
         let weight = match hit.negator {
@@ -256,7 +279,10 @@ pub fn cue_evidence(hits: &[&CueHit], bare: bool, text: &str) -> (f32, Vec<Evide
 /// One automaton over `keys` (phrases in match form, each as `" a b "`),
 /// found overlapping, or `None` when there are none; `what` names the
 /// phrases in an error.
-pub(crate) fn phrase_automaton(keys: &[String], what: impl Fn() -> String) -> Result<Option<AhoCorasick>> {
+pub(crate) fn phrase_automaton(
+    keys: &[String],
+    what: impl Fn() -> String,
+) -> Result<Option<AhoCorasick>> {
     if keys.is_empty() {
         return Ok(None);
     }

@@ -11,7 +11,9 @@ use crate::frames::cues::{cue_evidence, CueHit, CueMatcher, MatchText};
 use crate::frames::negation::Negation;
 use crate::frames::prototypes::Prototypes;
 use crate::frames::vectors::{Scratch, StaticEmbeddings};
-use crate::frames::{choose_target, Evidence, EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet};
+use crate::frames::{
+    choose_target, Evidence, EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet,
+};
 use crate::models::ComponentInfo;
 use crate::pipeline::Tokenized;
 use crate::resolve::Entity;
@@ -45,24 +47,56 @@ pub struct StaticFramer {
 impl StaticFramer {
     /// A classifier for `set` scored by `method` (`static`, `vectors`,
     /// `cues` or `every`); `vectors` is required by the first two.
-    pub fn new(set: FrameSet, method: FrameMethod, vectors: Option<Arc<StaticEmbeddings>>) -> Result<Self> {
+    pub fn new(
+        set: FrameSet,
+        method: FrameMethod,
+        vectors: Option<Arc<StaticEmbeddings>>,
+    ) -> Result<Self> {
         let uses_vectors = matches!(method, FrameMethod::Static | FrameMethod::Vectors);
         let vectors = if uses_vectors { vectors } else { None };
         if uses_vectors && vectors.is_none() {
-            return Err(crate::Error::Config(format!("frame method {method} needs the static embeddings")));
+            return Err(crate::Error::Config(format!(
+                "frame method {method} needs the static embeddings"
+            )));
         }
         let uses_cues = matches!(method, FrameMethod::Static | FrameMethod::Cues);
-        let cues = CueMatcher::new(&if uses_cues { set.clone() } else { FrameSet::from_labels::<&str>(&[]) }, true)?;
+        let cues = CueMatcher::new(
+            &if uses_cues {
+                set.clone()
+            } else {
+                FrameSet::from_labels::<&str>(&[])
+            },
+            true,
+        )?;
         let prototypes = match &vectors {
-            Some(v) => Prototypes::build(&set, |texts| Ok(texts.iter().map(|t| v.embed(t)).collect()))?,
+            Some(v) => {
+                Prototypes::build(&set, |texts| Ok(texts.iter().map(|t| v.embed(t)).collect()))?
+            }
             None => Prototypes::default(),
         };
         let label_tables = match &vectors {
-            Some(v) => set.labels.iter().map(|d| v.embed(&d.words()).map_or_else(Vec::new, |n| v.similarity_table(&n))).collect(),
+            Some(v) => set
+                .labels
+                .iter()
+                .map(|d| {
+                    v.embed(&d.words())
+                        .map_or_else(Vec::new, |n| v.similarity_table(&n))
+                })
+                .collect(),
             None => Vec::new(),
         };
-        let thresholds = (0..set.labels.len()).map(|i| set.threshold_for(i, method)).collect();
-        Ok(Self { set, method, vectors, cues, prototypes, label_tables, thresholds })
+        let thresholds = (0..set.labels.len())
+            .map(|i| set.threshold_for(i, method))
+            .collect();
+        Ok(Self {
+            set,
+            method,
+            vectors,
+            cues,
+            prototypes,
+            label_tables,
+            thresholds,
+        })
     }
 
     /// Discounts cue hits under a negator ("no shortage"); see
@@ -80,7 +114,12 @@ impl StaticFramer {
 }
 
 impl FrameClassifier for StaticFramer {
-    fn classify(&self, doc: &Tokenized<'_>, entities: &[Entity], _notes: &mut Vec<String>) -> Result<Vec<Frame>> {
+    fn classify(
+        &self,
+        doc: &Tokenized<'_>,
+        entities: &[Entity],
+        _notes: &mut Vec<String>,
+    ) -> Result<Vec<Frame>> {
         let hits = self.cues.find(doc, &mut MatchText::default());
         let mut frames = Vec::with_capacity(doc.sentences.len() * self.set.labels.len());
         let mut bufs = Buffers::new(self.vectors.as_ref().map_or(0, |v| v.dim()));
@@ -91,13 +130,17 @@ impl FrameClassifier for StaticFramer {
                 next_hit += 1;
             }
             let sentence_hits = &hits[first_hit..next_hit];
-            let embedded =
-                self.vectors.as_ref().and_then(|v| self.embed_sentence(v, doc, sentence, sentence_hits, &mut bufs));
+            let embedded = self
+                .vectors
+                .as_ref()
+                .and_then(|v| self.embed_sentence(v, doc, sentence, sentence_hits, &mut bufs));
             let vector = embedded.as_ref().map(|_| bufs.sentence.as_slice());
             let neutral = vector.and_then(|v| self.prototypes.neutral_similarity(v));
             for (label, def) in self.set.labels.iter().enumerate() {
-                let label_hits: Vec<&CueHit> = sentence_hits.iter().filter(|h| h.label == label).collect();
-                let (cue_score, mut evidence) = cue_evidence(&label_hits, def.cues.is_empty(), doc.text);
+                let label_hits: Vec<&CueHit> =
+                    sentence_hits.iter().filter(|h| h.label == label).collect();
+                let (cue_score, mut evidence) =
+                    cue_evidence(&label_hits, def.cues.is_empty(), doc.text);
                 let (sentence_score, nearest) =
                     vector.map_or((0.0, None), |v| self.prototypes.score(label, v, neutral));
                 let word = embedded.as_ref().and_then(|e| e.best_words[label]);
@@ -114,7 +157,10 @@ impl FrameClassifier for StaticFramer {
                 // covers it.
                 if let Some((token, sim)) = word.filter(|_| word_score > 0.0) {
                     let span = doc.tokens[token];
-                    if !evidence.iter().any(|e| e.span.is_some_and(|s| s.overlap(&span) > 0)) {
+                    if !evidence
+                        .iter()
+                        .any(|e| e.span.is_some_and(|s| s.overlap(&span) > 0))
+                    {
                         evidence.push(Evidence {
                             kind: EvidenceKind::Label,
                             text: span.slice(doc.text).to_string(),
@@ -126,13 +172,18 @@ impl FrameClassifier for StaticFramer {
                 }
                 evidence.extend(nearest);
                 // The first cue that counts, else the first (negated) one.
-                let anchor = label_hits.iter().find(|h| h.negator.is_none()).or(label_hits.first()).map(|h| h.tokens.clone());
+                let anchor = label_hits
+                    .iter()
+                    .find(|h| h.negator.is_none())
+                    .or(label_hits.first())
+                    .map(|h| h.tokens.clone());
                 frames.push(Frame {
                     span: sentence.span,
                     sentence: s,
                     label: def.name.clone(),
                     score,
-                    selected: score >= self.thresholds[label] && score > 0.0 || self.method == FrameMethod::Every,
+                    selected: score >= self.thresholds[label] && score > 0.0
+                        || self.method == FrameMethod::Every,
                     evidence,
                     target: choose_target(doc, entities, s, anchor),
                 });
@@ -158,7 +209,10 @@ struct Buffers {
 
 impl Buffers {
     fn new(dim: usize) -> Self {
-        Self { scratch: Scratch::default(), sentence: vec![0.0; dim] }
+        Self {
+            scratch: Scratch::default(),
+            sentence: vec![0.0; dim],
+        }
     }
 }
 
@@ -193,10 +247,18 @@ impl StaticFramer {
             }
             let (n, single) = v.add_word(word, &mut bufs.sentence, &mut bufs.scratch);
             pieces += n;
-            let Some(id) = single.filter(|_| word.len() >= MIN_WORD_LEN) else { continue };
-            for (label, (best, table)) in best_words.iter_mut().zip(&self.label_tables).enumerate() {
-                let Some(&sim) = table.get(id as usize) else { continue };
-                if hits.iter().any(|h| h.label == label && h.negator.is_some() && h.tokens.contains(&t)) {
+            let Some(id) = single.filter(|_| word.len() >= MIN_WORD_LEN) else {
+                continue;
+            };
+            for (label, (best, table)) in best_words.iter_mut().zip(&self.label_tables).enumerate()
+            {
+                let Some(&sim) = table.get(id as usize) else {
+                    continue;
+                };
+                if hits
+                    .iter()
+                    .any(|h| h.label == label && h.negator.is_some() && h.tokens.contains(&t))
+                {
                     continue;
                 }
                 if best.is_none_or(|(_, b)| sim > b) {

@@ -38,11 +38,19 @@ pub struct FrameSet {
     pub name: String,
     /// Decision threshold for labels that set none of their own, whatever
     /// the method.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "threshold_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "threshold_opt"
+    )]
     pub threshold: Option<f32>,
     /// Decision thresholds per method (`static`, `nli`, ...), which take
     /// precedence over `threshold`: each method scores on its own scale.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "threshold_map")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "threshold_map"
+    )]
     pub thresholds: BTreeMap<String, f32>,
     /// Sentences that carry none of the labels (plain reporting). Methods
     /// that compare with examples measure a sentence's similarity to a
@@ -71,10 +79,18 @@ pub struct FrameDef {
     /// finds "shortages".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cues: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "threshold_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "threshold_opt"
+    )]
     pub threshold: Option<f32>,
     /// Per-method thresholds of this label; they beat every set-level one.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "threshold_map")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "threshold_map"
+    )]
     pub thresholds: BTreeMap<String, f32>,
 }
 
@@ -105,7 +121,10 @@ impl FrameDef {
         if self.hypotheses.is_empty() {
             return vec![format!("This text is about {words}.")];
         }
-        self.hypotheses.iter().map(|h| h.replace("{}", &words)).collect()
+        self.hypotheses
+            .iter()
+            .map(|h| h.replace("{}", &words))
+            .collect()
     }
 }
 
@@ -120,7 +139,10 @@ impl FrameSet {
             threshold: None,
             thresholds: BTreeMap::new(),
             neutral: Vec::new(),
-            labels: labels.iter().map(|l| FrameDef::bare(l.as_ref().trim())).collect(),
+            labels: labels
+                .iter()
+                .map(|l| FrameDef::bare(l.as_ref().trim()))
+                .collect(),
         }
     }
 
@@ -163,7 +185,10 @@ impl FrameSet {
     /// file, the line and the field (e.g. `label[1].threshold`).
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
         let set = match ext.as_deref() {
             Some("toml") => Self::parse_toml(&text, path)?,
             Some("json") => Self::parse_json(&text, path)?,
@@ -195,7 +220,8 @@ impl FrameSet {
 
     /// The set as TOML, in the layout `load` reads.
     pub fn to_toml(&self) -> Result<String> {
-        toml::to_string_pretty(self).map_err(|e| Error::Config(format!("frame set {}: {e}", self.name)))
+        toml::to_string_pretty(self)
+            .map_err(|e| Error::Config(format!("frame set {}: {e}", self.name)))
     }
 
     /// The set as pretty JSON, in the layout `load` reads.
@@ -210,14 +236,20 @@ impl FrameSet {
             Error::Config(format!("{}: field `{field}`: {message}", path.display()))
         };
         if self.labels.is_empty() {
-            return Err(bad("label".into(), "a frame set needs at least one [[label]]"));
+            return Err(bad(
+                "label".into(),
+                "a frame set needs at least one [[label]]",
+            ));
         }
         for (i, def) in self.labels.iter().enumerate() {
             if def.name.trim().is_empty() {
                 return Err(bad(format!("label[{i}].name"), "empty label name"));
             }
             if self.labels[..i].iter().any(|d| d.name == def.name) {
-                return Err(bad(format!("label[{i}].name"), &format!("label {:?} is defined twice", def.name)));
+                return Err(bad(
+                    format!("label[{i}].name"),
+                    &format!("label {:?} is defined twice", def.name),
+                ));
             }
             if let Some(j) = def.cues.iter().position(|c| c.trim().is_empty()) {
                 return Err(bad(format!("label[{i}].cues[{j}]"), "empty cue"));
@@ -235,7 +267,10 @@ pub(crate) fn parse_toml_with_path<T: DeserializeOwned>(text: &str, path: &Path)
         let field = field_name(err.path());
         let inner = err.into_inner();
         let (line, column) = inner.span().map_or((0, 0), |s| line_column(text, s.start));
-        let message = format!("{} at line {line} column {column}", inner.message().trim_end());
+        let message = format!(
+            "{} at line {line} column {column}",
+            inner.message().trim_end()
+        );
         Error::record(path, line, field, message)
     })
 }
@@ -244,7 +279,10 @@ pub(crate) fn parse_toml_with_path<T: DeserializeOwned>(text: &str, path: &Path)
 fn line_column(text: &str, at: usize) -> (usize, usize) {
     let before = &text[..at.min(text.len())];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (before.matches('\n').count() + 1, before[line_start..].chars().count() + 1)
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
 }
 
 /// A deserialisation path as a field name; the top level is named so.
@@ -264,13 +302,18 @@ fn check_threshold<E: serde::de::Error>(t: f32) -> std::result::Result<f32, E> {
 }
 
 fn threshold_opt<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f32>, D::Error> {
-    Option::<f32>::deserialize(d)?.map(check_threshold).transpose()
+    Option::<f32>::deserialize(d)?
+        .map(check_threshold)
+        .transpose()
 }
 
-fn threshold_map<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<BTreeMap<String, f32>, D::Error> {
+fn threshold_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<BTreeMap<String, f32>, D::Error> {
     let map = BTreeMap::<String, f32>::deserialize(d)?;
     for (key, &t) in &map {
-        key.parse::<FrameMethod>().map_err(serde::de::Error::custom)?;
+        key.parse::<FrameMethod>()
+            .map_err(serde::de::Error::custom)?;
         check_threshold::<D::Error>(t)?;
     }
     Ok(map)
@@ -298,8 +341,14 @@ pub enum FrameMethod {
 }
 
 impl FrameMethod {
-    pub const ALL: [FrameMethod; 6] =
-        [Self::Static, Self::Vectors, Self::Cues, Self::Every, Self::Nli, Self::Embedding];
+    pub const ALL: [FrameMethod; 6] = [
+        Self::Static,
+        Self::Vectors,
+        Self::Cues,
+        Self::Every,
+        Self::Nli,
+        Self::Embedding,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -336,10 +385,13 @@ impl FromStr for FrameMethod {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
-            let names: Vec<&str> = Self::ALL.iter().map(|m| m.as_str()).collect();
-            Error::Config(format!("unknown frame method {s:?} ({})", names.join(", ")))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|m| m.as_str()).collect();
+                Error::Config(format!("unknown frame method {s:?} ({})", names.join(", ")))
+            })
     }
 }
 
@@ -455,7 +507,11 @@ impl FrameTally {
             Some(i) => i,
             None => {
                 let label = frame.label.clone();
-                self.labels.push(LabelTally { label, best: Vec::with_capacity(DOC_TOP_K + 1), selected: 0 });
+                self.labels.push(LabelTally {
+                    label,
+                    best: Vec::with_capacity(DOC_TOP_K + 1),
+                    selected: 0,
+                });
                 self.labels.len() - 1
             }
         };
@@ -516,7 +572,10 @@ pub fn choose_target(
     let first = actors().next().map(|(i, _)| i);
     let Some(cue) = anchor else { return first };
     let patient = || {
-        let end = doc.sentences.get(sentence).map_or(cue.end, |s| s.tokens.end);
+        let end = doc
+            .sentences
+            .get(sentence)
+            .map_or(cue.end, |s| s.tokens.end);
         let marker = (cue.end..(cue.end + PATIENT_WINDOW).min(end)).find(|&t| {
             let word = doc.tokens[t].slice(doc.text);
             PATIENT_MARKERS.iter().any(|m| m.eq_ignore_ascii_case(word))
@@ -527,7 +586,16 @@ pub fn choose_target(
             .find(|(_, e)| e.mention.tokens.start > marker && e.mention.tokens.start <= marker + 3)
             .map(|(i, _)| i)
     };
-    let before = || actors().filter(|(_, e)| e.mention.tokens.end <= cue.start).last().map(|(i, _)| i);
-    let after = || actors().find(|(_, e)| e.mention.tokens.start >= cue.end).map(|(i, _)| i);
+    let before = || {
+        actors()
+            .filter(|(_, e)| e.mention.tokens.end <= cue.start)
+            .last()
+            .map(|(i, _)| i)
+    };
+    let after = || {
+        actors()
+            .find(|(_, e)| e.mention.tokens.start >= cue.end)
+            .map(|(i, _)| i)
+    };
     patient().or_else(before).or_else(after).or(first)
 }

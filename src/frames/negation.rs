@@ -98,7 +98,9 @@ impl Negation {
     /// Parses the negation lists; `path` only names the source in errors.
     pub fn parse_toml(text: &str, path: &Path) -> Result<Self> {
         let file: NegationFile = parse_toml_with_path(text, path)?;
-        let bad = |field: String, message: &str| Error::Config(format!("{}: field `{field}`: {message}", path.display()));
+        let bad = |field: String, message: &str| {
+            Error::Config(format!("{}: field `{field}`: {message}", path.display()))
+        };
         if file.window == 0 {
             return Err(bad("window".into(), "the window must be at least 1 word"));
         }
@@ -120,8 +122,13 @@ impl Negation {
                 roles.push(role);
             }
         }
-        let automaton = phrase_automaton(&keys, || format!("{}: negation phrases", path.display()))?;
-        Ok(Self { automaton, roles, window: file.window })
+        let automaton =
+            phrase_automaton(&keys, || format!("{}: negation phrases", path.display()))?;
+        Ok(Self {
+            automaton,
+            roles,
+            window: file.window,
+        })
     }
 
     /// Sets `negator` on every hit in `hits` (one document's, in text
@@ -138,7 +145,8 @@ impl Negation {
             let end = first + hits[first..].partition_point(|h| h.sentence == sentence);
             for i in first..end {
                 let tokens = self.negator(&triggers, &hits[first..end], &hits[i], doc);
-                hits[i].negator = tokens.map(|t| Span::new(doc.tokens[t.start].start, doc.tokens[t.end - 1].end));
+                hits[i].negator =
+                    tokens.map(|t| Span::new(doc.tokens[t.start].start, doc.tokens[t.end - 1].end));
             }
             first = end;
         }
@@ -147,11 +155,14 @@ impl Negation {
     /// Every trigger and terminator in `doc`, pseudo-triggers removed.
     fn scan(&self, doc: &Tokenized<'_>, words: &Words) -> Triggers {
         let mut found = Triggers::default();
-        let Some(ac) = &self.automaton else { return found };
+        let Some(ac) = &self.automaton else {
+            return found;
+        };
         let mut pseudo: Vec<Range<usize>> = Vec::new();
         for m in ac.find_overlapping_iter(words.text.as_str()) {
             let tokens = words.tokens(m.start(), m.end());
-            if tokens.is_empty() || doc.sentence_of(tokens.start) != doc.sentence_of(tokens.end - 1) {
+            if tokens.is_empty() || doc.sentence_of(tokens.start) != doc.sentence_of(tokens.end - 1)
+            {
                 continue;
             }
             match self.roles[m.pattern().as_usize()] {
@@ -161,7 +172,8 @@ impl Negation {
                 Role::Terminator => found.ends.extend(tokens),
             }
         }
-        let genuine = |t: &Range<usize>| !pseudo.iter().any(|p| p.start <= t.start && t.end <= p.end);
+        let genuine =
+            |t: &Range<usize>| !pseudo.iter().any(|p| p.start <= t.start && t.end <= p.end);
         found.before.retain(genuine);
         found.after.retain(genuine);
         found.before.sort_by_key(|t| (t.end, t.start));
@@ -184,13 +196,19 @@ impl Negation {
         let inside = |t: &Range<usize>, r: &Range<usize>| r.start <= t.start && t.end <= r.end;
         // A cue that is negative itself ("no choice") is not negated.
         let from = triggers.before.partition_point(|t| t.end <= cue.start);
-        if triggers.before[from..].iter().take_while(|t| t.end <= cue.end).any(|t| inside(t, cue)) {
+        if triggers.before[from..]
+            .iter()
+            .take_while(|t| t.end <= cue.end)
+            .any(|t| inside(t, cue))
+        {
             return None;
         }
         let usable = |t: &Range<usize>, between: Range<usize>| {
             doc.sentence_of(t.start) == hit.sentence
                 && !self.ends_within(triggers, between)
-                && !sentence_hits.iter().any(|h| h.label == hit.label && inside(t, &h.tokens))
+                && !sentence_hits
+                    .iter()
+                    .any(|h| h.label == hit.label && inside(t, &h.tokens))
         };
         let before = triggers.before[..from]
             .iter()

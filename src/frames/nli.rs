@@ -9,8 +9,8 @@ use std::ops::Range;
 use crate::error::Result;
 use crate::frames::cues::{CueMatcher, MatchText};
 use crate::frames::prototypes::Prototypes;
-use crate::frames::{choose_target, Evidence, EvidenceKind, Frame, FrameMethod, FrameSet};
 use crate::frames::FrameClassifier;
+use crate::frames::{choose_target, Evidence, EvidenceKind, Frame, FrameMethod, FrameSet};
 use crate::models::ComponentInfo;
 use crate::pipeline::Tokenized;
 use crate::resolve::Entity;
@@ -27,9 +27,16 @@ struct Common {
 
 impl Common {
     fn new(set: FrameSet, method: FrameMethod) -> Result<Self> {
-        let thresholds = (0..set.labels.len()).map(|i| set.threshold_for(i, method)).collect();
+        let thresholds = (0..set.labels.len())
+            .map(|i| set.threshold_for(i, method))
+            .collect();
         let cues = CueMatcher::new(&set, true)?;
-        Ok(Self { set, method, thresholds, cues })
+        Ok(Self {
+            set,
+            method,
+            thresholds,
+            cues,
+        })
     }
 
     /// Per sentence and label, the tokens of the first cue (for the target).
@@ -67,7 +74,10 @@ impl Common {
     }
 
     fn info(&self, model: ComponentInfo) -> ComponentInfo {
-        ComponentInfo::with_files(format!("frames-{}:{}+{}", self.method, self.set.name, model.name), model.files)
+        ComponentInfo::with_files(
+            format!("frames-{}:{}+{}", self.method, self.set.name, model.name),
+            model.files,
+        )
     }
 }
 
@@ -82,12 +92,21 @@ pub struct NliFramer {
 impl NliFramer {
     pub fn new(set: FrameSet, model: NliModel) -> Result<Self> {
         let hypotheses = set.labels.iter().map(|d| d.filled_hypotheses()).collect();
-        Ok(Self { common: Common::new(set, FrameMethod::Nli)?, model, hypotheses })
+        Ok(Self {
+            common: Common::new(set, FrameMethod::Nli)?,
+            model,
+            hypotheses,
+        })
     }
 }
 
 impl FrameClassifier for NliFramer {
-    fn classify(&self, doc: &Tokenized<'_>, entities: &[Entity], notes: &mut Vec<String>) -> Result<Vec<Frame>> {
+    fn classify(
+        &self,
+        doc: &Tokenized<'_>,
+        entities: &[Entity],
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<Frame>> {
         let mut pairs: Vec<(&str, &str)> = Vec::new();
         let mut truncated = 0;
         for sentence in doc.sentences {
@@ -112,7 +131,13 @@ impl FrameClassifier for NliFramer {
                         for h in hyps {
                             let p = entailment.next().unwrap_or(0.0);
                             if best.1.is_none() || p > best.0 {
-                                let ev = Evidence { kind: EvidenceKind::Hypothesis, text: h.clone(), span: None, score: Some(p), negated_by: None };
+                                let ev = Evidence {
+                                    kind: EvidenceKind::Hypothesis,
+                                    text: h.clone(),
+                                    span: None,
+                                    score: Some(p),
+                                    negated_by: None,
+                                };
                                 best = (p, Some(ev));
                             }
                         }
@@ -138,20 +163,37 @@ pub struct EmbeddingFramer {
 
 impl EmbeddingFramer {
     pub fn new(set: FrameSet, model: SentenceEmbedder) -> Result<Self> {
-        let prototypes = Prototypes::build(&set, |texts| Ok(model.embed(texts)?.into_iter().map(Some).collect()))?;
-        Ok(Self { common: Common::new(set, FrameMethod::Embedding)?, model, prototypes })
+        let prototypes = Prototypes::build(&set, |texts| {
+            Ok(model.embed(texts)?.into_iter().map(Some).collect())
+        })?;
+        Ok(Self {
+            common: Common::new(set, FrameMethod::Embedding)?,
+            model,
+            prototypes,
+        })
     }
 }
 
 impl FrameClassifier for EmbeddingFramer {
-    fn classify(&self, doc: &Tokenized<'_>, entities: &[Entity], _notes: &mut Vec<String>) -> Result<Vec<Frame>> {
-        let texts: Vec<&str> = doc.sentences.iter().map(|s| s.span.slice(doc.text)).collect();
+    fn classify(
+        &self,
+        doc: &Tokenized<'_>,
+        entities: &[Entity],
+        _notes: &mut Vec<String>,
+    ) -> Result<Vec<Frame>> {
+        let texts: Vec<&str> = doc
+            .sentences
+            .iter()
+            .map(|s| s.span.slice(doc.text))
+            .collect();
         let vectors = self.model.embed(&texts)?;
         let scores = vectors
             .iter()
             .map(|v| {
                 let neutral = self.prototypes.neutral_similarity(v);
-                (0..self.common.set.labels.len()).map(|label| self.prototypes.score(label, v, neutral)).collect()
+                (0..self.common.set.labels.len())
+                    .map(|label| self.prototypes.score(label, v, neutral))
+                    .collect()
             })
             .collect();
         Ok(self.common.frames(doc, entities, scores))

@@ -35,38 +35,67 @@ pub struct Prototypes {
 impl Prototypes {
     /// Embeds the texts of `set` with `embed`, which returns one unit
     /// vector per text (`None` for a text it cannot embed).
-    pub fn build(set: &FrameSet, mut embed: impl FnMut(&[&str]) -> Result<Vec<Option<Vec<f32>>>>) -> Result<Self> {
+    pub fn build(
+        set: &FrameSet,
+        mut embed: impl FnMut(&[&str]) -> Result<Vec<Option<Vec<f32>>>>,
+    ) -> Result<Self> {
         let mut labels = Vec::with_capacity(set.labels.len());
         for def in &set.labels {
             let words = def.words();
-            let texts: Vec<(EvidenceKind, &str)> = std::iter::once((EvidenceKind::Label, words.as_str()))
-                .chain(def.description.iter().map(|d| (EvidenceKind::Description, d.as_str())))
-                .chain(def.examples.iter().map(|e| (EvidenceKind::Example, e.as_str())))
-                .collect();
+            let texts: Vec<(EvidenceKind, &str)> =
+                std::iter::once((EvidenceKind::Label, words.as_str()))
+                    .chain(
+                        def.description
+                            .iter()
+                            .map(|d| (EvidenceKind::Description, d.as_str())),
+                    )
+                    .chain(
+                        def.examples
+                            .iter()
+                            .map(|e| (EvidenceKind::Example, e.as_str())),
+                    )
+                    .collect();
             let vectors = embed(&texts.iter().map(|(_, t)| *t).collect::<Vec<_>>())?;
             labels.push(
                 texts
                     .into_iter()
                     .zip(vectors)
-                    .filter_map(|((kind, text), v)| v.map(|vector| Prototype { kind, text: text.to_string(), vector }))
+                    .filter_map(|((kind, text), v)| {
+                        v.map(|vector| Prototype {
+                            kind,
+                            text: text.to_string(),
+                            vector,
+                        })
+                    })
                     .collect(),
             );
         }
-        let neutral = embed(&set.neutral.iter().map(String::as_str).collect::<Vec<_>>())?.into_iter().flatten().collect();
+        let neutral = embed(&set.neutral.iter().map(String::as_str).collect::<Vec<_>>())?
+            .into_iter()
+            .flatten()
+            .collect();
         Ok(Self { labels, neutral })
     }
 
     /// Similarity of a sentence vector to the nearest neutral sentence, if
     /// the set has any.
     pub fn neutral_similarity(&self, vector: &[f32]) -> Option<f32> {
-        self.neutral.iter().map(|n| dot(n, vector)).max_by(f32::total_cmp)
+        self.neutral
+            .iter()
+            .map(|n| dot(n, vector))
+            .max_by(f32::total_cmp)
     }
 
     /// Evidence in [0, 1] that a sentence with unit vector `vector` carries
     /// label `label`, and the nearest prototype as evidence. `neutral` is
     /// [`Self::neutral_similarity`] of the same vector, computed once per
     /// sentence.
-    pub fn score(&self, label: usize, vector: &[f32], neutral: Option<f32>) -> (f32, Option<Evidence>) {
+    pub fn score(
+        &self,
+        label: usize,
+        vector: &[f32],
+        neutral: Option<f32>,
+    ) -> (f32, Option<Evidence>) {
         let Some((proto, sim)) = self.labels[label]
             .iter()
             .map(|p| (p, dot(&p.vector, vector)))
@@ -78,7 +107,13 @@ impl Prototypes {
             Some(n) => (sim - n - MARGIN_ZERO) / (MARGIN_FULL - MARGIN_ZERO),
             None => (sim - SIM_ZERO) / (SIM_FULL - SIM_ZERO),
         };
-        let evidence = Evidence { kind: proto.kind, text: proto.text.clone(), span: None, score: Some(sim), negated_by: None };
+        let evidence = Evidence {
+            kind: proto.kind,
+            text: proto.text.clone(),
+            span: None,
+            score: Some(sim),
+            negated_by: None,
+        };
         (score.clamp(0.0, 1.0), Some(evidence))
     }
 }

@@ -16,7 +16,8 @@ use crate::models::{require, ModelFile};
 /// Directory of the shipped static model, under `models/`.
 pub const STATIC_MODEL_DIR: &str = "static-minilm";
 
-const HINT: &str = "the static embeddings are distilled from all-MiniLM-L6-v2 by the transformer engine \
+const HINT: &str =
+    "the static embeddings are distilled from all-MiniLM-L6-v2 by the transformer engine \
 (see models/README.md, \"static-minilm\"); or run with --no-frames";
 
 /// A static embedding table with its WordPiece vocabulary.
@@ -59,7 +60,10 @@ impl StaticEmbeddings {
         if vocab.len() > rows {
             return Err(Error::Model {
                 path: tokenizer,
-                message: format!("the vocabulary has {} entries but the embedding table {rows} rows", vocab.len()),
+                message: format!(
+                    "the vocabulary has {} entries but the embedding table {rows} rows",
+                    vocab.len()
+                ),
             });
         }
         let mut mean = vec![0f32; dim];
@@ -75,11 +79,30 @@ impl StaticEmbeddings {
             .chunks_exact(dim)
             .map(|row| {
                 let sq = dot(row, row) - 2.0 * dot(row, &mean) + mean_sq;
-                if sq > 0.0 { sq.sqrt().recip() } else { 0.0 }
+                if sq > 0.0 {
+                    sq.sqrt().recip()
+                } else {
+                    0.0
+                }
             })
             .collect();
-        let files = vec![ModelFile::hash(&model)?, ModelFile::hash(&tokenizer)?, ModelFile::hash(&config)?];
-        Ok(Self { dim, table, mean, inv_norms, vocab, prefix, lowercase, strip_accents, max_chars, files })
+        let files = vec![
+            ModelFile::hash(&model)?,
+            ModelFile::hash(&tokenizer)?,
+            ModelFile::hash(&config)?,
+        ];
+        Ok(Self {
+            dim,
+            table,
+            mean,
+            inv_norms,
+            vocab,
+            prefix,
+            lowercase,
+            strip_accents,
+            max_chars,
+            files,
+        })
     }
 
     /// Width of the vectors.
@@ -101,7 +124,12 @@ impl StaticEmbeddings {
     /// punctuation inside it is skipped) to `acc`; returns how many pieces
     /// were added, and the piece id when the word is exactly one piece.
     /// Unknown pieces add nothing.
-    pub fn add_word(&self, word: &str, acc: &mut [f32], scratch: &mut Scratch) -> (usize, Option<u32>) {
+    pub fn add_word(
+        &self,
+        word: &str,
+        acc: &mut [f32],
+        scratch: &mut Scratch,
+    ) -> (usize, Option<u32>) {
         scratch.word.clear();
         if self.strip_accents && !word.is_ascii() {
             scratch.word.extend(word.nfd().filter(|c| !is_mark(*c)));
@@ -118,7 +146,10 @@ impl StaticEmbeddings {
         let word = std::mem::take(&mut scratch.word);
         let mut added = 0;
         let mut last = None;
-        for run in word.split(|c: char| !c.is_alphanumeric()).filter(|r| !r.is_empty()) {
+        for run in word
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|r| !r.is_empty())
+        {
             self.pieces(run, scratch);
             for &id in &scratch.pieces {
                 for (a, v) in acc.iter_mut().zip(self.row(id)) {
@@ -224,7 +255,12 @@ impl StaticEmbeddings {
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut sums = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     for (x, y) in ca.zip(cb) {
         for i in 0..8 {
             sums[i] += x[i] * y[i];
@@ -238,7 +274,10 @@ fn is_mark(c: char) -> bool {
 }
 
 fn model_error(path: &Path, message: impl Into<String>) -> Error {
-    Error::Model { path: path.to_path_buf(), message: message.into() }
+    Error::Model {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
 }
 
 /// Reads the `embeddings` tensor (F32, F16 or BF16) as f32.
@@ -249,19 +288,43 @@ fn read_table(path: &Path) -> Result<(usize, Vec<f32>)> {
         .tensor("embeddings")
         .map_err(|e| model_error(path, format!("tensor `embeddings`: {e}")))?;
     let &[rows, dim] = view.shape() else {
-        return Err(model_error(path, format!("tensor `embeddings`: shape {:?}, expected [vocab, dim]", view.shape())));
+        return Err(model_error(
+            path,
+            format!(
+                "tensor `embeddings`: shape {:?}, expected [vocab, dim]",
+                view.shape()
+            ),
+        ));
     };
     let data = view.data();
     let table: Vec<f32> = match view.dtype() {
-        Dtype::F32 => data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-        Dtype::F16 => data.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect(),
-        Dtype::BF16 => {
-            data.chunks_exact(2).map(|b| f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16)).collect()
+        Dtype::F32 => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        Dtype::F16 => data
+            .chunks_exact(2)
+            .map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+            .collect(),
+        Dtype::BF16 => data
+            .chunks_exact(2)
+            .map(|b| f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16))
+            .collect(),
+        other => {
+            return Err(model_error(
+                path,
+                format!("tensor `embeddings`: dtype {other:?}, expected F32, F16 or BF16"),
+            ))
         }
-        other => return Err(model_error(path, format!("tensor `embeddings`: dtype {other:?}, expected F32, F16 or BF16"))),
     };
     if rows == 0 || dim == 0 || table.len() != rows * dim {
-        return Err(model_error(path, format!("tensor `embeddings`: {} values for shape [{rows}, {dim}]", table.len())));
+        return Err(model_error(
+            path,
+            format!(
+                "tensor `embeddings`: {} values for shape [{rows}, {dim}]",
+                table.len()
+            ),
+        ));
     }
     Ok((dim, table))
 }
@@ -299,15 +362,26 @@ struct Vocab {
 impl Vocab {
     /// Builds the vocabulary from (key, id) pairs; ids must be dense.
     fn new(entries: HashMap<String, u32>, path: &Path) -> Result<Self> {
-        let mut vocab = Vocab { ranges: vec![(0, 0); entries.len()], ..Vocab::default() };
+        let mut vocab = Vocab {
+            ranges: vec![(0, 0); entries.len()],
+            ..Vocab::default()
+        };
         for (key, id) in entries {
             let Some(range) = vocab.ranges.get_mut(id as usize) else {
-                return Err(model_error(path, format!("field `model.vocab`: id {id} of {key:?} is not below the vocabulary size")));
+                return Err(model_error(
+                    path,
+                    format!(
+                        "field `model.vocab`: id {id} of {key:?} is not below the vocabulary size"
+                    ),
+                ));
             };
             *range = (vocab.keys.len() as u32, key.len() as u32);
             vocab.keys.push_str(&key);
             if vocab.index.insert(fx_hash(&key), id).is_some() {
-                return Err(model_error(path, format!("field `model.vocab`: hash collision at {key:?}")));
+                return Err(model_error(
+                    path,
+                    format!("field `model.vocab`: hash collision at {key:?}"),
+                ));
             }
         }
         Ok(vocab)
@@ -375,16 +449,25 @@ type WordPiece = (Vocab, String, bool, bool, usize);
 /// `tokenizer.json`.
 fn read_wordpiece(path: &Path) -> Result<WordPiece> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| Error::record(path, e.line(), "", e.to_string()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::record(path, e.line(), "", e.to_string()))?;
     let model = &json["model"];
     if model["type"] != "WordPiece" {
-        return Err(model_error(path, format!("field `model.type`: {}, expected \"WordPiece\"", model["type"])));
+        return Err(model_error(
+            path,
+            format!(
+                "field `model.type`: {}, expected \"WordPiece\"",
+                model["type"]
+            ),
+        ));
     }
     let entries: HashMap<String, u32> = serde_json::from_value(model["vocab"].clone())
         .map_err(|e| model_error(path, format!("field `model.vocab`: {e}")))?;
     let vocab = Vocab::new(entries, path)?;
-    let prefix = model["continuing_subword_prefix"].as_str().unwrap_or("##").to_string();
+    let prefix = model["continuing_subword_prefix"]
+        .as_str()
+        .unwrap_or("##")
+        .to_string();
     let max_chars = model["max_input_chars_per_word"].as_u64().unwrap_or(100) as usize;
     let norm = &json["normalizer"];
     let lowercase = norm["lowercase"].as_bool().unwrap_or(false);

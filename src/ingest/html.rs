@@ -41,7 +41,12 @@ pub fn to_visible(raw: impl Into<String>) -> (String, Origin) {
 }
 
 fn visible_text(raw: &str) -> VisibleTextBuilder {
-    let mut out = HtmlText { raw, b: VisibleTextBuilder::for_original(raw), space: None, pending: None };
+    let mut out = HtmlText {
+        raw,
+        b: VisibleTextBuilder::for_original(raw),
+        space: None,
+        pending: None,
+    };
     let bytes = raw.as_bytes();
     let tags = Tags::new(raw);
     let mut head = false;
@@ -61,7 +66,11 @@ fn visible_text(raw: &str) -> VisibleTextBuilder {
             out.text(text_start, i, pre > 0);
         }
         i = markup.end;
-        if let Markup { kind: Kind::Start { name, .. } | Kind::End { name }, .. } = &markup {
+        if let Markup {
+            kind: Kind::Start { name, .. } | Kind::End { name },
+            ..
+        } = &markup
+        {
             let name = &raw[name.clone()];
             let start = matches!(markup.kind, Kind::Start { .. });
             if head && !is_one_of(name, HEAD_ELEMENTS) {
@@ -73,7 +82,11 @@ fn visible_text(raw: &str) -> VisibleTextBuilder {
                 head = false;
             }
             if name.eq_ignore_ascii_case("pre") {
-                pre = if start { pre + 1 } else { pre.saturating_sub(1) };
+                pre = if start {
+                    pre + 1
+                } else {
+                    pre.saturating_sub(1)
+                };
             }
             if start && is_one_of(name, HIDDEN) {
                 i = skip_raw_text(&tags, i, name);
@@ -163,7 +176,9 @@ impl HtmlText<'_> {
                     i += ws;
                     continue;
                 }
-                let stop = rest.find(|c: char| c == '&' || c.is_whitespace()).map_or(end, |k| i + k);
+                let stop = rest
+                    .find(|c: char| c == '&' || c.is_whitespace())
+                    .map_or(end, |k| i + k);
                 self.visible(i, &raw[i..stop], None);
                 i = stop;
             }
@@ -224,7 +239,10 @@ impl HtmlText<'_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// `<name ...>`; `name` is a byte range of the original.
-    Start { name: std::ops::Range<usize>, self_closing: bool },
+    Start {
+        name: std::ops::Range<usize>,
+        self_closing: bool,
+    },
     /// `</name ...>`.
     End { name: std::ops::Range<usize> },
     /// `<!-- ... -->`, `<!DOCTYPE ...>`, `<?...?>`, `<![CDATA[...]]>`.
@@ -248,7 +266,10 @@ pub(crate) struct Tags<'a> {
 
 impl<'a> Tags<'a> {
     pub fn new(raw: &'a str) -> Self {
-        Self { raw, last_gt: raw.rfind('>') }
+        Self {
+            raw,
+            last_gt: raw.rfind('>'),
+        }
     }
 
     /// The markup starting at byte `at` (which holds `<`), or `None` when
@@ -257,7 +278,13 @@ impl<'a> Tags<'a> {
         let raw = self.raw;
         let bytes = raw.as_bytes();
         let rest = &raw[at..];
-        let other = |end: usize| Some(Markup { start: at, end, kind: Kind::Other });
+        let other = |end: usize| {
+            Some(Markup {
+                start: at,
+                end,
+                kind: Kind::Other,
+            })
+        };
         if let Some(body) = rest.strip_prefix("<!--") {
             // An unterminated comment runs to the end, as in browsers.
             let body_start = at + 4;
@@ -278,7 +305,9 @@ impl<'a> Tags<'a> {
             return None;
         }
         let mut i = name_start;
-        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'-' | b':' | b'_')) {
+        while i < bytes.len()
+            && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'-' | b':' | b'_'))
+        {
             i += 1;
         }
         let name = name_start..i;
@@ -289,9 +318,19 @@ impl<'a> Tags<'a> {
             _ => return None,
         }
         let end = self.tag_end(i)?;
-        let kind =
-            if closing { Kind::End { name } } else { Kind::Start { name, self_closing: bytes[end - 2] == b'/' } };
-        Some(Markup { start: at, end, kind })
+        let kind = if closing {
+            Kind::End { name }
+        } else {
+            Kind::Start {
+                name,
+                self_closing: bytes[end - 2] == b'/',
+            }
+        };
+        Some(Markup {
+            start: at,
+            end,
+            kind,
+        })
     }
 
     /// End (past `>`) of a tag whose attributes start at `from`. Quoted
@@ -307,21 +346,26 @@ impl<'a> Tags<'a> {
         while i < bytes.len() {
             match bytes[i] {
                 b'>' => return Some(i + 1),
-                q @ (b'"' | b'\'') if prev_eq => match bytes[i + 1..].iter().position(|&c| c == q) {
-                    Some(k) => {
-                        i += k + 2;
-                        prev_eq = false;
-                        continue;
+                q @ (b'"' | b'\'') if prev_eq => {
+                    match bytes[i + 1..].iter().position(|&c| c == q) {
+                        Some(k) => {
+                            i += k + 2;
+                            prev_eq = false;
+                            continue;
+                        }
+                        None => break,
                     }
-                    None => break,
-                },
+                }
                 b'=' => prev_eq = true,
                 c if !c.is_ascii_whitespace() => prev_eq = false,
                 _ => {}
             }
             i += 1;
         }
-        bytes[from..].iter().position(|&c| c == b'>').map(|k| from + k + 1)
+        bytes[from..]
+            .iter()
+            .position(|&c| c == b'>')
+            .map(|k| from + k + 1)
     }
 }
 
@@ -335,7 +379,9 @@ fn find_end_tag(raw: &str, from: usize, name: &str) -> Option<usize> {
         let name_end = at + 2 + name.len();
         if name_end <= bytes.len()
             && bytes[at + 2..name_end].eq_ignore_ascii_case(name.as_bytes())
-            && bytes.get(name_end).is_none_or(|c| matches!(c, b'>' | b'/') || c.is_ascii_whitespace())
+            && bytes
+                .get(name_end)
+                .is_none_or(|c| matches!(c, b'>' | b'/') || c.is_ascii_whitespace())
         {
             return Some(at);
         }
@@ -438,16 +484,34 @@ pub(crate) fn decode_entity(s: &str) -> Option<(usize, Decoded)> {
         };
         let mut buf = [0u8; 4];
         let len = c.encode_utf8(&mut buf).len();
-        return Some((i, Decoded { buf, len, text: None }));
+        return Some((
+            i,
+            Decoded {
+                buf,
+                len,
+                text: None,
+            },
+        ));
     }
-    let name_len = bytes[1..].iter().take(10).take_while(|c| c.is_ascii_alphanumeric()).count();
+    let name_len = bytes[1..]
+        .iter()
+        .take(10)
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
     if name_len == 0 || bytes.get(1 + name_len) != Some(&b';') {
         return None;
     }
     let name = &s[1..1 + name_len];
     let i = ENTITIES.binary_search_by(|(n, _)| n.cmp(&name)).ok()?;
     let text = if name == "nbsp" { " " } else { ENTITIES[i].1 };
-    Some((name_len + 2, Decoded { buf: [0; 4], len: 0, text: Some(text) }))
+    Some((
+        name_len + 2,
+        Decoded {
+            buf: [0; 4],
+            len: 0,
+            text: Some(text),
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -456,7 +520,10 @@ mod tests {
 
     #[test]
     fn entity_table_is_sorted_for_binary_search() {
-        assert!(ENTITIES.windows(2).all(|w| w[0].0 < w[1].0), "ENTITIES must stay sorted");
+        assert!(
+            ENTITIES.windows(2).all(|w| w[0].0 < w[1].0),
+            "ENTITIES must stay sorted"
+        );
     }
 
     #[test]
@@ -485,7 +552,13 @@ mod tests {
         assert_eq!(scan("<b"), None, "unclosed tag at the end is text");
         assert_eq!(scan("<!-- open").unwrap().end, 9);
         let m = scan("<br/>").unwrap();
-        assert!(matches!(m.kind, Kind::Start { self_closing: true, .. }));
+        assert!(matches!(
+            m.kind,
+            Kind::Start {
+                self_closing: true,
+                ..
+            }
+        ));
         // An unterminated quote falls back to the first `>`.
         assert_eq!(scan("<a title=\"x>y").unwrap().end, 12);
     }

@@ -39,7 +39,12 @@ pub fn to_visible(raw: impl Into<String>) -> (String, Origin) {
 }
 
 fn visible_text(raw: &str) -> VisibleTextBuilder {
-    let mut md = Reducer { raw, tags: Tags::new(raw), out: LineText::new(raw), closers: Vec::new() };
+    let mut md = Reducer {
+        raw,
+        tags: Tags::new(raw),
+        out: LineText::new(raw),
+        closers: Vec::new(),
+    };
     md.run(front_matter_end(raw));
     md.out.b
 }
@@ -50,7 +55,9 @@ fn front_matter_end(raw: &str) -> usize {
     let body = raw.strip_prefix('\u{FEFF}').unwrap_or(raw);
     let bom = raw.len() - body.len();
     let mut lines = line_spans(body);
-    let Some((_, first)) = lines.next() else { return 0 };
+    let Some((_, first)) = lines.next() else {
+        return 0;
+    };
     if first.trim_end() != "---" {
         return 0;
     }
@@ -98,7 +105,9 @@ impl Reducer<'_> {
                 let line_end = raw[i..].find('\n').map_or(raw.len(), |k| i + k + 1);
                 let line = &raw[i..line_end];
                 if let Some((ch, n)) = fence {
-                    if fence_marker(line).is_some_and(|(c, m)| c == ch && m >= n && line.trim()[m..].is_empty()) {
+                    if fence_marker(line)
+                        .is_some_and(|(c, m)| c == ch && m >= n && line.trim()[m..].is_empty())
+                    {
                         fence = None;
                     } else {
                         self.out.copy(i, line);
@@ -118,7 +127,21 @@ impl Reducer<'_> {
             }
             let run_end = bytes[i..]
                 .iter()
-                .position(|c| matches!(c, b'[' | b']' | b'!' | b'`' | b'<' | b'&' | b'*' | b'_' | b'~' | b'\\' | b'\n'))
+                .position(|c| {
+                    matches!(
+                        c,
+                        b'[' | b']'
+                            | b'!'
+                            | b'`'
+                            | b'<'
+                            | b'&'
+                            | b'*'
+                            | b'_'
+                            | b'~'
+                            | b'\\'
+                            | b'\n'
+                    )
+                })
                 .map_or(bytes.len(), |k| i + k);
             if run_end > i {
                 self.out.copy(i, &raw[i..run_end]);
@@ -212,7 +235,11 @@ impl Reducer<'_> {
                     let mut content = from..j;
                     // One space on both sides is padding, as in CommonMark.
                     let s = &self.raw[content.clone()];
-                    if s.len() >= 2 && s.starts_with(' ') && s.ends_with(' ') && !s.trim().is_empty() {
+                    if s.len() >= 2
+                        && s.starts_with(' ')
+                        && s.ends_with(' ')
+                        && !s.trim().is_empty()
+                    {
                         content = content.start + 1..content.end - 1;
                     }
                     self.out.copy(content.start, &self.raw[content]);
@@ -233,7 +260,11 @@ impl Reducer<'_> {
     fn markup(&mut self, i: usize) -> usize {
         let raw = self.raw;
         if let Some(m) = self.tags.scan(i) {
-            if let Kind::Start { name, self_closing: false } = &m.kind {
+            if let Kind::Start {
+                name,
+                self_closing: false,
+            } = &m.kind
+            {
                 let name = &raw[name.clone()];
                 if HIDDEN.iter().any(|h| h.eq_ignore_ascii_case(name)) {
                     return skip_raw_text(&self.tags, m.end, name);
@@ -269,7 +300,8 @@ impl Reducer<'_> {
         let after = raw[end..].chars().next();
         let left = after.is_some_and(|a| !a.is_whitespace());
         let right = before.is_some_and(|b| !b.is_whitespace());
-        let intraword = before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric);
+        let intraword =
+            before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric);
         let marker = match c {
             b'~' => n == 2,
             b'_' => n <= 3 && !intraword,
@@ -299,7 +331,12 @@ impl Reducer<'_> {
 /// marker, blockquote markers, a heading marker, each with the spaces after.
 fn line_prefix(line: &str) -> usize {
     let b = line.as_bytes();
-    let spaces = |from: usize| b[from..].iter().take_while(|&&c| c == b' ' || c == b'\t').count();
+    let spaces = |from: usize| {
+        b[from..]
+            .iter()
+            .take_while(|&&c| c == b' ' || c == b'\t')
+            .count()
+    };
     let mut i = 0;
     loop {
         let indent = spaces(i);
@@ -312,7 +349,10 @@ fn line_prefix(line: &str) -> usize {
             return j + len + spaces(j + len);
         }
         let hashes = b[j..].iter().take_while(|&&c| c == b'#').count();
-        if (1..=6).contains(&hashes) && b.get(j + hashes).is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
+        if (1..=6).contains(&hashes)
+            && b.get(j + hashes)
+                .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+        {
             return j + hashes + spaces(j + hashes);
         }
         return i;
@@ -327,7 +367,8 @@ fn list_marker(b: &[u8]) -> Option<usize> {
         return Some(1);
     }
     let digits = b.iter().take(9).take_while(|c| c.is_ascii_digit()).count();
-    (digits > 0 && matches!(b.get(digits), Some(b'.' | b')')) && spaced(digits + 1)).then_some(digits + 1)
+    (digits > 0 && matches!(b.get(digits), Some(b'.' | b')')) && spaced(digits + 1))
+        .then_some(digits + 1)
 }
 
 /// A code fence opening `line`: its character and length.
@@ -347,7 +388,8 @@ fn wiki_link(raw: &str, i: usize) -> Option<(std::ops::Range<usize>, usize)> {
     let window = &rest[..floor_boundary(rest, MAX_LINK)];
     let close = window.find("]]")?;
     let inner = &window[..close];
-    (!inner.contains('\n') && !inner.contains('[')).then(|| (i + 2..i + 2 + close, i + 2 + close + 2))
+    (!inner.contains('\n') && !inner.contains('['))
+        .then(|| (i + 2..i + 2 + close, i + 2 + close + 2))
 }
 
 /// `[text](url)` or `[text][ref]` at `i`: the offset of the `]` that closes
@@ -402,9 +444,13 @@ fn autolink(raw: &str, i: usize) -> Option<usize> {
     let end = rest.find(|c: char| c == '>' || c == '<' || c.is_whitespace())?;
     let inner = &rest[..end];
     let scheme = inner.find(':').is_some_and(|k| {
-        k >= 2 && inner[..k].bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))
+        k >= 2
+            && inner[..k]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))
     });
-    (rest[end..].starts_with('>') && (scheme || inner.contains('@')) && !inner.is_empty()).then_some(i + 1 + end + 1)
+    (rest[end..].starts_with('>') && (scheme || inner.contains('@')) && !inner.is_empty())
+        .then_some(i + 1 + end + 1)
 }
 
 /// The largest char boundary of `s` not above `at`.
@@ -427,7 +473,11 @@ struct LineText<'a> {
 
 impl<'a> LineText<'a> {
     fn new(raw: &'a str) -> Self {
-        Self { raw, b: VisibleTextBuilder::for_original(raw), held: Vec::new() }
+        Self {
+            raw,
+            b: VisibleTextBuilder::for_original(raw),
+            held: Vec::new(),
+        }
     }
 
     /// Appends `piece`, copied from the original at `at`.
@@ -505,9 +555,23 @@ mod tests {
 
     #[test]
     fn broken_markup_does_not_panic() {
-        for raw in
-            ["[", "[[", "![", "`", "<", "&", "*", "\\", "[a](b", "[[a|", "<a href='x", "<!--", "```", "é[ü](", "[x]("]
-        {
+        for raw in [
+            "[",
+            "[[",
+            "![",
+            "`",
+            "<",
+            "&",
+            "*",
+            "\\",
+            "[a](b",
+            "[[a|",
+            "<a href='x",
+            "<!--",
+            "```",
+            "é[ü](",
+            "[x](",
+        ] {
             let (text, origin) = to_visible(raw);
             assert!(origin.to_original(text.len()) <= raw.len());
         }

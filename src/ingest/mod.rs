@@ -69,20 +69,42 @@ pub fn document(id: String, source: String, format: Format, raw: String) -> Resu
         Format::Text | Format::Jsonl => (raw, None),
     };
     if text.trim().is_empty() {
-        return Err(input_error(source, InputErrorKind::Empty, "document has no text"));
+        return Err(input_error(
+            source,
+            InputErrorKind::Empty,
+            "document has no text",
+        ));
     }
-    Ok(Document { id, source, format, text, origin })
+    Ok(Document {
+        id,
+        source,
+        format,
+        text,
+        origin,
+    })
 }
 
-fn input_error(source: impl Into<String>, kind: InputErrorKind, message: impl Into<String>) -> Error {
-    Error::Input { source_name: source.into(), kind, message: message.into() }
+fn input_error(
+    source: impl Into<String>,
+    kind: InputErrorKind,
+    message: impl Into<String>,
+) -> Error {
+    Error::Input {
+        source_name: source.into(),
+        kind,
+        message: message.into(),
+    }
 }
 
 /// One place documents are read from.
 #[derive(Debug)]
 pub enum Source {
     /// A file, read as `format`; `size` in bytes (for progress).
-    File { path: PathBuf, format: Format, size: u64 },
+    File {
+        path: PathBuf,
+        format: Format,
+        size: u64,
+    },
     /// Standard input, read as `format`.
     Stdin { format: Format },
     /// A path that cannot be read; it yields one error record.
@@ -134,7 +156,13 @@ pub struct Walker {
 impl Walker {
     /// A walker over `paths`; `format` forces the format of every input.
     pub fn new(paths: &[PathBuf], format: Option<Format>) -> Self {
-        Self { roots: paths.iter().cloned().collect(), stack: Vec::new(), format, skipped: 0, notes: Vec::new() }
+        Self {
+            roots: paths.iter().cloned().collect(),
+            stack: Vec::new(),
+            format,
+            skipped: 0,
+            notes: Vec::new(),
+        }
     }
 
     /// Files in walked directories that were left out for their extension.
@@ -148,13 +176,19 @@ impl Walker {
     }
 
     fn visit(&mut self, path: PathBuf, explicit: bool) -> Option<Source> {
-        let by_extension = path.extension().and_then(|e| e.to_str()).and_then(Format::from_extension);
+        let by_extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(Format::from_extension);
         let meta = match std::fs::metadata(&path) {
             Ok(meta) => meta,
             // A dangling link or a link loop: an error record if the path
             // was asked for or looks like an input, else not an input at all.
             Err(e) if explicit || by_extension.is_some() => {
-                return Some(Source::Broken { error: Error::io(&path, e), path })
+                return Some(Source::Broken {
+                    error: Error::io(&path, e),
+                    path,
+                })
             }
             Err(_) => {
                 self.skipped += 1;
@@ -178,14 +212,23 @@ impl Walker {
             );
             return Some(Source::Broken { path, error });
         }
-        Some(Source::File { path, format, size: meta.len() })
+        Some(Source::File {
+            path,
+            format,
+            size: meta.len(),
+        })
     }
 
     /// Starts walking directory `path`, unless that would close a cycle.
     fn enter(&mut self, path: PathBuf) -> Option<Source> {
         let canonical = match std::fs::canonicalize(&path) {
             Ok(c) => c,
-            Err(e) => return Some(Source::Broken { error: Error::io(&path, e), path }),
+            Err(e) => {
+                return Some(Source::Broken {
+                    error: Error::io(&path, e),
+                    path,
+                })
+            }
         };
         if let Some((ancestor, _)) = self.stack.iter().find(|(dir, _)| *dir == canonical) {
             self.notes.push(format!(
@@ -195,14 +238,20 @@ impl Walker {
             ));
             return None;
         }
-        let entries = match std::fs::read_dir(&path)
-            .and_then(|dir| dir.map(|e| e.map(|e| e.path())).collect::<io::Result<Vec<_>>>())
-        {
+        let entries = match std::fs::read_dir(&path).and_then(|dir| {
+            dir.map(|e| e.map(|e| e.path()))
+                .collect::<io::Result<Vec<_>>>()
+        }) {
             Ok(mut entries) => {
                 entries.sort();
                 entries
             }
-            Err(e) => return Some(Source::Broken { error: Error::io(&path, e), path }),
+            Err(e) => {
+                return Some(Source::Broken {
+                    error: Error::io(&path, e),
+                    path,
+                })
+            }
         };
         self.stack.push((canonical, entries.into_iter()));
         None
@@ -229,7 +278,9 @@ impl Iterator for Walker {
             }
             let root = self.roots.pop_front()?;
             if root.as_os_str() == STDIN {
-                return Some(Source::Stdin { format: self.format.unwrap_or(Format::Text) });
+                return Some(Source::Stdin {
+                    format: self.format.unwrap_or(Format::Text),
+                });
             }
             if let Some(source) = self.visit(root, true) {
                 return Some(source);
@@ -251,7 +302,12 @@ pub struct Item {
 
 impl Item {
     fn failed(id: String, source: String, bytes: u64, error: Error) -> Self {
-        Self { id, source, bytes, content: Err(error) }
+        Self {
+            id,
+            source,
+            bytes,
+            content: Err(error),
+        }
     }
 
     /// Bytes of content the item holds in memory.
@@ -275,7 +331,11 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
             let name = path.display().to_string();
             one(Item::failed(name.clone(), name, 0, error))
         }
-        Source::File { path, format: Format::Jsonl, .. } => match File::open(&path) {
+        Source::File {
+            path,
+            format: Format::Jsonl,
+            ..
+        } => match File::open(&path) {
             Ok(file) => Items(ItemsInner::Lines(JsonLines::new(
                 Box::new(BufReader::with_capacity(1 << 16, file)),
                 path.display().to_string(),
@@ -289,7 +349,12 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
         Source::File { path, format, size } => {
             let name = path.display().to_string();
             if size > opts.max_bytes {
-                return one(Item::failed(name.clone(), name.clone(), size, too_large(&name, opts.max_bytes)));
+                return one(Item::failed(
+                    name.clone(),
+                    name.clone(),
+                    size,
+                    too_large(&name, opts.max_bytes),
+                ));
             }
             let content = File::open(&path)
                 .and_then(|file| read_bounded(file, opts.max_bytes))
@@ -297,9 +362,16 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
                 .and_then(|bytes| bytes.ok_or_else(|| too_large(&name, opts.max_bytes)))
                 .and_then(|bytes| decode(&name, bytes))
                 .map(|text| (format, text));
-            one(Item { id: name.clone(), source: name, bytes: size, content })
+            one(Item {
+                id: name.clone(),
+                source: name,
+                bytes: size,
+                content,
+            })
         }
-        Source::Stdin { format: Format::Jsonl } => Items(ItemsInner::Lines(JsonLines::new(
+        Source::Stdin {
+            format: Format::Jsonl,
+        } => Items(ItemsInner::Lines(JsonLines::new(
             Box::new(io::stdin().lock()),
             STDIN.to_string(),
             opts,
@@ -307,17 +379,29 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
         Source::Stdin { format } => {
             let name = STDIN.to_string();
             let (bytes, content) = match read_bounded(io::stdin().lock(), opts.max_bytes) {
-                Ok(Some(bytes)) => (bytes.len() as u64, decode(&name, bytes).map(|text| (format, text))),
+                Ok(Some(bytes)) => (
+                    bytes.len() as u64,
+                    decode(&name, bytes).map(|text| (format, text)),
+                ),
                 Ok(None) => (0, Err(too_large(&name, opts.max_bytes))),
                 Err(e) => (0, Err(Error::io(STDIN, e))),
             };
-            one(Item { id: name.clone(), source: name, bytes, content })
+            one(Item {
+                id: name.clone(),
+                source: name,
+                bytes,
+                content,
+            })
         }
     }
 }
 
 fn too_large(name: &str, max: u64) -> Error {
-    input_error(name, InputErrorKind::TooLarge, format!("document is larger than the limit of {max} bytes; split it"))
+    input_error(
+        name,
+        InputErrorKind::TooLarge,
+        format!("document is larger than the limit of {max} bytes; split it"),
+    )
 }
 
 /// Everything `reader` holds, or `None` if that is more than `max` bytes.
@@ -338,13 +422,20 @@ pub fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String> {
         return Err(input_error(
             name,
             InputErrorKind::Binary,
-            format!("NUL byte at line {}, byte {at}: a binary or UTF-16 file, not UTF-8 text", line_of(&bytes, at)),
+            format!(
+                "NUL byte at line {}, byte {at}: a binary or UTF-16 file, not UTF-8 text",
+                line_of(&bytes, at)
+            ),
         ));
     }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let line = line_of(e.as_bytes(), at);
-        input_error(name, InputErrorKind::InvalidUtf8, format!("invalid UTF-8 at line {line}, byte {at}"))
+        input_error(
+            name,
+            InputErrorKind::InvalidUtf8,
+            format!("invalid UTF-8 at line {line}, byte {at}"),
+        )
     })
 }
 
@@ -403,23 +494,40 @@ impl JsonLines {
         let source = format!("{}:{}", self.name, self.line);
         let fail = |id: Option<String>, kind, message: String| {
             let id = id.unwrap_or_else(|| source.clone());
-            Item::failed(id, source.clone(), bytes, input_error(source.clone(), kind, message))
+            Item::failed(
+                id,
+                source.clone(),
+                bytes,
+                input_error(source.clone(), kind, message),
+            )
         };
         if let Some(at) = self.buf.iter().position(|&b| b == 0) {
-            return fail(None, InputErrorKind::Binary, format!("NUL byte at column {}: binary data, not JSON", at + 1));
+            return fail(
+                None,
+                InputErrorKind::Binary,
+                format!("NUL byte at column {}: binary data, not JSON", at + 1),
+            );
         }
         let line = match std::str::from_utf8(&self.buf) {
             Ok(line) => line,
             Err(e) => {
                 let column = e.valid_up_to() + 1;
-                return fail(None, InputErrorKind::InvalidUtf8, format!("invalid UTF-8 at column {column}"));
+                return fail(
+                    None,
+                    InputErrorKind::InvalidUtf8,
+                    format!("invalid UTF-8 at column {column}"),
+                );
             }
         };
         let mut record = match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(record)) => record,
             Ok(other) => {
                 let found = json_type(&other);
-                return fail(None, InputErrorKind::InvalidJson, format!("expected a JSON object, found {found}"));
+                return fail(
+                    None,
+                    InputErrorKind::InvalidJson,
+                    format!("expected a JSON object, found {found}"),
+                );
             }
             Err(e) => return fail(None, InputErrorKind::InvalidJson, format!("not JSON: {e}")),
         };
@@ -428,15 +536,32 @@ impl JsonLines {
             Some(Value::String(id)) if !id.is_empty() => id.clone(),
             Some(Value::Number(n)) => n.to_string(),
             Some(other) => {
-                let message = format!("field `{}` must be a non-empty string or a number, found {}", self.id_field, json_type(other));
+                let message = format!(
+                    "field `{}` must be a non-empty string or a number, found {}",
+                    self.id_field,
+                    json_type(other)
+                );
                 return fail(None, InputErrorKind::MissingField, message);
             }
         };
         match record.remove(&self.text_field) {
-            Some(Value::String(text)) => Item { id, source, bytes, content: Ok((Format::Jsonl, text)) },
-            None => fail(Some(id), InputErrorKind::MissingField, format!("field `{}` is missing", self.text_field)),
+            Some(Value::String(text)) => Item {
+                id,
+                source,
+                bytes,
+                content: Ok((Format::Jsonl, text)),
+            },
+            None => fail(
+                Some(id),
+                InputErrorKind::MissingField,
+                format!("field `{}` is missing", self.text_field),
+            ),
             Some(other) => {
-                let message = format!("field `{}` must be a string, found {}", self.text_field, json_type(&other));
+                let message = format!(
+                    "field `{}` must be a string, found {}",
+                    self.text_field,
+                    json_type(&other)
+                );
                 fail(Some(id), InputErrorKind::MissingField, message)
             }
         }
@@ -471,7 +596,11 @@ impl Iterator for JsonLines {
                 Err(e) => {
                     // The rest of the stream is unreachable; say so once.
                     self.done = true;
-                    let error = input_error(&source, InputErrorKind::Unreadable, format!("read error: {e}"));
+                    let error = input_error(
+                        &source,
+                        InputErrorKind::Unreadable,
+                        format!("read error: {e}"),
+                    );
                     return Some(Item::failed(source.clone(), source, 0, error));
                 }
             };
@@ -498,7 +627,11 @@ impl Iterator for JsonLines {
 /// Reads one line (through `\n`) into `buf`, keeping at most `max` bytes of
 /// it; returns the bytes consumed and whether the line was longer than `max`
 /// (then the rest of it is consumed and dropped).
-fn read_line_bounded(reader: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<(usize, bool)> {
+fn read_line_bounded(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<(usize, bool)> {
     let mut consumed = 0;
     let mut overlong = false;
     loop {
@@ -532,7 +665,9 @@ fn read_line_bounded(reader: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) ->
 /// Reads every document of one path (a file or a directory), in order; for
 /// tests and small inputs. Batch runs use [`Walker`] and [`items`], which stream.
 pub fn read_path(path: &Path, opts: &IngestOptions) -> Vec<Item> {
-    Walker::new(&[path.to_path_buf()], opts.format).flat_map(|source| items(source, opts)).collect()
+    Walker::new(&[path.to_path_buf()], opts.format)
+        .flat_map(|source| items(source, opts))
+        .collect()
 }
 
 #[cfg(test)]
@@ -544,8 +679,12 @@ mod tests {
     }
 
     fn lines(input: &str) -> Vec<Item> {
-        JsonLines::new(Box::new(io::Cursor::new(input.as_bytes().to_vec())), "in.jsonl".into(), &IngestOptions::default())
-            .collect()
+        JsonLines::new(
+            Box::new(io::Cursor::new(input.as_bytes().to_vec())),
+            "in.jsonl".into(),
+            &IngestOptions::default(),
+        )
+        .collect()
     }
 
     #[test]
@@ -555,32 +694,61 @@ mod tests {
              {\"id\":\"b\"}\n{\"id\":\"c\",\"text\":3}\n{\"text\":\"no id\"}",
         );
         let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
-        assert_eq!(ids, ["a", "7", "in.jsonl:4", "in.jsonl:5", "b", "c", "in.jsonl:8"]);
+        assert_eq!(
+            ids,
+            ["a", "7", "in.jsonl:4", "in.jsonl:5", "b", "c", "in.jsonl:8"]
+        );
         assert_eq!(items[0].content.as_ref().unwrap().1, "Kim left.");
         assert_eq!(items[0].bytes, 3 + 31);
         let kinds: Vec<_> = items.iter().map(kind).collect();
         use InputErrorKind::*;
-        assert_eq!(kinds, [None, None, Some(InvalidJson), Some(InvalidJson), Some(MissingField), Some(MissingField), None]);
+        assert_eq!(
+            kinds,
+            [
+                None,
+                None,
+                Some(InvalidJson),
+                Some(InvalidJson),
+                Some(MissingField),
+                Some(MissingField),
+                None
+            ]
+        );
         let message = items[5].content.as_ref().unwrap_err().to_string();
-        assert_eq!(message, "in.jsonl:7: field `text` must be a string, found a number");
+        assert_eq!(
+            message,
+            "in.jsonl:7: field `text` must be a string, found a number"
+        );
     }
 
     #[test]
     fn bounded_line_reader_drops_overlong_lines_whole() {
         let mut reader = io::Cursor::new(b"short\nmuch too long\nok".to_vec());
         let mut buf = Vec::new();
-        assert_eq!(read_line_bounded(&mut reader, &mut buf, 8).unwrap(), (6, false));
+        assert_eq!(
+            read_line_bounded(&mut reader, &mut buf, 8).unwrap(),
+            (6, false)
+        );
         assert_eq!(buf, b"short\n");
         buf.clear();
-        assert_eq!(read_line_bounded(&mut reader, &mut buf, 8).unwrap(), (14, true));
+        assert_eq!(
+            read_line_bounded(&mut reader, &mut buf, 8).unwrap(),
+            (14, true)
+        );
         buf.clear();
-        assert_eq!(read_line_bounded(&mut reader, &mut buf, 8).unwrap(), (2, false));
+        assert_eq!(
+            read_line_bounded(&mut reader, &mut buf, 8).unwrap(),
+            (2, false)
+        );
         assert_eq!(buf, b"ok");
     }
 
     #[test]
     fn decode_strips_bom_and_locates_bad_bytes() {
-        assert_eq!(decode("f", b"\xef\xbb\xbfHi\r\n".to_vec()).unwrap(), "Hi\r\n");
+        assert_eq!(
+            decode("f", b"\xef\xbb\xbfHi\r\n".to_vec()).unwrap(),
+            "Hi\r\n"
+        );
         let err = decode("f", b"a\nb\xff".to_vec()).unwrap_err();
         assert_eq!(err.input_kind(), InputErrorKind::InvalidUtf8);
         assert_eq!(err.to_string(), "f: invalid UTF-8 at line 2, byte 3");

@@ -74,9 +74,16 @@ pub fn read(path: &Path) -> Result<Vec<ConllSentence>> {
         }
         let mut columns = line.split_whitespace();
         let (Some(token), Some(tag)) = (columns.next(), columns.next_back()) else {
-            return Err(Error::record(path, line_no, "tag", "expected `TOKEN ... TAG` columns"));
+            return Err(Error::record(
+                path,
+                line_no,
+                "tag",
+                "expected `TOKEN ... TAG` columns",
+            ));
         };
-        current.push(token, tag).map_err(|msg| Error::record(path, line_no, "tag", msg))?;
+        current
+            .push(token, tag)
+            .map_err(|msg| Error::record(path, line_no, "tag", msg))?;
         if current.line == 0 {
             current.line = line_no;
         }
@@ -97,7 +104,9 @@ fn number_documents(sentences: &mut [ConllSentence]) {
     }
     for k in 1..sentences.len() {
         let after_docstart = docstarts[k] != docstarts[k - 1];
-        let before_dateline = sentences.get(k + 1).is_some_and(|next| is_dateline(next) && docstarts[k + 1] == docstarts[k]);
+        let before_dateline = sentences
+            .get(k + 1)
+            .is_some_and(|next| is_dateline(next) && docstarts[k + 1] == docstarts[k]);
         document += usize::from(after_docstart || before_dateline);
         sentences[k].document = document;
     }
@@ -110,7 +119,9 @@ fn is_dateline(sentence: &ConllSentence) -> bool {
         b.len() == 10
             && b[4] == b'-'
             && b[7] == b'-'
-            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
     };
     sentence.tokens.len() <= 6 && sentence.tokens.last().is_some_and(|t| is_date(t))
 }
@@ -185,17 +196,27 @@ pub fn score(recognizer: &dyn EntityRecognizer, sentences: &[ConllSentence]) -> 
     let mut notes = Vec::new();
     for document in sentences.chunk_by(|a, b| a.document == b.document) {
         let (text, tokens, sentences) = document_text(document);
-        let doc = Tokenized { text: &text, tokens: &tokens, sentences: &sentences };
+        let doc = Tokenized {
+            text: &text,
+            tokens: &tokens,
+            sentences: &sentences,
+        };
         let mentions = recognizer.recognize(&doc, &mut notes)?;
         notes.clear();
         let mut gold: Vec<(Span, &str)> = Vec::new();
         for (sentence, bounds) in document.iter().zip(&sentences) {
             let tokens = &tokens[bounds.tokens.clone()];
-            gold.extend(
-                sentence.entities.iter().map(|(r, l)| (Span::new(tokens[r.start].start, tokens[r.end - 1].end), l.as_str())),
-            );
+            gold.extend(sentence.entities.iter().map(|(r, l)| {
+                (
+                    Span::new(tokens[r.start].start, tokens[r.end - 1].end),
+                    l.as_str(),
+                )
+            }));
         }
-        let pred: Vec<(Span, &str)> = mentions.iter().map(|m| (m.span, m.label.as_str())).collect();
+        let pred: Vec<(Span, &str)> = mentions
+            .iter()
+            .map(|m| (m.span, m.label.as_str()))
+            .collect();
         scores.add_exact(&gold, &pred);
     }
     Ok(scores)
@@ -215,7 +236,10 @@ fn document_text(document: &[ConllSentence]) -> (String, Vec<Span>, Vec<Sentence
         let (base, first) = (text.len(), tokens.len());
         text.push_str(&line);
         tokens.extend(spans.iter().map(|s| s.shifted(base)));
-        sentences.push(Sentence { span: Span::new(base, text.len()), tokens: first..tokens.len() });
+        sentences.push(Sentence {
+            span: Span::new(base, text.len()),
+            tokens: first..tokens.len(),
+        });
     }
     (text, tokens, sentences)
 }
@@ -248,7 +272,11 @@ pub fn gold_line(prefix: &str, index: usize, sentence: &ConllSentence) -> String
             label: *label,
         })
         .collect();
-    let line = GoldLine { id: format!("{prefix}-{index}"), text: &text, entities };
+    let line = GoldLine {
+        id: format!("{prefix}-{index}"),
+        text: &text,
+        entities,
+    };
     serde_json::to_string(&line).expect("gold lines serialise")
 }
 
@@ -269,11 +297,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.len(), 2);
-        assert_eq!(s[0].entities, [(0..1, EntityLabel::Org), (2..3, EntityLabel::Misc)]);
-        assert_eq!(s[1].entities, [(0..2, EntityLabel::Per), (2..3, EntityLabel::Per)]);
+        assert_eq!(
+            s[0].entities,
+            [(0..1, EntityLabel::Org), (2..3, EntityLabel::Misc)]
+        );
+        assert_eq!(
+            s[1].entities,
+            [(0..2, EntityLabel::Per), (2..3, EntityLabel::Per)]
+        );
         assert_eq!(s[1].line, 7);
         assert_eq!((s[0].document, s[1].document), (0, 0));
-        assert_eq!(gold_line("t", 2, &s[1]), r#"{"id":"t-2","text":"Peter Blackburn UN","entities":[{"start":0,"end":15,"label":"PER"},{"start":16,"end":18,"label":"PER"}]}"#);
+        assert_eq!(
+            gold_line("t", 2, &s[1]),
+            r#"{"id":"t-2","text":"Peter Blackburn UN","entities":[{"start":0,"end":15,"label":"PER"},{"start":16,"end":18,"label":"PER"}]}"#
+        );
     }
 
     #[test]
@@ -290,7 +327,9 @@ mod tests {
 
     #[test]
     fn bad_tags_name_the_line() {
-        let msg = read_str("EU NNP B-ORG\nx NNP B-PERSON\n").unwrap_err().to_string();
+        let msg = read_str("EU NNP B-ORG\nx NNP B-PERSON\n")
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains(":2: field `tag`"), "{msg}");
         let msg = read_str("EU\n").unwrap_err().to_string();
         assert!(msg.contains(":1: field `tag`"), "{msg}");

@@ -56,20 +56,35 @@ impl GazetteerRecognizer {
                 .build(&patterns)
                 .map_err(|e| Error::Config(format!("building the gazetteer automaton: {e}")))
         };
-        Ok(Self { exact: build(false)?, caps: build(true)?, labels })
+        Ok(Self {
+            exact: build(false)?,
+            caps: build(true)?,
+            labels,
+        })
     }
 
     /// Pushes every whole-token match of `automaton` within `range` of the
     /// text. A match that cuts a token is skipped and the search resumes
     /// one byte later, so a shorter alias at the same place still loses
     /// only to a longer one that fits.
-    fn scan(&self, automaton: &AhoCorasick, doc: &Tokenized<'_>, range: Span, score: f32, out: &mut Vec<Mention>) {
+    fn scan(
+        &self,
+        automaton: &AhoCorasick,
+        doc: &Tokenized<'_>,
+        range: Span,
+        score: f32,
+        out: &mut Vec<Mention>,
+    ) {
         let mut at = range.start;
         while at < range.end {
             let input = Input::new(doc.text).range(at..range.end);
-            let Some(m) = automaton.find(input) else { break };
+            let Some(m) = automaton.find(input) else {
+                break;
+            };
             match whole_tokens(doc, m.start(), m.end()) {
-                Some(tokens) if doc.sentence_of(tokens.start) == doc.sentence_of(tokens.end - 1) => {
+                Some(tokens)
+                    if doc.sentence_of(tokens.start) == doc.sentence_of(tokens.end - 1) =>
+                {
                     out.push(Mention {
                         span: Span::new(m.start(), m.end()),
                         tokens,
@@ -92,12 +107,24 @@ impl EntityRecognizer for GazetteerRecognizer {
         let mut from = 0;
         for sentence in doc.sentences {
             if all_capitals(doc.text, sentence.span) {
-                self.scan(&self.exact, doc, Span::new(from, sentence.span.start), EXACT_SCORE, &mut mentions);
+                self.scan(
+                    &self.exact,
+                    doc,
+                    Span::new(from, sentence.span.start),
+                    EXACT_SCORE,
+                    &mut mentions,
+                );
                 self.scan(&self.caps, doc, sentence.span, CAPS_SCORE, &mut mentions);
                 from = sentence.span.end;
             }
         }
-        self.scan(&self.exact, doc, Span::new(from, doc.text.len()), EXACT_SCORE, &mut mentions);
+        self.scan(
+            &self.exact,
+            doc,
+            Span::new(from, doc.text.len()),
+            EXACT_SCORE,
+            &mut mentions,
+        );
         Ok(mentions)
     }
 
@@ -119,7 +146,10 @@ fn whole_tokens(doc: &Tokenized<'_>, start: usize, end: usize) -> Option<std::op
 /// a trailing common noun outside ("Kursk" in "Kursk region"), so such
 /// aliases may link a mention but never create one.
 fn ends_in_name(alias: &str) -> bool {
-    alias.split_whitespace().next_back().is_some_and(|w| w.chars().any(|c| c.is_uppercase() || c.is_numeric()))
+    alias
+        .split_whitespace()
+        .next_back()
+        .is_some_and(|w| w.chars().any(|c| c.is_uppercase() || c.is_numeric()))
 }
 
 /// Whether a span has several letters and none of them lower case.

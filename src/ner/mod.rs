@@ -57,7 +57,9 @@ impl FromStr for EntityLabel {
             "ORG" => Ok(Self::Org),
             "LOC" => Ok(Self::Loc),
             "MISC" => Ok(Self::Misc),
-            other => Err(Error::Config(format!("unknown entity label {other:?} (PER, ORG, LOC, MISC)"))),
+            other => Err(Error::Config(format!(
+                "unknown entity label {other:?} (PER, ORG, LOC, MISC)"
+            ))),
         }
     }
 }

@@ -62,7 +62,10 @@ impl Kind {
 
     /// The name used in the dictionary and in output referents.
     pub fn as_str(self) -> &'static str {
-        Self::NAMES.iter().find(|(_, k)| *k == self).map_or("unknown", |(n, _)| n)
+        Self::NAMES
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("unknown", |(n, _)| n)
     }
 
     /// Capitals and seats of government stand for their state when they act
@@ -82,10 +85,14 @@ impl FromStr for Kind {
     type Err = String;
 
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        Self::NAMES.iter().find(|(n, _)| *n == s).map(|(_, k)| *k).ok_or_else(|| {
-            let names: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
-            format!("unknown kind {s:?} (one of {})", names.join(", "))
-        })
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, k)| *k)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
+                format!("unknown kind {s:?} (one of {})", names.join(", "))
+            })
     }
 }
 
@@ -133,7 +140,10 @@ impl Dictionary {
             if line.trim().is_empty() {
                 continue;
             }
-            entries.push(parse_entry(&line).map_err(|(field, msg)| Error::record(path, i + 1, field, msg))?);
+            entries.push(
+                parse_entry(&line)
+                    .map_err(|(field, msg)| Error::record(path, i + 1, field, msg))?,
+            );
         }
         Ok(Self::from_entries(entries))
     }
@@ -150,8 +160,15 @@ impl Dictionary {
             for (id, entry) in entries.iter().enumerate() {
                 // The name links like a link-only alias: it is not always
                 // one of the aliases ("Joint Chiefs of Staff").
-                let surfaces = if link_only { &entry.link_only } else { &entry.aliases };
-                for alias in std::iter::once(&entry.name).filter(|_| link_only).chain(surfaces) {
+                let surfaces = if link_only {
+                    &entry.link_only
+                } else {
+                    &entry.aliases
+                };
+                for alias in std::iter::once(&entry.name)
+                    .filter(|_| link_only)
+                    .chain(surfaces)
+                {
                     normalize_into(alias, &mut key);
                     if key.is_empty() {
                         continue;
@@ -176,7 +193,12 @@ impl Dictionary {
                 states.entry(country).or_insert(id as EntryId);
             }
         }
-        Self { entries, by_alias, shared, states }
+        Self {
+            entries,
+            by_alias,
+            shared,
+            states,
+        }
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -203,9 +225,17 @@ impl Dictionary {
     /// several entries share the surface ("Kim"), the one of them last in
     /// `seen` (the entries linked so far, in order): a lone surname means
     /// the person named most recently.
-    pub fn lookup_in_context(&self, surface: &str, key: &mut String, seen: &[EntryId]) -> Option<EntryId> {
+    pub fn lookup_in_context(
+        &self,
+        surface: &str,
+        key: &mut String,
+        seen: &[EntryId],
+    ) -> Option<EntryId> {
         let first = self.lookup(surface, key)?;
-        let recent = self.shared.get(key.as_str()).and_then(|ids| seen.iter().rev().find(|id| ids.contains(id)));
+        let recent = self
+            .shared
+            .get(key.as_str())
+            .and_then(|ids| seen.iter().rev().find(|id| ids.contains(id)));
         Some(recent.copied().unwrap_or(first))
     }
 
@@ -217,37 +247,51 @@ impl Dictionary {
 
 /// Parses one line; the error is (field, message).
 fn parse_entry(line: &str) -> std::result::Result<Entry, (&'static str, String)> {
-    let value: Value = serde_json::from_str(line).map_err(|e| ("(line)", format!("not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_str(line).map_err(|e| ("(line)", format!("not JSON: {e}")))?;
     let Value::Object(obj) = value else {
         return Err(("(line)", "expected a JSON object".to_string()));
     };
-    let string = |field: &'static str| -> std::result::Result<Option<&str>, (&'static str, String)> {
-        match obj.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s)),
-            Some(other) => Err((field, format!("expected a non-empty string, found {other}"))),
-        }
-    };
+    let string =
+        |field: &'static str| -> std::result::Result<Option<&str>, (&'static str, String)> {
+            match obj.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s)),
+                Some(other) => Err((field, format!("expected a non-empty string, found {other}"))),
+            }
+        };
     let required = |field: &'static str| string(field)?.ok_or((field, "missing".to_string()));
-    let strings = |field: &'static str| -> std::result::Result<Vec<String>, (&'static str, String)> {
-        match obj.get(field) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| match v {
-                    Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
-                    other => Err((field, format!("expected non-empty strings, found {other}"))),
-                })
-                .collect(),
-            Some(other) => Err((field, format!("expected a list of strings, found {other}"))),
-        }
-    };
+    let strings =
+        |field: &'static str| -> std::result::Result<Vec<String>, (&'static str, String)> {
+            match obj.get(field) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
+                        other => Err((field, format!("expected non-empty strings, found {other}"))),
+                    })
+                    .collect(),
+                Some(other) => Err((field, format!("expected a list of strings, found {other}"))),
+            }
+        };
     let name = required("name")?.to_string();
     let kind = required("kind")?.parse().map_err(|e| ("kind", e))?;
-    let country =
-        string("country")?.map(|c| c.parse::<Country>()).transpose().map_err(|e| ("country", e.to_string()))?;
-    let label = required("label")?.parse().map_err(|e: Error| ("label", e.to_string()))?;
-    Ok(Entry { name, kind, country, label, aliases: strings("aliases")?, link_only: strings("link_only")? })
+    let country = string("country")?
+        .map(|c| c.parse::<Country>())
+        .transpose()
+        .map_err(|e| ("country", e.to_string()))?;
+    let label = required("label")?
+        .parse()
+        .map_err(|e: Error| ("label", e.to_string()))?;
+    Ok(Entry {
+        name,
+        kind,
+        country,
+        label,
+        aliases: strings("aliases")?,
+        link_only: strings("link_only")?,
+    })
 }
 
 /// Writes the lookup key of `surface` into `out`: case-folded, diacritics
@@ -316,10 +360,19 @@ mod tests {
     fn bad_lines_name_the_field() {
         let err = |line: &str| parse_entry(line).unwrap_err().0;
         assert_eq!(err(r#"{"name":"X","kind":"empire","label":"LOC"}"#), "kind");
-        assert_eq!(err(r#"{"name":"X","kind":"state","country":"XX","label":"LOC"}"#), "country");
-        assert_eq!(err(r#"{"name":"X","kind":"state","label":"PLACE"}"#), "label");
+        assert_eq!(
+            err(r#"{"name":"X","kind":"state","country":"XX","label":"LOC"}"#),
+            "country"
+        );
+        assert_eq!(
+            err(r#"{"name":"X","kind":"state","label":"PLACE"}"#),
+            "label"
+        );
         assert_eq!(err(r#"{"kind":"state","label":"LOC"}"#), "name");
-        assert_eq!(err(r#"{"name":"X","kind":"state","label":"LOC","aliases":"X"}"#), "aliases");
+        assert_eq!(
+            err(r#"{"name":"X","kind":"state","label":"LOC","aliases":"X"}"#),
+            "aliases"
+        );
         assert_eq!(err(r#"{"name":"X""#), "(line)");
     }
 }

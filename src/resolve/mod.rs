@@ -52,7 +52,9 @@ impl FromStr for Role {
             "actor" => Ok(Self::Actor),
             "place" => Ok(Self::Place),
             "other" => Ok(Self::Other),
-            other => Err(Error::Config(format!("unknown role {other:?} (actor, place, other)"))),
+            other => Err(Error::Config(format!(
+                "unknown role {other:?} (actor, place, other)"
+            ))),
         }
     }
 }
@@ -73,7 +75,9 @@ impl FromStr for Country {
     fn from_str(s: &str) -> Result<Self> {
         match s.as_bytes() {
             &[a, b, c] if s.bytes().all(|b| b.is_ascii_uppercase()) => Ok(Self([a, b, c])),
-            _ => Err(Error::Config(format!("{s:?} is not an ISO 3166-1 alpha-3 code"))),
+            _ => Err(Error::Config(format!(
+                "{s:?} is not an ISO 3166-1 alpha-3 code"
+            ))),
         }
     }
 }
@@ -175,17 +179,31 @@ enum Key {
 impl Resolver {
     /// Loads the actor dictionary and the role word lists from `models_dir`.
     pub fn load(models_dir: &Path) -> Result<Self> {
-        let actors = require(models_dir, ACTORS_FILE, "the actor dictionary ships in models/ (see models/ACTORS.md)")?;
-        let roles =
-            require(models_dir, ROLES_FILE, "the role word lists ship in models/ (see README, Actors and places)")?;
-        let mut resolver = Self::new(Arc::new(Dictionary::load(&actors)?), RoleRules::load(&roles)?);
+        let actors = require(
+            models_dir,
+            ACTORS_FILE,
+            "the actor dictionary ships in models/ (see models/ACTORS.md)",
+        )?;
+        let roles = require(
+            models_dir,
+            ROLES_FILE,
+            "the role word lists ship in models/ (see README, Actors and places)",
+        )?;
+        let mut resolver = Self::new(
+            Arc::new(Dictionary::load(&actors)?),
+            RoleRules::load(&roles)?,
+        );
         resolver.files = vec![ModelFile::hash(&actors)?, ModelFile::hash(&roles)?];
         Ok(resolver)
     }
 
     /// A resolver over an already loaded dictionary and word lists.
     pub fn new(dictionary: Arc<Dictionary>, rules: RoleRules) -> Self {
-        Self { dictionary, rules, files: Vec::new() }
+        Self {
+            dictionary,
+            rules,
+            files: Vec::new(),
+        }
     }
 
     /// The dictionary, to share with a gazetteer recogniser.
@@ -217,8 +235,15 @@ impl Resolver {
                 None => class_of_label(m.label),
             })
             .collect();
-        let starts: Vec<(usize, Class)> = mentions.iter().zip(&classes).map(|(m, c)| (m.tokens.start, *c)).collect();
-        let sentences: Vec<usize> = mentions.iter().map(|m| doc.sentence_of(m.tokens.start)).collect();
+        let starts: Vec<(usize, Class)> = mentions
+            .iter()
+            .zip(&classes)
+            .map(|(m, c)| (m.tokens.start, *c))
+            .collect();
+        let sentences: Vec<usize> = mentions
+            .iter()
+            .map(|m| doc.sentence_of(m.tokens.start))
+            .collect();
 
         // Parts of a hyphenated compound: split above, or sub-token
         // mentions from elsewhere (gold spans).
@@ -239,7 +264,9 @@ impl Resolver {
             let mut j = i;
             while j + 1 < n
                 && sentences[j + 1] == sentences[j]
-                && self.rules.joins(doc, mentions[j].tokens.end..mentions[j + 1].tokens.start)
+                && self
+                    .rules
+                    .joins(doc, mentions[j].tokens.end..mentions[j + 1].tokens.start)
             {
                 j += 1;
             }
@@ -251,7 +278,10 @@ impl Resolver {
             .map(|i| {
                 let ctx = Context {
                     doc,
-                    sentence: doc.sentences.get(sentences[i]).map_or(0..doc.tokens.len(), |s| s.tokens.clone()),
+                    sentence: doc
+                        .sentences
+                        .get(sentences[i])
+                        .map_or(0..doc.tokens.len(), |s| s.tokens.clone()),
                     first: bounds[i].0,
                     last: bounds[i].1,
                     mentions: &starts,
@@ -262,7 +292,12 @@ impl Resolver {
             .collect();
 
         let tokens: Vec<Range<usize>> = mentions.iter().map(|m| m.tokens.clone()).collect();
-        let near = Near { links: &links, classes: &classes, tokens: &tokens, sentences: &sentences };
+        let near = Near {
+            links: &links,
+            classes: &classes,
+            tokens: &tokens,
+            sentences: &sentences,
+        };
         let mut entities: Vec<Entity> = Vec::with_capacity(n);
         let mut actors = Grouping::default();
         let mut places = Grouping::default();
@@ -272,14 +307,23 @@ impl Resolver {
             let surface = mention.span.slice(doc.text);
             let entry = links[i].map(|id| dict.entry(id));
             if let Some(entry) = entry.filter(|e| e.label != mention.label) {
-                conflicts.push(format!("{surface:?} {} (dictionary {})", mention.label, entry.label));
+                conflicts.push(format!(
+                    "{surface:?} {} (dictionary {})",
+                    mention.label, entry.label
+                ));
             }
             let country = match (role, entry) {
                 (Role::Other, _) => None,
                 (_, Some(entry)) => entry.country,
                 (_, None) => self.context_country(doc, &near, i, &mut key),
             };
-            let mut entity = Entity { sentence: sentences[i], mention, role, country, referent: None };
+            let mut entity = Entity {
+                sentence: sentences[i],
+                mention,
+                role,
+                country,
+                referent: None,
+            };
             entity.referent = match role {
                 Role::Other => None,
                 Role::Actor => Some(self.group(&mut actors, role, &near, i, surface, &entity)),
@@ -297,7 +341,12 @@ impl Resolver {
                 if conflicts.len() > shown { ", ..." } else { "" }
             ));
         }
-        Resolution { entities, actors: actors.referents, places: places.referents, notes }
+        Resolution {
+            entities,
+            actors: actors.referents,
+            places: places.referents,
+            notes,
+        }
     }
 
     /// Replaces each mention that joins dictionary states with hyphens
@@ -316,7 +365,10 @@ impl Resolver {
         mentions: Vec<Mention>,
         key: &mut String,
     ) -> (Vec<Mention>, Vec<bool>) {
-        if !mentions.iter().any(|m| m.span.slice(doc.text).contains(HYPHENS)) {
+        if !mentions
+            .iter()
+            .any(|m| m.span.slice(doc.text).contains(HYPHENS))
+        {
             let n = mentions.len();
             return (mentions, vec![false; n]);
         }
@@ -335,7 +387,12 @@ impl Resolver {
                 let first = m.tokens.start + toks.partition_point(|t| t.end <= span.start);
                 let last = m.tokens.start + toks.partition_point(|t| t.start < span.end);
                 let label = self.dictionary.entry(id).label;
-                out.push(Mention { span, tokens: first..last.max(first + 1), label, score: m.score });
+                out.push(Mention {
+                    span,
+                    tokens: first..last.max(first + 1),
+                    label,
+                    score: m.score,
+                });
                 split.push(true);
             }
         }
@@ -350,7 +407,9 @@ impl Resolver {
         if !surface.contains(HYPHENS) || dict.lookup(surface, key).is_some() {
             return Vec::new();
         }
-        let ends = surface.match_indices(HYPHENS).map(|(at, h)| (at, at + h.len()));
+        let ends = surface
+            .match_indices(HYPHENS)
+            .map(|(at, h)| (at, at + h.len()));
         let mut parts = Vec::new();
         let mut from = 0;
         for (end, next) in ends.chain([(surface.len(), surface.len())]) {
@@ -376,11 +435,19 @@ impl Resolver {
     /// ..."), a possessive state or nationality title before it ("Russia's
     /// Kursk", "Ukrainian President Volodymyr Zelensky"), or "X region of
     /// Russia" / "X, Russia" after it.
-    fn context_country(&self, doc: &Tokenized<'_>, near: &Near<'_>, i: usize, key: &mut String) -> Option<Country> {
+    fn context_country(
+        &self,
+        doc: &Tokenized<'_>,
+        near: &Near<'_>,
+        i: usize,
+        key: &mut String,
+    ) -> Option<Country> {
         let dict = &*self.dictionary;
         let national = |id: EntryId| {
             let e = dict.entry(id);
-            matches!(e.kind, Kind::State | Kind::Demonym).then_some(e.country).flatten()
+            matches!(e.kind, Kind::State | Kind::Demonym)
+                .then_some(e.country)
+                .flatten()
         };
         let word = |t: usize| doc.tokens[t].slice(doc.text);
         let tokens = &near.tokens[i];
@@ -410,7 +477,10 @@ impl Resolver {
         }
         let q = i + 1;
         if q < near.links.len() && same_sentence(q) {
-            if let Some(e) = near.links[q].map(|id| dict.entry(id)).filter(|e| e.kind == Kind::State) {
+            if let Some(e) = near.links[q]
+                .map(|id| dict.entry(id))
+                .filter(|e| e.kind == Kind::State)
+            {
                 let gap = tokens.end..near.tokens[q].start;
                 let comma = gap.len() == 1 && word(gap.start) == ",";
                 let of = (1..=2).contains(&gap.len()) && word(gap.end - 1) == "of";
@@ -440,8 +510,16 @@ impl Resolver {
                     Role::Actor => e.kind.is_metonym() || e.kind == Kind::Demonym,
                     _ => e.kind == Kind::Demonym,
                 };
-                match e.country.and_then(|c| dict.state_of(c)).filter(|_| stands_for_state) {
-                    Some(state) => (Key::Entry(state), dict.entry(state).name.as_str(), Kind::State.as_str()),
+                match e
+                    .country
+                    .and_then(|c| dict.state_of(c))
+                    .filter(|_| stands_for_state)
+                {
+                    Some(state) => (
+                        Key::Entry(state),
+                        dict.entry(state).name.as_str(),
+                        Kind::State.as_str(),
+                    ),
                     None => (Key::Entry(id), e.name.as_str(), e.kind.as_str()),
                 }
             }
@@ -452,7 +530,11 @@ impl Resolver {
                 // ends in it.
                 let surname = entity.mention.label == EntityLabel::Per && !k.contains(' ');
                 let full = surname
-                    .then(|| out.full_names.iter().find(|(name, _)| name.rsplit(' ').next() == Some(k.as_str())))
+                    .then(|| {
+                        out.full_names
+                            .iter()
+                            .find(|(name, _)| name.rsplit(' ').next() == Some(k.as_str()))
+                    })
                     .flatten();
                 match full {
                     Some(&(_, index)) => return out.add(index, i, entity.country),

@@ -46,7 +46,12 @@ impl Class {
             Kind::Person => Self::Person,
             Kind::Media => Self::Media,
             Kind::Event => Self::Other,
-            Kind::Government | Kind::Agency | Kind::Force | Kind::Igo | Kind::Party | Kind::Organization => Self::Group,
+            Kind::Government
+            | Kind::Agency
+            | Kind::Force
+            | Kind::Igo
+            | Kind::Party
+            | Kind::Organization => Self::Group,
         }
     }
 }
@@ -115,7 +120,10 @@ impl Context<'_> {
 
     fn mention_at(&self, token: usize) -> Option<Class> {
         let k = self.mentions.partition_point(|(start, _)| *start < token);
-        self.mentions.get(k).filter(|(start, _)| *start == token).map(|(_, class)| *class)
+        self.mentions
+            .get(k)
+            .filter(|(start, _)| *start == token)
+            .map(|(_, class)| *class)
     }
 }
 
@@ -124,10 +132,17 @@ impl RoleRules {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let raw: RawRules = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map_or(0, |s| text[..s.start].lines().count().max(1));
+            let line = e
+                .span()
+                .map_or(0, |s| text[..s.start].lines().count().max(1));
             Error::record(path, line, "(toml)", e.message().to_string())
         })?;
-        let set = |words: Vec<String>| words.into_iter().map(|w| w.to_lowercase()).collect::<HashSet<_>>();
+        let set = |words: Vec<String>| {
+            words
+                .into_iter()
+                .map(|w| w.to_lowercase())
+                .collect::<HashSet<_>>()
+        };
         let mut verbs = set(raw.auxiliaries);
         verbs.extend(raw.verb_forms.into_iter().map(|w| w.to_lowercase()));
         for lemma in raw.verbs {
@@ -166,7 +181,9 @@ impl RoleRules {
     pub fn joins(&self, doc: &Tokenized<'_>, gap: Range<usize>) -> bool {
         let len = gap.len();
         (1..=3).contains(&len)
-            && gap.clone().any(|i| self.is(&self.conjunctions, doc.tokens[i].slice(doc.text)))
+            && gap
+                .clone()
+                .any(|i| self.is(&self.conjunctions, doc.tokens[i].slice(doc.text)))
             && gap.into_iter().all(|i| {
                 let w = doc.tokens[i].slice(doc.text);
                 w == "," || self.is(&self.conjunctions, w) || self.is(&self.skip_before, w)
@@ -208,7 +225,11 @@ impl RoleRules {
             let place_follows = after < ctx.sentence.end
                 && (self.is(&self.territory_nouns, ctx.word(after))
                     || matches!(ctx.mention_at(after), Some(Class::Place | Class::State)));
-            return if place_follows { Role::Place } else { Role::Actor };
+            return if place_follows {
+                Role::Place
+            } else {
+                Role::Actor
+            };
         }
         if let Some(left) = self.left_word(ctx) {
             let w = ctx.word(left);
@@ -275,7 +296,9 @@ impl RoleRules {
     /// "Source: Stern": a name after a source word and a colon is cited.
     fn cited_as_source(&self, ctx: &Context<'_>) -> bool {
         let s = ctx.sentence.start;
-        ctx.first >= s + 2 && ctx.word(ctx.first - 1) == ":" && self.is(&self.source_words, ctx.word(ctx.first - 2))
+        ctx.first >= s + 2
+            && ctx.word(ctx.first - 1) == ":"
+            && self.is(&self.source_words, ctx.word(ctx.first - 2))
     }
 
     /// The first word left of the coordination that is not an article or a
@@ -305,7 +328,8 @@ impl RoleRules {
             if self.is(&self.verbs, w) || (w.len() >= 5 && w.ends_with("ed") && is_lower_word(w)) {
                 return true;
             }
-            let adverb = self.is(&self.adverbs, w) || (w.len() > 4 && w.ends_with("ly") && is_lower_word(w));
+            let adverb =
+                self.is(&self.adverbs, w) || (w.len() > 4 && w.ends_with("ly") && is_lower_word(w));
             if !adverb {
                 return false;
             }
@@ -330,7 +354,9 @@ impl RoleRules {
 
 /// A word of letters (hyphens and apostrophes inside allowed).
 fn is_word(w: &str) -> bool {
-    w.chars().next().is_some_and(char::is_alphabetic) && w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+    w.chars().next().is_some_and(char::is_alphabetic)
+        && w.chars()
+            .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
 }
 
 fn is_lower_word(w: &str) -> bool {
@@ -341,17 +367,47 @@ fn is_lower_word(w: &str) -> bool {
 fn inflect(lemma: &str) -> [String; 4] {
     let consonant_y = lemma.len() > 1
         && lemma.ends_with('y')
-        && !matches!(lemma.as_bytes()[lemma.len() - 2], b'a' | b'e' | b'i' | b'o' | b'u');
+        && !matches!(
+            lemma.as_bytes()[lemma.len() - 2],
+            b'a' | b'e' | b'i' | b'o' | b'u'
+        );
     if consonant_y {
         let stem = &lemma[..lemma.len() - 1];
-        [lemma.to_string(), format!("{stem}ies"), format!("{stem}ied"), format!("{lemma}ing")]
+        [
+            lemma.to_string(),
+            format!("{stem}ies"),
+            format!("{stem}ied"),
+            format!("{lemma}ing"),
+        ]
     } else if let Some(stem) = lemma.strip_suffix('e') {
-        let ing = if lemma.ends_with("ee") { format!("{lemma}ing") } else { format!("{stem}ing") };
-        [lemma.to_string(), format!("{lemma}s"), format!("{lemma}d"), ing]
-    } else if ["s", "sh", "ch", "x", "z"].iter().any(|s| lemma.ends_with(s)) {
-        [lemma.to_string(), format!("{lemma}es"), format!("{lemma}ed"), format!("{lemma}ing")]
+        let ing = if lemma.ends_with("ee") {
+            format!("{lemma}ing")
+        } else {
+            format!("{stem}ing")
+        };
+        [
+            lemma.to_string(),
+            format!("{lemma}s"),
+            format!("{lemma}d"),
+            ing,
+        ]
+    } else if ["s", "sh", "ch", "x", "z"]
+        .iter()
+        .any(|s| lemma.ends_with(s))
+    {
+        [
+            lemma.to_string(),
+            format!("{lemma}es"),
+            format!("{lemma}ed"),
+            format!("{lemma}ing"),
+        ]
     } else {
-        [lemma.to_string(), format!("{lemma}s"), format!("{lemma}ed"), format!("{lemma}ing")]
+        [
+            lemma.to_string(),
+            format!("{lemma}s"),
+            format!("{lemma}ed"),
+            format!("{lemma}ing"),
+        ]
     }
 }
 
@@ -364,14 +420,19 @@ mod tests {
         assert_eq!(inflect("deny"), ["deny", "denies", "denied", "denying"]);
         assert_eq!(inflect("pay"), ["pay", "pays", "payed", "paying"]);
         assert_eq!(inflect("agree"), ["agree", "agrees", "agreed", "agreeing"]);
-        assert_eq!(inflect("accuse"), ["accuse", "accuses", "accused", "accusing"]);
+        assert_eq!(
+            inflect("accuse"),
+            ["accuse", "accuses", "accused", "accusing"]
+        );
         assert_eq!(inflect("push"), ["push", "pushes", "pushed", "pushing"]);
         assert_eq!(inflect("warn"), ["warn", "warns", "warned", "warning"]);
     }
 
     #[test]
     fn shipped_word_lists_load() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(ROLES_FILE);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(ROLES_FILE);
         let rules = RoleRules::load(&path).unwrap();
         assert!(rules.is(&rules.verbs, "Confirmed"));
         assert!(rules.is(&rules.place_prepositions, "in"));

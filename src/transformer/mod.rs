@@ -36,7 +36,10 @@ pub const DEFAULT_BATCH_SIZE: usize = 16;
 
 /// A model error naming the file it concerns.
 pub(crate) fn model_error(path: &Path, message: impl Display) -> Error {
-    Error::Model { path: path.to_path_buf(), message: message.to_string() }
+    Error::Model {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
 }
 
 /// A libtorch failure during inference.
@@ -75,12 +78,12 @@ impl ModelConfig {
         let mut id2label = BTreeMap::new();
         if let Some(map) = value.get("id2label").and_then(Value::as_object) {
             for (key, label) in map {
-                let index: i64 = key
-                    .parse()
-                    .map_err(|_| Error::record(&path, 1, format!("id2label.{key}"), "key is not an integer"))?;
-                let label = label
-                    .as_str()
-                    .ok_or_else(|| Error::record(&path, 1, format!("id2label.{key}"), "label is not a string"))?;
+                let index: i64 = key.parse().map_err(|_| {
+                    Error::record(&path, 1, format!("id2label.{key}"), "key is not an integer")
+                })?;
+                let label = label.as_str().ok_or_else(|| {
+                    Error::record(&path, 1, format!("id2label.{key}"), "label is not a string")
+                })?;
                 id2label.insert(index, label.to_string());
             }
         }
@@ -95,13 +98,24 @@ impl ModelConfig {
             _ => 0,
         };
         let max_positions = positions.saturating_sub(offset).min(512);
-        Ok(Self { path, text, model_type, id2label, max_positions })
+        Ok(Self {
+            path,
+            text,
+            model_type,
+            id2label,
+            max_positions,
+        })
     }
 
     /// Parses the text as rust-bert's typed configuration `T`.
     pub fn typed<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_str(&self.text).map_err(|e| {
-            Error::record(&self.path, e.line(), "(config)", format!("not a {} configuration: {e}", self.model_type))
+            Error::record(
+                &self.path,
+                e.line(),
+                "(config)",
+                format!("not a {} configuration: {e}", self.model_type),
+            )
         })
     }
 
@@ -118,7 +132,12 @@ impl ModelConfig {
             }
         }
         if self.id2label.is_empty() {
-            return Err(Error::record(&self.path, 1, "id2label", "missing: a classification model must name its labels"));
+            return Err(Error::record(
+                &self.path,
+                1,
+                "id2label",
+                "missing: a classification model must name its labels",
+            ));
         }
         Ok(self.id2label.values().cloned().collect())
     }
@@ -138,9 +157,12 @@ pub(crate) fn rows_of(tensor: &tch::Tensor) -> Result<Vec<Vec<f32>>> {
     let tensor = tensor.to_kind(tch::Kind::Float).contiguous();
     let size = tensor.size();
     if size.len() != 2 {
-        return Err(Error::Transformer(format!("expected a matrix, got shape {size:?}")));
+        return Err(Error::Transformer(format!(
+            "expected a matrix, got shape {size:?}"
+        )));
     }
-    let flat: Vec<f32> = Vec::<f32>::try_from(tensor.view([-1])).map_err(|e| torch_error("reading tensor", e))?;
+    let flat: Vec<f32> =
+        Vec::<f32>::try_from(tensor.view([-1])).map_err(|e| torch_error("reading tensor", e))?;
     let cols = size[1] as usize;
     Ok(flat.chunks(cols.max(1)).map(<[f32]>::to_vec).collect())
 }

@@ -6,15 +6,22 @@
 use std::path::{Path, PathBuf};
 
 use rust_bert::bart::{BartConfig, BartForSequenceClassification};
-use rust_bert::bert::{BertConfig, BertEmbeddings, BertForSequenceClassification, BertForTokenClassification, BertModel};
-use rust_bert::deberta::{DebertaConfig, DebertaForSequenceClassification, DebertaForTokenClassification};
+use rust_bert::bert::{
+    BertConfig, BertEmbeddings, BertForSequenceClassification, BertForTokenClassification,
+    BertModel,
+};
+use rust_bert::deberta::{
+    DebertaConfig, DebertaForSequenceClassification, DebertaForTokenClassification,
+};
 use rust_bert::deberta_v2::{
     DebertaV2Config, DebertaV2ForSequenceClassification, DebertaV2ForTokenClassification,
 };
 use rust_bert::distilbert::{
     DistilBertConfig, DistilBertForTokenClassification, DistilBertModel, DistilBertModelClassifier,
 };
-use rust_bert::roberta::{RobertaEmbeddings, RobertaForSequenceClassification, RobertaForTokenClassification};
+use rust_bert::roberta::{
+    RobertaEmbeddings, RobertaForSequenceClassification, RobertaForTokenClassification,
+};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 use tokenizers::Encoding;
@@ -33,7 +40,10 @@ pub struct Batch {
 impl Batch {
     /// Pads `encodings` to the longest with `pad_id`.
     pub fn new(encodings: &[&Encoding], pad_id: u32) -> Self {
-        Self::padded(encodings.iter().map(|e| (e.get_ids(), e.get_type_ids())), pad_id)
+        Self::padded(
+            encodings.iter().map(|e| (e.get_ids(), e.get_type_ids())),
+            pad_id,
+        )
     }
 
     /// Pads sequences of piece ids (all of segment 0) to the longest.
@@ -43,7 +53,12 @@ impl Batch {
 
     /// Sequences as (ids, type ids); missing type ids are 0.
     fn padded<'a>(seqs: impl Iterator<Item = (&'a [u32], &'a [u32])> + Clone, pad_id: u32) -> Self {
-        let width = seqs.clone().map(|(ids, _)| ids.len()).max().unwrap_or(0).max(1);
+        let width = seqs
+            .clone()
+            .map(|(ids, _)| ids.len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
         let rows = seqs.clone().count();
         let mut ids = vec![i64::from(pad_id); rows * width];
         let mut mask = vec![0i64; rows * width];
@@ -68,7 +83,10 @@ impl Batch {
 fn unsupported(config: &ModelConfig, task: &str, supported: &str) -> crate::Error {
     model_error(
         &config.path,
-        format!("model_type {:?} is not supported for {task} (supported: {supported})", config.model_type),
+        format!(
+            "model_type {:?} is not supported for {task} (supported: {supported})",
+            config.model_type
+        ),
     )
 }
 
@@ -103,12 +121,27 @@ impl Encoder {
         let mut vs = store();
         let root = vs.root();
         let model = match config.model_type.as_str() {
-            "bert" => Self::Bert(BertModel::new_with_optional_pooler(&root, &config.typed::<BertConfig>()?, false)),
-            "roberta" | "xlm-roberta" => {
-                Self::Roberta(BertModel::new_with_optional_pooler(&root, &config.typed::<BertConfig>()?, false))
+            "bert" => Self::Bert(BertModel::new_with_optional_pooler(
+                &root,
+                &config.typed::<BertConfig>()?,
+                false,
+            )),
+            "roberta" | "xlm-roberta" => Self::Roberta(BertModel::new_with_optional_pooler(
+                &root,
+                &config.typed::<BertConfig>()?,
+                false,
+            )),
+            "distilbert" => Self::DistilBert(DistilBertModel::new(
+                &root,
+                &config.typed::<DistilBertConfig>()?,
+            )),
+            _ => {
+                return Err(unsupported(
+                    config,
+                    "sentence embeddings",
+                    "bert, roberta, xlm-roberta, distilbert",
+                ))
             }
-            "distilbert" => Self::DistilBert(DistilBertModel::new(&root, &config.typed::<DistilBertConfig>()?)),
-            _ => return Err(unsupported(config, "sentence embeddings", "bert, roberta, xlm-roberta, distilbert")),
         };
         let file = load_into(&mut vs, dir, base_prefix(config))?;
         Ok((model, vs, file))
@@ -118,13 +151,26 @@ impl Encoder {
     pub fn forward(&self, batch: &Batch) -> Result<Tensor> {
         let (ids, mask) = (Some(&batch.input_ids), Some(&batch.attention_mask));
         let out = match self {
-            Self::Bert(m) => m.forward_t(ids, mask, Some(&batch.token_type_ids), None, None, None, None, false),
+            Self::Bert(m) => m.forward_t(
+                ids,
+                mask,
+                Some(&batch.token_type_ids),
+                None,
+                None,
+                None,
+                None,
+                false,
+            ),
             Self::Roberta(m) => m.forward_t(ids, mask, None, None, None, None, None, false),
             Self::DistilBert(m) => {
-                return m.forward_t(ids, mask, None, false).map(|o| o.hidden_state).map_err(|e| torch_error("forward", e))
+                return m
+                    .forward_t(ids, mask, None, false)
+                    .map(|o| o.hidden_state)
+                    .map_err(|e| torch_error("forward", e))
             }
         };
-        out.map(|o| o.hidden_state).map_err(|e| torch_error("forward", e))
+        out.map(|o| o.hidden_state)
+            .map_err(|e| torch_error("forward", e))
     }
 }
 
@@ -133,12 +179,27 @@ impl Encoder {
 /// architecture take the same arguments, so both enums share these calls.
 macro_rules! logits {
     (bert, $m:ident, $b:ident) => {
-        $m.forward_t(Some(&$b.input_ids), Some(&$b.attention_mask), Some(&$b.token_type_ids), None, None, false)
-            .logits
+        $m.forward_t(
+            Some(&$b.input_ids),
+            Some(&$b.attention_mask),
+            Some(&$b.token_type_ids),
+            None,
+            None,
+            false,
+        )
+        .logits
     };
     // RoBERTa checkpoints have one segment type (type_vocab_size 1): segment ids are left out.
     (roberta, $m:ident, $b:ident) => {
-        $m.forward_t(Some(&$b.input_ids), Some(&$b.attention_mask), None, None, None, false).logits
+        $m.forward_t(
+            Some(&$b.input_ids),
+            Some(&$b.attention_mask),
+            None,
+            None,
+            None,
+            false,
+        )
+        .logits
     };
     (distilbert, $m:ident, $b:ident) => {
         $m.forward_t(Some(&$b.input_ids), Some(&$b.attention_mask), None, false)
@@ -146,13 +207,28 @@ macro_rules! logits {
             .logits
     };
     (deberta, $m:ident, $b:ident) => {
-        $m.forward_t(Some(&$b.input_ids), Some(&$b.attention_mask), Some(&$b.token_type_ids), None, None, false)
-            .map_err(|e| torch_error("forward", e))?
-            .logits
+        $m.forward_t(
+            Some(&$b.input_ids),
+            Some(&$b.attention_mask),
+            Some(&$b.token_type_ids),
+            None,
+            None,
+            false,
+        )
+        .map_err(|e| torch_error("forward", e))?
+        .logits
     };
     // BART's classification head sits on the decoder, whose output holds the logits.
     (bart, $m:ident, $b:ident) => {
-        $m.forward_t(&$b.input_ids, Some(&$b.attention_mask), None, None, None, false).decoder_output
+        $m.forward_t(
+            &$b.input_ids,
+            Some(&$b.attention_mask),
+            None,
+            None,
+            None,
+            false,
+        )
+        .decoder_output
     };
 }
 
@@ -261,13 +337,17 @@ mod tests {
     #[test]
     fn an_unknown_model_type_names_the_supported_ones() {
         let gpt2 = config("gpt2");
-        let token = TokenClassifier::load(Path::new("m"), &gpt2).err().expect("gpt2 has no token classifier");
+        let token = TokenClassifier::load(Path::new("m"), &gpt2)
+            .err()
+            .expect("gpt2 has no token classifier");
         assert_eq!(
             token.to_string(),
             "model m/config.json: model_type \"gpt2\" is not supported for token classification \
              (supported: bert, roberta, xlm-roberta, distilbert, deberta, deberta-v2)"
         );
-        let sequence = SequenceClassifier::load(Path::new("m"), &gpt2).err().expect("gpt2 has no sequence classifier");
+        let sequence = SequenceClassifier::load(Path::new("m"), &gpt2)
+            .err()
+            .expect("gpt2 has no sequence classifier");
         assert_eq!(
             sequence.to_string(),
             "model m/config.json: model_type \"gpt2\" is not supported for sequence classification \

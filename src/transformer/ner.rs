@@ -36,7 +36,9 @@ pub fn map_entity_type(raw: &str) -> Option<EntityLabel> {
         "PER" | "PERSON" => Some(EntityLabel::Per),
         "ORG" | "ORGANIZATION" | "ORGANISATION" => Some(EntityLabel::Org),
         "LOC" | "LOCATION" | "GPE" | "FAC" => Some(EntityLabel::Loc),
-        "MISC" | "NORP" | "EVENT" | "WORK_OF_ART" | "LAW" | "LANGUAGE" | "PRODUCT" => Some(EntityLabel::Misc),
+        "MISC" | "NORP" | "EVENT" | "WORK_OF_ART" | "LAW" | "LANGUAGE" | "PRODUCT" => {
+            Some(EntityLabel::Misc)
+        }
         _ => None,
     }
 }
@@ -64,7 +66,10 @@ impl Tag {
     /// separators), `O`, or a bare type (IO scheme, read as inside).
     fn parse(label: &str) -> Tag {
         if label.eq_ignore_ascii_case("O") {
-            return Tag { position: Position::Outside, kind: String::new() };
+            return Tag {
+                position: Position::Outside,
+                kind: String::new(),
+            };
         }
         let mut chars = label.chars();
         let (first, second) = (chars.next(), chars.next());
@@ -76,8 +81,14 @@ impl Tag {
             _ => None,
         };
         match position {
-            Some(position) => Tag { position, kind: label[2..].to_string() },
-            None => Tag { position: Position::Inside, kind: label.to_string() },
+            Some(position) => Tag {
+                position,
+                kind: label[2..].to_string(),
+            },
+            None => Tag {
+                position: Position::Inside,
+                kind: label.to_string(),
+            },
         }
     }
 }
@@ -125,15 +136,28 @@ impl TransformerRecognizer {
         let max_len = config.max_positions;
         let budget = max_len.saturating_sub(tokenizer.specials_single());
         if budget < 2 {
-            return Err(model_error(&config.path, format!("sequence limit {max_len} leaves no room for text")));
+            return Err(model_error(
+                &config.path,
+                format!("sequence limit {max_len} leaves no room for text"),
+            ));
         }
         // Windows are sized to fit; only a single word longer than a whole
         // window (a URL, a run of symbols) can reach this limit, and its
         // first piece, which carries its label, always survives.
-        let params = TruncationParams { max_length: max_len, ..Default::default() };
-        tokenizer.tokenizer.with_truncation(Some(params)).map_err(|e| model_error(&tokenizer.path, e))?;
+        let params = TruncationParams {
+            max_length: max_len,
+            ..Default::default()
+        };
+        tokenizer
+            .tokenizer
+            .with_truncation(Some(params))
+            .map_err(|e| model_error(&tokenizer.path, e))?;
         let (model, store, weights) = TokenClassifier::load(dir, &config)?;
-        let files = vec![ModelFile::hash(&weights)?, ModelFile::hash(&tokenizer.path)?, ModelFile::hash(&config.path)?];
+        let files = vec![
+            ModelFile::hash(&weights)?,
+            ModelFile::hash(&tokenizer.path)?,
+            ModelFile::hash(&config.path)?,
+        ];
         Ok(Self {
             model: Mutex::new(model),
             _store: store,
@@ -151,10 +175,21 @@ impl TransformerRecognizer {
     /// The model's tag and its probability for every token of `doc` (`None`
     /// for a token the tokenizer turns into no piece at all); windows used
     /// are noted in `notes` as by [`EntityRecognizer::recognize`].
-    pub fn label_tokens(&self, doc: &Tokenized<'_>, notes: &mut Vec<String>) -> Result<Vec<Option<(String, f32)>>> {
+    pub fn label_tokens(
+        &self,
+        doc: &Tokenized<'_>,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<Option<(String, f32)>>> {
         let words: Vec<&str> = doc.tokens.iter().map(|t| t.slice(doc.text)).collect();
-        let labelled = if words.is_empty() { Vec::new() } else { self.label_words(&words, notes)? };
-        Ok(labelled.into_iter().map(|w| w.map(|(class, p)| (self.names[class].clone(), p))).collect())
+        let labelled = if words.is_empty() {
+            Vec::new()
+        } else {
+            self.label_words(&words, notes)?
+        };
+        Ok(labelled
+            .into_iter()
+            .map(|w| w.map(|(class, p)| (self.names[class].clone(), p)))
+            .collect())
     }
 
     /// Word ranges of the windows that cover `pieces` (pieces per word).
@@ -200,7 +235,12 @@ impl TransformerRecognizer {
         let windows = self
             .windows(&pieces)
             .into_iter()
-            .map(|(s, e)| Ok(Window { words: s..e, encoding: self.tokenizer.encode_words(&words[s..e], true)? }))
+            .map(|(s, e)| {
+                Ok(Window {
+                    words: s..e,
+                    encoding: self.tokenizer.encode_words(&words[s..e], true)?,
+                })
+            })
             .collect::<Result<_>>()?;
         Ok((windows, pieces))
     }
@@ -217,7 +257,11 @@ impl TransformerRecognizer {
     }
 
     /// Best (class, probability) per word, `None` for words without pieces.
-    fn label_words(&self, words: &[&str], notes: &mut Vec<String>) -> Result<Vec<Option<(usize, f32)>>> {
+    fn label_words(
+        &self,
+        words: &[&str],
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<Option<(usize, f32)>>> {
         let (windows, pieces) = self.windows_of(words)?;
         if windows.len() > 1 {
             notes.push(format!(
@@ -242,19 +286,24 @@ impl TransformerRecognizer {
                 tch::no_grad(|| model.forward(&batch))?
             };
             let (probs, classes) = logits.softmax(-1, Kind::Float).max_dim(-1, false);
-            let probs: Vec<f32> = Vec::try_from(probs.view([-1])).map_err(|e| torch_error("reading NER scores", e))?;
-            let classes: Vec<i64> = Vec::try_from(classes.view([-1])).map_err(|e| torch_error("reading NER labels", e))?;
+            let probs: Vec<f32> = Vec::try_from(probs.view([-1]))
+                .map_err(|e| torch_error("reading NER scores", e))?;
+            let classes: Vec<i64> = Vec::try_from(classes.view([-1]))
+                .map_err(|e| torch_error("reading NER labels", e))?;
             let width = batch.input_ids.size()[1] as usize;
             for (row, window) in group.iter().enumerate() {
                 let (start, end) = (window.words.start, window.words.end);
                 let mut previous = None;
                 for (p, word) in window.encoding.get_word_ids().iter().enumerate() {
-                    let Some(word) = word.map(|w| start + w as usize) else { continue };
+                    let Some(word) = word.map(|w| start + w as usize) else {
+                        continue;
+                    };
                     if previous == Some(word) {
                         continue;
                     }
                     previous = Some(word);
-                    let here = (offset[word] - offset[start]).min(offset[end] - offset[word + 1]) as i64;
+                    let here =
+                        (offset[word] - offset[start]).min(offset[end] - offset[word + 1]) as i64;
                     if here > margin[word] {
                         margin[word] = here;
                         let at = row * width + p;
@@ -297,7 +346,9 @@ fn decode(doc: &Tokenized<'_>, labelled: &[Option<(usize, f32)>], tags: &[Tag]) 
     let mut open: Option<Open<'_>> = None;
     let close = |open: Option<Open<'_>>, end: usize, mentions: &mut Vec<Mention>| {
         let Some(open) = open else { return };
-        let Some(label) = map_entity_type(open.kind) else { return };
+        let Some(label) = map_entity_type(open.kind) else {
+            return;
+        };
         let score = open.scores.iter().sum::<f32>() / open.scores.len() as f32;
         mentions.push(Mention {
             span: Span::new(doc.tokens[open.start].start, doc.tokens[end - 1].end),
@@ -323,7 +374,11 @@ fn decode(doc: &Tokenized<'_>, labelled: &[Option<(usize, f32)>], tags: &[Tag]) 
         } else {
             close(open.take(), i, &mut mentions);
             if tag.position != Position::Outside {
-                open = Some(Open { start: i, kind: &tag.kind, scores: vec![score] });
+                open = Some(Open {
+                    start: i,
+                    kind: &tag.kind,
+                    scores: vec![score],
+                });
             }
         }
         if matches!(tag.position, Position::End | Position::Single) {
@@ -353,7 +408,11 @@ mod tests {
     fn run(text: &str, names: &[&str], classes: &[usize]) -> Vec<(String, EntityLabel)> {
         let tokens = tokenize(text);
         let sentences = NewsSplitter.split(text, &tokens);
-        let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
+        let doc = Tokenized {
+            text,
+            tokens: &tokens,
+            sentences: &sentences,
+        };
         let labelled: Vec<_> = classes.iter().map(|&c| Some((c, 0.9))).collect();
         decode(&doc, &labelled, &tags(names))
             .into_iter()
@@ -365,8 +424,18 @@ mod tests {
     fn bio_tags_merge_into_whole_entities() {
         let names = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"];
         // Kim Jong Un visited North Korea .
-        let got = run("Kim Jong Un visited North Korea.", &names, &[1, 2, 2, 0, 3, 4, 0]);
-        assert_eq!(got, vec![("Kim Jong Un".into(), EntityLabel::Per), ("North Korea".into(), EntityLabel::Loc)]);
+        let got = run(
+            "Kim Jong Un visited North Korea.",
+            &names,
+            &[1, 2, 2, 0, 3, 4, 0],
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("Kim Jong Un".into(), EntityLabel::Per),
+                ("North Korea".into(), EntityLabel::Loc)
+            ]
+        );
     }
 
     #[test]
@@ -386,8 +455,14 @@ mod tests {
 
     #[test]
     fn ontonotes_types_are_mapped_and_numbers_dropped() {
-        let names = ["O", "B-GPE", "B-NORP", "B-DATE", "I-DATE", "B-PERSON", "E-PERSON", "S-FAC"];
-        let got = run("Ukraine and Russian troops on 3 May met Joe Biden at Kursk", &names, &[1, 0, 2, 0, 0, 3, 4, 0, 5, 6, 0, 7]);
+        let names = [
+            "O", "B-GPE", "B-NORP", "B-DATE", "I-DATE", "B-PERSON", "E-PERSON", "S-FAC",
+        ];
+        let got = run(
+            "Ukraine and Russian troops on 3 May met Joe Biden at Kursk",
+            &names,
+            &[1, 0, 2, 0, 0, 3, 4, 0, 5, 6, 0, 7],
+        );
         assert_eq!(
             got,
             vec![
@@ -403,16 +478,56 @@ mod tests {
     fn entities_stop_at_sentence_boundaries() {
         let names = ["O", "B-LOC", "I-LOC"];
         // An I- tag on the first word of a sentence opens a new entity.
-        let got = run("He went to Paris. London replied.", &names, &[0, 0, 0, 1, 2, 2, 0, 0]);
-        assert_eq!(got, vec![("Paris.".into(), EntityLabel::Loc), ("London".into(), EntityLabel::Loc)]);
+        let got = run(
+            "He went to Paris. London replied.",
+            &names,
+            &[0, 0, 0, 1, 2, 2, 0, 0],
+        );
+        assert_eq!(
+            got,
+            vec![
+                ("Paris.".into(), EntityLabel::Loc),
+                ("London".into(), EntityLabel::Loc)
+            ]
+        );
     }
 
     #[test]
     fn tags_parse_all_schemes() {
-        assert_eq!(Tag::parse("B-PER"), Tag { position: Position::Begin, kind: "PER".into() });
-        assert_eq!(Tag::parse("L_ORG"), Tag { position: Position::End, kind: "ORG".into() });
-        assert_eq!(Tag::parse("U-LOC"), Tag { position: Position::Single, kind: "LOC".into() });
-        assert_eq!(Tag::parse("o"), Tag { position: Position::Outside, kind: String::new() });
-        assert_eq!(Tag::parse("PER"), Tag { position: Position::Inside, kind: "PER".into() });
+        assert_eq!(
+            Tag::parse("B-PER"),
+            Tag {
+                position: Position::Begin,
+                kind: "PER".into()
+            }
+        );
+        assert_eq!(
+            Tag::parse("L_ORG"),
+            Tag {
+                position: Position::End,
+                kind: "ORG".into()
+            }
+        );
+        assert_eq!(
+            Tag::parse("U-LOC"),
+            Tag {
+                position: Position::Single,
+                kind: "LOC".into()
+            }
+        );
+        assert_eq!(
+            Tag::parse("o"),
+            Tag {
+                position: Position::Outside,
+                kind: String::new()
+            }
+        );
+        assert_eq!(
+            Tag::parse("PER"),
+            Tag {
+                position: Position::Inside,
+                kind: "PER".into()
+            }
+        );
     }
 }

@@ -59,10 +59,21 @@ impl NliModel {
         let max_len = config.max_positions;
         // A pair longer than the model allows loses the end of the premise;
         // `fits` tells callers when that happens.
-        let params = TruncationParams { max_length: max_len, strategy: TruncationStrategy::OnlyFirst, ..Default::default() };
-        tokenizer.tokenizer.with_truncation(Some(params)).map_err(|e| model_error(&tokenizer.path, e))?;
+        let params = TruncationParams {
+            max_length: max_len,
+            strategy: TruncationStrategy::OnlyFirst,
+            ..Default::default()
+        };
+        tokenizer
+            .tokenizer
+            .with_truncation(Some(params))
+            .map_err(|e| model_error(&tokenizer.path, e))?;
         let (model, store, weights) = SequenceClassifier::load(dir, &config)?;
-        let files = vec![ModelFile::hash(&weights)?, ModelFile::hash(&tokenizer.path)?, ModelFile::hash(&config.path)?];
+        let files = vec![
+            ModelFile::hash(&weights)?,
+            ModelFile::hash(&tokenizer.path)?,
+            ModelFile::hash(&config.path)?,
+        ];
         Ok(Self {
             model: Mutex::new(model),
             _store: store,
@@ -93,7 +104,11 @@ impl NliModel {
 
     /// Whether a pair fits the model's sequence limit untruncated.
     pub fn fits(&self, premise: &str, hypothesis: &str) -> Result<bool> {
-        Ok(self.tokenizer.encode(premise, Some(hypothesis))?.get_overflowing().is_empty())
+        Ok(self
+            .tokenizer
+            .encode(premise, Some(hypothesis))?
+            .get_overflowing()
+            .is_empty())
     }
 
     /// Probability that each premise entails its hypothesis, weighed
@@ -131,7 +146,9 @@ impl NliModel {
         let mut encoded: Vec<(usize, Encoding)> = pairs
             .iter()
             .enumerate()
-            .map(|(i, (premise, hypothesis))| Ok((i, self.tokenizer.encode(premise, Some(hypothesis))?)))
+            .map(|(i, (premise, hypothesis))| {
+                Ok((i, self.tokenizer.encode(premise, Some(hypothesis))?))
+            })
             .collect::<Result<_>>()?;
         encoded.sort_by_key(|(_, e)| e.len());
         let mut out = vec![Vec::new(); pairs.len()];
@@ -165,12 +182,20 @@ impl NliModel {
 
 /// Indices of the entailment class and of the class it is weighed against.
 fn entailment_classes(labels: &[String]) -> Option<(usize, usize)> {
-    let norm: Vec<String> = labels.iter().map(|l| l.to_lowercase().replace(['-', ' '], "_")).collect();
+    let norm: Vec<String> = labels
+        .iter()
+        .map(|l| l.to_lowercase().replace(['-', ' '], "_"))
+        .collect();
     let negated = |l: &str| l.starts_with("not_") || l.starts_with("non_") || l.starts_with("no_");
     let entailment = norm.iter().position(|l| l.starts_with("entail"))?;
     match labels.len() {
-        2 => Some((entailment, 1 - entailment)).filter(|&(_, o)| negated(&norm[o]) || norm[o].starts_with("contradict") || norm[o].starts_with("neutral")),
-        3 => norm.iter().position(|l| l.starts_with("contradict")).map(|c| (entailment, c)),
+        2 => Some((entailment, 1 - entailment)).filter(|&(_, o)| {
+            negated(&norm[o]) || norm[o].starts_with("contradict") || norm[o].starts_with("neutral")
+        }),
+        3 => norm
+            .iter()
+            .position(|l| l.starts_with("contradict"))
+            .map(|c| (entailment, c)),
         _ => None,
     }
 }
@@ -191,16 +216,34 @@ mod tests {
 
     #[test]
     fn entailment_is_found_by_name_in_any_order() {
-        assert_eq!(entailment_classes(&labels(&["contradiction", "neutral", "entailment"])), Some((2, 0)));
-        assert_eq!(entailment_classes(&labels(&["contradiction", "entailment", "neutral"])), Some((1, 0)));
-        assert_eq!(entailment_classes(&labels(&["ENTAILMENT", "NEUTRAL", "CONTRADICTION"])), Some((0, 2)));
-        assert_eq!(entailment_classes(&labels(&["not_entailment", "entailment"])), Some((1, 0)));
-        assert_eq!(entailment_classes(&labels(&["entailment", "not entailment"])), Some((0, 1)));
+        assert_eq!(
+            entailment_classes(&labels(&["contradiction", "neutral", "entailment"])),
+            Some((2, 0))
+        );
+        assert_eq!(
+            entailment_classes(&labels(&["contradiction", "entailment", "neutral"])),
+            Some((1, 0))
+        );
+        assert_eq!(
+            entailment_classes(&labels(&["ENTAILMENT", "NEUTRAL", "CONTRADICTION"])),
+            Some((0, 2))
+        );
+        assert_eq!(
+            entailment_classes(&labels(&["not_entailment", "entailment"])),
+            Some((1, 0))
+        );
+        assert_eq!(
+            entailment_classes(&labels(&["entailment", "not entailment"])),
+            Some((0, 1))
+        );
     }
 
     #[test]
     fn unnamed_labels_are_refused() {
-        assert_eq!(entailment_classes(&labels(&["LABEL_0", "LABEL_1", "LABEL_2"])), None);
+        assert_eq!(
+            entailment_classes(&labels(&["LABEL_0", "LABEL_1", "LABEL_2"])),
+            None
+        );
         assert_eq!(entailment_classes(&labels(&["positive", "negative"])), None);
     }
 }

@@ -44,11 +44,16 @@ impl SubwordTokenizer {
         } else if bpe_vocab.is_file() && merges.is_file() {
             (byte_level_bpe(&bpe_vocab, &merges)?, bpe_vocab)
         } else {
-            return Err(Error::MissingModel { path: json, hint: missing_hint(dir) });
+            return Err(Error::MissingModel {
+                path: json,
+                hint: missing_hint(dir),
+            });
         };
         // Batches are padded here, by length, not by the tokenizer file's settings.
         tokenizer.with_padding(None);
-        tokenizer.with_truncation(None).map_err(|e| model_error(&path, e))?;
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| model_error(&path, e))?;
         let pad_id = ["[PAD]", "<pad>", "<PAD>"]
             .iter()
             .find_map(|t| tokenizer.token_to_id(t))
@@ -56,12 +61,19 @@ impl SubwordTokenizer {
             .unwrap_or(0);
         let space_words = serde_json::to_string(&tokenizer.get_pre_tokenizer())
             .is_ok_and(|json| json.contains("\"ByteLevel\""));
-        Ok(Self { tokenizer, path, pad_id, space_words })
+        Ok(Self {
+            tokenizer,
+            path,
+            pad_id,
+            space_words,
+        })
     }
 
     /// Number of special tokens added around a single sequence.
     pub fn specials_single(&self) -> usize {
-        self.tokenizer.get_post_processor().map_or(0, |p| p.added_tokens(false))
+        self.tokenizer
+            .get_post_processor()
+            .map_or(0, |p| p.added_tokens(false))
     }
 
     /// Encodes words that are already split (newstag's tokens); pieces
@@ -75,7 +87,9 @@ impl SubwordTokenizer {
         } else {
             EncodeInput::Single(words.to_vec().into())
         };
-        self.tokenizer.encode(input, add_special_tokens).map_err(|e| model_error(&self.path, e))
+        self.tokenizer
+            .encode(input, add_special_tokens)
+            .map_err(|e| model_error(&self.path, e))
     }
 
     /// Encodes one text, or a text pair for cross-encoders such as NLI.
@@ -93,18 +107,32 @@ impl SubwordTokenizer {
 /// transformers' BertTokenizer).
 fn wordpiece_from_vocab(dir: &Path, vocab: &Path) -> Result<Tokenizer> {
     let config = read_json(&dir.join("tokenizer_config.json"));
-    let lowercase = config.as_ref().and_then(|c| c.get("do_lower_case")).and_then(Value::as_bool).unwrap_or(true);
-    let path = vocab.to_str().ok_or_else(|| model_error(vocab, "path is not UTF-8"))?;
-    let model = WordPiece::from_file(path).unk_token("[UNK]".into()).build().map_err(|e| model_error(vocab, e))?;
+    let lowercase = config
+        .as_ref()
+        .and_then(|c| c.get("do_lower_case"))
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let path = vocab
+        .to_str()
+        .ok_or_else(|| model_error(vocab, "path is not UTF-8"))?;
+    let model = WordPiece::from_file(path)
+        .unk_token("[UNK]".into())
+        .build()
+        .map_err(|e| model_error(vocab, e))?;
     let mut tokenizer = Tokenizer::new(model);
     let id = |token: &str| {
-        tokenizer.token_to_id(token).ok_or_else(|| model_error(vocab, format!("no {token} in the vocabulary")))
+        tokenizer
+            .token_to_id(token)
+            .ok_or_else(|| model_error(vocab, format!("no {token} in the vocabulary")))
     };
     let (cls, sep) = (id("[CLS]")?, id("[SEP]")?);
     tokenizer
         .with_normalizer(Some(BertNormalizer::new(true, true, None, lowercase)))
         .with_pre_tokenizer(Some(BertPreTokenizer))
-        .with_post_processor(Some(BertProcessing::new(("[SEP]".into(), sep), ("[CLS]".into(), cls))));
+        .with_post_processor(Some(BertProcessing::new(
+            ("[SEP]".into(), sep),
+            ("[CLS]".into(), cls),
+        )));
     Ok(tokenizer)
 }
 
@@ -113,15 +141,22 @@ fn byte_level_bpe(vocab: &Path, merges: &Path) -> Result<Tokenizer> {
     let (Some(vocab_str), Some(merges_str)) = (vocab.to_str(), merges.to_str()) else {
         return Err(model_error(vocab, "path is not UTF-8"));
     };
-    let model = BPE::from_file(vocab_str, merges_str).build().map_err(|e| model_error(vocab, e))?;
+    let model = BPE::from_file(vocab_str, merges_str)
+        .build()
+        .map_err(|e| model_error(vocab, e))?;
     let mut tokenizer = Tokenizer::new(model);
     let id = |token: &str| {
-        tokenizer.token_to_id(token).ok_or_else(|| model_error(vocab, format!("no {token} in the vocabulary")))
+        tokenizer
+            .token_to_id(token)
+            .ok_or_else(|| model_error(vocab, format!("no {token} in the vocabulary")))
     };
     let (cls, sep) = (id("<s>")?, id("</s>")?);
     tokenizer
         .with_pre_tokenizer(Some(ByteLevel::new(false, true, true)))
-        .with_post_processor(Some(RobertaProcessing::new(("</s>".into(), sep), ("<s>".into(), cls))))
+        .with_post_processor(Some(RobertaProcessing::new(
+            ("</s>".into(), sep),
+            ("<s>".into(), cls),
+        )))
         .with_decoder(Some(ByteLevel::default()));
     Ok(tokenizer)
 }
@@ -132,5 +167,8 @@ fn read_json(path: &Path) -> Option<Value> {
 
 /// `pad_token_id` from `config.json`, for vocabularies without a pad token name we know.
 fn read_pad_id(dir: &Path) -> Option<u32> {
-    read_json(&dir.join("config.json"))?.get("pad_token_id")?.as_u64().map(|id| id as u32)
+    read_json(&dir.join("config.json"))?
+        .get("pad_token_id")?
+        .as_u64()
+        .map(|id| id as u32)
 }

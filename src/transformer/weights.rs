@@ -24,7 +24,10 @@ pub fn weight_file(dir: &Path) -> Result<PathBuf> {
         .iter()
         .map(|name| dir.join(name))
         .find(|path| path.is_file())
-        .ok_or_else(|| Error::MissingModel { path: dir.join("model.safetensors"), hint: missing_hint(dir) })
+        .ok_or_else(|| Error::MissingModel {
+            path: dir.join("model.safetensors"),
+            hint: missing_hint(dir),
+        })
 }
 
 /// Reads every tensor of `path` with names as rust-bert expects them.
@@ -35,7 +38,10 @@ pub fn read_named(path: &Path) -> Result<Vec<(String, Tensor)>> {
         _ => Tensor::load_multi(path),
     }
     .map_err(|e| model_error(path, format!("cannot read weights: {e}")))?;
-    Ok(named.into_iter().filter_map(|(name, tensor)| normalise(name, tensor)).collect())
+    Ok(named
+        .into_iter()
+        .filter_map(|(name, tensor)| normalise(name, tensor))
+        .collect())
 }
 
 /// Drops buffers that rust-bert recomputes and renames the TensorFlow-era
@@ -45,8 +51,14 @@ fn normalise(name: String, tensor: Tensor) -> Option<(String, Tensor)> {
     if name.ends_with("position_ids") || name.ends_with("attention.self.masked_bias") {
         return None;
     }
-    let name = name.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias");
-    let tensor = if tensor.is_floating_point() { tensor.to_kind(Kind::Float) } else { tensor };
+    let name = name
+        .replace("LayerNorm.gamma", "LayerNorm.weight")
+        .replace("LayerNorm.beta", "LayerNorm.bias");
+    let tensor = if tensor.is_floating_point() {
+        tensor.to_kind(Kind::Float)
+    } else {
+        tensor
+    };
     Some((name, tensor))
 }
 
@@ -70,12 +82,17 @@ pub fn load_into(vs: &mut VarStore, dir: &Path, base: &str) -> Result<PathBuf> {
                 .find_map(|candidate| named.get(&candidate));
             match source {
                 Some(src) if src.size() == var.size() => {
-                    var.f_copy_(src).map_err(|e| model_error(&path, format!("tensor {name}: {e}")))?;
+                    var.f_copy_(src)
+                        .map_err(|e| model_error(&path, format!("tensor {name}: {e}")))?;
                 }
                 Some(src) => {
                     return Err(model_error(
                         &path,
-                        format!("tensor {name}: shape {:?} in the file, {:?} in the model", src.size(), var.size()),
+                        format!(
+                            "tensor {name}: shape {:?} in the file, {:?} in the model",
+                            src.size(),
+                            var.size()
+                        ),
                     ))
                 }
                 None => missing.push(name),
@@ -104,9 +121,13 @@ pub fn convert(dir: &Path) -> Result<(PathBuf, usize)> {
         .iter()
         .map(|name| dir.join(name))
         .find(|path| path.is_file())
-        .ok_or_else(|| Error::MissingModel { path: dir.join("model.safetensors"), hint: missing_hint(dir) })?;
+        .ok_or_else(|| Error::MissingModel {
+            path: dir.join("model.safetensors"),
+            hint: missing_hint(dir),
+        })?;
     let named = read_named(&source)?;
     let out = dir.join(RUST_MODEL);
-    Tensor::save_multi(&named, &out).map_err(|e| model_error(&out, format!("cannot write: {e}")))?;
+    Tensor::save_multi(&named, &out)
+        .map_err(|e| model_error(&out, format!("cannot write: {e}")))?;
     Ok((out, named.len()))
 }

@@ -70,12 +70,16 @@ impl Clusters {
             let mut ids = [0u32; 3];
             for (level, id) in ids.iter_mut().enumerate() {
                 let field = ["coarse", "mid", "fine"][level];
-                let value = cols.next().ok_or_else(|| Error::record(path, i + 1, field, "missing column"))?;
+                let value = cols
+                    .next()
+                    .ok_or_else(|| Error::record(path, i + 1, field, "missing column"))?;
                 *id = value
                     .parse()
                     .ok()
                     .filter(|&v: &u32| (v as usize) < LEVELS[level])
-                    .ok_or_else(|| Error::record(path, i + 1, field, format!("bad cluster id {value:?}")))?;
+                    .ok_or_else(|| {
+                        Error::record(path, i + 1, field, format!("bad cluster id {value:?}"))
+                    })?;
             }
             map.insert(word_key(word), ids);
         }
@@ -93,7 +97,10 @@ impl Clusters {
             .map(str::to_string)
             .collect();
         let bytes = std::fs::read(embeddings).map_err(|e| Error::io(embeddings, e))?;
-        let model_err = |message: String| Error::Model { path: embeddings.to_path_buf(), message };
+        let model_err = |message: String| Error::Model {
+            path: embeddings.to_path_buf(),
+            message,
+        };
         let tensors =
             safetensors::SafeTensors::deserialize(&bytes).map_err(|e| model_err(e.to_string()))?;
         let table = tensors
@@ -108,7 +115,11 @@ impl Clusters {
         }
         let (rows, dim) = (table.shape()[0], table.shape()[1]);
         if rows != words.len() {
-            return Err(model_err(format!("{rows} embedding rows but {} words in {}", words.len(), vocab.display())));
+            return Err(model_err(format!(
+                "{rows} embedding rows but {} words in {}",
+                words.len(),
+                vocab.display()
+            )));
         }
         let data = table.data();
         let mut keep = Vec::new();
@@ -118,8 +129,10 @@ impl Clusters {
                 continue;
             }
             let row = &data[i * dim * 4..(i + 1) * dim * 4];
-            let mut v: Vec<f32> =
-                row.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            let mut v: Vec<f32> = row
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
             let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
             v.iter_mut().for_each(|x| *x /= norm);
             keep.push(i);
@@ -161,7 +174,11 @@ fn kmeans(data: &[f32], dim: usize, k: usize, iterations: usize, rng: &mut Rng) 
             let v = &data[i * dim..(i + 1) * dim];
             let mut best = (f32::MIN, 0);
             for c in 0..k {
-                let dot: f32 = centers[c * dim..(c + 1) * dim].iter().zip(v).map(|(a, b)| a * b).sum();
+                let dot: f32 = centers[c * dim..(c + 1) * dim]
+                    .iter()
+                    .zip(v)
+                    .map(|(a, b)| a * b)
+                    .sum();
                 if dot > best.0 {
                     best = (dot, c);
                 }
@@ -183,7 +200,10 @@ fn kmeans(data: &[f32], dim: usize, k: usize, iterations: usize, rng: &mut Rng) 
 fn centroids(data: &[f32], dim: usize, assign: &[usize], k: usize) -> Vec<f32> {
     let mut sums = vec![0f32; k * dim];
     for (i, &c) in assign.iter().enumerate() {
-        for (s, x) in sums[c * dim..(c + 1) * dim].iter_mut().zip(&data[i * dim..(i + 1) * dim]) {
+        for (s, x) in sums[c * dim..(c + 1) * dim]
+            .iter_mut()
+            .zip(&data[i * dim..(i + 1) * dim])
+        {
             *s += x;
         }
     }

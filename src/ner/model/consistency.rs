@@ -29,7 +29,10 @@ impl Name<'_> {
     /// The label with strictly more votes than any other, if there is one.
     fn majority(&self) -> Option<EntityLabel> {
         let top = *self.votes.iter().max()?;
-        let mut winners = EntityLabel::ALL.iter().zip(&self.votes).filter(|(_, &v)| v == top);
+        let mut winners = EntityLabel::ALL
+            .iter()
+            .zip(&self.votes)
+            .filter(|(_, &v)| v == top);
         match (winners.next(), winners.next()) {
             (Some((&label, _)), None) => Some(label),
             _ => None,
@@ -46,17 +49,27 @@ impl Name<'_> {
 /// ordering contract.
 pub fn harmonise(doc: &Tokenized<'_>, mentions: &mut Vec<Mention>) {
     let words = |tokens: std::ops::Range<usize>| -> Vec<&str> {
-        doc.tokens[tokens].iter().map(|t| t.slice(doc.text)).collect()
+        doc.tokens[tokens]
+            .iter()
+            .map(|t| t.slice(doc.text))
+            .collect()
     };
     let mut index: HashMap<Vec<&str>, usize> = HashMap::new();
     let mut names: Vec<Name<'_>> = Vec::new();
     for (i, mention) in mentions.iter().enumerate() {
         let key = words(mention.tokens.clone());
         let n = *index.entry(key.clone()).or_insert_with(|| {
-            names.push(Name { words: key, votes: [0; EntityLabel::ALL.len()], members: Vec::new() });
+            names.push(Name {
+                words: key,
+                votes: [0; EntityLabel::ALL.len()],
+                members: Vec::new(),
+            });
             names.len() - 1
         });
-        let label = EntityLabel::ALL.iter().position(|&l| l == mention.label).expect("label in ALL");
+        let label = EntityLabel::ALL
+            .iter()
+            .position(|&l| l == mention.label)
+            .expect("label in ALL");
         names[n].votes[label] += 1;
         names[n].members.push(i);
     }
@@ -64,9 +77,16 @@ pub fn harmonise(doc: &Tokenized<'_>, mentions: &mut Vec<Mention>) {
     // Each name with a majority, longest first so that the longest match wins.
     let mut decided: Vec<(&Name<'_>, EntityLabel, f32)> = Vec::new();
     for name in &names {
-        let Some(label) = name.majority() else { continue };
-        let won: Vec<f32> =
-            name.members.iter().map(|&i| &mentions[i]).filter(|m| m.label == label).map(|m| m.score).collect();
+        let Some(label) = name.majority() else {
+            continue;
+        };
+        let won: Vec<f32> = name
+            .members
+            .iter()
+            .map(|&i| &mentions[i])
+            .filter(|m| m.label == label)
+            .map(|m| m.score)
+            .collect();
         decided.push((name, label, won.iter().sum::<f32>() / won.len() as f32));
     }
     decided.sort_by_key(|(name, _, _)| std::cmp::Reverse(name.words.len()));
@@ -100,7 +120,10 @@ pub fn harmonise(doc: &Tokenized<'_>, mentions: &mut Vec<Mention>) {
                         let end = i + name.words.len();
                         end <= sentence.tokens.end
                             && !covered[i..end].contains(&true)
-                            && doc.tokens[i..end].iter().zip(&name.words).all(|(t, w)| t.slice(doc.text) == *w)
+                            && doc.tokens[i..end]
+                                .iter()
+                                .zip(&name.words)
+                                .all(|(t, w)| t.slice(doc.text) == *w)
                     })
                 });
             match found {
@@ -140,10 +163,17 @@ mod tests {
             let span = Span::new(start, start + line.trim_end().len());
             let first = tokens.partition_point(|t| t.start < span.start);
             let end = tokens.partition_point(|t| t.start < span.end);
-            sentences.push(Sentence { span, tokens: first..end });
+            sentences.push(Sentence {
+                span,
+                tokens: first..end,
+            });
             start += line.len();
         }
-        let doc = Tokenized { text, tokens: &tokens, sentences: &sentences };
+        let doc = Tokenized {
+            text,
+            tokens: &tokens,
+            sentences: &sentences,
+        };
         let mut mentions: Vec<Mention> = given
             .iter()
             .map(|&(first, n, label)| Mention {
@@ -154,8 +184,16 @@ mod tests {
             })
             .collect();
         harmonise(&doc, &mut mentions);
-        assert!(mentions.windows(2).all(|w| w[0].tokens.end <= w[1].tokens.start), "sorted, no overlap");
-        mentions.iter().map(|m| (m.span.slice(text).to_string(), m.label)).collect()
+        assert!(
+            mentions
+                .windows(2)
+                .all(|w| w[0].tokens.end <= w[1].tokens.start),
+            "sorted, no overlap"
+        );
+        mentions
+            .iter()
+            .map(|m| (m.span.slice(text).to_string(), m.label))
+            .collect()
     }
 
     fn surfaces_and_labels(pairs: &[(&str, EntityLabel)]) -> Vec<(String, EntityLabel)> {
@@ -168,7 +206,10 @@ mod tests {
         let text = "The Kremlin said no .\nTalks at the Kremlin ended .\nThe Kremlin denied it .";
         // "Kremlin" is token 1 of each sentence's five or six tokens.
         let got = run(text, &[(1, 1, Org), (8, 1, Loc), (12, 1, Org)]);
-        assert_eq!(got, surfaces_and_labels(&[("Kremlin", Org), ("Kremlin", Org), ("Kremlin", Org)]));
+        assert_eq!(
+            got,
+            surfaces_and_labels(&[("Kremlin", Org), ("Kremlin", Org), ("Kremlin", Org)])
+        );
     }
 
     #[test]
@@ -176,7 +217,10 @@ mod tests {
         use EntityLabel::{Loc, Org};
         let text = "Chelsea won .\nChelsea is in London .";
         let got = run(text, &[(0, 1, Org), (3, 1, Loc), (6, 1, Loc)]);
-        assert_eq!(got, surfaces_and_labels(&[("Chelsea", Org), ("Chelsea", Loc), ("London", Loc)]));
+        assert_eq!(
+            got,
+            surfaces_and_labels(&[("Chelsea", Org), ("Chelsea", Loc), ("London", Loc)])
+        );
     }
 
     #[test]
@@ -188,7 +232,11 @@ mod tests {
         let got = run(text, &[(0, 2, Per), (3, 1, Org)]);
         assert_eq!(
             got,
-            surfaces_and_labels(&[("Angela Merkel", Per), ("Siemens", Org), ("Angela Merkel", Per)])
+            surfaces_and_labels(&[
+                ("Angela Merkel", Per),
+                ("Siemens", Org),
+                ("Angela Merkel", Per)
+            ])
         );
     }
 }

@@ -215,7 +215,10 @@ impl TokenInfo {
 pub fn case_mode(tokens: &[TokenInfo]) -> CaseMode {
     let upper = tokens.iter().any(|t| t.has_upper);
     let lower = tokens.iter().any(|t| t.has_lower);
-    let caps_words = tokens.iter().filter(|t| t.has_upper && !t.has_lower).count();
+    let caps_words = tokens
+        .iter()
+        .filter(|t| t.has_upper && !t.has_lower)
+        .count();
     let mixed_words = tokens.iter().filter(|t| t.has_lower).count();
     match (upper, lower) {
         (true, false) => CaseMode::Upper,
@@ -228,17 +231,29 @@ pub fn case_mode(tokens: &[TokenInfo]) -> CaseMode {
 
 #[inline]
 fn f1(template: u64, a: u64) -> u64 {
-    finish(mix(mix(template.wrapping_mul(0x9e37_79b9_7f4a_7c15), a), 0xff))
+    finish(mix(
+        mix(template.wrapping_mul(0x9e37_79b9_7f4a_7c15), a),
+        0xff,
+    ))
 }
 
 #[inline]
 fn f2(template: u64, a: u64, b: u64) -> u64 {
-    finish(mix(mix(mix(template.wrapping_mul(0x9e37_79b9_7f4a_7c15), a), b), 0xff))
+    finish(mix(
+        mix(mix(template.wrapping_mul(0x9e37_79b9_7f4a_7c15), a), b),
+        0xff,
+    ))
 }
 
 #[inline]
 fn f3(template: u64, a: u64, b: u64, c: u64) -> u64 {
-    finish(mix(mix(mix(mix(template.wrapping_mul(0x9e37_79b9_7f4a_7c15), a), b), c), 0xff))
+    finish(mix(
+        mix(
+            mix(mix(template.wrapping_mul(0x9e37_79b9_7f4a_7c15), a), b),
+            c,
+        ),
+        0xff,
+    ))
 }
 
 /// Appends [`FEATURES_PER_TOKEN`] feature hashes for every token of a
@@ -353,10 +368,24 @@ mod tests {
     #[test]
     fn case_modes() {
         let words = |s: &str| s.split(' ').map(info).collect::<Vec<_>>();
-        assert_eq!(case_mode(&words("SOCCER - JAPAN GET LUCKY WIN .")), CaseMode::Upper);
-        assert_eq!(case_mode(&words("RUGBY UNION - CUTTITTA BACK FOR ITALY AFTER A vs B .")), CaseMode::Upper);
-        assert_eq!(case_mode(&words("putin met kim in pyongyang .")), CaseMode::Lower);
-        assert_eq!(case_mode(&words("Putin met Kim in Pyongyang .")), CaseMode::Mixed);
+        assert_eq!(
+            case_mode(&words("SOCCER - JAPAN GET LUCKY WIN .")),
+            CaseMode::Upper
+        );
+        assert_eq!(
+            case_mode(&words(
+                "RUGBY UNION - CUTTITTA BACK FOR ITALY AFTER A vs B ."
+            )),
+            CaseMode::Upper
+        );
+        assert_eq!(
+            case_mode(&words("putin met kim in pyongyang .")),
+            CaseMode::Lower
+        );
+        assert_eq!(
+            case_mode(&words("Putin met Kim in Pyongyang .")),
+            CaseMode::Mixed
+        );
     }
 
     #[test]

@@ -60,7 +60,9 @@ impl Gazetteer {
         let keys: Vec<u64> = tokens.iter().map(|t| word_key(t.slice(phrase))).collect();
         self.first.insert(keys[0]);
         // The first list entry wins; the dictionary keeps aliases unique.
-        self.phrases.entry(phrase_hash(keys.into_iter())).or_insert(label);
+        self.phrases
+            .entry(phrase_hash(keys.into_iter()))
+            .or_insert(label);
     }
 
     /// Reads `LABEL<TAB>name` lines.
@@ -72,9 +74,12 @@ impl Gazetteer {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (label, name) =
-                line.split_once('\t').ok_or_else(|| Error::record(path, i + 1, "name", "expected LABEL<TAB>name"))?;
-            let label: EntityLabel = label.parse().map_err(|e: Error| Error::record(path, i + 1, "label", e.to_string()))?;
+            let (label, name) = line
+                .split_once('\t')
+                .ok_or_else(|| Error::record(path, i + 1, "name", "expected LABEL<TAB>name"))?;
+            let label: EntityLabel = label
+                .parse()
+                .map_err(|e: Error| Error::record(path, i + 1, "label", e.to_string()))?;
             gazetteer.insert(name, label);
         }
         Ok(gazetteer)
@@ -90,10 +95,12 @@ impl Gazetteer {
             if line.trim().is_empty() {
                 continue;
             }
-            let actor: ActorLine =
-                serde_json::from_str(line).map_err(|e| Error::record(actors, i + 1, "(record)", e.to_string()))?;
-            let label: EntityLabel =
-                actor.label.parse().map_err(|e: Error| Error::record(actors, i + 1, "label", e.to_string()))?;
+            let actor: ActorLine = serde_json::from_str(line)
+                .map_err(|e| Error::record(actors, i + 1, "(record)", e.to_string()))?;
+            let label: EntityLabel = actor
+                .label
+                .parse()
+                .map_err(|e: Error| Error::record(actors, i + 1, "label", e.to_string()))?;
             for alias in actor.aliases {
                 if !alias.contains(['\t', '\n']) {
                     lines.push(format!("{label}\t{alias}"));
@@ -103,7 +110,12 @@ impl Gazetteer {
         let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
         let mut w = std::io::BufWriter::new(file);
         let io = |e| Error::io(out, e);
-        writeln!(w, "# LABEL<TAB>name: aliases of {} at training time", actors.display()).map_err(io)?;
+        writeln!(
+            w,
+            "# LABEL<TAB>name: aliases of {} at training time",
+            actors.display()
+        )
+        .map_err(io)?;
         for line in &lines {
             writeln!(w, "{line}").map_err(io)?;
         }
@@ -130,7 +142,10 @@ impl Gazetteer {
             }
             match best {
                 Some((len, label)) => {
-                    let k = EntityLabel::ALL.iter().position(|&l| l == label).expect("label in ALL") as u8;
+                    let k = EntityLabel::ALL
+                        .iter()
+                        .position(|&l| l == label)
+                        .expect("label in ALL") as u8;
                     out[i] = 1 + 2 * k;
                     out[i + 1..i + len].fill(2 + 2 * k);
                     i += len;
@@ -151,7 +166,9 @@ mod tests {
         g.insert("Korea", EntityLabel::Loc);
         g.insert("North Korea", EntityLabel::Loc);
         g.insert("Recep Tayyip Erdoğan", EntityLabel::Per);
-        let words = ["NORTH", "KOREA", "and", "recep", "tayyip", "erdogan", "korea"];
+        let words = [
+            "NORTH", "KOREA", "and", "recep", "tayyip", "erdogan", "korea",
+        ];
         let keys: Vec<u64> = words.iter().map(|w| word_key(w)).collect();
         let mut out = [9u8; 7];
         g.mark(|i| keys[i], keys.len(), &mut out);

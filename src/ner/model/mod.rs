@@ -46,7 +46,10 @@ pub fn tag_parts(t: usize) -> Option<(bool, EntityLabel)> {
 
 /// The tag index of B-`label` (`begin`) or I-`label`.
 pub fn tag_of(begin: bool, label: EntityLabel) -> usize {
-    let k = EntityLabel::ALL.iter().position(|&l| l == label).expect("label in ALL");
+    let k = EntityLabel::ALL
+        .iter()
+        .position(|&l| l == label)
+        .expect("label in ALL");
     1 + 2 * k + usize::from(!begin)
 }
 
@@ -72,7 +75,11 @@ pub struct Transitions {
 
 impl Default for Transitions {
     fn default() -> Self {
-        Self { start: [0.0; N_TAGS], pair: [[0.0; N_TAGS]; N_TAGS], end: [0.0; N_TAGS] }
+        Self {
+            start: [0.0; N_TAGS],
+            pair: [[0.0; N_TAGS]; N_TAGS],
+            end: [0.0; N_TAGS],
+        }
     }
 }
 
@@ -165,7 +172,9 @@ impl Lattice {
             for t in 0..N_TAGS {
                 let mut best = f32::NEG_INFINITY;
                 for u in 0..N_TAGS {
-                    let s = trans.pair[t][u] + emis[(i + 1) * N_TAGS + u] + self.beta[(i + 1) * N_TAGS + u];
+                    let s = trans.pair[t][u]
+                        + emis[(i + 1) * N_TAGS + u]
+                        + self.beta[(i + 1) * N_TAGS + u];
                     best = best.max(s);
                 }
                 self.beta[i * N_TAGS + t] = best;
@@ -283,14 +292,27 @@ impl NerModel {
             None
         };
         let trans = weights.transitions.masked();
-        Ok(Self { weights, trans, lexicons: Lexicons { clusters, gazetteer }, files })
+        Ok(Self {
+            weights,
+            trans,
+            lexicons: Lexicons {
+                clusters,
+                gazetteer,
+            },
+            files,
+        })
     }
 
     /// Builds a model from weights in memory (used by training to score
     /// dev data with the exact inference code).
     pub fn from_parts(weights: WeightFile, lexicons: Lexicons) -> Self {
         let trans = weights.transitions.masked();
-        Self { weights, trans, lexicons, files: Vec::new() }
+        Self {
+            weights,
+            trans,
+            lexicons,
+            files: Vec::new(),
+        }
     }
 
     /// Tags one sentence; calls `emit(token range, label, score)` for each
@@ -303,7 +325,8 @@ impl NerModel {
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let s = &mut *guard;
-            self.lexicons.features(words, &mut s.tokens, &mut s.names, &mut s.features);
+            self.lexicons
+                .features(words, &mut s.tokens, &mut s.names, &mut s.features);
             if s.tokens.is_empty() {
                 return;
             }
@@ -317,7 +340,8 @@ impl NerModel {
                         }
                     }
                 }
-                s.emis.extend(sums.iter().map(|&x| x as f32 * self.weights.scale));
+                s.emis
+                    .extend(sums.iter().map(|&x| x as f32 * self.weights.scale));
             }
             s.lattice.viterbi(&s.emis, &self.trans);
             if s.lattice.path.iter().all(|&t| t == 0) {
@@ -331,8 +355,15 @@ impl NerModel {
                 let continues = matches!(tag_parts(t), Some((false, _)));
                 if let Some((from, label)) = start {
                     if !continues {
-                        let margin = s.margins[from..i].iter().copied().fold(f32::INFINITY, f32::min);
-                        emit(from..i, label, confidence(margin, self.weights.confidence_scale));
+                        let margin = s.margins[from..i]
+                            .iter()
+                            .copied()
+                            .fold(f32::INFINITY, f32::min);
+                        emit(
+                            from..i,
+                            label,
+                            confidence(margin, self.weights.confidence_scale),
+                        );
                         start = None;
                     }
                 }
@@ -356,15 +387,18 @@ impl EntityRecognizer for NerModel {
         for sentence in doc.sentences {
             let base = sentence.tokens.start;
             let tokens = &doc.tokens[sentence.tokens.clone()];
-            self.tag(tokens.iter().map(|t| t.slice(doc.text)), |range, label, score| {
-                let (first, last) = (tokens[range.start], tokens[range.end - 1]);
-                mentions.push(Mention {
-                    span: Span::new(first.start, last.end),
-                    tokens: base + range.start..base + range.end,
-                    label,
-                    score,
-                });
-            });
+            self.tag(
+                tokens.iter().map(|t| t.slice(doc.text)),
+                |range, label, score| {
+                    let (first, last) = (tokens[range.start], tokens[range.end - 1]);
+                    mentions.push(Mention {
+                        span: Span::new(first.start, last.end),
+                        tokens: base + range.start..base + range.end,
+                        label,
+                        score,
+                    });
+                },
+            );
         }
         // Sentences are tagged independently; the document-level vote makes
         // repeated names agree (see `consistency` for why and how it was chosen).
@@ -405,7 +439,13 @@ mod tests {
         let mut lattice = Lattice::default();
         lattice.viterbi(&emis, &trans);
         let path: Vec<usize> = lattice.path.iter().map(|&t| t as usize).collect();
-        assert_eq!(path, [tag_of(true, EntityLabel::Per), tag_of(false, EntityLabel::Per)]);
+        assert_eq!(
+            path,
+            [
+                tag_of(true, EntityLabel::Per),
+                tag_of(false, EntityLabel::Per)
+            ]
+        );
         assert_eq!(entities(&lattice.path), [(0..2, EntityLabel::Per)]);
         let mut margins = Vec::new();
         lattice.margins(&emis, &trans, &mut margins);

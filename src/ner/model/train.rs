@@ -42,7 +42,15 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        Self { epochs: 12, min_count: 2, seed: 2003, lower_copies: 0.2, upper_copies: 0.2, select_on_dev: true, bags: 3 }
+        Self {
+            epochs: 12,
+            min_count: 2,
+            seed: 2003,
+            lower_copies: 0.2,
+            upper_copies: 0.2,
+            select_on_dev: true,
+            bags: 3,
+        }
     }
 }
 
@@ -78,7 +86,12 @@ fn gold_tags(sentence: &ConllSentence) -> Vec<u8> {
 }
 
 fn hashes(tokens: &[String], lexicons: &Lexicons, out: &mut Vec<u64>) {
-    lexicons.features(tokens.iter().map(String::as_str), &mut Vec::new(), &mut Vec::new(), out);
+    lexicons.features(
+        tokens.iter().map(String::as_str),
+        &mut Vec::new(),
+        &mut Vec::new(),
+        out,
+    );
 }
 
 /// The weights being learnt, with the running sums for averaging
@@ -159,7 +172,10 @@ impl Perceptron {
             let (gi, pi) = if i == 0 {
                 (start_ix(g), start_ix(p))
             } else {
-                (pair_ix(ex.gold[i - 1] as usize, g), pair_ix(pred[i - 1] as usize, p))
+                (
+                    pair_ix(ex.gold[i - 1] as usize, g),
+                    pair_ix(pred[i - 1] as usize, p),
+                )
             };
             if gi != pi {
                 self.update_trans(gi, 1.0);
@@ -175,15 +191,33 @@ impl Perceptron {
 
     fn averaged(&self) -> (Vec<f32>, Vec<f32>) {
         let avg = |w: &[f32], u: &[f64]| -> Vec<f32> {
-            w.iter().zip(u).map(|(&w, &u)| (f64::from(w) - u / self.c) as f32).collect()
+            w.iter()
+                .zip(u)
+                .map(|(&w, &u)| (f64::from(w) - u / self.c) as f32)
+                .collect()
         };
         (avg(&self.w, &self.u), avg(&self.trans_w, &self.trans_u))
     }
 }
 
 fn recase(sentence: &ConllSentence, upper: bool) -> ConllSentence {
-    let tokens = sentence.tokens.iter().map(|t| if upper { t.to_uppercase() } else { t.to_lowercase() }).collect();
-    ConllSentence { tokens, entities: sentence.entities.clone(), line: sentence.line, document: sentence.document }
+    let tokens = sentence
+        .tokens
+        .iter()
+        .map(|t| {
+            if upper {
+                t.to_uppercase()
+            } else {
+                t.to_lowercase()
+            }
+        })
+        .collect();
+    ConllSentence {
+        tokens,
+        entities: sentence.entities.clone(),
+        line: sentence.line,
+        document: sentence.document,
+    }
 }
 
 fn dev_scores(w: &[f32], trans: &Transitions, dev: &[Example], lattice: &mut Lattice) -> Scores {
@@ -232,15 +266,30 @@ pub fn train(
         }
         all_hashes.push(buf.clone());
     }
-    let mut kept: Vec<u64> = counts.iter().filter(|(_, &c)| c >= config.min_count).map(|(&h, _)| h).collect();
+    let mut kept: Vec<u64> = counts
+        .iter()
+        .filter(|(_, &c)| c >= config.min_count)
+        .map(|(&h, _)| h)
+        .collect();
     kept.sort_unstable();
-    let row_of: HashMap<u64, u32> = kept.iter().enumerate().map(|(i, &h)| (h, i as u32)).collect();
+    let row_of: HashMap<u64, u32> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, &h)| (h, i as u32))
+        .collect();
     drop(counts);
-    let to_rows = |hs: &[u64]| -> Vec<u32> { hs.iter().map(|h| row_of.get(h).copied().unwrap_or(u32::MAX)).collect() };
+    let to_rows = |hs: &[u64]| -> Vec<u32> {
+        hs.iter()
+            .map(|h| row_of.get(h).copied().unwrap_or(u32::MAX))
+            .collect()
+    };
     let examples: Vec<Example> = sentences
         .iter()
         .zip(&all_hashes)
-        .map(|(s, hs)| Example { rows: to_rows(hs), gold: gold_tags(s) })
+        .map(|(s, hs)| Example {
+            rows: to_rows(hs),
+            gold: gold_tags(s),
+        })
         .collect();
     drop(all_hashes);
     let dev_examples: Vec<Example> = dev
@@ -248,7 +297,10 @@ pub fn train(
         .filter(|s| !s.tokens.is_empty())
         .map(|s| {
             hashes(&s.tokens, lexicons, &mut buf);
-            Example { rows: to_rows(&buf), gold: gold_tags(s) }
+            Example {
+                rows: to_rows(&buf),
+                gold: gold_tags(s),
+            }
         })
         .collect();
     log(&format!(
@@ -266,7 +318,16 @@ pub fn train(
     let mut best_epoch = 0;
     for bag in 0..config.bags.max(1) {
         let mut bag_rng = Rng::new(config.seed.wrapping_add(bag as u64));
-        let fit = fit(&examples, &dev_examples, kept.len(), config, &mut bag_rng, &mut lattice, &mut log, started);
+        let fit = fit(
+            &examples,
+            &dev_examples,
+            kept.len(),
+            config,
+            &mut bag_rng,
+            &mut lattice,
+            &mut log,
+            started,
+        );
         for (a, b) in w.iter_mut().zip(&fit.w) {
             *a += b / config.bags.max(1) as f32;
         }
@@ -310,8 +371,21 @@ pub fn train(
         entries: entries.len(),
         seconds: started.elapsed().as_secs_f64(),
     };
-    log(&format!("best epoch {best_epoch}; {} weight entries; confidence scale {confidence_scale:.3}", entries.len()));
-    Ok((WeightFile::new(lexicons.clusters.is_some(), lexicons.gazetteer.is_some(), scale, confidence_scale, trans, entries), report))
+    log(&format!(
+        "best epoch {best_epoch}; {} weight entries; confidence scale {confidence_scale:.3}",
+        entries.len()
+    ));
+    Ok((
+        WeightFile::new(
+            lexicons.clusters.is_some(),
+            lexicons.gazetteer.is_some(),
+            scale,
+            confidence_scale,
+            trans,
+            entries,
+        ),
+        report,
+    ))
 }
 
 /// The weights of one perceptron run.
@@ -376,7 +450,12 @@ fn fit(
         }
     }
     let (_, best_epoch, w, t) = best.expect("at least one epoch");
-    Fit { w, t, best_epoch, dev_by_epoch }
+    Fit {
+        w,
+        t,
+        best_epoch,
+        dev_by_epoch,
+    }
 }
 
 /// Median of the smallest token margin of each predicted entity on `dev`:

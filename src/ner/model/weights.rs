@@ -45,7 +45,11 @@ impl WeightTable {
     /// last.
     pub fn new(entries: &[(u64, [i16; N_TAGS])]) -> Self {
         let size = (entries.len() * 2).next_power_of_two().max(16);
-        let mut table = Self { slots: vec![Slot::default(); size], mask: size - 1, len: 0 };
+        let mut table = Self {
+            slots: vec![Slot::default(); size],
+            mask: size - 1,
+            len: 0,
+        };
         for &(hash, weights) in entries {
             table.insert(hash, weights);
         }
@@ -59,7 +63,10 @@ impl WeightTable {
             let slot = &mut self.slots[i];
             if slot.fingerprint == 0 || slot.fingerprint == fp {
                 self.len += usize::from(slot.fingerprint == 0);
-                *slot = Slot { fingerprint: fp, weights };
+                *slot = Slot {
+                    fingerprint: fp,
+                    weights,
+                };
                 return;
             }
             i = (i + 1) & self.mask;
@@ -118,7 +125,15 @@ impl WeightFile {
     ) -> Self {
         entries.sort_unstable_by_key(|e| e.0);
         let table = WeightTable::new(&entries);
-        Self { uses_clusters, uses_gazetteer, scale, confidence_scale, transitions, table, entries }
+        Self {
+            uses_clusters,
+            uses_gazetteer,
+            scale,
+            confidence_scale,
+            transitions,
+            table,
+            entries,
+        }
     }
 
     fn flags(&self) -> u32 {
@@ -128,7 +143,13 @@ impl WeightFile {
     pub fn write(&self, path: &Path) -> Result<()> {
         let mut buf = Vec::with_capacity(64 + self.entries.len() * (8 + 2 * N_TAGS));
         buf.extend_from_slice(MAGIC);
-        for v in [FORMAT_VERSION, FEATURE_VERSION, FEATURES_PER_TOKEN as u32, N_TAGS as u32, self.flags()] {
+        for v in [
+            FORMAT_VERSION,
+            FEATURE_VERSION,
+            FEATURES_PER_TOKEN as u32,
+            N_TAGS as u32,
+            self.flags(),
+        ] {
             buf.extend_from_slice(&v.to_le_bytes());
         }
         buf.extend_from_slice(&self.scale.to_le_bytes());
@@ -150,7 +171,11 @@ impl WeightFile {
 
     pub fn read(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let mut r = Reader { bytes: &bytes, at: 0, path };
+        let mut r = Reader {
+            bytes: &bytes,
+            at: 0,
+            path,
+        };
         if r.take(MAGIC.len(), "magic")? != MAGIC {
             return Err(r.error("magic", "not a newstag NER weights file".into()));
         }
@@ -163,7 +188,10 @@ impl WeightFile {
         for (field, want) in expect {
             let got = r.u32(field)?;
             if got != want {
-                return Err(r.error(field, format!("file has {got}, this newstag reads {want}; retrain the model")));
+                return Err(r.error(
+                    field,
+                    format!("file has {got}, this newstag reads {want}; retrain the model"),
+                ));
             }
         }
         let flags = r.u32("flags")?;
@@ -183,7 +211,14 @@ impl WeightFile {
         let n = r.u64("entry count")? as usize;
         let entry_len = 8 + 2 * N_TAGS;
         if bytes.len() - r.at != n * entry_len {
-            return Err(r.error("entries", format!("{n} entries need {} bytes, found {}", n * entry_len, bytes.len() - r.at)));
+            return Err(r.error(
+                "entries",
+                format!(
+                    "{n} entries need {} bytes, found {}",
+                    n * entry_len,
+                    bytes.len() - r.at
+                ),
+            ));
         }
         let mut entries = Vec::with_capacity(n);
         for chunk in bytes[r.at..].chunks_exact(entry_len) {
@@ -195,7 +230,15 @@ impl WeightFile {
             entries.push((hash, weights));
         }
         let table = WeightTable::new(&entries);
-        Ok(Self { uses_clusters, uses_gazetteer, scale, confidence_scale, transitions, table, entries })
+        Ok(Self {
+            uses_clusters,
+            uses_gazetteer,
+            scale,
+            confidence_scale,
+            transitions,
+            table,
+            entries,
+        })
     }
 }
 
@@ -207,21 +250,31 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn error(&self, field: &str, message: String) -> Error {
-        Error::Model { path: self.path.to_path_buf(), message: format!("byte {}: field `{field}`: {message}", self.at) }
+        Error::Model {
+            path: self.path.to_path_buf(),
+            message: format!("byte {}: field `{field}`: {message}", self.at),
+        }
     }
 
     fn take(&mut self, n: usize, field: &str) -> Result<&'a [u8]> {
-        let out = self.bytes.get(self.at..self.at + n).ok_or_else(|| self.error(field, "file ends early".into()))?;
+        let out = self
+            .bytes
+            .get(self.at..self.at + n)
+            .ok_or_else(|| self.error(field, "file ends early".into()))?;
         self.at += n;
         Ok(out)
     }
 
     fn u32(&mut self, field: &str) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.take(4, field)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.take(4, field)?.try_into().expect("4 bytes"),
+        ))
     }
 
     fn u64(&mut self, field: &str) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.take(8, field)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.take(8, field)?.try_into().expect("8 bytes"),
+        ))
     }
 
     fn f32(&mut self, field: &str) -> Result<f32> {
@@ -240,8 +293,9 @@ mod tests {
 
     #[test]
     fn file_round_trip_and_lookup() {
-        let entries: Vec<(u64, [i16; N_TAGS])> =
-            (0..1000u64).map(|i| (super::super::features::finish(i), [i as i16; N_TAGS])).collect();
+        let entries: Vec<(u64, [i16; N_TAGS])> = (0..1000u64)
+            .map(|i| (super::super::features::finish(i), [i as i16; N_TAGS]))
+            .collect();
         let mut trans = Transitions::default();
         trans.pair[1][2] = 0.5;
         let file = WeightFile::new(true, false, 0.01, 2.0, trans.clone(), entries.clone());
@@ -258,6 +312,9 @@ mod tests {
         assert_eq!(back.table.get(super::super::features::finish(5000)), None);
         std::fs::write(&path, b"NEWSTAG-NER\0\x01").unwrap();
         let msg = WeightFile::read(&path).unwrap_err().to_string();
-        assert!(msg.contains("w.bin") && msg.contains("format version"), "{msg}");
+        assert!(
+            msg.contains("w.bin") && msg.contains("format version"),
+            "{msg}"
+        );
     }
 }
