@@ -7,6 +7,7 @@ Each document is one JSON file under fixtures/corpus/src/<group>/<id>.json:
      "url": "https://...", "publisher": "Reuters", "date": "2024-05-02", "title": "...",
      "conflict": "sudan",                      # slug used for leave-one-conflict-out
      "layers": ["entities", "frames"],         # what was labelled; CoNLL documents: ["frames"]
+     "source": "conll2003/train.txt:12-40",    # for data-set text: written out as `origin`
      "text": "exact text, copied character for character",
      "entities": [["Rapid Support Forces", "ORG", "actor", "SDN"], ["Khartoum", "LOC", "place", "SDN"]],
      "frames": [["exact substring (usually a whole sentence)", ["desperation"]],
@@ -36,7 +37,7 @@ from build_gold import find_word, occurrences  # noqa: E402
 
 SRC = os.path.join(ROOT, "fixtures", "corpus", "src")
 OUT = os.path.join(ROOT, "fixtures", "corpus")
-PROVENANCE = ["url", "publisher", "date", "title", "conflict", "source"]
+PROVENANCE = ["url", "publisher", "date", "title", "conflict"]
 
 
 def fail(path, msg):
@@ -52,6 +53,10 @@ def build_doc(path):
     for key in PROVENANCE:
         if doc.get(key) is not None:
             rec[key] = doc[key]
+    if doc.get("source") is not None:
+        # Where in a data set the text comes from ("conll2003/train.txt:12-40"),
+        # not a repository path (check_gold reads `source` as one).
+        rec["origin"] = doc["source"]
     if "conflict" not in rec:
         fail(path, "no 'conflict' slug")
     rec["layers"] = layers
