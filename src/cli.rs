@@ -20,6 +20,8 @@ use newstag::ner::model::gazetteer::Gazetteer;
 use newstag::ner::model::train::{self, TrainConfig};
 use newstag::ner::model::{Lexicons, NerModel};
 use newstag::record::OutputOptions;
+use newstag::frames::learned::TrainOptions;
+use newstag::learn::{FrameData, Folds};
 use newstag::{Format, Pipeline, PipelineConfig};
 
 const TAG_EXAMPLES: &str = "\
@@ -39,6 +41,16 @@ Examples:
   newstag eval --gold fixtures/gold.jsonl
   newstag eval --gold fixtures/gold.jsonl --json
   newstag eval --conll ../shared/data/conll2003/dev.txt";
+
+const TRAIN_FRAMES_EXAMPLES: &str = "\
+Examples (the shipped classifier, see models/README.md):
+  newstag train-frames --gold fixtures/corpus/articles.jsonl --gold fixtures/corpus/conll.jsonl
+  newstag train-frames --frames my-frames.toml --gold labelled.jsonl --out my-frames.classifier.json
+
+The classifier is written next to the frame set (NAME.classifier.json), and
+`tag` uses it for that set unless --frame-method says otherwise. Training is
+deterministic; regularisation and thresholds are chosen by 4-fold
+cross-validation over the training documents.";
 
 const TRAIN_NER_EXAMPLES: &str = "\
 Example (the shipped model, see models/README.md):
@@ -64,6 +76,9 @@ enum Command {
     /// Train the embedded NER model on CoNLL column files.
     #[command(after_help = TRAIN_NER_EXAMPLES)]
     TrainNer(TrainNerArgs),
+    /// Train the learned frame classifier of a frame set from gold files.
+    #[command(after_help = TRAIN_FRAMES_EXAMPLES)]
+    TrainFrames(TrainFramesArgs),
     /// Convert a CoNLL column file into gold JSONL, one document per sentence.
     ConvertConll(ConvertConllArgs),
     /// Fetch, convert and distill transformer models (feature `transformers`).
@@ -238,14 +253,22 @@ struct TagArgs {
 
 #[derive(Debug, Args)]
 struct EvalArgs {
-    /// Gold JSONL file (ANNOTATION.md format).
+    /// Gold JSONL file (ANNOTATION.md format); repeat to score several
+    /// files as one set (ids must be unique across them).
     #[arg(
         long,
         value_name = "FILE",
         required_unless_present = "conll",
         conflicts_with = "conll"
     )]
-    gold: Option<PathBuf>,
+    gold: Vec<PathBuf>,
+    /// Score frames by cross-validation of the learned classifier instead
+    /// of the shipped one: `docs` (5 folds over documents), `docs:K`, or
+    /// `conflict` (leave one conflict out: one fold per value of the gold
+    /// records' `conflict` field). Each fold's classifier, regularisation
+    /// and thresholds are fitted on the other folds only.
+    #[arg(long, value_name = "FOLDS", conflicts_with = "conll")]
+    cv: Option<Folds>,
     /// CoNLL column file: score the recogniser alone on its tokens and
     /// sentences (entity-level strict F1, as conlleval).
     #[arg(long, value_name = "FILE")]
@@ -256,6 +279,28 @@ struct EvalArgs {
     json: bool,
     #[command(flatten)]
     engine: EngineArgs,
+}
+
+#[derive(Debug, Args)]
+struct TrainFramesArgs {
+    /// Gold JSONL files with frames (ANNOTATION.md format); repeat for
+    /// several.
+    #[arg(long, value_name = "FILE", required = true)]
+    gold: Vec<PathBuf>,
+    /// Frame set file [default: the shipped models/frames/deployment.toml].
+    #[arg(long, value_name = "FILE")]
+    frames: Option<PathBuf>,
+    /// Output file [default: next to the frame set, NAME.classifier.json,
+    /// where `tag` finds it].
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Models directory [default: $NEWSTAG_MODELS, ./models, or the source tree's models/].
+    #[arg(long, value_name = "DIR")]
+    models: Option<PathBuf>,
+    /// Fewest framed sentences each label needs.
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    min_positives: u32,
 }
 
 #[derive(Debug, Args)]
@@ -328,9 +373,58 @@ pub fn run() -> Result<ExitCode> {
         Command::Tag(args) => tag(args),
         Command::Eval(args) => eval(args),
         Command::TrainNer(args) => train_ner(args),
+        Command::TrainFrames(args) => train_frames(args),
         Command::ConvertConll(args) => convert_conll(args),
         Command::Models(command) => models(command),
     }
+}
+
+fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
+    let gold = newstag::eval::gold::read_all(&args.gold)?;
+    let config = PipelineConfig {
+        models_dir: args.models.clone(),
+        frames: args
+            .frames
+            .clone()
+            .map_or(FrameChoice::Default, FrameChoice::File),
+        ..PipelineConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let data = FrameData::prepare(&config, &gold)?;
+    let out = match (&args.out, &data.set_path) {
+        (Some(out), _) => out.clone(),
+        (None, Some(set)) => newstag::frames::learned::classifier_path(set),
+        (None, None) => anyhow::bail!("--out is required for this frame set"),
+    };
+    let opts = TrainOptions {
+        min_positives: args.min_positives as usize,
+        ..TrainOptions::default()
+    };
+    let files = args
+        .gold
+        .iter()
+        .map(|p| newstag::models::ModelFile::hash(p))
+        .collect::<newstag::Result<Vec<_>>>()?;
+    let classifier = data.train(&opts, files)?;
+    let json = serde_json::to_string(&classifier)?;
+    // Write beside the target, then rename: a failed run leaves the old file.
+    let tmp = out.with_extension("json.tmp");
+    std::fs::write(&tmp, json).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, &out).with_context(|| format!("writing {}", out.display()))?;
+    for m in &classifier.models {
+        eprintln!(
+            "{}: {} framed sentences, l2 {}, threshold {:.3}, inner-fold F1 {:.3}",
+            m.label, m.positives, m.l2, m.threshold, m.inner_f1
+        );
+    }
+    eprintln!(
+        "trained on {} documents, {} sentences in {:.1} s: {}",
+        classifier.training.documents,
+        classifier.training.sentences,
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
@@ -456,19 +550,21 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     if let Some(path) = &args.conll {
         return eval_conll(&args, path);
     }
-    let gold_path = args
-        .gold
-        .as_ref()
-        .context("--gold or --conll is required")?;
-    let gold = newstag::eval::gold::read(gold_path)?;
+    let gold = newstag::eval::gold::read_all(&args.gold)?;
     let mut config = args.engine.config(OutputOptions::default());
     config.frames = newstag::eval::frame_choice(&gold, args.engine.explicit_frames());
-    let pipeline = Pipeline::new(&config)?;
-    let report = newstag::eval::evaluate(&pipeline, &gold)?;
+    let report = match args.cv {
+        Some(folds) => {
+            let data = FrameData::prepare(&config, &gold)?;
+            data.cross_validate(&gold, folds, &TrainOptions::default())?
+        }
+        None => newstag::eval::evaluate(&Pipeline::new(&config)?, &gold)?,
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!("{}: {report}", gold_path.display());
+        let names: Vec<String> = args.gold.iter().map(|p| p.display().to_string()).collect();
+        println!("{}: {report}", names.join(" + "));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -485,6 +581,7 @@ fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
         entities: EntityScores { strict, role: None },
         actor_countries: None,
         frames: None,
+        frames_protocol: None,
         skipped: vec![
             "entities.role, actor_countries, frames: a CoNLL file has labels only".to_string(),
         ],

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::frames::embedded::StaticFramer;
+use crate::frames::learned::{classifier_path, Featurizer, LearnedFramer};
 use crate::frames::negation::{Negation, NEGATION_FILE};
 use crate::frames::vectors::{StaticEmbeddings, STATIC_MODEL_DIR};
 use crate::frames::{FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
@@ -108,28 +109,88 @@ pub fn build(config: &PipelineConfig) -> Result<Stages> {
     })
 }
 
+/// The frame set `config.frames` asks for, with the file it was read from
+/// (`None` for ad-hoc labels); `None` when framing is off. Labels that are
+/// exactly the default set's select the default set itself, so that `eval`
+/// on a gold file of that set uses its trained classifier.
+pub fn frame_set(
+    config: &PipelineConfig,
+    dir: &std::path::Path,
+) -> Result<Option<(FrameSet, Option<PathBuf>)>> {
+    let default = || dir.join(DEFAULT_SET);
+    Ok(Some(match &config.frames {
+        FrameChoice::None => return Ok(None),
+        FrameChoice::Default => (FrameSet::load(&default())?, Some(default())),
+        FrameChoice::File(path) => (FrameSet::load(path)?, Some(path.clone())),
+        FrameChoice::Set(set) => (set.clone(), None),
+        FrameChoice::Labels(labels) => {
+            let set = FrameSet::load(&default())?;
+            let mut own: Vec<&str> = set.label_names().collect();
+            let mut asked: Vec<&str> = labels.iter().map(String::as_str).collect();
+            own.sort_unstable();
+            asked.sort_unstable();
+            if own == asked {
+                (set, Some(default()))
+            } else {
+                (set.restricted_to(labels), None)
+            }
+        }
+    }))
+}
+
+/// The learned classifier's features for `set`: the shipped static
+/// embeddings and negation lists under `dir`.
+pub fn featurizer(dir: &std::path::Path, set: FrameSet) -> Result<Featurizer> {
+    let vectors = StaticEmbeddings::load(&dir.join(STATIC_MODEL_DIR))?;
+    let negation = Negation::load(&dir.join(NEGATION_FILE))?;
+    Featurizer::new(set, Arc::new(vectors), negation)
+}
+
 /// The frame classifier for `config.frames`, scored by the method
-/// `--frame-method` names (default: `static` on the embedded engine,
-/// `embedding` on the transformer engine, whose MiniLM is fetchable
-/// offline from PyPI where an NLI model may not be).
+/// `--frame-method` names. The default on the embedded engine is `learned`
+/// when the frame set has a trained classifier beside it
+/// (`deployment.classifier.json`), else `static`; on the transformer engine
+/// it is `embedding`, whose MiniLM is fetchable offline from PyPI where an
+/// NLI model may not be.
 fn framer(
     config: &PipelineConfig,
     dir: &std::path::Path,
 ) -> Result<Option<Box<dyn FrameClassifier>>> {
-    let set = match &config.frames {
-        FrameChoice::None => return Ok(None),
-        FrameChoice::Default => FrameSet::load(&dir.join(DEFAULT_SET))?,
-        FrameChoice::File(path) => FrameSet::load(path)?,
-        FrameChoice::Set(set) => set.clone(),
-        FrameChoice::Labels(labels) => {
-            FrameSet::load(&dir.join(DEFAULT_SET))?.restricted_to(labels)
-        }
+    let Some((set, set_path)) = frame_set(config, dir)? else {
+        return Ok(None);
     };
+    let trained = set_path
+        .as_deref()
+        .map(classifier_path)
+        .filter(|p| p.is_file());
     let method = match (&config.transformer.frame_method, config.engine) {
         (Some(name), _) => name.parse()?,
+        (None, EngineKind::Embedded) if trained.is_some() => FrameMethod::Learned,
         (None, EngineKind::Embedded) => FrameMethod::Static,
         (None, EngineKind::Transformer) => FrameMethod::Embedding,
     };
+    if method == FrameMethod::Learned {
+        let Some(set_path) = set_path else {
+            return Err(crate::Error::Config(
+                "frame method learned needs a frame set file with a classifier trained by \
+                 `newstag train-frames`; ad-hoc --labels are classified zero-shot (static)"
+                    .to_string(),
+            ));
+        };
+        let path = classifier_path(&set_path);
+        let dir_of = path.parent().unwrap_or(std::path::Path::new("."));
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let hint = format!(
+            "train it with `newstag train-frames --frames {}` (see README, \"Framing\")",
+            set_path.display()
+        );
+        let path = crate::models::require(dir_of, name, &hint)?;
+        return Ok(Some(Box::new(LearnedFramer::load(
+            featurizer(dir, set)?,
+            &path,
+            &set_path,
+        )?)));
+    }
     // The transformer methods need the feature, not the transformer NER:
     // `--frame-method nli` also works with the embedded engine's entities.
     if method.is_transformer() {

@@ -44,7 +44,7 @@ pub fn require(dir: &Path, name: &str, hint: &str) -> Result<PathBuf> {
 }
 
 /// A model file as named in a record.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ModelFile {
     pub path: String,
     pub bytes: u64,

@@ -207,7 +207,7 @@ impl Pipeline {
         if windows > 1 {
             record.note(&format!(
                 "annotated in {windows} windows of whole sentences of about {window} bytes; \
-                 sentence context and the grouping of a lone surname with a full name stop at window boundaries"
+                 sentence context (the learned framer's neighbouring sentences) and the grouping of a lone surname with a full name stop at window boundaries"
             ));
         }
         Ok((record.finish().map_err(spool_err)?, tokens))

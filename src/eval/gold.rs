@@ -20,6 +20,13 @@ pub struct GoldDoc {
     pub entities: Vec<GoldEntity>,
     /// `None` when the document has no `frames` field.
     pub frames: Option<Vec<GoldFrame>>,
+    /// Whether entities were labelled: false when the record's `layers`
+    /// field lists what was labelled and leaves out `entities` (a
+    /// frames-only document), so an empty list is not read as "no names".
+    pub has_entities: bool,
+    /// The record's `conflict` field: the group that leave-one-conflict-out
+    /// cross-validation holds out together.
+    pub conflict: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +77,8 @@ struct RawDoc {
     #[serde(default)]
     entities: Vec<RawEntity>,
     frames: Option<Vec<RawFrame>>,
+    layers: Option<Vec<String>>,
+    conflict: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +95,40 @@ struct RawFrame {
     start: usize,
     end: usize,
     labels: Vec<String>,
+}
+
+/// Reads gold JSONL files into one set; ids must be unique across them.
+pub fn read_all(paths: &[impl AsRef<Path>]) -> Result<GoldSet> {
+    let mut docs = Vec::new();
+    let mut ids = HashSet::new();
+    for path in paths {
+        let path = path.as_ref();
+        for doc in read(path)?.docs {
+            if !ids.insert(doc.id.clone()) {
+                return Err(Error::Config(format!(
+                    "{}: id {:?} also occurs in an earlier gold file",
+                    path.display(),
+                    doc.id
+                )));
+            }
+            docs.push(doc);
+        }
+    }
+    Ok(GoldSet::new(docs))
+}
+
+impl GoldSet {
+    /// A set of documents, with what they annotate.
+    pub fn new(docs: Vec<GoldDoc>) -> Self {
+        let labelled = || docs.iter().filter(|d| d.has_entities);
+        let entities = || labelled().flat_map(|d| &d.entities);
+        GoldSet {
+            has_roles: entities().next().is_some() && entities().all(|e| e.role.is_some()),
+            has_countries: entities().any(|e| e.country.is_some()),
+            has_frames: docs.iter().any(|d| d.frames.is_some()),
+            docs,
+        }
+    }
 }
 
 /// Reads a gold JSONL file.
@@ -109,13 +152,7 @@ pub fn read(path: &Path) -> Result<GoldSet> {
         }
         docs.push(doc);
     }
-    let entities = || docs.iter().flat_map(|d| &d.entities);
-    Ok(GoldSet {
-        has_roles: entities().next().is_some() && entities().all(|e| e.role.is_some()),
-        has_countries: entities().any(|e| e.country.is_some()),
-        has_frames: docs.iter().any(|d| d.frames.is_some()),
-        docs,
-    })
+    Ok(GoldSet::new(docs))
 }
 
 fn parse_line(path: &Path, line: usize, json: &str) -> Result<GoldDoc> {
@@ -182,11 +219,23 @@ fn parse_line(path: &Path, line: usize, json: &str) -> Result<GoldDoc> {
                 .collect::<Result<_>>()?,
         ),
     };
+    let has_entities = raw
+        .layers
+        .as_ref()
+        .is_none_or(|l| l.iter().any(|x| x == "entities"));
+    if !has_entities && !entities.is_empty() {
+        return Err(err(
+            "layers",
+            "lists no `entities` but the record has entities".into(),
+        ));
+    }
     Ok(GoldDoc {
         id,
         text: raw.text,
         entities,
         frames,
+        has_entities,
+        conflict: raw.conflict,
     })
 }
 

@@ -30,6 +30,10 @@ pub struct Report {
     pub actor_countries: Option<Prf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frames: Option<Scores>,
+    /// How frames were predicted when not by the pipeline as it stands:
+    /// the cross-validation protocol (`eval --cv`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames_protocol: Option<String>,
     /// Scores left out, each with the reason.
     pub skipped: Vec<String>,
     pub engine: Arc<EngineInfo>,
@@ -56,64 +60,98 @@ pub fn frame_choice(gold: &GoldSet, explicit: Option<FrameChoice>) -> FrameChoic
 
 /// Runs `pipeline` on every gold document and scores the result.
 pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
-    let mut strict = Scores::default();
-    let mut role = Scores::default();
-    let mut countries = Prf::default();
-    let mut frames = Scores::default();
+    let mut tally = Tally::default();
     for doc in &gold.docs {
         let ann = pipeline.annotate(&doc.text)?;
-        score_entities(doc, &ann, &mut strict, &mut role);
-        countries.add(metrics::compare_sets(
-            &gold_countries(doc),
-            &predicted_countries(&ann),
-        ));
+        tally.add(doc, &ann, &selected_frames(&ann));
+    }
+    Ok(tally.finish(gold, Arc::clone(pipeline.info()), None))
+}
+
+/// The frames an annotation selected, as (span, label).
+pub fn selected_frames(ann: &Annotation) -> Vec<(Span, String)> {
+    ann.frames
+        .iter()
+        .filter(|f| f.selected)
+        .map(|f| (f.span, f.label.clone()))
+        .collect()
+}
+
+/// Scores summed over documents.
+#[derive(Debug, Default)]
+pub struct Tally {
+    strict: Scores,
+    role: Scores,
+    countries: Prf,
+    frames: Scores,
+}
+
+impl Tally {
+    /// Adds one document: its annotation's entities and the frames
+    /// predicted for it (from the annotation, or from cross-validation).
+    pub fn add(&mut self, doc: &GoldDoc, ann: &Annotation, frames: &[(Span, String)]) {
+        if doc.has_entities {
+            score_entities(doc, ann, &mut self.strict, &mut self.role);
+            self.countries.add(metrics::compare_sets(
+                &gold_countries(doc),
+                &predicted_countries(ann),
+            ));
+        }
         if let Some(gold_frames) = &doc.frames {
             let gold: Vec<(Span, String)> = gold_frames
                 .iter()
                 .flat_map(|f| f.labels.iter().map(|l| (f.span, l.clone())))
                 .collect();
-            let pred: Vec<(Span, String)> = ann
-                .frames
-                .iter()
-                .filter(|f| f.selected)
-                .map(|f| (f.span, f.label.clone()))
-                .collect();
-            frames.add_overlapping(&gold, &pred);
+            self.frames.add_overlapping(&gold, frames);
         }
     }
-    let mut skipped = Vec::new();
-    let mut keep = |ok: bool, what: &str, why: &str| {
-        if !ok {
-            skipped.push(format!("{what}: {why}"));
+
+    /// The report; `frames_protocol` says how frames were predicted when
+    /// not by the pipeline as it stands (cross-validation).
+    pub fn finish(
+        self,
+        gold: &GoldSet,
+        engine: Arc<EngineInfo>,
+        frames_protocol: Option<String>,
+    ) -> Report {
+        let mut skipped = Vec::new();
+        let mut keep = |ok: bool, what: &str, why: &str| {
+            if !ok {
+                skipped.push(format!("{what}: {why}"));
+            }
+            ok
+        };
+        let role = keep(
+            gold.has_roles,
+            "entities.role",
+            "the gold file has entities without `role`",
+        )
+        .then_some(self.role);
+        let actor_countries = keep(
+            gold.has_countries,
+            "actor_countries",
+            "the gold file has no `country` fields",
+        )
+        .then_some(self.countries);
+        let frames = keep(
+            gold.has_frames,
+            "frames",
+            "the gold file has no `frames` fields",
+        )
+        .then_some(self.frames);
+        Report {
+            documents: gold.docs.len(),
+            entities: EntityScores {
+                strict: self.strict,
+                role,
+            },
+            actor_countries,
+            frames,
+            frames_protocol,
+            skipped,
+            engine,
         }
-        ok
-    };
-    let role = keep(
-        gold.has_roles,
-        "entities.role",
-        "the gold file has entities without `role`",
-    )
-    .then_some(role);
-    let actor_countries = keep(
-        gold.has_countries,
-        "actor_countries",
-        "the gold file has no `country` fields",
-    )
-    .then_some(countries);
-    let frames = keep(
-        gold.has_frames,
-        "frames",
-        "the gold file has no `frames` fields",
-    )
-    .then_some(frames);
-    Ok(Report {
-        documents: gold.docs.len(),
-        entities: EntityScores { strict, role },
-        actor_countries,
-        frames,
-        skipped,
-        engine: Arc::clone(pipeline.info()),
-    })
+    }
 }
 
 fn score_entities(doc: &GoldDoc, ann: &Annotation, strict: &mut Scores, role: &mut Scores) {
@@ -180,11 +218,11 @@ impl fmt::Display for Report {
             row(f, "overall", c)?;
         }
         if let Some(frames) = &self.frames {
-            table(
-                f,
-                "frames (same label, overlap >= half the shorter span)",
-                frames,
-            )?;
+            let title = match &self.frames_protocol {
+                Some(p) => format!("frames (same label, overlap >= half the shorter span), {p}"),
+                None => "frames (same label, overlap >= half the shorter span)".to_string(),
+            };
+            table(f, &title, frames)?;
         }
         for s in &self.skipped {
             writeln!(f, "\nnot scored: {s}")?;

@@ -4,6 +4,7 @@
 //! the label's own words found in the sentence add evidence with spans. It
 //! also serves the `cues` (keyword) and `every` baselines.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use crate::error::Result;
@@ -107,10 +108,6 @@ impl StaticFramer {
         self
     }
 
-    /// The frame set being classified.
-    pub fn frame_set(&self) -> &FrameSet {
-        &self.set
-    }
 }
 
 impl FrameClassifier for StaticFramer {
@@ -120,8 +117,96 @@ impl FrameClassifier for StaticFramer {
         entities: &[Entity],
         _notes: &mut Vec<String>,
     ) -> Result<Vec<Frame>> {
-        let hits = self.cues.find(doc, &mut MatchText::default());
         let mut frames = Vec::with_capacity(doc.sentences.len() * self.set.labels.len());
+        for (s, sentence) in self.analyse(doc).into_iter().enumerate() {
+            for (label, (def, scores)) in self.set.labels.iter().zip(sentence.labels).enumerate() {
+                let score = match self.method {
+                    FrameMethod::Every => 1.0,
+                    FrameMethod::Cues => scores.cue,
+                    FrameMethod::Vectors => scores.vector(),
+                    _ if def.cues.is_empty() => {
+                        1.0 - (1.0 - scores.cue) * (1.0 - scores.vector())
+                    }
+                    _ => (1.0 - VECTOR_WEIGHT) * scores.cue + VECTOR_WEIGHT * scores.vector(),
+                };
+                frames.push(Frame {
+                    span: doc.sentences[s].span,
+                    sentence: s,
+                    label: def.name.clone(),
+                    score,
+                    selected: score >= self.thresholds[label] && score > 0.0
+                        || self.method == FrameMethod::Every,
+                    evidence: scores.evidence,
+                    target: choose_target(doc, entities, s, scores.anchor),
+                });
+            }
+        }
+        Ok(frames)
+    }
+
+    fn info(&self) -> ComponentInfo {
+        let name = format!("frames-{}:{}", self.method, self.set.name);
+        match &self.vectors {
+            Some(v) => ComponentInfo::with_files(name, v.files().to_vec()),
+            None => ComponentInfo::new(name),
+        }
+    }
+}
+
+/// What the static classifier finds in one sentence: its vector and, per
+/// label, the evidence each source gives. The static methods combine these
+/// by fixed rules; the learned classifier ([`crate::frames::learned`]) uses
+/// them as features.
+#[derive(Debug, Clone)]
+pub struct SentenceAnalysis {
+    /// The sentence's unit vector, when any of its words is in the
+    /// vocabulary and the method uses vectors.
+    pub vector: Option<Vec<f32>>,
+    /// Per label of the frame set, in order.
+    pub labels: Vec<LabelScores>,
+}
+
+/// One label's evidence in one sentence.
+#[derive(Debug, Clone, Default)]
+pub struct LabelScores {
+    /// Cue score in [0, 1] (negated hits count for nothing).
+    pub cue: f32,
+    /// Cue hits that count, and negated ones.
+    pub hits: usize,
+    pub negated: usize,
+    /// Similarity evidence of the nearest prototype, in [0, 1].
+    pub prototype: f32,
+    /// Evidence of the word nearest to the label's name, in [0, 1].
+    pub word: f32,
+    /// Cue, word and prototype evidence, in that order.
+    pub evidence: Vec<Evidence>,
+    /// Token range of the cue that anchors the target: the first that
+    /// counts, else the first negated one.
+    pub anchor: Option<Range<usize>>,
+}
+
+impl LabelScores {
+    /// The vector evidence: the nearer of the prototype and the word.
+    pub fn vector(&self) -> f32 {
+        self.prototype.max(self.word)
+    }
+}
+
+impl StaticFramer {
+    /// The frame set being classified.
+    pub fn frame_set(&self) -> &FrameSet {
+        &self.set
+    }
+
+    /// The static embeddings, when the method uses them.
+    pub fn vectors(&self) -> Option<&Arc<StaticEmbeddings>> {
+        self.vectors.as_ref()
+    }
+
+    /// Every sentence of `doc` with its vector and per-label evidence.
+    pub fn analyse(&self, doc: &Tokenized<'_>) -> Vec<SentenceAnalysis> {
+        let hits = self.cues.find(doc, &mut MatchText::default());
+        let mut out = Vec::with_capacity(doc.sentences.len());
         let mut bufs = Buffers::new(self.vectors.as_ref().map_or(0, |v| v.dim()));
         let mut next_hit = 0;
         for (s, sentence) in doc.sentences.iter().enumerate() {
@@ -136,23 +221,15 @@ impl FrameClassifier for StaticFramer {
                 .and_then(|v| self.embed_sentence(v, doc, sentence, sentence_hits, &mut bufs));
             let vector = embedded.as_ref().map(|_| bufs.sentence.as_slice());
             let neutral = vector.and_then(|v| self.prototypes.neutral_similarity(v));
+            let mut labels = Vec::with_capacity(self.set.labels.len());
             for (label, def) in self.set.labels.iter().enumerate() {
                 let label_hits: Vec<&CueHit> =
                     sentence_hits.iter().filter(|h| h.label == label).collect();
-                let (cue_score, mut evidence) =
-                    cue_evidence(&label_hits, def.cues.is_empty(), doc.text);
-                let (sentence_score, nearest) =
+                let (cue, mut evidence) = cue_evidence(&label_hits, def.cues.is_empty(), doc.text);
+                let (prototype, nearest) =
                     vector.map_or((0.0, None), |v| self.prototypes.score(label, v, neutral));
                 let word = embedded.as_ref().and_then(|e| e.best_words[label]);
                 let word_score = word.map_or(0.0, |(_, sim)| word_score(sim));
-                let vec_score = sentence_score.max(word_score);
-                let score = match self.method {
-                    FrameMethod::Every => 1.0,
-                    FrameMethod::Cues => cue_score,
-                    FrameMethod::Vectors => vec_score,
-                    _ if def.cues.is_empty() => 1.0 - (1.0 - cue_score) * (1.0 - vec_score),
-                    _ => (1.0 - VECTOR_WEIGHT) * cue_score + VECTOR_WEIGHT * vec_score,
-                };
                 // The word nearest to the label's name, unless a cue already
                 // covers it.
                 if let Some((token, sim)) = word.filter(|_| word_score > 0.0) {
@@ -167,37 +244,33 @@ impl FrameClassifier for StaticFramer {
                             span: Some(span),
                             score: Some(sim),
                             negated_by: None,
+                            document: None,
                         });
                     }
                 }
                 evidence.extend(nearest);
-                // The first cue that counts, else the first (negated) one.
+                let negated = label_hits.iter().filter(|h| h.negator.is_some()).count();
                 let anchor = label_hits
                     .iter()
                     .find(|h| h.negator.is_none())
                     .or(label_hits.first())
                     .map(|h| h.tokens.clone());
-                frames.push(Frame {
-                    span: sentence.span,
-                    sentence: s,
-                    label: def.name.clone(),
-                    score,
-                    selected: score >= self.thresholds[label] && score > 0.0
-                        || self.method == FrameMethod::Every,
+                labels.push(LabelScores {
+                    cue,
+                    hits: label_hits.len() - negated,
+                    negated,
+                    prototype,
+                    word: word_score,
                     evidence,
-                    target: choose_target(doc, entities, s, anchor),
+                    anchor,
                 });
             }
+            out.push(SentenceAnalysis {
+                vector: vector.map(<[f32]>::to_vec),
+                labels,
+            });
         }
-        Ok(frames)
-    }
-
-    fn info(&self) -> ComponentInfo {
-        let name = format!("frames-{}:{}", self.method, self.set.name);
-        match &self.vectors {
-            Some(v) => ComponentInfo::with_files(name, v.files().to_vec()),
-            None => ComponentInfo::new(name),
-        }
+        out
     }
 }
 

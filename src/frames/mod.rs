@@ -20,6 +20,7 @@ use crate::text::Span;
 
 pub mod cues;
 pub mod embedded;
+pub mod learned;
 pub mod negation;
 #[cfg(feature = "transformers")]
 pub mod nli;
@@ -328,6 +329,11 @@ pub enum FrameMethod {
     /// Static token embeddings (label, description, examples) with cue
     /// evidence: pure Rust, fast.
     Static,
+    /// Learned: a classifier trained on labelled documents by
+    /// `newstag train-frames` ([`learned`]), over static vectors, cues,
+    /// actors and neighbouring sentences; the embedded default when the
+    /// frame set has one.
+    Learned,
     /// Static token embeddings only, no cues (to show what cues add).
     Vectors,
     /// Keyword baseline: cue phrases and the label's own words only.
@@ -341,8 +347,9 @@ pub enum FrameMethod {
 }
 
 impl FrameMethod {
-    pub const ALL: [FrameMethod; 6] = [
+    pub const ALL: [FrameMethod; 7] = [
         Self::Static,
+        Self::Learned,
         Self::Vectors,
         Self::Cues,
         Self::Every,
@@ -353,6 +360,7 @@ impl FrameMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Static => "static",
+            Self::Learned => "learned",
             Self::Vectors => "vectors",
             Self::Cues => "cues",
             Self::Every => "every",
@@ -409,6 +417,12 @@ pub enum EvidenceKind {
     Hypothesis,
     /// The bare label name was the nearest match, or its words occur.
     Label,
+    /// A feature of the learned classifier that weighed most for the label
+    /// (its contribution to the log-odds in `score`).
+    Feature,
+    /// A labelled training sentence of the label near this one (cosine of
+    /// the static vectors in `score`).
+    Training,
 }
 
 /// Why a frame was assigned.
@@ -429,6 +443,10 @@ pub struct Evidence {
     /// nothing (see [`negation::Negation`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub negated_by: Option<String>,
+    /// For [`EvidenceKind::Training`]: the labelled sentence's document id
+    /// and sentence number (`id#3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }
 
 /// A frame label scored on one sentence (or clause).

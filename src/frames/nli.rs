@@ -137,6 +137,7 @@ impl FrameClassifier for NliFramer {
                                     span: None,
                                     score: Some(p),
                                     negated_by: None,
+                                    document: None,
                                 };
                                 best = (p, Some(ev));
                             }

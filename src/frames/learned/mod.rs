@@ -1,0 +1,427 @@
+//! The learned frame classifier: trained per frame set from hand-labelled
+//! documents (`newstag train-frames`), it scores each sentence with one
+//! logistic regression per label over [`features`] that carry meaning
+//! beyond keywords (static sentence vectors, the neighbouring sentences,
+//! cue hits with their negation, the actors and places in the sentence,
+//! hashed word stems). The model is a JSON file next to the frame set
+//! (`deployment.toml` → `deployment.classifier.json`) that records its
+//! training data by SHA-256; the embedded engine uses it when present.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::frames::embedded::SentenceAnalysis;
+use crate::frames::vectors::dot;
+use crate::frames::{
+    choose_target, Evidence, EvidenceKind, Frame, FrameClassifier, FrameSet,
+};
+use crate::models::{ComponentInfo, ModelFile};
+use crate::pipeline::Tokenized;
+use crate::resolve::Entity;
+
+pub mod features;
+pub mod train;
+
+pub use features::{Featurizer, SentenceRow};
+pub use train::{LinearModel, Scaling, TrainOptions};
+
+/// Format tag written into every classifier file.
+pub const FORMAT: &str = "newstag-frame-classifier/1";
+/// How many nearest training sentences a selected frame lists.
+const NEAREST: usize = 2;
+/// How many of the strongest features a selected frame lists.
+const TOP_FEATURES: usize = 3;
+/// Longest training-sentence excerpt kept for evidence, in characters.
+const EXCERPT_CHARS: usize = 160;
+
+/// The classifier file that belongs to the frame set at `set_path`.
+pub fn classifier_path(set_path: &Path) -> PathBuf {
+    set_path.with_extension("classifier.json")
+}
+
+/// A trained classifier as stored on disk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierFile {
+    pub format: String,
+    /// Name of the frame set it was trained for.
+    pub frame_set: String,
+    /// The frame set's labels, in the set's order.
+    pub labels: Vec<String>,
+    /// Length of a dense feature row (checks the features still match).
+    pub dense_len: usize,
+    pub scaling: Scaling,
+    /// Per label, in `labels` order.
+    pub models: Vec<LabelModel>,
+    /// Labelled training sentences, for evidence.
+    pub exemplars: Vec<Exemplar>,
+    pub training: Provenance,
+}
+
+/// One label's fitted model and decision threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelModel {
+    pub label: String,
+    pub threshold: f32,
+    /// Regularisation chosen by the inner cross-validation.
+    pub l2: f32,
+    /// Sentence-level F1 of the inner cross-validation at `threshold`.
+    pub inner_f1: f32,
+    /// Positive training sentences.
+    pub positives: usize,
+    pub model: LinearModel,
+}
+
+/// A positive training sentence: its labels, where it comes from, an
+/// excerpt and its static vector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exemplar {
+    pub labels: Vec<String>,
+    /// `document-id#sentence`.
+    pub document: String,
+    pub text: String,
+    pub vector: Vec<f32>,
+}
+
+/// What a classifier was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Gold files, with their SHA-256.
+    pub files: Vec<ModelFile>,
+    pub documents: usize,
+    pub sentences: usize,
+    pub options: TrainOptions,
+    /// newstag version that trained it.
+    pub newstag: String,
+}
+
+impl ClassifierFile {
+    /// Each label's probability for a raw feature row.
+    pub fn scores(&self, row: &SentenceRow) -> Vec<f32> {
+        let dense = self.scaled(row);
+        self.models
+            .iter()
+            .map(|m| train::sigmoid(m.model.logit(&dense, &row.words)))
+            .collect()
+    }
+
+    /// Each label with whether it is selected for a raw feature row.
+    pub fn predict(&self, row: &SentenceRow) -> Vec<(&str, bool)> {
+        self.scores(row)
+            .into_iter()
+            .zip(&self.models)
+            .map(|(p, m)| (m.label.as_str(), p >= m.threshold))
+            .collect()
+    }
+
+    /// The row's dense features, scaled.
+    fn scaled(&self, row: &SentenceRow) -> Vec<f32> {
+        row.dense
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| self.scaling.apply(i, x))
+            .collect()
+    }
+
+    /// Reads a classifier file and checks it belongs to `set` (same labels,
+    /// in order) and to `featurizer`'s features; errors name both files.
+    pub fn load(path: &Path, set: &FrameSet, set_path: &Path, dense_len: usize) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let file: ClassifierFile = serde_json::from_str(&text).map_err(|e| Error::Model {
+            path: path.to_path_buf(),
+            message: format!("not a frame classifier: {e}"),
+        })?;
+        let mismatch = |message: String| Error::Model {
+            path: path.to_path_buf(),
+            message: format!("{message}; retrain it with `newstag train-frames --frames {}`", set_path.display()),
+        };
+        if file.format != FORMAT {
+            return Err(mismatch(format!("format {:?}, expected {FORMAT:?}", file.format)));
+        }
+        let labels: Vec<String> = set.label_names().map(str::to_string).collect();
+        if file.labels != labels {
+            return Err(mismatch(format!(
+                "trained for labels {:?} but the frame set {} has {:?}",
+                file.labels,
+                set_path.display(),
+                labels
+            )));
+        }
+        if file.dense_len != dense_len || file.scaling.mean.len() != dense_len {
+            return Err(mismatch(format!(
+                "trained on {} dense features but the frame set {} and the static model give {dense_len}",
+                file.dense_len,
+                set_path.display()
+            )));
+        }
+        Ok(file)
+    }
+}
+
+/// Frame classifier over a trained [`ClassifierFile`].
+#[derive(Debug)]
+pub struct LearnedFramer {
+    featurizer: Featurizer,
+    classifier: ClassifierFile,
+    dense_names: Vec<String>,
+    files: Vec<ModelFile>,
+}
+
+impl LearnedFramer {
+    /// The classifier at `path` over `featurizer`'s frame set (read from
+    /// `set_path`).
+    pub fn load(featurizer: Featurizer, path: &Path, set_path: &Path) -> Result<Self> {
+        let classifier =
+            ClassifierFile::load(path, featurizer.frame_set(), set_path, featurizer.dense_len())?;
+        Ok(Self::new(featurizer, classifier, vec![ModelFile::hash(path)?]))
+    }
+
+    /// A classifier from memory (cross-validation trains one per fold).
+    pub fn new(featurizer: Featurizer, classifier: ClassifierFile, files: Vec<ModelFile>) -> Self {
+        let dense_names = featurizer.dense_names();
+        let mut files = files;
+        files.extend(featurizer.vectors().files().iter().cloned());
+        Self {
+            featurizer,
+            classifier,
+            dense_names,
+            files,
+        }
+    }
+
+    /// The trained classifier.
+    pub fn classifier(&self) -> &ClassifierFile {
+        &self.classifier
+    }
+
+    /// Frames of a document whose features are already computed.
+    pub fn frames_from(
+        &self,
+        doc: &Tokenized<'_>,
+        entities: &[Entity],
+        analyses: Vec<SentenceAnalysis>,
+        rows: &[SentenceRow],
+    ) -> Vec<Frame> {
+        let labels = self.featurizer.frame_set().labels.len();
+        let mut frames = Vec::with_capacity(rows.len() * labels);
+        for (s, (analysis, row)) in analyses.into_iter().zip(rows).enumerate() {
+            let dense = self.classifier.scaled(row);
+            let probabilities = self.classifier.scores(row);
+            for (label, scores) in analysis.labels.into_iter().enumerate() {
+                let lm = &self.classifier.models[label];
+                let score = probabilities[label];
+                let selected = score >= lm.threshold;
+                let mut evidence = scores.evidence;
+                // Keep the cue evidence; the static prototypes are features
+                // here, the weights below say what decided.
+                evidence.retain(|e| e.span.is_some());
+                if selected {
+                    evidence.extend(self.top_features(doc, s, &lm.model, &dense));
+                    if let Some(v) = analysis.vector.as_deref() {
+                        evidence.extend(self.nearest(&lm.label, v));
+                    }
+                }
+                frames.push(Frame {
+                    span: doc.sentences[s].span,
+                    sentence: s,
+                    label: lm.label.clone(),
+                    score,
+                    selected,
+                    evidence,
+                    target: choose_target(doc, entities, s, scores.anchor),
+                });
+            }
+        }
+        frames
+    }
+
+    /// The features that pushed the label's log-odds up most in sentence
+    /// `s` (dense features by name, words as `w:stem` / `b:stem stem`).
+    fn top_features(
+        &self,
+        doc: &Tokenized<'_>,
+        s: usize,
+        model: &LinearModel,
+        dense: &[f32],
+    ) -> Vec<Evidence> {
+        let mut contributions: Vec<(f32, String)> = Vec::new();
+        let (mut vector, mut neighbours) = (0f32, 0f32);
+        let dim = self.featurizer.vectors().dim();
+        for (i, (w, x)) in model.dense.iter().zip(dense).enumerate() {
+            match i {
+                _ if i < dim => vector += w * x,
+                _ if i < 2 * dim => neighbours += w * x,
+                _ => contributions.push((w * x, self.dense_names[i].clone())),
+            }
+        }
+        contributions.push((vector, "sentence vector".to_string()));
+        contributions.push((neighbours, "neighbouring sentences".to_string()));
+        features::each_word_feature(doc, s, |id, name| {
+            if let Some(&w) = model.words.get(&id) {
+                contributions.push((w, name()));
+            }
+        });
+        contributions.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        contributions.dedup_by(|a, b| a.1 == b.1);
+        contributions
+            .into_iter()
+            .filter(|(c, _)| *c > 0.0)
+            .take(TOP_FEATURES)
+            .map(|(c, name)| Evidence {
+                kind: EvidenceKind::Feature,
+                text: name,
+                span: None,
+                score: Some(c),
+                negated_by: None,
+                document: None,
+            })
+            .collect()
+    }
+
+    /// The training sentences of `label` nearest to a sentence vector.
+    fn nearest(&self, label: &str, vector: &[f32]) -> Vec<Evidence> {
+        let mut near: Vec<(f32, &Exemplar)> = self
+            .classifier
+            .exemplars
+            .iter()
+            .filter(|e| e.labels.iter().any(|l| l == label))
+            .map(|e| (dot(&e.vector, vector), e))
+            .collect();
+        near.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.document.cmp(&b.1.document)));
+        near.into_iter()
+            .take(NEAREST)
+            .map(|(sim, e)| Evidence {
+                kind: EvidenceKind::Training,
+                text: e.text.clone(),
+                span: None,
+                score: Some(sim),
+                negated_by: None,
+                document: Some(e.document.clone()),
+            })
+            .collect()
+    }
+}
+
+impl FrameClassifier for LearnedFramer {
+    fn classify(
+        &self,
+        doc: &Tokenized<'_>,
+        entities: &[Entity],
+        _notes: &mut Vec<String>,
+    ) -> Result<Vec<Frame>> {
+        let (analyses, rows) = self.featurizer.features(doc, entities);
+        Ok(self.frames_from(doc, entities, analyses, &rows))
+    }
+
+    fn info(&self) -> ComponentInfo {
+        ComponentInfo::with_files(
+            format!("frames-learned:{}", self.featurizer.frame_set().name),
+            self.files.clone(),
+        )
+    }
+}
+
+/// A labelled document ready for training: its id, its sentences' texts,
+/// feature rows and vectors, and per sentence and label whether the gold
+/// marks it.
+#[derive(Debug, Clone)]
+pub struct LabelledDoc {
+    pub id: String,
+    pub sentences: Vec<String>,
+    pub rows: Vec<SentenceRow>,
+    pub vectors: Vec<Option<Vec<f32>>>,
+    pub labels: Vec<Vec<bool>>,
+}
+
+/// Trains a classifier for `set` on `docs`. Errors when a label has fewer
+/// positive sentences than `opts.min_positives`, naming it and its count.
+pub fn train(
+    set: &FrameSet,
+    dense_len: usize,
+    docs: &[&LabelledDoc],
+    opts: &TrainOptions,
+    files: Vec<ModelFile>,
+) -> Result<ClassifierFile> {
+    let labels: Vec<String> = set.label_names().map(str::to_string).collect();
+    let mut examples = Vec::new();
+    for (d, doc) in docs.iter().enumerate() {
+        for (row, l) in doc.rows.iter().zip(&doc.labels) {
+            examples.push(train::Example {
+                doc: d,
+                row,
+                labels: l,
+            });
+        }
+    }
+    for (i, label) in labels.iter().enumerate() {
+        let count = examples.iter().filter(|e| e.labels[i]).count();
+        if count < opts.min_positives {
+            return Err(Error::Config(format!(
+                "train-frames: label {label:?} has {count} framed sentences in the training data; at least {} are needed",
+                opts.min_positives
+            )));
+        }
+    }
+    let rows: Vec<&SentenceRow> = examples.iter().map(|e| e.row).collect();
+    let scaling = Scaling::fit(&rows);
+    let models = labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let fit = train::fit_label(&examples, &scaling, i, opts);
+            LabelModel {
+                label: label.clone(),
+                threshold: fit.threshold,
+                l2: fit.l2,
+                inner_f1: fit.inner_f1,
+                positives: examples.iter().filter(|e| e.labels[i]).count(),
+                model: fit.model,
+            }
+        })
+        .collect();
+    let mut exemplars = Vec::new();
+    for doc in docs {
+        for (s, l) in doc.labels.iter().enumerate() {
+            let (Some(vector), true) = (&doc.vectors[s], l.iter().any(|&x| x)) else {
+                continue;
+            };
+            exemplars.push(Exemplar {
+                labels: labels
+                    .iter()
+                    .zip(l)
+                    .filter(|(_, &x)| x)
+                    .map(|(n, _)| n.clone())
+                    .collect(),
+                document: format!("{}#{s}", doc.id),
+                text: excerpt(&doc.sentences[s]),
+                vector: vector.iter().map(|x| (x * 1e4).round() / 1e4).collect(),
+            });
+        }
+    }
+    Ok(ClassifierFile {
+        format: FORMAT.to_string(),
+        frame_set: set.name.clone(),
+        labels,
+        dense_len,
+        scaling,
+        models,
+        exemplars,
+        training: Provenance {
+            files,
+            documents: docs.len(),
+            sentences: examples.len(),
+            options: opts.clone(),
+            newstag: env!("CARGO_PKG_VERSION").to_string(),
+        },
+    })
+}
+
+/// The sentence cut to [`EXCERPT_CHARS`] characters, with an ellipsis.
+fn excerpt(sentence: &str) -> String {
+    let sentence = sentence.trim();
+    match sentence.char_indices().nth(EXCERPT_CHARS) {
+        Some((i, _)) => format!("{}…", &sentence[..i]),
+        None => sentence.to_string(),
+    }
+}

@@ -1,0 +1,360 @@
+//! Training of the learned frame classifier: one L2-regularised logistic
+//! regression per label over [`SentenceRow`]s, fitted by full-batch Adam on
+//! ndarray matrices, deterministic (fixed initialisation, fixed order, no
+//! randomness). The regularisation strength and the decision threshold are
+//! chosen by cross-validation over the training documents only, so a
+//! threshold never sees the documents it is scored on.
+
+use std::collections::BTreeMap;
+
+use ndarray::{Array1, Array2, Axis};
+use serde::{Deserialize, Serialize};
+
+use crate::frames::learned::features::SentenceRow;
+
+/// Options of a training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainOptions {
+    /// Regularisation strengths tried; the inner cross-validation picks one.
+    pub l2_grid: Vec<f32>,
+    /// Folds over training documents for choosing `l2` and the threshold.
+    pub inner_folds: usize,
+    /// Full-batch Adam steps.
+    pub steps: usize,
+    /// Adam step size.
+    pub learning_rate: f32,
+    /// Fewest positive sentences a label needs.
+    pub min_positives: usize,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            l2_grid: vec![0.1, 1.0, 10.0],
+            inner_folds: 4,
+            steps: 300,
+            learning_rate: 0.05,
+            min_positives: 10,
+        }
+    }
+}
+
+/// One training sentence: its document (for folds), its features and, per
+/// label, whether the gold marks it.
+#[derive(Debug, Clone, Copy)]
+pub struct Example<'a> {
+    pub doc: usize,
+    pub row: &'a SentenceRow,
+    pub labels: &'a [bool],
+}
+
+/// Per-feature centring and scaling of the dense features, learned on the
+/// training rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scaling {
+    pub mean: Vec<f32>,
+    pub scale: Vec<f32>,
+}
+
+impl Scaling {
+    /// Mean and inverse standard deviation of each dense feature (1 for a
+    /// constant one).
+    pub fn fit(rows: &[&SentenceRow]) -> Self {
+        let x = dense_matrix(rows, None);
+        let mean = x.mean_axis(Axis(0)).unwrap_or_default();
+        let std = x.std_axis(Axis(0), 0.0);
+        Self {
+            mean: mean.to_vec(),
+            scale: std
+                .iter()
+                .map(|&s| if s > 1e-6 { 1.0 / s } else { 1.0 })
+                .collect(),
+        }
+    }
+
+    /// Applies the scaling to one raw dense value.
+    pub fn apply(&self, i: usize, value: f32) -> f32 {
+        (value - self.mean[i]) * self.scale[i]
+    }
+}
+
+/// A fitted linear model of one label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearModel {
+    pub bias: f32,
+    /// Weights of the scaled dense features.
+    pub dense: Vec<f32>,
+    /// Weights of the hashed word features seen in training, by id.
+    pub words: BTreeMap<u32, f32>,
+}
+
+impl LinearModel {
+    /// Log-odds of a row whose dense part is already scaled.
+    pub fn logit(&self, dense: &[f32], words: &[u32]) -> f32 {
+        let d: f32 = self.dense.iter().zip(dense).map(|(w, x)| w * x).sum();
+        let w: f32 = words.iter().filter_map(|id| self.words.get(id)).sum();
+        self.bias + d + w
+    }
+}
+
+/// The logistic function.
+pub fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// What training chose for one label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelFit {
+    pub model: LinearModel,
+    pub threshold: f32,
+    pub l2: f32,
+    /// Sentence-level F1 of the inner cross-validation at that threshold.
+    pub inner_f1: f32,
+}
+
+/// Fits label `label` on `examples` (dense parts scaled by `scaling`):
+/// picks `l2` and the threshold by inner folds over documents, then fits
+/// on all of them.
+pub fn fit_label(
+    examples: &[Example<'_>],
+    scaling: &Scaling,
+    label: usize,
+    opts: &TrainOptions,
+) -> LabelFit {
+    let docs: Vec<usize> = {
+        let mut d: Vec<usize> = examples.iter().map(|e| e.doc).collect();
+        d.sort_unstable();
+        d.dedup();
+        d
+    };
+    let fold_of = |doc: usize| docs.binary_search(&doc).unwrap_or(0) % opts.inner_folds.max(1);
+    let y: Vec<bool> = examples.iter().map(|e| e.labels[label]).collect();
+    let mut best: Option<(f32, f32, f32)> = None; // (f1, l2, threshold)
+    for &l2 in &opts.l2_grid {
+        let mut scores = vec![0f32; examples.len()];
+        for fold in 0..opts.inner_folds.max(1) {
+            let train: Vec<usize> = (0..examples.len())
+                .filter(|&i| fold_of(examples[i].doc) != fold)
+                .collect();
+            let test: Vec<usize> = (0..examples.len())
+                .filter(|&i| fold_of(examples[i].doc) == fold)
+                .collect();
+            if train.is_empty() || test.is_empty() {
+                continue;
+            }
+            let model = fit(examples, &train, &y, scaling, l2, opts);
+            for i in test {
+                scores[i] = score(&model, scaling, examples[i].row);
+            }
+        }
+        let (f1, threshold) = best_threshold(&scores, &y);
+        // Ties go to the stronger regularisation (the grid is ascending).
+        if best.is_none_or(|(b, _, _)| f1 >= b) {
+            best = Some((f1, l2, threshold));
+        }
+    }
+    let (inner_f1, l2, threshold) = best.unwrap_or((0.0, opts.l2_grid[0], 0.5));
+    let all: Vec<usize> = (0..examples.len()).collect();
+    LabelFit {
+        model: fit(examples, &all, &y, scaling, l2, opts),
+        threshold,
+        l2,
+        inner_f1,
+    }
+}
+
+/// Probability of the label for a raw row.
+pub fn score(model: &LinearModel, scaling: &Scaling, row: &SentenceRow) -> f32 {
+    let dense: Vec<f32> = row
+        .dense
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| scaling.apply(i, x))
+        .collect();
+    sigmoid(model.logit(&dense, &row.words))
+}
+
+/// The threshold with the best F1 over `scores` against `y`: midway between
+/// the lowest score selected and the highest one left out. Returns (F1,
+/// threshold).
+pub fn best_threshold(scores: &[f32], y: &[bool]) -> (f32, f32) {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let positives = y.iter().filter(|&&p| p).count();
+    let (mut tp, mut best_f1, mut best_k) = (0usize, 0f32, 0usize);
+    for (k, &i) in order.iter().enumerate() {
+        tp += usize::from(y[i]);
+        // Only cut between distinct scores.
+        if order.get(k + 1).is_some_and(|&j| scores[j] == scores[i]) {
+            continue;
+        }
+        let f1 = 2.0 * tp as f32 / (k + 1 + positives) as f32;
+        if f1 > best_f1 {
+            best_f1 = f1;
+            best_k = k + 1;
+        }
+    }
+    if best_k == 0 {
+        return (0.0, 1.0);
+    }
+    let low = scores[order[best_k - 1]];
+    let next = order.get(best_k).map_or(0.0, |&j| scores[j]);
+    (best_f1, (low + next) / 2.0)
+}
+
+/// Dense rows as a matrix, scaled when `scaling` is given.
+fn dense_matrix(rows: &[&SentenceRow], scaling: Option<&Scaling>) -> Array2<f32> {
+    let d = rows.first().map_or(0, |r| r.dense.len());
+    let mut x = Array2::<f32>::zeros((rows.len(), d));
+    for (mut out, row) in x.axis_iter_mut(Axis(0)).zip(rows) {
+        for (j, (o, &v)) in out.iter_mut().zip(&row.dense).enumerate() {
+            *o = scaling.map_or(v, |s| s.apply(j, v));
+        }
+    }
+    x
+}
+
+/// Logistic regression on the rows `which` of `examples`, label `y`:
+/// positives weighted by sqrt(negatives / positives), L2 on all weights
+/// but the bias, `opts.steps` of full-batch Adam from zero.
+fn fit(
+    examples: &[Example<'_>],
+    which: &[usize],
+    y: &[bool],
+    scaling: &Scaling,
+    l2: f32,
+    opts: &TrainOptions,
+) -> LinearModel {
+    let rows: Vec<&SentenceRow> = which.iter().map(|&i| examples[i].row).collect();
+    let x = dense_matrix(&rows, Some(scaling));
+    let n = rows.len();
+    // Word features seen in these rows, numbered in id order.
+    let mut ids: Vec<u32> = rows.iter().flat_map(|r| r.words.iter().copied()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let cols: Vec<Vec<usize>> = rows
+        .iter()
+        .map(|r| {
+            r.words
+                .iter()
+                .filter_map(|id| ids.binary_search(id).ok())
+                .collect()
+        })
+        .collect();
+    let target: Array1<f32> = which.iter().map(|&i| f32::from(u8::from(y[i]))).collect();
+    let positives = target.sum();
+    let pos_weight = if positives > 0.0 {
+        ((n as f32 - positives) / positives).max(1.0).sqrt()
+    } else {
+        1.0
+    };
+    let sample_weight: Array1<f32> = target.mapv(|t| if t > 0.0 { pos_weight } else { 1.0 });
+    let norm = sample_weight.sum().max(1.0);
+    let mut w = Array1::<f32>::zeros(x.ncols());
+    let mut v = vec![0f32; ids.len()];
+    let mut b = 0f32;
+    let mut adam_w = Adam::new(w.len());
+    let mut adam_v = Adam::new(v.len());
+    let mut adam_b = Adam::new(1);
+    for step in 1..=opts.steps {
+        let mut z = x.dot(&w) + b;
+        for (zi, c) in z.iter_mut().zip(&cols) {
+            *zi += c.iter().map(|&j| v[j]).sum::<f32>();
+        }
+        let g: Array1<f32> = (z.mapv(sigmoid) - &target) * &sample_weight / norm;
+        let grad_w = x.t().dot(&g) + &w * l2;
+        let mut grad_v: Vec<f32> = v.iter().map(|&vj| vj * l2).collect();
+        for (gi, c) in g.iter().zip(&cols) {
+            for &j in c {
+                grad_v[j] += gi;
+            }
+        }
+        let grad_b = g.sum();
+        adam_w.step(w.as_slice_mut().expect("contiguous"), grad_w.as_slice().expect("contiguous"), step, opts.learning_rate);
+        adam_v.step(&mut v, &grad_v, step, opts.learning_rate);
+        adam_b.step(std::slice::from_mut(&mut b), &[grad_b], step, opts.learning_rate);
+    }
+    LinearModel {
+        bias: b,
+        dense: w.to_vec(),
+        words: ids
+            .into_iter()
+            .zip(v)
+            .filter(|(_, w)| w.abs() > 1e-4)
+            .collect(),
+    }
+}
+
+/// Adam's moment estimates for one parameter vector.
+struct Adam {
+    m: Vec<f32>,
+    v: Vec<f32>,
+}
+
+impl Adam {
+    const B1: f32 = 0.9;
+    const B2: f32 = 0.999;
+    const EPS: f32 = 1e-8;
+
+    fn new(n: usize) -> Self {
+        Self {
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+        }
+    }
+
+    fn step(&mut self, params: &mut [f32], grad: &[f32], t: usize, lr: f32) {
+        let c1 = 1.0 - Self::B1.powi(t as i32);
+        let c2 = 1.0 - Self::B2.powi(t as i32);
+        for (((p, g), m), v) in params.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+            *m = Self::B1 * *m + (1.0 - Self::B1) * g;
+            *v = Self::B2 * *v + (1.0 - Self::B2) * g * g;
+            *p -= lr * (*m / c1) / ((*v / c2).sqrt() + Self::EPS);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_cuts_between_distinct_scores() {
+        let (f1, t) = best_threshold(&[0.9, 0.8, 0.3, 0.1], &[true, true, false, false]);
+        assert_eq!(f1, 1.0);
+        assert!((t - 0.55).abs() < 1e-6);
+        let (f1, t) = best_threshold(&[0.2, 0.1], &[false, false]);
+        assert_eq!((f1, t), (0.0, 1.0));
+    }
+
+    #[test]
+    fn fits_a_separable_label_deterministically() {
+        let rows: Vec<SentenceRow> = (0..40)
+            .map(|i| SentenceRow {
+                dense: vec![(i % 2) as f32, (i % 3) as f32],
+                words: if i % 2 == 1 { vec![7] } else { vec![9] },
+            })
+            .collect();
+        let labels: Vec<[bool; 1]> = (0..40).map(|i| [i % 2 == 1]).collect();
+        let examples: Vec<Example<'_>> = rows
+            .iter()
+            .zip(&labels)
+            .enumerate()
+            .map(|(i, (row, l))| Example {
+                doc: i / 4,
+                row,
+                labels: l,
+            })
+            .collect();
+        let refs: Vec<&SentenceRow> = rows.iter().collect();
+        let scaling = Scaling::fit(&refs);
+        let opts = TrainOptions::default();
+        let a = fit_label(&examples, &scaling, 0, &opts);
+        let b = fit_label(&examples, &scaling, 0, &opts);
+        assert_eq!(a, b);
+        assert_eq!(a.inner_f1, 1.0);
+        for (row, l) in rows.iter().zip(&labels) {
+            assert_eq!(score(&a.model, &scaling, row) >= a.threshold, l[0]);
+        }
+    }
+}

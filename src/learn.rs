@@ -1,0 +1,235 @@
+//! Learning frame classifiers from gold files: `newstag train-frames`, and
+//! the cross-validated frame scores of `newstag eval --cv`. It sits above
+//! the pipeline (it annotates the gold texts once, without frames) and
+//! below the command line. Thresholds and regularisation are chosen inside
+//! each training fold ([`crate::frames::learned::train`]), never on the
+//! documents a fold is scored on.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::engine::{self, FrameChoice};
+use crate::error::{Error, Result};
+use crate::eval::metrics::half_overlap;
+use crate::eval::{selected_frames, GoldSet, Report, Tally};
+use crate::frames::learned::{self, ClassifierFile, Featurizer, LabelledDoc, TrainOptions};
+use crate::frames::FrameSet;
+use crate::models::{models_dir, ModelFile};
+use crate::pipeline::{Annotation, Pipeline, PipelineConfig, Tokenized};
+use crate::text::Span;
+
+/// Gold documents annotated once and turned into training rows.
+pub struct FrameData {
+    /// The frame set and the file it was read from.
+    pub set: FrameSet,
+    pub set_path: Option<PathBuf>,
+    pub featurizer: Featurizer,
+    /// Per gold document with frames, in gold order.
+    pub docs: Vec<PreparedDoc>,
+    /// Every gold document's annotation (entities are scored from these).
+    annotations: Vec<Annotation>,
+    engine: Arc<crate::engine::EngineInfo>,
+}
+
+/// One framed gold document, prepared.
+pub struct PreparedDoc {
+    /// Index into the gold set.
+    pub gold: usize,
+    pub data: LabelledDoc,
+    /// Sentence spans (byte offsets), for predicted frames.
+    pub spans: Vec<Span>,
+    /// Gold frames as (span, label).
+    pub frames: Vec<(Span, String)>,
+    /// Leave-one-conflict-out group.
+    pub conflict: Option<String>,
+}
+
+impl FrameData {
+    /// Annotates every document of `gold` with `config`'s engine (without
+    /// frames) and computes the features of the framed ones for the frame
+    /// set `config.frames` names (default: the shipped set).
+    pub fn prepare(config: &PipelineConfig, gold: &GoldSet) -> Result<Self> {
+        let dir = models_dir(config.models_dir.as_deref());
+        let Some((set, set_path)) = engine::frame_set(config, &dir)? else {
+            return Err(Error::Config(
+                "learning frames needs a frame set (not --no-frames)".to_string(),
+            ));
+        };
+        let featurizer = engine::featurizer(&dir, set.clone())?;
+        let pipeline = Pipeline::new(&PipelineConfig {
+            frames: FrameChoice::None,
+            ..config.clone()
+        })?;
+        let labels: Vec<&str> = set.label_names().collect();
+        let mut docs = Vec::new();
+        let mut annotations = Vec::with_capacity(gold.docs.len());
+        for (g, doc) in gold.docs.iter().enumerate() {
+            let ann = pipeline.annotate(&doc.text)?;
+            if let Some(frames) = &doc.frames {
+                let tokenized = Tokenized {
+                    text: &doc.text,
+                    tokens: &ann.tokens,
+                    sentences: &ann.sentences,
+                };
+                let (analyses, rows) = featurizer.features(&tokenized, &ann.entities);
+                let spans: Vec<Span> = ann.sentences.iter().map(|s| s.span).collect();
+                let frames: Vec<(Span, String)> = frames
+                    .iter()
+                    .flat_map(|f| f.labels.iter().map(|l| (f.span, l.clone())))
+                    .collect();
+                let sentence_labels = spans
+                    .iter()
+                    .map(|span| {
+                        labels
+                            .iter()
+                            .map(|l| frames.iter().any(|(g, gl)| gl == l && half_overlap(g, span)))
+                            .collect()
+                    })
+                    .collect();
+                docs.push(PreparedDoc {
+                    gold: g,
+                    data: LabelledDoc {
+                        id: doc.id.clone(),
+                        sentences: spans.iter().map(|s| s.slice(&doc.text).to_string()).collect(),
+                        vectors: analyses.into_iter().map(|a| a.vector).collect(),
+                        rows,
+                        labels: sentence_labels,
+                    },
+                    spans,
+                    frames,
+                    conflict: doc.conflict.clone(),
+                });
+            }
+            annotations.push(ann);
+        }
+        Ok(Self {
+            set,
+            set_path,
+            featurizer,
+            docs,
+            annotations,
+            engine: Arc::clone(pipeline.info()),
+        })
+    }
+
+    /// Trains a classifier on all prepared documents; `files` are the gold
+    /// files, recorded with their SHA-256.
+    pub fn train(&self, opts: &TrainOptions, files: Vec<ModelFile>) -> Result<ClassifierFile> {
+        let docs: Vec<&LabelledDoc> = self.docs.iter().map(|d| &d.data).collect();
+        learned::train(&self.set, self.featurizer.dense_len(), &docs, opts, files)
+    }
+
+    /// Scores `gold` with frames predicted by cross-validation: each fold's
+    /// documents by a classifier trained on the other folds. Entities are
+    /// scored as in [`crate::eval::evaluate`].
+    pub fn cross_validate(
+        &self,
+        gold: &GoldSet,
+        folds: Folds,
+        opts: &TrainOptions,
+    ) -> Result<Report> {
+        let fold_of = self.folds(folds)?;
+        let count = fold_of.iter().max().map_or(0, |m| m + 1);
+        let mut predicted: Vec<Vec<(Span, String)>> = vec![Vec::new(); self.docs.len()];
+        for fold in 0..count {
+            let train: Vec<&LabelledDoc> = self
+                .docs
+                .iter()
+                .zip(&fold_of)
+                .filter(|(_, &f)| f != fold)
+                .map(|(d, _)| &d.data)
+                .collect();
+            let classifier = learned::train(
+                &self.set,
+                self.featurizer.dense_len(),
+                &train,
+                opts,
+                Vec::new(),
+            )
+            .map_err(|e| Error::Config(format!("cross-validation fold {}: {e}", fold + 1)))?;
+            for (d, doc) in self.docs.iter().enumerate().filter(|(d, _)| fold_of[*d] == fold) {
+                for (s, row) in doc.data.rows.iter().enumerate() {
+                    for (label, selected) in classifier.predict(row) {
+                        if selected {
+                            predicted[d].push((doc.spans[s], label.to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut tally = Tally::default();
+        let mut next = 0;
+        for (g, doc) in gold.docs.iter().enumerate() {
+            let frames = match self.docs.get(next) {
+                Some(p) if p.gold == g => {
+                    next += 1;
+                    predicted[next - 1].clone()
+                }
+                _ => selected_frames(&self.annotations[g]),
+            };
+            tally.add(doc, &self.annotations[g], &frames);
+        }
+        let protocol = match folds {
+            Folds::Documents(k) => format!("cross-validation over documents, {k} folds"),
+            Folds::Conflicts => format!("leave one conflict out, {count} conflicts"),
+        };
+        Ok(tally.finish(gold, Arc::clone(&self.engine), Some(protocol)))
+    }
+
+    /// The fold of each prepared document.
+    fn folds(&self, folds: Folds) -> Result<Vec<usize>> {
+        match folds {
+            Folds::Documents(k) => Ok((0..self.docs.len()).map(|d| d % k.max(2)).collect()),
+            Folds::Conflicts => {
+                let mut names: Vec<&str> = Vec::new();
+                for doc in &self.docs {
+                    let Some(c) = doc.conflict.as_deref() else {
+                        return Err(Error::Config(format!(
+                            "leave-one-conflict-out: document {:?} has no `conflict` field",
+                            doc.data.id
+                        )));
+                    };
+                    names.push(c);
+                }
+                let mut distinct = names.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                Ok(names
+                    .iter()
+                    .map(|n| distinct.binary_search(n).unwrap_or(0))
+                    .collect())
+            }
+        }
+    }
+}
+
+/// How cross-validation splits the documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folds {
+    /// `k` folds over documents (document `i` in fold `i mod k`).
+    Documents(usize),
+    /// One fold per value of the documents' `conflict` field.
+    Conflicts,
+}
+
+impl std::str::FromStr for Folds {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "conflict" | "conflicts" => Ok(Self::Conflicts),
+            _ => match s.strip_prefix("docs").map(|k| k.trim_start_matches(':')) {
+                Some("") => Ok(Self::Documents(5)),
+                Some(k) => match k.parse::<usize>() {
+                    Ok(k) if k >= 2 => Ok(Self::Documents(k)),
+                    _ => Err(Error::Config(format!(
+                        "--cv {s:?}: the number of folds must be a whole number of at least 2"
+                    ))),
+                },
+                None => Err(Error::Config(format!(
+                    "--cv {s:?}: expected `docs`, `docs:K` or `conflict`"
+                ))),
+            },
+        }
+    }
+}
