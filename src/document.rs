@@ -1,7 +1,11 @@
-//! The document type every stage works on, and the map from its visible text
-//! back to the original markup it was extracted from.
+//! The document type every stage works on ([`Document`] as read,
+//! [`Tokenized`] once split into tokens and sentences), and the map from its
+//! visible text back to the original markup it was extracted from.
 
 use serde::{Deserialize, Serialize};
+
+use crate::sentence::Sentence;
+use crate::tokenize::Token;
 
 /// The input format a document was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +68,22 @@ impl Document {
             text: text.into(),
             origin: None,
         }
+    }
+}
+
+/// A document's text with its tokens and sentences: what every stage after
+/// the splitter reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Tokenized<'a> {
+    pub text: &'a str,
+    pub tokens: &'a [Token],
+    pub sentences: &'a [Sentence],
+}
+
+impl Tokenized<'_> {
+    /// Index of the sentence that holds token `token`.
+    pub fn sentence_of(&self, token: usize) -> usize {
+        self.sentences.partition_point(|s| s.tokens.end <= token)
     }
 }
 

@@ -21,6 +21,7 @@ pub mod error;
 pub mod eval;
 pub mod frames;
 pub mod ingest;
+pub mod metrics;
 pub mod models;
 pub mod ner;
 pub mod pipeline;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::document::Document;
+use crate::document::{Document, Tokenized};
 use crate::engine::{self, EngineInfo, EngineKind, FrameChoice, TransformerOptions};
 use crate::error::{Error, InputErrorKind, Result};
 use crate::frames::{DocFrame, Frame, FrameClassifier};
@@ -15,22 +15,6 @@ use crate::resolve::{Entity, Referent, Resolver};
 use crate::sentence::{NewsSplitter, Sentence, SentenceSplitter};
 use crate::spool::Spool;
 use crate::tokenize::{tokenize_into, Token};
-
-/// A document's text with its tokens and sentences: what every stage after
-/// the splitter reads.
-#[derive(Debug, Clone, Copy)]
-pub struct Tokenized<'a> {
-    pub text: &'a str,
-    pub tokens: &'a [Token],
-    pub sentences: &'a [Sentence],
-}
-
-impl Tokenized<'_> {
-    /// Index of the sentence that holds token `token`.
-    pub fn sentence_of(&self, token: usize) -> usize {
-        self.sentences.partition_point(|s| s.tokens.end <= token)
-    }
-}
 
 /// Everything the pipeline found in one document; spans are byte offsets.
 #[derive(Debug, Clone, Default)]

@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use newstag::document::Tokenized;
 use newstag::frames::embedded::StaticFramer;
 use newstag::frames::negation::{Negation, NEGATION_FILE};
 use newstag::frames::vectors::{StaticEmbeddings, STATIC_MODEL_DIR};
 use newstag::frames::{EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use newstag::ner::{EntityLabel, Mention};
-use newstag::pipeline::Tokenized;
 use newstag::resolve::{Entity, Role};
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::text::Span;

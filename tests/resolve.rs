@@ -6,11 +6,11 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use newstag::document::Tokenized;
 use newstag::eval::gold;
-use newstag::eval::metrics::{compare_sets, Prf, Scores};
-use newstag::ner::gazetteer::GazetteerRecognizer;
+use newstag::metrics::{compare_sets, Prf, Scores};
 use newstag::ner::{EntityLabel, EntityRecognizer, Mention};
-use newstag::pipeline::Tokenized;
+use newstag::resolve::recognizer::GazetteerRecognizer;
 use newstag::resolve::{Kind, Resolution, Resolver, Role, ACTORS_FILE, ROLES_FILE};
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::text::Span;

@@ -15,7 +15,7 @@ use crate::resolve::Role;
 use crate::text::Span;
 
 pub mod gold;
-pub mod metrics;
+pub use crate::metrics;
 
 pub use gold::{GoldDoc, GoldSet};
 pub use metrics::{Prf, Scores};

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use crate::document::Tokenized;
 use crate::error::Result;
 use crate::frames::cues::{cue_evidence, CueHit, CueMatcher, MatchText};
 use crate::frames::negation::Negation;
@@ -15,7 +16,6 @@ use crate::frames::{
     choose_target, Evidence, EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet,
 };
 use crate::models::ComponentInfo;
-use crate::pipeline::Tokenized;
 use crate::resolve::Entity;
 
 /// Share of the vector evidence in the score of a label that has curated

@@ -12,9 +12,9 @@ use std::str::FromStr;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::models::ComponentInfo;
-use crate::pipeline::Tokenized;
 use crate::resolve::{Entity, Role};
 use crate::text::Span;
 

@@ -7,13 +7,12 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::models::ComponentInfo;
-use crate::pipeline::Tokenized;
 use crate::text::Span;
 
 pub mod conll;
-pub mod gazetteer;
 pub mod model;
 
 /// CoNLL-2003 entity types.

@@ -11,13 +11,14 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::models::{require, ComponentInfo, ModelFile};
 use crate::ner::{EntityLabel, Mention};
-use crate::pipeline::Tokenized;
 use crate::text::Span;
 
 pub mod dictionary;
+pub mod recognizer;
 pub mod roles;
 
 pub use dictionary::{normalize_into, Dictionary, Entry, EntryId, Kind, ACTORS_FILE};
