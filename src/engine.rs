@@ -15,8 +15,48 @@ use crate::frames::{FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use crate::models::{models_dir, ComponentInfo};
 use crate::ner::model::NerModel;
 use crate::ner::EntityRecognizer;
-use crate::pipeline::PipelineConfig;
 use crate::resolve::Resolver;
+
+/// Settings from which a [`Pipeline`](crate::Pipeline) is built, once.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    pub engine: EngineKind,
+    /// Models directory; `None` finds it as [`crate::models::models_dir`] says.
+    pub models_dir: Option<PathBuf>,
+    pub frames: FrameChoice,
+    pub transformer: TransformerOptions,
+    pub output: OutputOptions,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            engine: EngineKind::Embedded,
+            models_dir: None,
+            frames: FrameChoice::Default,
+            transformer: TransformerOptions::default(),
+            output: OutputOptions::default(),
+        }
+    }
+}
+
+/// What goes into each record besides the annotations.
+#[derive(Debug, Clone)]
+pub struct OutputOptions {
+    /// Write the analysed text into the record (default: yes).
+    pub include_text: bool,
+    /// Write every scored frame, not only those that passed the threshold.
+    pub all_frame_scores: bool,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        Self {
+            include_text: true,
+            all_frame_scores: false,
+        }
+    }
+}
 
 /// Which engine runs NER and framing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]

@@ -2,15 +2,15 @@
 //! actors and places, classify frames. It owns the loaded stages and is
 //! shared read-only across worker threads.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::document::{Document, Tokenized};
-use crate::engine::{self, EngineInfo, EngineKind, FrameChoice, TransformerOptions};
+pub use crate::engine::PipelineConfig;
+use crate::engine::{self, EngineInfo, OutputOptions};
 use crate::error::{Error, InputErrorKind, Result};
 use crate::frames::{DocFrame, Frame, FrameClassifier};
 use crate::ner::EntityRecognizer;
-use crate::record::{Line, OutputOptions, RecordWriter};
+use crate::record::{Line, RecordWriter};
 use crate::resolve::{Entity, Referent, Resolver};
 use crate::sentence::{NewsSplitter, Sentence, SentenceSplitter};
 use crate::spool::Spool;
@@ -37,29 +37,6 @@ impl Annotation {
     /// windows itself.
     pub fn doc_frames(&self) -> Vec<DocFrame> {
         crate::frames::aggregate(&self.frames)
-    }
-}
-
-/// Settings from which a [`Pipeline`] is built, once.
-#[derive(Debug, Clone)]
-pub struct PipelineConfig {
-    pub engine: EngineKind,
-    /// Models directory; `None` finds it as [`crate::models::models_dir`] says.
-    pub models_dir: Option<PathBuf>,
-    pub frames: FrameChoice,
-    pub transformer: TransformerOptions,
-    pub output: OutputOptions,
-}
-
-impl Default for PipelineConfig {
-    fn default() -> Self {
-        Self {
-            engine: EngineKind::Embedded,
-            models_dir: None,
-            frames: FrameChoice::Default,
-            transformer: TransformerOptions::default(),
-            output: OutputOptions::default(),
-        }
     }
 }
 

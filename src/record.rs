@@ -25,6 +25,7 @@ use serde::Serialize;
 
 use crate::document::{Document, Origin};
 use crate::engine::EngineInfo;
+pub use crate::engine::OutputOptions;
 use crate::error::Error;
 use crate::frames::{EvidenceKind, FrameTally};
 use crate::ner::EntityLabel;
@@ -32,24 +33,6 @@ use crate::pipeline::Annotation;
 use crate::resolve::{Country, Referent, Role};
 use crate::spool::Spool;
 use crate::text::{CharOffsets, Span};
-
-/// What goes into each record besides the annotations.
-#[derive(Debug, Clone)]
-pub struct OutputOptions {
-    /// Write the analysed text into the record (default: yes).
-    pub include_text: bool,
-    /// Write every scored frame, not only those that passed the threshold.
-    pub all_frame_scores: bool,
-}
-
-impl Default for OutputOptions {
-    fn default() -> Self {
-        Self {
-            include_text: true,
-            all_frame_scores: false,
-        }
-    }
-}
 
 /// A span in code points; `source_*` point into the original markup.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
