@@ -26,10 +26,10 @@ use serde::Serialize;
 use crate::document::{Document, Origin};
 use crate::engine::EngineInfo;
 pub use crate::engine::OutputOptions;
-use crate::error::Error;
+use crate::error::{Error, InputErrorKind, Result};
 use crate::frames::{EvidenceKind, FrameTally};
 use crate::ner::EntityLabel;
-use crate::pipeline::Annotation;
+use crate::pipeline::{Annotation, Pipeline, Sink, WINDOW_BYTES};
 use crate::resolve::{Country, Referent, Role};
 use crate::spool::Spool;
 use crate::text::{CharOffsets, Span};
@@ -117,6 +117,46 @@ impl ErrorRecord {
                 message: err.to_string(),
             },
         }
+    }
+}
+
+/// Annotation written as records: the pipeline annotates into a
+/// [`RecordWriter`], one [`Sink`] among others.
+impl Pipeline {
+    /// Annotates `doc` and writes its output line. A document larger than
+    /// [`WINDOW_BYTES`] is annotated in windows of whole sentences whose
+    /// results are written out as they come (see [`RecordWriter`]), so
+    /// memory stays bounded whatever the document's size. A failure becomes
+    /// an error record, never a lost document.
+    pub fn process(&self, doc: &Document) -> Line {
+        self.process_windows(doc, WINDOW_BYTES)
+    }
+
+    /// [`Pipeline::process`] with windows of about `window` bytes (tests use
+    /// small windows to check that windowing changes nothing it should not).
+    pub fn process_windows(&self, doc: &Document, window: usize) -> Line {
+        match self.write_record(doc, window) {
+            Ok((spool, tokens)) => Line::record(spool, tokens),
+            Err(err) => Line::error(&doc.id, &doc.source, &err),
+        }
+    }
+
+    /// Annotates `doc` window by window into its record line; returns the
+    /// line and the document's token count.
+    fn write_record(&self, doc: &Document, window: usize) -> Result<(Spool, usize)> {
+        let mut record = RecordWriter::new(doc, self.info(), self.output());
+        let tokens = self.annotate_into(&doc.text, window, &mut record)?;
+        let spool = record.finish().map_err(|e| spool_error(doc, e))?;
+        Ok((spool, tokens))
+    }
+}
+
+/// The error of a record that could not be written to its spool.
+fn spool_error(doc: &Document, e: io::Error) -> Error {
+    Error::Input {
+        source_name: doc.source.clone(),
+        kind: InputErrorKind::Processing,
+        message: format!("could not write the record to a temporary file: {e}"),
     }
 }
 
@@ -326,6 +366,16 @@ impl<'d> RecordWriter<'d> {
         out.write_all(b"}\n")?;
         out.flush()?;
         Ok(out)
+    }
+}
+
+impl Sink for RecordWriter<'_> {
+    fn window(&mut self, annotation: Annotation) -> Result<()> {
+        self.add(&annotation).map_err(|e| spool_error(self.doc, e))
+    }
+
+    fn note(&mut self, note: &str) {
+        RecordWriter::note(self, note);
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::engine::{EngineInfo, FrameChoice};
 use crate::error::Result;
-use crate::pipeline::{Annotation, Pipeline};
+use crate::pipeline::{Annotation, Pipeline, WINDOW_BYTES};
 use crate::resolve::Role;
 use crate::text::Span;
 
@@ -61,20 +61,22 @@ pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
     let mut countries = Prf::default();
     let mut frames = Scores::default();
     for doc in &gold.docs {
-        let ann = pipeline.annotate(&doc.text)?;
-        score_entities(doc, &ann, &mut strict, &mut role);
+        // The record path: window by window, as `newstag tag` annotates.
+        let mut windows: Vec<Annotation> = Vec::new();
+        pipeline.annotate_into(&doc.text, WINDOW_BYTES, &mut windows)?;
+        score_entities(doc, &windows, &mut strict, &mut role);
         countries.add(metrics::compare_sets(
             &gold_countries(doc),
-            &predicted_countries(&ann),
+            &predicted_countries(&windows),
         ));
         if let Some(gold_frames) = &doc.frames {
             let gold: Vec<(Span, String)> = gold_frames
                 .iter()
                 .flat_map(|f| f.labels.iter().map(|l| (f.span, l.clone())))
                 .collect();
-            let pred: Vec<(Span, String)> = ann
-                .frames
+            let pred: Vec<(Span, String)> = windows
                 .iter()
+                .flat_map(|w| &w.frames)
                 .filter(|f| f.selected)
                 .map(|f| (f.span, f.label.clone()))
                 .collect();
@@ -116,15 +118,14 @@ pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
     })
 }
 
-fn score_entities(doc: &GoldDoc, ann: &Annotation, strict: &mut Scores, role: &mut Scores) {
+fn score_entities(doc: &GoldDoc, windows: &[Annotation], strict: &mut Scores, role: &mut Scores) {
+    let entities = || windows.iter().flat_map(|w| &w.entities);
     let gold: Vec<(Span, &str)> = doc
         .entities
         .iter()
         .map(|e| (e.span, e.label.as_str()))
         .collect();
-    let pred: Vec<(Span, &str)> = ann
-        .entities
-        .iter()
+    let pred: Vec<(Span, &str)> = entities()
         .map(|e| (e.mention.span, e.mention.label.as_str()))
         .collect();
     strict.add_exact(&gold, &pred);
@@ -133,9 +134,7 @@ fn score_entities(doc: &GoldDoc, ann: &Annotation, strict: &mut Scores, role: &m
         .iter()
         .filter_map(|e| Some((e.span, e.role?.as_str())))
         .collect();
-    let pred: Vec<(Span, &str)> = ann
-        .entities
-        .iter()
+    let pred: Vec<(Span, &str)> = entities()
         .map(|e| (e.mention.span, e.role.as_str()))
         .collect();
     role.add_exact(&gold, &pred);
@@ -149,9 +148,10 @@ fn gold_countries(doc: &GoldDoc) -> BTreeSet<String> {
         .collect()
 }
 
-fn predicted_countries(ann: &Annotation) -> BTreeSet<String> {
-    ann.entities
+fn predicted_countries(windows: &[Annotation]) -> BTreeSet<String> {
+    windows
         .iter()
+        .flat_map(|w| &w.entities)
         .filter(|e| e.role == Role::Actor)
         .filter_map(|e| e.country.map(|c| c.to_string()))
         .collect()
