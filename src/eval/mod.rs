@@ -14,9 +14,11 @@ use crate::pipeline::{Annotation, Pipeline, WINDOW_BYTES};
 use crate::resolve::Role;
 use crate::text::Span;
 
+pub mod conll;
 pub mod gold;
 pub use crate::metrics;
 
+pub use conll::evaluate_conll;
 pub use gold::{GoldDoc, GoldSet};
 pub use metrics::{Prf, Scores};
 

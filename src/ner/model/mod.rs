@@ -13,6 +13,7 @@ use crate::models::{require, ComponentInfo, ModelFile};
 use crate::ner::{EntityLabel, EntityRecognizer, Mention};
 use crate::text::Span;
 
+pub mod build;
 pub mod clusters;
 pub mod consistency;
 pub mod features;
