@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use newstag::batch::{self, BatchOptions, Done};
 use newstag::engine::{EngineKind, FrameChoice, TransformerOptions};
-use newstag::frames::FrameSet;
+use newstag::frames::{FrameMethod, FrameSet};
 use newstag::ingest::IngestOptions;
 use newstag::ner::conll;
 use newstag::ner::model::build::{self, BuildOptions};
@@ -147,7 +147,7 @@ struct EngineArgs {
     /// Framing method: `static` (embedded default: static embeddings + cues), `cues`
     /// (keyword baseline), `vectors`, `every` (baseline); transformer engine: `nli`, `embedding`.
     #[arg(long, value_name = "METHOD")]
-    frame_method: Option<String>,
+    frame_method: Option<FrameMethod>,
     /// Transformer engine: largest batch of sequences per forward pass.
     #[arg(long, value_name = "N")]
     batch_size: Option<usize>,
@@ -176,7 +176,7 @@ impl EngineArgs {
                 ner_model: self.ner_model.clone(),
                 nli_model: self.nli_model.clone(),
                 embedding_model: self.embedding_model.clone(),
-                frame_method: self.frame_method.clone(),
+                frame_method: self.frame_method,
                 batch_size: self.batch_size,
             },
             output,

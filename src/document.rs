@@ -2,19 +2,21 @@
 //! [`Tokenized`] once split into tokens and sentences), and the map from its
 //! visible text back to the original markup it was extracted from.
 
-use serde::{Deserialize, Serialize};
-
 use crate::sentence::Sentence;
 use crate::tokenize::Token;
 
-/// The input format a document was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Text,
-    Markdown,
-    Html,
-    Jsonl,
+crate::names::named_enum! {
+    /// The input format a document was read from.
+    pub enum Format("format") {
+        /// Plain text.
+        Text = "text",
+        /// Markdown; the text is its visible text.
+        Markdown = "markdown",
+        /// HTML; the text is its visible text.
+        Html = "html",
+        /// One JSON object per line.
+        Jsonl = "jsonl",
+    }
 }
 
 impl Format {
@@ -26,15 +28,6 @@ impl Format {
             "html" | "htm" | "xhtml" => Some(Self::Html),
             "jsonl" | "ndjson" => Some(Self::Jsonl),
             _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Markdown => "markdown",
-            Self::Html => "html",
-            Self::Jsonl => "jsonl",
         }
     }
 }

@@ -99,7 +99,7 @@ pub struct TransformerOptions {
     /// Framing method (see [`FrameMethod`]): `nli` or `embedding` for the
     /// transformer engine; `static` (default), `vectors`, `cues` or `every`
     /// for the embedded one.
-    pub frame_method: Option<String>,
+    pub frame_method: Option<FrameMethod>,
     /// Largest batch of sequences per forward pass.
     pub batch_size: Option<usize>,
 }
@@ -165,8 +165,8 @@ fn framer(
             FrameSet::load(&dir.join(DEFAULT_SET))?.restricted_to(labels)
         }
     };
-    let method = match (&config.transformer.frame_method, config.engine) {
-        (Some(name), _) => name.parse()?,
+    let method = match (config.transformer.frame_method, config.engine) {
+        (Some(method), _) => method,
         (None, EngineKind::Embedded) => FrameMethod::Static,
         (None, EngineKind::Transformer) => FrameMethod::Embedding,
     };

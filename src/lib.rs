@@ -23,6 +23,7 @@ pub mod frames;
 pub mod ingest;
 pub mod metrics;
 pub mod models;
+mod names;
 pub mod ner;
 pub mod pipeline;
 pub mod record;

@@ -30,7 +30,7 @@ use crate::error::{Error, InputErrorKind, Result};
 use crate::frames::{EvidenceKind, FrameTally};
 use crate::ner::EntityLabel;
 use crate::pipeline::{Annotation, Pipeline, Sink, WINDOW_BYTES};
-use crate::resolve::{Country, Referent, Role};
+use crate::resolve::{Country, Kind, Referent, Role};
 use crate::spool::Spool;
 use crate::text::{CharOffsets, Span};
 
@@ -103,7 +103,7 @@ pub struct ErrorRecord {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorInfo {
-    pub kind: &'static str,
+    pub kind: InputErrorKind,
     pub message: String,
 }
 
@@ -113,7 +113,7 @@ impl ErrorRecord {
             id: id.to_string(),
             source: source.to_string(),
             error: ErrorInfo {
-                kind: err.input_kind().as_str(),
+                kind: err.input_kind(),
                 message: err.to_string(),
             },
         }
@@ -415,7 +415,7 @@ impl Array {
 struct Referents {
     list: Vec<Referent>,
     /// Index of the first referent with each name, kind and country.
-    by_key: HashMap<(String, String, Option<Country>), usize>,
+    by_key: HashMap<(String, Option<Kind>, Option<Country>), usize>,
 }
 
 impl Referents {
@@ -429,7 +429,7 @@ impl Referents {
             .iter()
             .map(|r| {
                 let mentions = r.mentions.iter().map(|m| entity_base + m);
-                let key = (r.name.clone(), r.kind.clone(), r.country);
+                let key = (r.name.clone(), r.kind, r.country);
                 match self.by_key.get(&key).copied().filter(|&i| i < earlier) {
                     Some(i) => {
                         self.list[i].mentions.extend(mentions);
@@ -439,7 +439,7 @@ impl Referents {
                         let i = self.list.len();
                         self.list.push(Referent {
                             name: r.name.clone(),
-                            kind: r.kind.clone(),
+                            kind: r.kind,
                             country: r.country,
                             mentions: mentions.collect(),
                         });

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// own layer and those listed before it.
 const LAYERS: &[&[&str]] = &[
     // Foundations: errors, spans, spools, model files, P/R/F1 counting.
-    &["error", "text", "spool", "models", "metrics"],
+    &["error", "names", "text", "spool", "models", "metrics"],
     &["tokenize"],
     &["sentence"],
     // The document as read, and once tokenised (`Tokenized`).

@@ -363,8 +363,8 @@ fn metonyms_act_for_their_state() {
     let r = resolve_with(&s, text, None);
     let referent = &r.actors[r.entities[0].referent.unwrap()];
     assert_eq!(
-        (referent.name.as_str(), referent.kind.as_str()),
-        ("North Korea", "state")
+        (referent.name.as_str(), referent.kind),
+        ("North Korea", Some(Kind::State))
     );
 
     let text = "In fact, the Kremlin said nothing.";
