@@ -546,8 +546,7 @@ pub fn choose_target(
     };
     let before = || {
         actors()
-            .filter(|(_, e)| e.mention.tokens.end <= cue.start)
-            .last()
+            .rfind(|(_, e)| e.mention.tokens.end <= cue.start)
             .map(|(i, _)| i)
     };
     let after = || {
