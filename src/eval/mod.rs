@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::engine::{EngineInfo, FrameChoice};
 use crate::error::Result;
 use crate::pipeline::{Annotation, Pipeline, WINDOW_BYTES};
-use crate::resolve::Role;
+use crate::resolve::{Entity, Role};
 use crate::text::Span;
 
 pub mod conll;
@@ -66,11 +66,9 @@ pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
         // The record path: window by window, as `newstag tag` annotates.
         let mut windows: Vec<Annotation> = Vec::new();
         pipeline.annotate_into(&doc.text, WINDOW_BYTES, &mut windows)?;
-        score_entities(doc, &windows, &mut strict, &mut role);
-        countries.add(metrics::compare_sets(
-            &gold_countries(doc),
-            &predicted_countries(&windows),
-        ));
+        let entities: Vec<&Entity> = windows.iter().flat_map(|w| &w.entities).collect();
+        score_entities(doc, &entities, &mut strict, &mut role);
+        countries.add(score_actor_countries(doc, &entities));
         if let Some(gold_frames) = &doc.frames {
             let gold: Vec<(Span, String)> = gold_frames
                 .iter()
@@ -120,14 +118,21 @@ pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
     })
 }
 
-fn score_entities(doc: &GoldDoc, windows: &[Annotation], strict: &mut Scores, role: &mut Scores) {
-    let entities = || windows.iter().flat_map(|w| &w.entities);
+/// Adds one document's entity scores: `strict` by exact span and label,
+/// `role` by exact span and role (gold entities without a role left out).
+pub fn score_entities(
+    doc: &GoldDoc,
+    predicted: &[&Entity],
+    strict: &mut Scores,
+    role: &mut Scores,
+) {
     let gold: Vec<(Span, &str)> = doc
         .entities
         .iter()
         .map(|e| (e.span, e.label.as_str()))
         .collect();
-    let pred: Vec<(Span, &str)> = entities()
+    let pred: Vec<(Span, &str)> = predicted
+        .iter()
         .map(|e| (e.mention.span, e.mention.label.as_str()))
         .collect();
     strict.add_exact(&gold, &pred);
@@ -136,27 +141,28 @@ fn score_entities(doc: &GoldDoc, windows: &[Annotation], strict: &mut Scores, ro
         .iter()
         .filter_map(|e| Some((e.span, e.role?.as_str())))
         .collect();
-    let pred: Vec<(Span, &str)> = entities()
+    let pred: Vec<(Span, &str)> = predicted
+        .iter()
         .map(|e| (e.mention.span, e.role.as_str()))
         .collect();
     role.add_exact(&gold, &pred);
 }
 
-fn gold_countries(doc: &GoldDoc) -> BTreeSet<String> {
-    doc.entities
+/// One document's actor countries compared as sets: those of the gold
+/// actors against those of the predicted ones.
+pub fn score_actor_countries(doc: &GoldDoc, predicted: &[&Entity]) -> Prf {
+    let gold: BTreeSet<String> = doc
+        .entities
         .iter()
         .filter(|e| e.role == Some(Role::Actor))
         .filter_map(|e| e.country.map(|c| c.to_string()))
-        .collect()
-}
-
-fn predicted_countries(windows: &[Annotation]) -> BTreeSet<String> {
-    windows
+        .collect();
+    let pred: BTreeSet<String> = predicted
         .iter()
-        .flat_map(|w| &w.entities)
         .filter(|e| e.role == Role::Actor)
         .filter_map(|e| e.country.map(|c| c.to_string()))
-        .collect()
+        .collect();
+    metrics::compare_sets(&gold, &pred)
 }
 
 impl fmt::Display for Report {
