@@ -8,9 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use newstag::ner::gazetteer::GazetteerRecognizer;
+use newstag::document::Tokenized;
 use newstag::ner::EntityRecognizer;
-use newstag::pipeline::Tokenized;
+use newstag::resolve::recognizer::GazetteerRecognizer;
 use newstag::resolve::Resolver;
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::tokenize::tokenize;

@@ -122,11 +122,7 @@ fn stages(c: &mut Criterion) {
         })
     });
     group.bench_function("process+line", |b| {
-        b.iter(|| {
-            docs.iter()
-                .map(|d| pipeline.process(d).len())
-                .sum::<usize>()
-        })
+        b.iter(|| docs.iter().map(|d| pipeline.process(d).len()).sum::<u64>())
     });
 
     let dir = tempfile::tempdir().expect("temp dir");

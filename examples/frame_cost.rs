@@ -20,7 +20,8 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .position(|a| a == "--frame-method")
         .and_then(|i| args.get(i + 1))
-        .cloned();
+        .map(|m| m.parse())
+        .transpose()?;
     let texts: Vec<String> = std::fs::read_to_string(path)?
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -38,7 +39,7 @@ fn main() -> anyhow::Result<()> {
             frames,
             ..PipelineConfig::default()
         };
-        config.transformer.frame_method = method.clone();
+        config.transformer.frame_method = method;
         let pipeline = Pipeline::new(&config)?;
         let start = Instant::now();
         tokens = 0;

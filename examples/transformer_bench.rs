@@ -14,8 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use newstag::document::Tokenized;
 use newstag::ner::EntityRecognizer;
-use newstag::pipeline::Tokenized;
 use newstag::sentence::{NewsSplitter, Sentence, SentenceSplitter};
 use newstag::tokenize::{tokenize, Token};
 use newstag::transformer::models::{Batch, Encoder, TokenClassifier};

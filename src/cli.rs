@@ -4,24 +4,20 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use newstag::batch::{self, BatchOptions, Done};
 use newstag::engine::{EngineKind, FrameChoice, TransformerOptions};
-use newstag::eval::{EntityScores, Report};
-use newstag::frames::FrameSet;
-use newstag::ingest::IngestOptions;
-use newstag::ner::conll;
-use newstag::ner::model::clusters::Clusters;
-use newstag::ner::model::gazetteer::Gazetteer;
-use newstag::ner::model::train::{self, TrainConfig};
-use newstag::ner::model::{Lexicons, NerModel};
-use newstag::record::OutputOptions;
 use newstag::frames::learned::TrainOptions;
-use newstag::learn::{FrameData, Folds};
+use newstag::frames::{FrameMethod, FrameSet};
+use newstag::ingest::IngestOptions;
+use newstag::learn::{Folds, FrameData};
+use newstag::ner::conll;
+use newstag::ner::model::build::{self, BuildOptions};
+use newstag::ner::model::train::TrainConfig;
+use newstag::record::OutputOptions;
 use newstag::{Format, Pipeline, PipelineConfig};
 
 const TAG_EXAMPLES: &str = "\
@@ -166,7 +162,7 @@ struct EngineArgs {
     /// Framing method: `static` (embedded default: static embeddings + cues), `cues`
     /// (keyword baseline), `vectors`, `every` (baseline); transformer engine: `nli`, `embedding`.
     #[arg(long, value_name = "METHOD")]
-    frame_method: Option<String>,
+    frame_method: Option<FrameMethod>,
     /// Transformer engine: largest batch of sequences per forward pass.
     #[arg(long, value_name = "N")]
     batch_size: Option<usize>,
@@ -195,7 +191,7 @@ impl EngineArgs {
                 ner_model: self.ner_model.clone(),
                 nli_model: self.nli_model.clone(),
                 embedding_model: self.embedding_model.clone(),
-                frame_method: self.frame_method.clone(),
+                frame_method: self.frame_method,
                 batch_size: self.batch_size,
             },
             output,
@@ -428,64 +424,34 @@ fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
 }
 
 fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let started = std::time::Instant::now();
-    let clusters_path = args.out.join("clusters.tsv");
-    if let (Some(embeddings), Some(vocab)) = (&args.embeddings, &args.vocab) {
-        let n = Clusters::build(embeddings, vocab, &clusters_path, args.seed)?;
-        eprintln!("{n} words clustered into {}", clusters_path.display());
-    }
-    let clusters = if args.no_clusters || !clusters_path.is_file() {
-        eprintln!("training without word clusters");
-        None
-    } else {
-        Some(Clusters::load(&clusters_path)?)
+    let opts = BuildOptions {
+        train: args.train,
+        dev: args.dev,
+        out: args.out,
+        embeddings: args.embeddings.zip(args.vocab),
+        no_clusters: args.no_clusters,
+        actors: args.actors,
+        no_gazetteer: args.no_gazetteer,
+        train_config: TrainConfig {
+            epochs: args.epochs,
+            min_count: args.min_count,
+            seed: args.seed,
+            lower_copies: args.lower_copies,
+            upper_copies: args.upper_copies,
+            select_on_dev: !args.last_epoch,
+            bags: args.bags,
+        },
     };
-    let gazetteer_path = args.out.join("gazetteer.tsv");
-    if let Some(actors) = &args.actors {
-        let n = Gazetteer::build_from_actors(actors, &gazetteer_path)?;
-        eprintln!("{n} names written to {}", gazetteer_path.display());
-    }
-    let gazetteer = if args.no_gazetteer || !gazetteer_path.is_file() {
-        eprintln!("training without a name list");
-        None
-    } else {
-        Some(Gazetteer::load(&gazetteer_path)?)
-    };
-    let lexicons = Lexicons {
-        clusters,
-        gazetteer,
-    };
-    let mut train = Vec::new();
-    for path in &args.train {
-        train.extend(conll::read(path)?);
-    }
-    let dev = conll::read(&args.dev)?;
-    let config = TrainConfig {
-        epochs: args.epochs,
-        min_count: args.min_count,
-        seed: args.seed,
-        lower_copies: args.lower_copies,
-        upper_copies: args.upper_copies,
-        select_on_dev: !args.last_epoch,
-        bags: args.bags,
-    };
-    let (weights, report) =
-        train::train(&train, &dev, &lexicons, &config, |line| eprintln!("{line}"))?;
-    let weights_path = args.out.join("conll2003.bin");
-    weights.write(&weights_path)?;
-    let model = NerModel::from_parts(weights, lexicons);
-    let scores = conll::score(&model, &dev)?;
+    let report = build::build(&opts, |line| eprintln!("{line}"))?;
     eprintln!(
         "wrote {} ({} entries, best epoch {}); dev strict F1 of the written model {:.4} (P {:.4} R {:.4}); {:.0} s",
-        weights_path.display(),
+        report.weights.display(),
         report.entries,
         report.best_epoch,
-        scores.overall.f1(),
-        scores.overall.precision(),
-        scores.overall.recall(),
-        started.elapsed().as_secs_f64()
+        report.dev.overall.f1(),
+        report.dev.overall.precision(),
+        report.dev.overall.recall(),
+        report.seconds
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -571,22 +537,8 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
 
 /// Scores the recogniser alone on a CoNLL file's own tokens and sentences.
 fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
-    let sentences = conll::read(path)?;
-    let mut config = args.engine.config(OutputOptions::default());
-    config.frames = FrameChoice::None;
-    let stages = newstag::engine::build(&config)?;
-    let strict = conll::score(stages.recognizer.as_ref(), &sentences)?;
-    let report = Report {
-        documents: sentences.last().map_or(0, |s| s.document + 1),
-        entities: EntityScores { strict, role: None },
-        actor_countries: None,
-        frames: None,
-        frames_protocol: None,
-        skipped: vec![
-            "entities.role, actor_countries, frames: a CoNLL file has labels only".to_string(),
-        ],
-        engine: Arc::new(stages.info),
-    };
+    let config = args.engine.config(OutputOptions::default());
+    let report = newstag::eval::evaluate_conll(&config, path)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -1,16 +1,22 @@
-//! The document type every stage works on, and the map from its visible text
-//! back to the original markup it was extracted from.
+//! The document type every stage works on ([`Document`] as read,
+//! [`Tokenized`] once split into tokens and sentences), and the map from its
+//! visible text back to the original markup it was extracted from.
 
-use serde::{Deserialize, Serialize};
+use crate::sentence::Sentence;
+use crate::tokenize::Token;
 
-/// The input format a document was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Text,
-    Markdown,
-    Html,
-    Jsonl,
+crate::names::named_enum! {
+    /// The input format a document was read from.
+    pub enum Format("format") {
+        /// Plain text.
+        Text = "text",
+        /// Markdown; the text is its visible text.
+        Markdown = "markdown",
+        /// HTML; the text is its visible text.
+        Html = "html",
+        /// One JSON object per line.
+        Jsonl = "jsonl",
+    }
 }
 
 impl Format {
@@ -22,15 +28,6 @@ impl Format {
             "html" | "htm" | "xhtml" => Some(Self::Html),
             "jsonl" | "ndjson" => Some(Self::Jsonl),
             _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Markdown => "markdown",
-            Self::Html => "html",
-            Self::Jsonl => "jsonl",
         }
     }
 }
@@ -64,6 +61,22 @@ impl Document {
             text: text.into(),
             origin: None,
         }
+    }
+}
+
+/// A document's text with its tokens and sentences: what every stage after
+/// the splitter reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Tokenized<'a> {
+    pub text: &'a str,
+    pub tokens: &'a [Token],
+    pub sentences: &'a [Sentence],
+}
+
+impl Tokenized<'_> {
+    /// Index of the sentence that holds token `token`.
+    pub fn sentence_of(&self, token: usize) -> usize {
+        self.sentences.partition_point(|s| s.tokens.end <= token)
     }
 }
 

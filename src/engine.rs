@@ -16,8 +16,48 @@ use crate::frames::{FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use crate::models::{models_dir, ComponentInfo};
 use crate::ner::model::NerModel;
 use crate::ner::EntityRecognizer;
-use crate::pipeline::PipelineConfig;
 use crate::resolve::Resolver;
+
+/// Settings from which a [`Pipeline`](crate::Pipeline) is built, once.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    pub engine: EngineKind,
+    /// Models directory; `None` finds it as [`crate::models::models_dir`] says.
+    pub models_dir: Option<PathBuf>,
+    pub frames: FrameChoice,
+    pub transformer: TransformerOptions,
+    pub output: OutputOptions,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            engine: EngineKind::Embedded,
+            models_dir: None,
+            frames: FrameChoice::Default,
+            transformer: TransformerOptions::default(),
+            output: OutputOptions::default(),
+        }
+    }
+}
+
+/// What goes into each record besides the annotations.
+#[derive(Debug, Clone)]
+pub struct OutputOptions {
+    /// Write the analysed text into the record (default: yes).
+    pub include_text: bool,
+    /// Write every scored frame, not only those that passed the threshold.
+    pub all_frame_scores: bool,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        Self {
+            include_text: true,
+            all_frame_scores: false,
+        }
+    }
+}
 
 /// Which engine runs NER and framing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
@@ -60,7 +100,7 @@ pub struct TransformerOptions {
     /// Framing method (see [`FrameMethod`]): `nli` or `embedding` for the
     /// transformer engine; `static` (default), `vectors`, `cues` or `every`
     /// for the embedded one.
-    pub frame_method: Option<String>,
+    pub frame_method: Option<FrameMethod>,
     /// Largest batch of sequences per forward pass.
     pub batch_size: Option<usize>,
 }
@@ -163,8 +203,8 @@ fn framer(
         .as_deref()
         .map(classifier_path)
         .filter(|p| p.is_file());
-    let method = match (&config.transformer.frame_method, config.engine) {
-        (Some(name), _) => name.parse()?,
+    let method = match (config.transformer.frame_method, config.engine) {
+        (Some(method), _) => method,
         (None, EngineKind::Embedded) if trained.is_some() => FrameMethod::Learned,
         (None, EngineKind::Embedded) => FrameMethod::Static,
         (None, EngineKind::Transformer) => FrameMethod::Embedding,
@@ -179,7 +219,10 @@ fn framer(
         };
         let path = classifier_path(&set_path);
         let dir_of = path.parent().unwrap_or(std::path::Path::new("."));
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let hint = format!(
             "train it with `newstag train-frames --frames {}` (see README, \"Framing\")",
             set_path.display()

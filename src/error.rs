@@ -37,6 +37,14 @@ pub enum Error {
     /// A model file exists but cannot be used.
     #[error("model {path}: {message}")]
     Model { path: PathBuf, message: String },
+    /// A name (flag value, data file field) that is none of the known names
+    /// of `what` (the `FromStr` of every enum written as names).
+    #[error("unknown {what} {name:?} (one of {expected})")]
+    UnknownName {
+        what: &'static str,
+        name: String,
+        expected: String,
+    },
     /// A configuration value (flag or configuration file) is invalid.
     #[error("configuration: {0}")]
     Config(String),
@@ -45,44 +53,27 @@ pub enum Error {
     Transformer(String),
 }
 
-/// Machine-readable kind of an input error; written into error records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InputErrorKind {
-    /// Bytes that are not UTF-8.
-    InvalidUtf8,
-    /// A binary file (NUL bytes) where text was expected.
-    Binary,
-    /// The file could not be read.
-    Unreadable,
-    /// A JSONL line that is not a JSON object.
-    InvalidJson,
-    /// A JSONL record without the text field, or with the wrong type.
-    MissingField,
-    /// A JSONL record whose id was already seen.
-    DuplicateId,
-    /// The document has no text.
-    Empty,
-    /// The document is larger than the ingest limit.
-    TooLarge,
-    /// The document was read but the pipeline failed on it.
-    Processing,
-}
-
-impl InputErrorKind {
-    /// The snake_case name used in error records.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidUtf8 => "invalid_utf8",
-            Self::Binary => "binary",
-            Self::Unreadable => "unreadable",
-            Self::InvalidJson => "invalid_json",
-            Self::MissingField => "missing_field",
-            Self::DuplicateId => "duplicate_id",
-            Self::Empty => "empty",
-            Self::TooLarge => "too_large",
-            Self::Processing => "processing",
-        }
+crate::names::named_enum! {
+    /// Machine-readable kind of an input error; written into error records.
+    pub enum InputErrorKind("input error kind") {
+        /// Bytes that are not UTF-8.
+        InvalidUtf8 = "invalid_utf8",
+        /// A binary file (NUL bytes) where text was expected.
+        Binary = "binary",
+        /// The file could not be read.
+        Unreadable = "unreadable",
+        /// A JSONL line that is not a JSON object.
+        InvalidJson = "invalid_json",
+        /// A JSONL record without the text field, or with the wrong type.
+        MissingField = "missing_field",
+        /// A JSONL record whose id was already seen.
+        DuplicateId = "duplicate_id",
+        /// The document has no text.
+        Empty = "empty",
+        /// The document is larger than the ingest limit.
+        TooLarge = "too_large",
+        /// The document was read but the pipeline failed on it.
+        Processing = "processing",
     }
 }
 

@@ -8,14 +8,16 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::document::Tokenized;
+use crate::engine::PipelineConfig;
 use crate::engine::{self, FrameChoice};
 use crate::error::{Error, Result};
-use crate::eval::metrics::half_overlap;
 use crate::eval::{selected_frames, GoldSet, Report, Tally};
 use crate::frames::learned::{self, ClassifierFile, Featurizer, LabelledDoc, TrainOptions};
 use crate::frames::FrameSet;
+use crate::metrics::half_overlap;
 use crate::models::{models_dir, ModelFile};
-use crate::pipeline::{Annotation, Pipeline, PipelineConfig, Tokenized};
+use crate::pipeline::{Annotation, Pipeline};
 use crate::text::Span;
 
 /// Gold documents annotated once and turned into training rows.
@@ -82,7 +84,11 @@ impl FrameData {
                     .map(|span| {
                         labels
                             .iter()
-                            .map(|l| frames.iter().any(|(g, gl)| gl == l && half_overlap(g, span)))
+                            .map(|l| {
+                                frames
+                                    .iter()
+                                    .any(|(g, gl)| gl == l && half_overlap(g, span))
+                            })
                             .collect()
                     })
                     .collect();
@@ -90,7 +96,10 @@ impl FrameData {
                     gold: g,
                     data: LabelledDoc {
                         id: doc.id.clone(),
-                        sentences: spans.iter().map(|s| s.slice(&doc.text).to_string()).collect(),
+                        sentences: spans
+                            .iter()
+                            .map(|s| s.slice(&doc.text).to_string())
+                            .collect(),
                         vectors: analyses.into_iter().map(|a| a.vector).collect(),
                         rows,
                         labels: sentence_labels,
@@ -147,7 +156,12 @@ impl FrameData {
                 Vec::new(),
             )
             .map_err(|e| Error::Config(format!("cross-validation fold {}: {e}", fold + 1)))?;
-            for (d, doc) in self.docs.iter().enumerate().filter(|(d, _)| fold_of[*d] == fold) {
+            for (d, doc) in self
+                .docs
+                .iter()
+                .enumerate()
+                .filter(|(d, _)| fold_of[*d] == fold)
+            {
                 for (s, row) in doc.data.rows.iter().enumerate() {
                     for (label, selected) in classifier.predict(row) {
                         if selected {
@@ -167,7 +181,9 @@ impl FrameData {
                 }
                 _ => selected_frames(&self.annotations[g]),
             };
-            tally.add(doc, &self.annotations[g], &frames);
+            let entities: Vec<&crate::resolve::Entity> =
+                self.annotations[g].entities.iter().collect();
+            tally.add(doc, &entities, &frames);
         }
         let protocol = match folds {
             Folds::Documents(k) => format!("cross-validation over documents, {k} folds"),

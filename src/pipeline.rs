@@ -2,35 +2,17 @@
 //! actors and places, classify frames. It owns the loaded stages and is
 //! shared read-only across worker threads.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::document::Document;
-use crate::engine::{self, EngineInfo, EngineKind, FrameChoice, TransformerOptions};
-use crate::error::{Error, InputErrorKind, Result};
+use crate::document::Tokenized;
+pub use crate::engine::PipelineConfig;
+use crate::engine::{self, EngineInfo, OutputOptions};
+use crate::error::Result;
 use crate::frames::{DocFrame, Frame, FrameClassifier};
 use crate::ner::EntityRecognizer;
-use crate::record::{Line, OutputOptions, RecordWriter};
 use crate::resolve::{Entity, Referent, Resolver};
 use crate::sentence::{NewsSplitter, Sentence, SentenceSplitter};
-use crate::spool::Spool;
 use crate::tokenize::{tokenize_into, Token};
-
-/// A document's text with its tokens and sentences: what every stage after
-/// the splitter reads.
-#[derive(Debug, Clone, Copy)]
-pub struct Tokenized<'a> {
-    pub text: &'a str,
-    pub tokens: &'a [Token],
-    pub sentences: &'a [Sentence],
-}
-
-impl Tokenized<'_> {
-    /// Index of the sentence that holds token `token`.
-    pub fn sentence_of(&self, token: usize) -> usize {
-        self.sentences.partition_point(|s| s.tokens.end <= token)
-    }
-}
 
 /// Everything the pipeline found in one document; spans are byte offsets.
 #[derive(Debug, Clone, Default)]
@@ -53,29 +35,6 @@ impl Annotation {
     /// windows itself.
     pub fn doc_frames(&self) -> Vec<DocFrame> {
         crate::frames::aggregate(&self.frames)
-    }
-}
-
-/// Settings from which a [`Pipeline`] is built, once.
-#[derive(Debug, Clone)]
-pub struct PipelineConfig {
-    pub engine: EngineKind,
-    /// Models directory; `None` finds it as [`crate::models::models_dir`] says.
-    pub models_dir: Option<PathBuf>,
-    pub frames: FrameChoice,
-    pub transformer: TransformerOptions,
-    pub output: OutputOptions,
-}
-
-impl Default for PipelineConfig {
-    fn default() -> Self {
-        Self {
-            engine: EngineKind::Embedded,
-            models_dir: None,
-            frames: FrameChoice::Default,
-            transformer: TransformerOptions::default(),
-            output: OutputOptions::default(),
-        }
     }
 }
 
@@ -109,7 +68,8 @@ impl Pipeline {
     }
 
     /// Runs every stage on the whole of `text` at once, however large; the
-    /// record path ([`Pipeline::process`]) goes window by window instead.
+    /// record path and `eval` go window by window instead
+    /// ([`Pipeline::annotate_into`]).
     pub fn annotate(&self, text: &str) -> Result<Annotation> {
         Ok(self.annotate_window(text, 0, usize::MAX)?.0)
     }
@@ -166,51 +126,63 @@ impl Pipeline {
         Ok((annotation, end))
     }
 
-    /// Annotates `doc` and writes its output line. A document larger than
-    /// [`WINDOW_BYTES`] is annotated in windows of whole sentences whose
-    /// results are written out as they come (see [`RecordWriter`]), so
-    /// memory stays bounded whatever the document's size. A failure becomes
-    /// an error record, never a lost document.
-    pub fn process(&self, doc: &Document) -> Line {
-        self.process_windows(doc, WINDOW_BYTES)
+    /// The record options of the configuration the pipeline was built
+    /// from, which the record writer applies.
+    pub fn output(&self) -> &OutputOptions {
+        &self.output
     }
 
-    /// [`Pipeline::process`] with windows of about `window` bytes (tests use
-    /// small windows to check that windowing changes nothing it should not).
-    pub fn process_windows(&self, doc: &Document, window: usize) -> Line {
-        match self.write_record(doc, window) {
-            Ok((spool, tokens)) => Line::record(spool, tokens),
-            Err(err) => Line::error(&doc.id, &doc.source, &err),
-        }
-    }
-
-    /// Annotates `doc` window by window into its record line; returns the
-    /// line and the document's token count.
-    fn write_record(&self, doc: &Document, window: usize) -> Result<(Spool, usize)> {
-        let spool_err = |e: std::io::Error| Error::Input {
-            source_name: doc.source.clone(),
-            kind: InputErrorKind::Processing,
-            message: format!("could not write the record to a temporary file: {e}"),
-        };
-        let mut record = RecordWriter::new(doc, &self.info, &self.output);
+    /// Annotates `text` window by window into `sink`: a text larger than
+    /// `window` bytes is cut into windows of whole sentences (see
+    /// [`Pipeline::annotate_window`]) whose annotations go to the sink as
+    /// they come, so memory stays bounded whatever the text's size. This is
+    /// the path of every record ([`WINDOW_BYTES`]) and of `eval`. Returns the
+    /// text's token count.
+    pub fn annotate_into(&self, text: &str, window: usize, sink: &mut dyn Sink) -> Result<usize> {
         let (mut start, mut windows, mut tokens) = (0, 0, 0);
         loop {
-            let (annotation, next) = self.annotate_window(&doc.text, start, window)?;
+            let (annotation, next) = self.annotate_window(text, start, window)?;
             tokens += annotation.tokens.len();
             windows += 1;
-            record.add(&annotation).map_err(spool_err)?;
-            if next >= doc.text.len() {
+            sink.window(annotation)?;
+            if next >= text.len() {
                 break;
             }
             start = next;
         }
         if windows > 1 {
-            record.note(&format!(
+            sink.note(&format!(
                 "annotated in {windows} windows of whole sentences of about {window} bytes; \
                  sentence context (the learned framer's neighbouring sentences) and the grouping of a lone surname with a full name stop at window boundaries"
             ));
         }
-        Ok((record.finish().map_err(spool_err)?, tokens))
+        Ok(tokens)
+    }
+}
+
+/// Where [`Pipeline::annotate_into`] puts a document's annotation: the
+/// record writer ([`crate::record::RecordWriter`]) is one sink, `eval`'s
+/// list of windows another.
+pub trait Sink {
+    /// Takes the annotation of the text's next window (spans in bytes into
+    /// the whole text, indices counting from the window's start).
+    fn window(&mut self, annotation: Annotation) -> Result<()>;
+
+    /// Takes a note about how the text as a whole was processed.
+    fn note(&mut self, note: &str);
+}
+
+/// Keeps every window; a note about the whole text goes with the last.
+impl Sink for Vec<Annotation> {
+    fn window(&mut self, annotation: Annotation) -> Result<()> {
+        self.push(annotation);
+        Ok(())
+    }
+
+    fn note(&mut self, note: &str) {
+        if let Some(last) = self.last_mut() {
+            last.notes.push(note.to_string());
+        }
     }
 }
 

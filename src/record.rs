@@ -25,31 +25,14 @@ use serde::Serialize;
 
 use crate::document::{Document, Origin};
 use crate::engine::EngineInfo;
-use crate::error::Error;
+pub use crate::engine::OutputOptions;
+use crate::error::{Error, InputErrorKind, Result};
 use crate::frames::{EvidenceKind, FrameTally};
 use crate::ner::EntityLabel;
-use crate::pipeline::Annotation;
-use crate::resolve::{Country, Referent, Role};
+use crate::pipeline::{Annotation, Pipeline, Sink, WINDOW_BYTES};
+use crate::resolve::{Country, Kind, Referent, Role};
 use crate::spool::Spool;
 use crate::text::{CharOffsets, Span};
-
-/// What goes into each record besides the annotations.
-#[derive(Debug, Clone)]
-pub struct OutputOptions {
-    /// Write the analysed text into the record (default: yes).
-    pub include_text: bool,
-    /// Write every scored frame, not only those that passed the threshold.
-    pub all_frame_scores: bool,
-}
-
-impl Default for OutputOptions {
-    fn default() -> Self {
-        Self {
-            include_text: true,
-            all_frame_scores: false,
-        }
-    }
-}
 
 /// A span in code points; `source_*` point into the original markup.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -124,7 +107,7 @@ pub struct ErrorRecord {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorInfo {
-    pub kind: &'static str,
+    pub kind: InputErrorKind,
     pub message: String,
 }
 
@@ -134,10 +117,50 @@ impl ErrorRecord {
             id: id.to_string(),
             source: source.to_string(),
             error: ErrorInfo {
-                kind: err.input_kind().as_str(),
+                kind: err.input_kind(),
                 message: err.to_string(),
             },
         }
+    }
+}
+
+/// Annotation written as records: the pipeline annotates into a
+/// [`RecordWriter`], one [`Sink`] among others.
+impl Pipeline {
+    /// Annotates `doc` and writes its output line. A document larger than
+    /// [`WINDOW_BYTES`] is annotated in windows of whole sentences whose
+    /// results are written out as they come (see [`RecordWriter`]), so
+    /// memory stays bounded whatever the document's size. A failure becomes
+    /// an error record, never a lost document.
+    pub fn process(&self, doc: &Document) -> Line {
+        self.process_windows(doc, WINDOW_BYTES)
+    }
+
+    /// [`Pipeline::process`] with windows of about `window` bytes (tests use
+    /// small windows to check that windowing changes nothing it should not).
+    pub fn process_windows(&self, doc: &Document, window: usize) -> Line {
+        match self.write_record(doc, window) {
+            Ok((spool, tokens)) => Line::record(spool, tokens),
+            Err(err) => Line::error(&doc.id, &doc.source, &err),
+        }
+    }
+
+    /// Annotates `doc` window by window into its record line; returns the
+    /// line and the document's token count.
+    fn write_record(&self, doc: &Document, window: usize) -> Result<(Spool, usize)> {
+        let mut record = RecordWriter::new(doc, self.info(), self.output());
+        let tokens = self.annotate_into(&doc.text, window, &mut record)?;
+        let spool = record.finish().map_err(|e| spool_error(doc, e))?;
+        Ok((spool, tokens))
+    }
+}
+
+/// The error of a record that could not be written to its spool.
+fn spool_error(doc: &Document, e: io::Error) -> Error {
+    Error::Input {
+        source_name: doc.source.clone(),
+        kind: InputErrorKind::Processing,
+        message: format!("could not write the record to a temporary file: {e}"),
     }
 }
 
@@ -351,6 +374,16 @@ impl<'d> RecordWriter<'d> {
     }
 }
 
+impl Sink for RecordWriter<'_> {
+    fn window(&mut self, annotation: Annotation) -> Result<()> {
+        self.add(&annotation).map_err(|e| spool_error(self.doc, e))
+    }
+
+    fn note(&mut self, note: &str) {
+        RecordWriter::note(self, note);
+    }
+}
+
 /// Writes `,"name":value`.
 fn field<T: Serialize + ?Sized>(out: &mut Spool, name: &str, value: &T) -> io::Result<()> {
     write!(out, ",\"{name}\":")?;
@@ -387,7 +420,7 @@ impl Array {
 struct Referents {
     list: Vec<Referent>,
     /// Index of the first referent with each name, kind and country.
-    by_key: HashMap<(String, String, Option<Country>), usize>,
+    by_key: HashMap<(String, Option<Kind>, Option<Country>), usize>,
 }
 
 impl Referents {
@@ -401,7 +434,7 @@ impl Referents {
             .iter()
             .map(|r| {
                 let mentions = r.mentions.iter().map(|m| entity_base + m);
-                let key = (r.name.clone(), r.kind.clone(), r.country);
+                let key = (r.name.clone(), r.kind, r.country);
                 match self.by_key.get(&key).copied().filter(|&i| i < earlier) {
                     Some(i) => {
                         self.list[i].mentions.extend(mentions);
@@ -411,7 +444,7 @@ impl Referents {
                         let i = self.list.len();
                         self.list.push(Referent {
                             name: r.name.clone(),
-                            kind: r.kind.clone(),
+                            kind: r.kind,
                             country: r.country,
                             mentions: mentions.collect(),
                         });

@@ -310,14 +310,20 @@ fn a_fifty_megabyte_document_is_tagged_whole() {
     big_document(50_000_000, &[]);
 }
 
-#[test]
-fn a_negated_cue_is_written_with_its_negator_and_no_weight() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = "Russia faces no shortage of troops.";
+/// The desperation frame of the one-sentence `text`, scored with `method`
+/// (all scores written).
+fn desperation(text: &str, method: &str, dir: &Path) -> Value {
     let out = run(
-        &["tag", "--quiet", "--all-frame-scores", "-"],
+        &[
+            "tag",
+            "--quiet",
+            "--all-frame-scores",
+            "--frame-method",
+            method,
+            "-",
+        ],
         text,
-        dir.path(),
+        dir,
     );
     assert!(
         out.status.success(),
@@ -325,39 +331,51 @@ fn a_negated_cue_is_written_with_its_negator_and_no_weight() {
         String::from_utf8_lossy(&out.stderr)
     );
     let record = &records(&String::from_utf8(out.stdout).unwrap())[0];
-    let desperation = record["frames"]
+    record["frames"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["label"] == "desperation")
-        .unwrap();
-    assert_eq!(desperation["selected"], false, "{desperation}");
-    let cue = desperation["evidence"]
-        .as_array()
         .unwrap()
-        .iter()
-        .find(|e| e["negated_by"].is_string())
-        .unwrap();
-    assert_eq!(
-        (
-            cue["text"].as_str(),
-            cue["negated_by"].as_str(),
-            cue["score"].as_f64()
-        ),
-        (Some("shortage"), Some("no"), Some(0.0))
-    );
-    assert_eq!(
-        (cue["start"].as_u64(), cue["end"].as_u64()),
-        (Some(16), Some(24)),
-        "code point offsets of \"shortage\""
-    );
-    // Without the flag only selected frames are written: none here.
-    let out = run(&["tag", "--quiet", "-"], text, dir.path());
-    let record = &records(&String::from_utf8(out.stdout).unwrap())[0];
-    assert!(
-        record["frames"]
+        .clone()
+}
+
+#[test]
+fn a_negated_cue_is_written_with_its_negator_and_no_weight() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Russia faces no shortage of troops.";
+    for method in ["static", "learned"] {
+        let frame = desperation(text, method, dir.path());
+        let cue = frame["evidence"]
             .as_array()
-            .is_none_or(|f| f.iter().all(|f| f["label"] != "desperation")),
-        "{record}"
-    );
+            .unwrap()
+            .iter()
+            .find(|e| e["negated_by"].is_string())
+            .unwrap_or_else(|| panic!("{method}: no negated cue in {frame}"));
+        assert_eq!(
+            (
+                cue["text"].as_str(),
+                cue["negated_by"].as_str(),
+                cue["score"].as_f64()
+            ),
+            (Some("shortage"), Some("no"), Some(0.0)),
+            "{method}"
+        );
+        assert_eq!(
+            (cue["start"].as_u64(), cue["end"].as_u64()),
+            (Some(16), Some(24)),
+            "{method}: code point offsets of \"shortage\""
+        );
+    }
+    // The static rule gives a negated cue no weight at all.
+    assert_eq!(desperation(text, "static", dir.path())["selected"], false);
+    // The learned classifier weighs the negated words as other words (and
+    // leaves them out of the sentence vector): negation lowers the score.
+    let negated = desperation(text, "learned", dir.path())["score"]
+        .as_f64()
+        .unwrap();
+    let plain = desperation("Russia faces a shortage of troops.", "learned", dir.path())["score"]
+        .as_f64()
+        .unwrap();
+    assert!(negated < plain, "negated {negated} >= plain {plain}");
 }

@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use newstag::document::Tokenized;
 use newstag::frames::embedded::StaticFramer;
 use newstag::frames::negation::{Negation, NEGATION_FILE};
 use newstag::frames::vectors::{StaticEmbeddings, STATIC_MODEL_DIR};
 use newstag::frames::{EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use newstag::ner::{EntityLabel, Mention};
-use newstag::pipeline::Tokenized;
 use newstag::resolve::{Entity, Role};
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::text::Span;
@@ -24,21 +24,18 @@ fn shipped_set() -> FrameSet {
     FrameSet::load(&models().join(DEFAULT_SET)).expect("the shipped frame set loads")
 }
 
-/// The static embeddings, or `None` (with the reason printed) when they
-/// have not been built into this checkout.
-fn vectors() -> Option<Arc<StaticEmbeddings>> {
-    static VECTORS: OnceLock<Option<Arc<StaticEmbeddings>>> = OnceLock::new();
-    let loaded =
-        VECTORS.get_or_init(
-            || match StaticEmbeddings::load(&models().join(STATIC_MODEL_DIR)) {
-                Ok(v) => Some(Arc::new(v)),
-                Err(err) => {
-                    eprintln!("skipping: static embeddings unavailable: {err}");
-                    None
-                }
-            },
-        );
-    loaded.clone()
+/// The shipped static embeddings (committed in `models/static-minilm`),
+/// loaded once for all tests.
+fn vectors() -> Arc<StaticEmbeddings> {
+    static VECTORS: OnceLock<Arc<StaticEmbeddings>> = OnceLock::new();
+    VECTORS
+        .get_or_init(|| {
+            Arc::new(
+                StaticEmbeddings::load(&models().join(STATIC_MODEL_DIR))
+                    .expect("the committed static embeddings load"),
+            )
+        })
+        .clone()
 }
 
 /// Classifies `text` with `framer`; `actors` are (start, end) byte ranges
@@ -293,7 +290,7 @@ fn target_prefers_whom_the_cue_is_about_then_the_first_actor() {
 
 #[test]
 fn clear_sentences_get_their_frame_and_neutral_ones_none() {
-    let Some(vectors) = vectors() else { return };
+    let vectors = vectors();
     for method in [FrameMethod::Static, FrameMethod::Cues] {
         let framer = StaticFramer::new(shipped_set(), method, Some(Arc::clone(&vectors))).unwrap();
         let cases = [
@@ -316,7 +313,7 @@ fn clear_sentences_get_their_frame_and_neutral_ones_none() {
 
 #[test]
 fn static_method_gives_vector_evidence_from_the_definitions() {
-    let Some(vectors) = vectors() else { return };
+    let vectors = vectors();
     let framer = StaticFramer::new(shipped_set(), FrameMethod::Static, Some(vectors)).unwrap();
     let frames = classify(
         &framer,
@@ -337,9 +334,6 @@ fn static_method_gives_vector_evidence_from_the_definitions() {
 
 #[test]
 fn ad_hoc_labels_work_without_descriptions() {
-    if vectors().is_none() {
-        return;
-    }
     let set = FrameSet::from_labels(&["economy", "humanitarian crisis"]);
     let config = PipelineConfig {
         frames: FrameChoice::Set(set),
@@ -521,7 +515,7 @@ fn pseudo_negators_and_negative_cues_keep_their_evidence() {
 
 #[test]
 fn static_method_does_not_bring_a_negated_cue_back_as_word_evidence() {
-    let Some(vectors) = vectors() else { return };
+    let vectors = vectors();
     let framer = StaticFramer::new(shipped_set(), FrameMethod::Static, Some(vectors))
         .unwrap()
         .with_negation(shipped_negation());

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use newstag::document::Tokenized;
 use newstag::models::models_dir;
 use newstag::ner::conll;
 use newstag::ner::model::clusters::Clusters;
@@ -11,7 +12,6 @@ use newstag::ner::model::gazetteer::Gazetteer;
 use newstag::ner::model::train::{self, TrainConfig};
 use newstag::ner::model::{Lexicons, NerModel};
 use newstag::ner::EntityRecognizer;
-use newstag::pipeline::Tokenized;
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::tokenize::tokenize;
 

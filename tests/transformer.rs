@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use newstag::document::Tokenized;
 use newstag::ner::{EntityLabel, EntityRecognizer};
-use newstag::pipeline::Tokenized;
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::tokenize::tokenize;
 use newstag::transformer::embed::cosine;

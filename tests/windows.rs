@@ -15,7 +15,7 @@ fn pipeline() -> &'static Pipeline {
     static PIPELINE: OnceLock<Pipeline> = OnceLock::new();
     PIPELINE.get_or_init(|| {
         let mut config = PipelineConfig::default();
-        config.transformer.frame_method = Some("static".to_string());
+        config.transformer.frame_method = Some(newstag::frames::FrameMethod::Static);
         Pipeline::new(&config).expect("default pipeline loads")
     })
 }

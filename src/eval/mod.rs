@@ -10,13 +10,15 @@ use serde::Serialize;
 
 use crate::engine::{EngineInfo, FrameChoice};
 use crate::error::Result;
-use crate::pipeline::{Annotation, Pipeline};
-use crate::resolve::Role;
+use crate::pipeline::{Annotation, Pipeline, WINDOW_BYTES};
+use crate::resolve::{Entity, Role};
 use crate::text::Span;
 
+pub mod conll;
 pub mod gold;
-pub mod metrics;
+pub use crate::metrics;
 
+pub use conll::evaluate_conll;
 pub use gold::{GoldDoc, GoldSet};
 pub use metrics::{Prf, Scores};
 
@@ -62,8 +64,12 @@ pub fn frame_choice(gold: &GoldSet, explicit: Option<FrameChoice>) -> FrameChoic
 pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
     let mut tally = Tally::default();
     for doc in &gold.docs {
-        let ann = pipeline.annotate(&doc.text)?;
-        tally.add(doc, &ann, &selected_frames(&ann));
+        // The record path: window by window, as `newstag tag` annotates.
+        let mut windows: Vec<Annotation> = Vec::new();
+        pipeline.annotate_into(&doc.text, WINDOW_BYTES, &mut windows)?;
+        let entities: Vec<&Entity> = windows.iter().flat_map(|w| &w.entities).collect();
+        let frames: Vec<(Span, String)> = windows.iter().flat_map(selected_frames).collect();
+        tally.add(doc, &entities, &frames);
     }
     Ok(tally.finish(gold, Arc::clone(pipeline.info()), None))
 }
@@ -87,15 +93,13 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Adds one document: its annotation's entities and the frames
-    /// predicted for it (from the annotation, or from cross-validation).
-    pub fn add(&mut self, doc: &GoldDoc, ann: &Annotation, frames: &[(Span, String)]) {
+    /// Adds one document: its predicted entities and the frames predicted
+    /// for it (by the pipeline, or by cross-validation). The entities of a
+    /// document labelled for frames only are not scored.
+    pub fn add(&mut self, doc: &GoldDoc, entities: &[&Entity], frames: &[(Span, String)]) {
         if doc.has_entities {
-            score_entities(doc, ann, &mut self.strict, &mut self.role);
-            self.countries.add(metrics::compare_sets(
-                &gold_countries(doc),
-                &predicted_countries(ann),
-            ));
+            score_entities(doc, entities, &mut self.strict, &mut self.role);
+            self.countries.add(score_actor_countries(doc, entities));
         }
         if let Some(gold_frames) = &doc.frames {
             let gold: Vec<(Span, String)> = gold_frames
@@ -154,14 +158,20 @@ impl Tally {
     }
 }
 
-fn score_entities(doc: &GoldDoc, ann: &Annotation, strict: &mut Scores, role: &mut Scores) {
+/// Adds one document's entity scores: `strict` by exact span and label,
+/// `role` by exact span and role (gold entities without a role left out).
+pub fn score_entities(
+    doc: &GoldDoc,
+    predicted: &[&Entity],
+    strict: &mut Scores,
+    role: &mut Scores,
+) {
     let gold: Vec<(Span, &str)> = doc
         .entities
         .iter()
         .map(|e| (e.span, e.label.as_str()))
         .collect();
-    let pred: Vec<(Span, &str)> = ann
-        .entities
+    let pred: Vec<(Span, &str)> = predicted
         .iter()
         .map(|e| (e.mention.span, e.mention.label.as_str()))
         .collect();
@@ -171,28 +181,28 @@ fn score_entities(doc: &GoldDoc, ann: &Annotation, strict: &mut Scores, role: &m
         .iter()
         .filter_map(|e| Some((e.span, e.role?.as_str())))
         .collect();
-    let pred: Vec<(Span, &str)> = ann
-        .entities
+    let pred: Vec<(Span, &str)> = predicted
         .iter()
         .map(|e| (e.mention.span, e.role.as_str()))
         .collect();
     role.add_exact(&gold, &pred);
 }
 
-fn gold_countries(doc: &GoldDoc) -> BTreeSet<String> {
-    doc.entities
+/// One document's actor countries compared as sets: those of the gold
+/// actors against those of the predicted ones.
+pub fn score_actor_countries(doc: &GoldDoc, predicted: &[&Entity]) -> Prf {
+    let gold: BTreeSet<String> = doc
+        .entities
         .iter()
         .filter(|e| e.role == Some(Role::Actor))
         .filter_map(|e| e.country.map(|c| c.to_string()))
-        .collect()
-}
-
-fn predicted_countries(ann: &Annotation) -> BTreeSet<String> {
-    ann.entities
+        .collect();
+    let pred: BTreeSet<String> = predicted
         .iter()
         .filter(|e| e.role == Role::Actor)
         .filter_map(|e| e.country.map(|c| c.to_string()))
-        .collect()
+        .collect();
+    metrics::compare_sets(&gold, &pred)
 }
 
 impl fmt::Display for Report {

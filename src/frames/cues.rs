@@ -8,10 +8,10 @@ use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::frames::negation::Negation;
 use crate::frames::{Evidence, EvidenceKind, FrameSet};
-use crate::pipeline::Tokenized;
 use crate::text::Span;
 use crate::tokenize::tokenize;
 

@@ -7,6 +7,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::document::Tokenized;
 use crate::error::Result;
 use crate::frames::cues::{cue_evidence, CueHit, CueMatcher, MatchText};
 use crate::frames::negation::Negation;
@@ -16,7 +17,6 @@ use crate::frames::{
     choose_target, Evidence, EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet,
 };
 use crate::models::ComponentInfo;
-use crate::pipeline::Tokenized;
 use crate::resolve::Entity;
 
 /// Share of the vector evidence in the score of a label that has curated
@@ -107,7 +107,6 @@ impl StaticFramer {
         self.cues = self.cues.with_negation(negation);
         self
     }
-
 }
 
 impl FrameClassifier for StaticFramer {
@@ -124,9 +123,7 @@ impl FrameClassifier for StaticFramer {
                     FrameMethod::Every => 1.0,
                     FrameMethod::Cues => scores.cue,
                     FrameMethod::Vectors => scores.vector(),
-                    _ if def.cues.is_empty() => {
-                        1.0 - (1.0 - scores.cue) * (1.0 - scores.vector())
-                    }
+                    _ if def.cues.is_empty() => 1.0 - (1.0 - scores.cue) * (1.0 - scores.vector()),
                     _ => (1.0 - VECTOR_WEIGHT) * scores.cue + VECTOR_WEIGHT * scores.vector(),
                 };
                 frames.push(Frame {

@@ -4,17 +4,15 @@
 //! [`FrameClassifier`].
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::ops::Range;
 use std::path::Path;
-use std::str::FromStr;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::models::ComponentInfo;
-use crate::pipeline::Tokenized;
 use crate::resolve::{Entity, Role};
 use crate::text::Span;
 
@@ -320,55 +318,33 @@ fn threshold_map<'de, D: Deserializer<'de>>(
     Ok(map)
 }
 
-/// How frames are scored. `static` is the embedded engine's default; `nli`
-/// and `embedding` need the transformer engine; `cues` and `every` are the
-/// baselines the README compares against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FrameMethod {
-    /// Static token embeddings (label, description, examples) with cue
-    /// evidence: pure Rust, fast.
-    Static,
-    /// Learned: a classifier trained on labelled documents by
-    /// `newstag train-frames` ([`learned`]), over static vectors, cues,
-    /// actors and neighbouring sentences; the embedded default when the
-    /// frame set has one.
-    Learned,
-    /// Static token embeddings only, no cues (to show what cues add).
-    Vectors,
-    /// Keyword baseline: cue phrases and the label's own words only.
-    Cues,
-    /// Baseline: every sentence gets every label.
-    Every,
-    /// Transformer: entailment of each hypothesis by an NLI model.
-    Nli,
-    /// Transformer: all-MiniLM-L6-v2 sentence embeddings.
-    Embedding,
+crate::names::named_enum! {
+    /// How frames are scored. `static` is the embedded engine's default; `nli`
+    /// and `embedding` need the transformer engine; `cues` and `every` are the
+    /// baselines the README compares against.
+    pub enum FrameMethod("frame method") {
+        /// Static token embeddings (label, description, examples) with cue
+        /// evidence: pure Rust, fast.
+        Static = "static",
+        /// Learned: a classifier trained on labelled documents by
+        /// `newstag train-frames` ([`learned`]), over static vectors, cues,
+        /// actors and neighbouring sentences; the embedded default when the
+        /// frame set has one.
+        Learned = "learned",
+        /// Static token embeddings only, no cues (to show what cues add).
+        Vectors = "vectors",
+        /// Keyword baseline: cue phrases and the label's own words only.
+        Cues = "cues",
+        /// Baseline: every sentence gets every label.
+        Every = "every",
+        /// Transformer: entailment of each hypothesis by an NLI model.
+        Nli = "nli",
+        /// Transformer: all-MiniLM-L6-v2 sentence embeddings.
+        Embedding = "embedding",
+    }
 }
 
 impl FrameMethod {
-    pub const ALL: [FrameMethod; 7] = [
-        Self::Static,
-        Self::Learned,
-        Self::Vectors,
-        Self::Cues,
-        Self::Every,
-        Self::Nli,
-        Self::Embedding,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Static => "static",
-            Self::Learned => "learned",
-            Self::Vectors => "vectors",
-            Self::Cues => "cues",
-            Self::Every => "every",
-            Self::Nli => "nli",
-            Self::Embedding => "embedding",
-        }
-    }
-
     /// Threshold used when the frame set gives none.
     pub fn default_threshold(self) -> f32 {
         match self {
@@ -380,26 +356,6 @@ impl FrameMethod {
     /// Whether the method needs the transformer engine.
     pub fn is_transformer(self) -> bool {
         matches!(self, Self::Nli | Self::Embedding)
-    }
-}
-
-impl fmt::Display for FrameMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for FrameMethod {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|m| m.as_str()).collect();
-                Error::Config(format!("unknown frame method {s:?} ({})", names.join(", ")))
-            })
     }
 }
 
@@ -606,8 +562,7 @@ pub fn choose_target(
     };
     let before = || {
         actors()
-            .filter(|(_, e)| e.mention.tokens.end <= cue.start)
-            .last()
+            .rfind(|(_, e)| e.mention.tokens.end <= cue.start)
             .map(|(i, _)| i)
     };
     let after = || {

@@ -10,10 +10,10 @@ use std::path::Path;
 use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::frames::cues::{fold_phrase, phrase_automaton, CueHit, Words};
 use crate::frames::parse_toml_with_path;
-use crate::pipeline::Tokenized;
 use crate::text::Span;
 
 /// File name of the shipped negation lists, under `models/`.

@@ -6,13 +6,13 @@
 
 use std::ops::Range;
 
+use crate::document::Tokenized;
 use crate::error::Result;
 use crate::frames::cues::{CueMatcher, MatchText};
 use crate::frames::prototypes::Prototypes;
 use crate::frames::FrameClassifier;
 use crate::frames::{choose_target, Evidence, EvidenceKind, Frame, FrameMethod, FrameSet};
 use crate::models::ComponentInfo;
-use crate::pipeline::Tokenized;
 use crate::resolve::Entity;
 use crate::transformer::{NliModel, SentenceEmbedder};
 

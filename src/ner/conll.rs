@@ -10,10 +10,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
-use crate::eval::metrics::Scores;
+use crate::metrics::Scores;
 use crate::ner::{EntityLabel, EntityRecognizer};
-use crate::pipeline::Tokenized;
 use crate::sentence::Sentence;
 use crate::text::{CharOffsets, Span};
 

@@ -1,66 +1,28 @@
 //! Named-entity recognition: the label set, the mention type and the
 //! [`EntityRecognizer`] trait that every engine implements.
 
-use std::fmt;
 use std::ops::Range;
-use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-
-use crate::error::{Error, Result};
+use crate::document::Tokenized;
+use crate::error::Result;
 use crate::models::ComponentInfo;
-use crate::pipeline::Tokenized;
 use crate::text::Span;
 
 pub mod conll;
-pub mod gazetteer;
 pub mod model;
 
-/// CoNLL-2003 entity types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum EntityLabel {
-    #[serde(rename = "PER")]
-    Per,
-    #[serde(rename = "ORG")]
-    Org,
-    #[serde(rename = "LOC")]
-    Loc,
-    #[serde(rename = "MISC")]
-    Misc,
-}
-
-impl EntityLabel {
-    pub const ALL: [EntityLabel; 4] = [Self::Per, Self::Org, Self::Loc, Self::Misc];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Per => "PER",
-            Self::Org => "ORG",
-            Self::Loc => "LOC",
-            Self::Misc => "MISC",
-        }
-    }
-}
-
-impl fmt::Display for EntityLabel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for EntityLabel {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "PER" => Ok(Self::Per),
-            "ORG" => Ok(Self::Org),
-            "LOC" => Ok(Self::Loc),
-            "MISC" => Ok(Self::Misc),
-            other => Err(Error::Config(format!(
-                "unknown entity label {other:?} (PER, ORG, LOC, MISC)"
-            ))),
-        }
+crate::names::named_enum! {
+    /// CoNLL-2003 entity types.
+    #[derive(PartialOrd, Ord)]
+    pub enum EntityLabel("entity label") {
+        /// Person.
+        Per = "PER",
+        /// Organisation.
+        Org = "ORG",
+        /// Location.
+        Loc = "LOC",
+        /// Miscellaneous (nationalities, events, works, ...).
+        Misc = "MISC",
     }
 }
 

@@ -5,10 +5,8 @@
 //! searches its aliases.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::io::BufRead;
 use std::path::Path;
-use std::str::FromStr;
 
 use serde_json::Value;
 use unicode_normalization::char::is_combining_mark;
@@ -21,78 +19,33 @@ use crate::resolve::Country;
 /// File name of the dictionary inside the models directory.
 pub const ACTORS_FILE: &str = "actors.jsonl";
 
-/// What a dictionary entry is; decides which role rules apply to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    State,
-    Capital,
-    City,
-    Region,
-    Geo,
-    Demonym,
-    Government,
-    Person,
-    Agency,
-    Force,
-    Igo,
-    Party,
-    Media,
-    Organization,
-    Event,
+crate::names::named_enum! {
+    /// What a dictionary entry is; decides which role rules apply to it.
+    /// The names are those of the dictionary and of output referents.
+    pub enum Kind("kind") {
+        State = "state",
+        Capital = "capital",
+        City = "city",
+        Region = "region",
+        Geo = "geo",
+        Demonym = "demonym",
+        Government = "government",
+        Person = "person",
+        Agency = "agency",
+        Force = "force",
+        Igo = "igo",
+        Party = "party",
+        Media = "media",
+        Organization = "organization",
+        Event = "event",
+    }
 }
 
 impl Kind {
-    const NAMES: [(&'static str, Kind); 15] = [
-        ("state", Kind::State),
-        ("capital", Kind::Capital),
-        ("city", Kind::City),
-        ("region", Kind::Region),
-        ("geo", Kind::Geo),
-        ("demonym", Kind::Demonym),
-        ("government", Kind::Government),
-        ("person", Kind::Person),
-        ("agency", Kind::Agency),
-        ("force", Kind::Force),
-        ("igo", Kind::Igo),
-        ("party", Kind::Party),
-        ("media", Kind::Media),
-        ("organization", Kind::Organization),
-        ("event", Kind::Event),
-    ];
-
-    /// The name used in the dictionary and in output referents.
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES
-            .iter()
-            .find(|(_, k)| *k == self)
-            .map_or("unknown", |(n, _)| n)
-    }
-
     /// Capitals and seats of government stand for their state when they act
     /// ("Pyongyang confirmed", "the Kremlin said").
     pub fn is_metonym(self) -> bool {
         matches!(self, Kind::Capital | Kind::Government)
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Kind {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        Self::NAMES
-            .iter()
-            .find(|(n, _)| *n == s)
-            .map(|(_, k)| *k)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::NAMES.iter().map(|(n, _)| *n).collect();
-                format!("unknown kind {s:?} (one of {})", names.join(", "))
-            })
     }
 }
 
@@ -276,7 +229,9 @@ fn parse_entry(line: &str) -> std::result::Result<Entry, (&'static str, String)>
             }
         };
     let name = required("name")?.to_string();
-    let kind = required("kind")?.parse().map_err(|e| ("kind", e))?;
+    let kind = required("kind")?
+        .parse()
+        .map_err(|e: Error| ("kind", e.to_string()))?;
     let country = string("country")?
         .map(|c| c.parse::<Country>())
         .transpose()

@@ -11,51 +11,29 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::models::{require, ComponentInfo, ModelFile};
 use crate::ner::{EntityLabel, Mention};
-use crate::pipeline::Tokenized;
 use crate::text::Span;
 
 pub mod dictionary;
+pub mod recognizer;
 pub mod roles;
 
 pub use dictionary::{normalize_into, Dictionary, Entry, EntryId, Kind, ACTORS_FILE};
 pub use roles::{Class, Context, RoleRules, ROLES_FILE};
 
-/// What part a mention plays in the text (see ANNOTATION.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Actor,
-    Place,
-    Other,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Self::Actor, Self::Place, Self::Other];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Actor => "actor",
-            Self::Place => "place",
-            Self::Other => "other",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "actor" => Ok(Self::Actor),
-            "place" => Ok(Self::Place),
-            "other" => Ok(Self::Other),
-            other => Err(Error::Config(format!(
-                "unknown role {other:?} (actor, place, other)"
-            ))),
-        }
+crate::names::named_enum! {
+    /// What part a mention plays in the text (see ANNOTATION.md).
+    #[derive(PartialOrd, Ord)]
+    pub enum Role("role") {
+        /// Someone or something that acts: a person, an organisation, a state.
+        Actor = "actor",
+        /// Where something happens.
+        Place = "place",
+        /// Neither (events, nationalities used as adjectives, ...).
+        Other = "other",
     }
 }
 
@@ -126,12 +104,22 @@ pub struct Entity {
 pub struct Referent {
     /// Canonical name ("North Korea" for "Pyongyang" used for its government).
     pub name: String,
-    /// Dictionary kind (`state`, `person`, `agency`, ...) or `unknown`.
-    pub kind: String,
+    /// Dictionary kind (`state`, `person`, `agency`, ...); `None`, written
+    /// `unknown`, for a name the dictionary does not hold.
+    #[serde(serialize_with = "kind_or_unknown")]
+    pub kind: Option<Kind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<Country>,
     /// Indices into the document's entities.
     pub mentions: Vec<usize>,
+}
+
+/// Writes a referent's kind, `unknown` when it has none.
+fn kind_or_unknown<S: Serializer>(
+    kind: &Option<Kind>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(kind.map_or("unknown", Kind::as_str))
 }
 
 /// The resolved entities of a document.
@@ -518,9 +506,9 @@ impl Resolver {
                     Some(state) => (
                         Key::Entry(state),
                         dict.entry(state).name.as_str(),
-                        Kind::State.as_str(),
+                        Some(Kind::State),
                     ),
-                    None => (Key::Entry(id), e.name.as_str(), e.kind.as_str()),
+                    None => (Key::Entry(id), e.name.as_str(), Some(e.kind)),
                 }
             }
             None => {
@@ -538,7 +526,7 @@ impl Resolver {
                     .flatten();
                 match full {
                     Some(&(_, index)) => return out.add(index, i, entity.country),
-                    None => (Key::Surface(k), surface, "unknown"),
+                    None => (Key::Surface(k), surface, None),
                 }
             }
         };
@@ -548,7 +536,7 @@ impl Resolver {
                 let index = out.referents.len();
                 out.referents.push(Referent {
                     name: name.to_string(),
-                    kind: kind.to_string(),
+                    kind,
                     country: None,
                     mentions: Vec::new(),
                 });

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
-use crate::pipeline::Tokenized;
 use crate::resolve::dictionary::Kind;
 use crate::resolve::Role;
 

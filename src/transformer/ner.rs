@@ -18,10 +18,10 @@ use super::embed::dir_name;
 use super::models::{Batch, TokenClassifier};
 use super::tokenizer::SubwordTokenizer;
 use super::{model_error, torch_error, ModelConfig, DEFAULT_BATCH_SIZE};
+use crate::document::Tokenized;
 use crate::error::Result;
 use crate::models::{ComponentInfo, ModelFile};
 use crate::ner::{EntityLabel, EntityRecognizer, Mention};
-use crate::pipeline::Tokenized;
 use crate::text::Span;
 
 /// Maps a model's entity type to newstag's labels.

@@ -8,15 +8,16 @@
 use std::hash::Hasher;
 use std::sync::Arc;
 
+use crate::document::Tokenized;
+use crate::error::Result;
 use crate::frames::cues::stem_into;
 use crate::frames::embedded::{SentenceAnalysis, StaticFramer};
-use crate::frames::vectors::StaticEmbeddings;
-use crate::frames::{FrameMethod, FrameSet};
 use crate::frames::negation::Negation;
-use crate::error::Result;
+use crate::frames::vectors::{Scratch, StaticEmbeddings};
+use crate::frames::{FrameMethod, FrameSet};
 use crate::ner::EntityLabel;
-use crate::pipeline::Tokenized;
 use crate::resolve::{Entity, Role};
+use crate::text::Span;
 
 /// Word features are hashed into `1 << HASH_BITS` buckets.
 pub const HASH_BITS: u32 = 20;
@@ -24,7 +25,14 @@ pub const HASH_BITS: u32 = 20;
 /// Dense features besides the two vectors, per label: cue score, cue hits,
 /// negated hits, prototype evidence, word evidence, and the best cue score
 /// of the neighbouring sentences.
-const PER_LABEL: [&str; 6] = ["cue", "hits", "negated", "prototype", "word", "neighbour_cue"];
+const PER_LABEL: [&str; 6] = [
+    "cue",
+    "hits",
+    "negated",
+    "prototype",
+    "word",
+    "neighbour_cue",
+];
 /// Dense features about the sentence's entities and form. Nothing depends
 /// on where the sentence stands in the document, so that a large document
 /// annotated in windows gets the same features (but for the neighbours of
@@ -102,8 +110,16 @@ impl Featurizer {
         let mut next_entity = 0;
         let scale = (self.dim as f32).sqrt();
         for (s, sentence) in doc.sentences.iter().enumerate() {
+            let negated = negated_spans(&analyses[s]);
             let mut dense = Vec::with_capacity(self.dense_len());
-            push_vector(&mut dense, analyses[s].vector.as_deref(), self.dim, scale);
+            // Negated cue words leave the sentence's vector: "no shortage"
+            // should not mean what "shortage" means.
+            let own = (!negated.is_empty()).then(|| self.vector_without(doc, s, &negated));
+            let vector = match &own {
+                Some(v) => v.as_deref(),
+                None => analyses[s].vector.as_deref(),
+            };
+            push_vector(&mut dense, vector, self.dim, scale);
             let neighbours: Vec<&SentenceAnalysis> = [s.checked_sub(1), Some(s + 1)]
                 .into_iter()
                 .flatten()
@@ -141,17 +157,44 @@ impl Featurizer {
             }
             dense.extend(entity_features(&entities[first..next_entity]));
             let tokens = sentence.tokens.len();
-            let last = sentence.tokens.end.checked_sub(1).map(|t| doc.tokens[t].slice(doc.text));
+            let last = sentence
+                .tokens
+                .end
+                .checked_sub(1)
+                .map(|t| doc.tokens[t].slice(doc.text));
             dense.extend([
-                (1.0 + tokens as f32).ln(),
-                f32::from(!matches!(last, Some("." | "!" | "?" | "\"" | "”" | "’" | "'"))),
+                (1.0f32 + tokens as f32).ln(),
+                f32::from(!matches!(
+                    last,
+                    Some("." | "!" | "?" | "\"" | "”" | "’" | "'")
+                )),
             ]);
             rows.push(SentenceRow {
                 dense,
-                words: word_features(doc, s),
+                words: word_features(doc, s, &negated),
             });
         }
         (analyses, rows)
+    }
+
+    /// The unit vector of sentence `s` without the words in `skip`.
+    fn vector_without(&self, doc: &Tokenized<'_>, s: usize, skip: &[Span]) -> Option<Vec<f32>> {
+        let v = self.vectors();
+        let mut acc = vec![0f32; self.dim];
+        let mut scratch = Scratch::default();
+        let mut pieces = 0;
+        for t in doc.sentences[s].tokens.clone() {
+            let span = doc.tokens[t];
+            let word = span.slice(doc.text);
+            if !word.chars().next().is_some_and(char::is_alphanumeric)
+                || skip.iter().any(|n| n.overlap(&span) > 0)
+            {
+                continue;
+            }
+            pieces += v.add_word(word, &mut acc, &mut scratch).0;
+        }
+        v.finish(&mut acc, pieces)?;
+        Some(acc)
     }
 
     /// Length of a dense row.
@@ -199,10 +242,23 @@ fn entity_features(entities: &[Entity]) -> [f32; 7] {
     out
 }
 
-/// The hashed stems and stem pairs of sentence `s`, sorted and distinct.
-pub fn word_features(doc: &Tokenized<'_>, s: usize) -> Vec<u32> {
+/// The spans of the cue hits of a sentence that lie under a negator ("no"
+/// in "no shortage").
+pub fn negated_spans(analysis: &SentenceAnalysis) -> Vec<Span> {
+    analysis
+        .labels
+        .iter()
+        .flat_map(|l| &l.evidence)
+        .filter(|e| e.negated_by.is_some())
+        .filter_map(|e| e.span)
+        .collect()
+}
+
+/// The hashed stems and stem pairs of sentence `s`, sorted and distinct;
+/// words inside `negated` spans count as other words than themselves.
+pub fn word_features(doc: &Tokenized<'_>, s: usize, negated: &[Span]) -> Vec<u32> {
     let mut out = Vec::new();
-    each_word_feature(doc, s, |id, _| out.push(id));
+    each_word_feature(doc, s, negated, |id, _| out.push(id));
     out.sort_unstable();
     out.dedup();
     out
@@ -210,8 +266,15 @@ pub fn word_features(doc: &Tokenized<'_>, s: usize) -> Vec<u32> {
 
 /// Calls `f` with each word feature of sentence `s` and a readable name
 /// (`w:loss`, `b:heavy loss`): stems of words that start with a letter or
-/// digit, and each pair of neighbouring such stems.
-pub fn each_word_feature(doc: &Tokenized<'_>, s: usize, mut f: impl FnMut(u32, &dyn Fn() -> String)) {
+/// digit, and each pair of neighbouring such stems. A word of a negated cue
+/// is marked (`not_shortag`), as NegEx marks negated findings, so that "no
+/// shortage" does not weigh as "shortage".
+pub fn each_word_feature(
+    doc: &Tokenized<'_>,
+    s: usize,
+    negated: &[Span],
+    mut f: impl FnMut(u32, &dyn Fn() -> String),
+) {
     let mut stem = String::new();
     let mut prev = String::new();
     for t in doc.sentences[s].tokens.clone() {
@@ -221,6 +284,10 @@ pub fn each_word_feature(doc: &Tokenized<'_>, s: usize, mut f: impl FnMut(u32, &
             continue;
         }
         stem.clear();
+        let span = doc.tokens[t];
+        if negated.iter().any(|n| n.overlap(&span) > 0) {
+            stem.push_str("not_");
+        }
         stem_into(word, &mut stem);
         f(hash(b"w", &stem, ""), &|| format!("w:{stem}"));
         if !prev.is_empty() {

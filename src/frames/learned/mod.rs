@@ -11,15 +11,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::frames::embedded::SentenceAnalysis;
 use crate::frames::vectors::dot;
-use crate::frames::{
-    choose_target, Evidence, EvidenceKind, Frame, FrameClassifier, FrameSet,
-};
+use crate::frames::{choose_target, Evidence, EvidenceKind, Frame, FrameClassifier, FrameSet};
 use crate::models::{ComponentInfo, ModelFile};
-use crate::pipeline::Tokenized;
 use crate::resolve::Entity;
+use crate::text::Span;
 
 pub mod features;
 pub mod train;
@@ -134,10 +133,16 @@ impl ClassifierFile {
         })?;
         let mismatch = |message: String| Error::Model {
             path: path.to_path_buf(),
-            message: format!("{message}; retrain it with `newstag train-frames --frames {}`", set_path.display()),
+            message: format!(
+                "{message}; retrain it with `newstag train-frames --frames {}`",
+                set_path.display()
+            ),
         };
         if file.format != FORMAT {
-            return Err(mismatch(format!("format {:?}, expected {FORMAT:?}", file.format)));
+            return Err(mismatch(format!(
+                "format {:?}, expected {FORMAT:?}",
+                file.format
+            )));
         }
         let labels: Vec<String> = set.label_names().map(str::to_string).collect();
         if file.labels != labels {
@@ -172,9 +177,17 @@ impl LearnedFramer {
     /// The classifier at `path` over `featurizer`'s frame set (read from
     /// `set_path`).
     pub fn load(featurizer: Featurizer, path: &Path, set_path: &Path) -> Result<Self> {
-        let classifier =
-            ClassifierFile::load(path, featurizer.frame_set(), set_path, featurizer.dense_len())?;
-        Ok(Self::new(featurizer, classifier, vec![ModelFile::hash(path)?]))
+        let classifier = ClassifierFile::load(
+            path,
+            featurizer.frame_set(),
+            set_path,
+            featurizer.dense_len(),
+        )?;
+        Ok(Self::new(
+            featurizer,
+            classifier,
+            vec![ModelFile::hash(path)?],
+        ))
     }
 
     /// A classifier from memory (cross-validation trains one per fold).
@@ -207,6 +220,7 @@ impl LearnedFramer {
         let mut frames = Vec::with_capacity(rows.len() * labels);
         for (s, (analysis, row)) in analyses.into_iter().zip(rows).enumerate() {
             let dense = self.classifier.scaled(row);
+            let negated = features::negated_spans(&analysis);
             let probabilities = self.classifier.scores(row);
             for (label, scores) in analysis.labels.into_iter().enumerate() {
                 let lm = &self.classifier.models[label];
@@ -217,7 +231,7 @@ impl LearnedFramer {
                 // here, the weights below say what decided.
                 evidence.retain(|e| e.span.is_some());
                 if selected {
-                    evidence.extend(self.top_features(doc, s, &lm.model, &dense));
+                    evidence.extend(self.top_features(doc, s, &negated, &lm.model, &dense));
                     if let Some(v) = analysis.vector.as_deref() {
                         evidence.extend(self.nearest(&lm.label, v));
                     }
@@ -242,6 +256,7 @@ impl LearnedFramer {
         &self,
         doc: &Tokenized<'_>,
         s: usize,
+        negated: &[Span],
         model: &LinearModel,
         dense: &[f32],
     ) -> Vec<Evidence> {
@@ -257,7 +272,7 @@ impl LearnedFramer {
         }
         contributions.push((vector, "sentence vector".to_string()));
         contributions.push((neighbours, "neighbouring sentences".to_string()));
-        features::each_word_feature(doc, s, |id, name| {
+        features::each_word_feature(doc, s, negated, |id, name| {
             if let Some(&w) = model.words.get(&id) {
                 contributions.push((w, name()));
             }
@@ -288,7 +303,10 @@ impl LearnedFramer {
             .filter(|e| e.labels.iter().any(|l| l == label))
             .map(|e| (dot(&e.vector, vector), e))
             .collect();
-        near.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.document.cmp(&b.1.document)));
+        near.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| a.1.document.cmp(&b.1.document))
+        });
         near.into_iter()
             .take(NEAREST)
             .map(|(sim, e)| Evidence {

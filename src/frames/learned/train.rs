@@ -270,9 +270,19 @@ fn fit(
             }
         }
         let grad_b = g.sum();
-        adam_w.step(w.as_slice_mut().expect("contiguous"), grad_w.as_slice().expect("contiguous"), step, opts.learning_rate);
+        adam_w.step(
+            w.as_slice_mut().expect("contiguous"),
+            grad_w.as_slice().expect("contiguous"),
+            step,
+            opts.learning_rate,
+        );
         adam_v.step(&mut v, &grad_v, step, opts.learning_rate);
-        adam_b.step(std::slice::from_mut(&mut b), &[grad_b], step, opts.learning_rate);
+        adam_b.step(
+            std::slice::from_mut(&mut b),
+            &[grad_b],
+            step,
+            opts.learning_rate,
+        );
     }
     LinearModel {
         bias: b,
@@ -306,7 +316,12 @@ impl Adam {
     fn step(&mut self, params: &mut [f32], grad: &[f32], t: usize, lr: f32) {
         let c1 = 1.0 - Self::B1.powi(t as i32);
         let c2 = 1.0 - Self::B2.powi(t as i32);
-        for (((p, g), m), v) in params.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+        for (((p, g), m), v) in params
+            .iter_mut()
+            .zip(grad)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
             *m = Self::B1 * *m + (1.0 - Self::B1) * g;
             *v = Self::B2 * *v + (1.0 - Self::B2) * g * g;
             *p -= lr * (*m / c1) / ((*v / c2).sqrt() + Self::EPS);

@@ -14,8 +14,8 @@
 
 use std::collections::HashMap;
 
+use crate::document::Tokenized;
 use crate::ner::{EntityLabel, Mention};
-use crate::pipeline::Tokenized;
 use crate::text::Span;
 
 /// The mentions of one name in a document.

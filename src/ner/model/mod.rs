@@ -7,12 +7,13 @@
 use std::cell::RefCell;
 use std::path::Path;
 
+use crate::document::Tokenized;
 use crate::error::Result;
 use crate::models::{require, ComponentInfo, ModelFile};
 use crate::ner::{EntityLabel, EntityRecognizer, Mention};
-use crate::pipeline::Tokenized;
 use crate::text::Span;
 
+pub mod build;
 pub mod clusters;
 pub mod consistency;
 pub mod features;

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use crate::error::Result;
-use crate::eval::metrics::Scores;
+use crate::metrics::Scores;
 use crate::ner::conll::ConllSentence;
 use crate::text::Span;
 

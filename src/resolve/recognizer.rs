@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
+use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::models::ComponentInfo;
 use crate::ner::{EntityLabel, EntityRecognizer, Mention};
-use crate::pipeline::Tokenized;
 use crate::resolve::Dictionary;
 use crate::text::Span;
 
