@@ -1,0 +1,193 @@
+//! `newstag train-frames` and the learned frame classifier from the outside:
+//! training is deterministic and writes next to the frame set, `tag` then
+//! uses it with evidence, and bad training data or a classifier of other
+//! labels is refused with the label, the count or both files named.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+fn newstag(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newstag"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("newstag runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A copy of the shipped frame set in `dir`, without a classifier.
+fn frame_set(dir: &Path) -> PathBuf {
+    let set = dir.join("set.toml");
+    std::fs::copy(Path::new(REPO).join("models/frames/deployment.toml"), &set).unwrap();
+    set
+}
+
+fn gold() -> String {
+    Path::new(REPO)
+        .join("fixtures/gold.jsonl")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn training_is_deterministic_and_tag_uses_the_classifier_with_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = frame_set(dir.path());
+    let set = set.to_str().unwrap();
+    let out = newstag(
+        &["train-frames", "--frames", set, "--gold", &gold()],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = std::fs::read(dir.path().join("set.classifier.json")).expect("written beside");
+    let out = newstag(
+        &[
+            "train-frames",
+            "--frames",
+            set,
+            "--gold",
+            &gold(),
+            "--out",
+            "again.json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(first, std::fs::read(dir.path().join("again.json")).unwrap());
+    let classifier: Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(
+        classifier["labels"],
+        serde_json::json!(["desperation", "capability"])
+    );
+    assert_eq!(
+        classifier["training"]["files"][0]["sha256"]
+            .as_str()
+            .map(str::len),
+        Some(64)
+    );
+
+    let article = Path::new(REPO).join("fixtures/seeds/002_9730d9838f12ff58.txt");
+    let out = newstag(
+        &["tag", "--quiet", "--frames", set, article.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let name = record["engine"]["frames"]["name"].as_str().unwrap();
+    assert_eq!(name, "frames-learned:deployment");
+    let frames = record["frames"].as_array().unwrap();
+    assert!(!frames.is_empty(), "no frame selected in a framed seed");
+    for frame in frames {
+        let kinds: Vec<&str> = frame["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert!(kinds.contains(&"feature"), "{frame}");
+        let training = frame["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "training")
+            .unwrap_or_else(|| panic!("no nearest training sentence: {frame}"));
+        assert!(training["document"].as_str().unwrap().starts_with("seed-"));
+    }
+}
+
+#[test]
+fn too_few_framed_sentences_name_the_label_and_its_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = frame_set(dir.path());
+    let out = newstag(
+        &[
+            "train-frames",
+            "--frames",
+            set.to_str().unwrap(),
+            "--gold",
+            &gold(),
+            "--min-positives",
+            "1000",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"desperation\" has ") && err.contains("at least 1000"),
+        "{err}"
+    );
+    assert!(!dir.path().join("set.classifier.json").exists());
+}
+
+#[test]
+fn a_classifier_for_other_labels_is_refused_naming_both_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = frame_set(dir.path());
+    let out = newstag(
+        &[
+            "train-frames",
+            "--frames",
+            set.to_str().unwrap(),
+            "--gold",
+            &gold(),
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The same classifier beside a set with one more label.
+    let other = dir.path().join("other.toml");
+    let text = std::fs::read_to_string(&set).unwrap()
+        + "\n[[label]]\nname = \"resolve\"\ndescription = \"Forces presented as determined.\"\n";
+    std::fs::write(&other, text).unwrap();
+    std::fs::copy(
+        dir.path().join("set.classifier.json"),
+        dir.path().join("other.classifier.json"),
+    )
+    .unwrap();
+    let out = newstag(
+        &["tag", "--quiet", "--frames", "other.toml", "-"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("other.classifier.json") && err.contains("other.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cross_validation_reports_its_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = newstag(
+        &["eval", "--gold", &gold(), "--cv", "docs:2", "--json"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["frames_protocol"],
+        "cross-validation over documents, 2 folds"
+    );
+    let frames = &report["frames"];
+    let gold_spans = frames["tp"].as_u64().unwrap() + frames["fn"].as_u64().unwrap();
+    assert_eq!(
+        gold_spans, 90,
+        "every gold frame label of the fixtures is scored"
+    );
+    let out = newstag(&["eval", "--gold", &gold(), "--cv", "conflict"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("has no `conflict` field"),
+        "{}",
+        stderr(&out)
+    );
+}
