@@ -499,6 +499,9 @@ fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
 }
 
 fn tag(args: TagArgs) -> Result<ExitCode> {
+    if let Some(path) = &args.output {
+        newstag::output::refuse_input_as_output(&args.paths, path)?;
+    }
     let output = OutputOptions {
         include_text: !args.no_text,
         all_frame_scores: args.all_frame_scores,

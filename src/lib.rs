@@ -23,6 +23,7 @@ pub mod frames;
 pub mod ingest;
 pub mod models;
 pub mod ner;
+pub mod output;
 pub mod pipeline;
 pub mod record;
 pub mod resolve;
