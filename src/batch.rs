@@ -34,10 +34,14 @@ use crate::record::Line;
 const FLUSH_BYTES: usize = 1 << 16;
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
+/// Most worker threads a batch starts: more only costs memory and start-up
+/// time (each job adds slots in flight), never speed on real machines.
+pub const MAX_JOBS: usize = 256;
+
 /// How a batch runs.
 #[derive(Debug, Clone, Default)]
 pub struct BatchOptions {
-    /// Worker threads; 0 means one per available core.
+    /// Worker threads; 0 means one per available core; at most [`MAX_JOBS`].
     pub jobs: usize,
     pub ingest: IngestOptions,
     /// Show a progress bar on stderr.
@@ -45,12 +49,13 @@ pub struct BatchOptions {
 }
 
 impl BatchOptions {
-    /// The number of worker threads to start.
+    /// The number of worker threads to start (at most [`MAX_JOBS`]).
     pub fn threads(&self) -> usize {
         match self.jobs {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         }
+        .min(MAX_JOBS)
     }
 }
 

@@ -211,14 +211,15 @@ struct TagArgs {
     /// Write every scored frame with `selected`, not only those above threshold.
     #[arg(long)]
     all_frame_scores: bool,
-    /// Worker threads [default: one per core; 1 with the transformer engine,
-    /// whose libtorch already runs every forward pass on all cores].
+    /// Worker threads, at most 256 [default: one per core; 1 with the transformer
+    /// engine, whose libtorch already runs every forward pass on all cores].
     #[arg(
         short,
         long,
         value_name = "N",
         default_value_t = 0,
-        hide_default_value = true
+        hide_default_value = true,
+        value_parser = parse_jobs
     )]
     jobs: usize,
     /// Continue an interrupted run: keep the records already in --output,
@@ -320,6 +321,16 @@ struct ConvertConllArgs {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::from_extension(s).ok_or_else(|| format!("unknown format {s:?} (txt, md, html, jsonl)"))
+}
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    let jobs: usize = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of jobs"))?;
+    if jobs > batch::MAX_JOBS {
+        return Err(format!("at most {} jobs", batch::MAX_JOBS));
+    }
+    Ok(jobs)
 }
 
 /// Parses the command line and runs it.
