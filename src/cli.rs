@@ -193,7 +193,7 @@ struct TagArgs {
     /// Files or directories (recursed; .txt .md .html .jsonl), or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output file [default: stdout].
+    /// Output file; `-` is stdout [default: stdout].
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Read every input as this format instead of choosing by extension.
@@ -509,10 +509,63 @@ fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn tag(args: TagArgs) -> Result<ExitCode> {
-    if let Some(path) = &args.output {
-        newstag::output::refuse_input_as_output(&args.paths, path)?;
+/// Standard output as a file of its own, refused when it was closed.
+/// Writing through `File` rather than `Stdout`, which quietly drops writes
+/// to a closed descriptor.
+fn open_stdout() -> Result<std::fs::File> {
+    use std::os::fd::AsFd;
+    let closed =
+        || anyhow::anyhow!("standard output is closed: nothing would be written (use -o FILE)");
+    let fd = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|_| closed())?;
+    let file = std::fs::File::from(fd);
+    if stands_in_for_closed_stdout(&file) {
+        return Err(closed());
     }
+    Ok(file)
+}
+
+/// Whether `file` (descriptor 1) is what the Rust runtime opens when the
+/// process starts with descriptor 1 closed (`newstag ... >&-`): /dev/null,
+/// read-write. A shell's `> /dev/null` opens it write-only.
+#[cfg(target_os = "linux")]
+fn stands_in_for_closed_stdout(file: &std::fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let null = std::fs::metadata("/dev/null").map(|m| m.rdev()).ok();
+    let is_null = file.metadata().is_ok_and(|m| Some(m.rdev()) == null);
+    // /proc/self/fdinfo/1 holds `flags:\t<octal>`; the access mode is its two low bits.
+    let read_write = std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
+        info.lines()
+            .find_map(|l| l.strip_prefix("flags:"))
+            .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+            .is_some_and(|flags| flags & 3 == 2)
+    });
+    is_null && read_write
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stands_in_for_closed_stdout(_: &std::fs::File) -> bool {
+    false
+}
+
+fn tag(args: TagArgs) -> Result<ExitCode> {
+    // `-o -` is standard output, as `-` is standard input.
+    let out_path = args
+        .output
+        .as_deref()
+        .filter(|path| path.as_os_str() != newstag::ingest::STDIN);
+    let stdout = match out_path {
+        Some(path) => {
+            newstag::output::refuse_input_as_output(&args.paths, path)?;
+            None
+        }
+        None if args.resume => {
+            anyhow::bail!("--resume needs --output FILE: it continues that file")
+        }
+        None => Some(open_stdout()?),
+    };
     let output = OutputOptions {
         include_text: !args.no_text,
         all_frame_scores: args.all_frame_scores,
@@ -531,8 +584,8 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
         },
         progress: !args.quiet && std::io::stderr().is_terminal(),
     };
-    let summary = match &args.output {
-        Some(path) => {
+    let summary = match (out_path, stdout) {
+        (Some(path), _) => {
             let done = if args.resume {
                 Done::from_output(path)?
             } else {
@@ -548,16 +601,8 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
             let file = batch::open_output(path, args.resume)?;
             batch::run(&pipeline, &args.paths, file, done, &opts)
         }
-        None if args.resume => {
-            anyhow::bail!("--resume needs --output FILE: it continues that file")
-        }
-        None => batch::run(
-            &pipeline,
-            &args.paths,
-            std::io::stdout().lock(),
-            Done::none(),
-            &opts,
-        ),
+        (None, Some(stdout)) => batch::run(&pipeline, &args.paths, stdout, Done::none(), &opts),
+        (None, None) => unreachable!("standard output is opened when there is no --output"),
     }
     .context("tagging failed")?;
     if !args.quiet {
