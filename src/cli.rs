@@ -19,6 +19,7 @@ use newstag::ner::model::clusters::Clusters;
 use newstag::ner::model::gazetteer::Gazetteer;
 use newstag::ner::model::train::{self, TrainConfig};
 use newstag::ner::model::{Lexicons, NerModel};
+use newstag::output::RunRecord;
 use newstag::record::OutputOptions;
 use newstag::{Format, Pipeline, PipelineConfig};
 
@@ -226,6 +227,10 @@ struct TagArgs {
     /// skip the input documents they belong to (by id), append the rest.
     #[arg(long, requires = "output")]
     resume: bool,
+    /// With --resume: tag again the documents whose record in the output is
+    /// an error record (a transient failure); their new records are appended.
+    #[arg(long, requires = "resume")]
+    retry_errors: bool,
     /// No progress bar and no summary on stderr (errors are still reported).
     #[arg(short, long)]
     quiet: bool,
@@ -570,6 +575,23 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
         include_text: !args.no_text,
         all_frame_scores: args.all_frame_scores,
     };
+    // Everything given on the command line that changes records; the model
+    // files themselves are named, with hashes, by the engine.
+    let record_flags = serde_json::json!({
+        "format": args.format,
+        "id_field": args.id_field,
+        "text_field": args.text_field,
+        "no_text": args.no_text,
+        "all_frame_scores": args.all_frame_scores,
+        "engine": args.engine.engine,
+        "frames": args.engine.frames,
+        "labels": args.engine.labels,
+        "no_frames": args.engine.no_frames,
+        "frame_method": args.engine.frame_method,
+        "ner_model": args.engine.ner_model,
+        "nli_model": args.engine.nli_model,
+        "embedding_model": args.engine.embedding_model,
+    });
     let pipeline = Pipeline::new(&args.engine.config(output))?;
     let opts = BatchOptions {
         jobs: match (args.jobs, args.engine.engine) {
@@ -586,8 +608,12 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
     };
     let summary = match (out_path, stdout) {
         (Some(path), _) => {
+            let record = RunRecord::new(&args.paths, record_flags, pipeline.info())?;
             let done = if args.resume {
-                Done::from_output(path)?
+                record.check_resume(path)?;
+                let done = Done::from_output_retrying(path, args.retry_errors)?;
+                done.check_texts(&args.paths, &opts.ingest)?;
+                done
             } else {
                 Done::none()
             };
@@ -598,6 +624,7 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
                     done.len()
                 );
             }
+            record.write(path)?;
             let file = batch::open_output(path, args.resume)?;
             batch::run(&pipeline, &args.paths, file, done, &opts)
         }
@@ -611,7 +638,7 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
         }
         eprintln!("newstag: {summary}");
     }
-    Ok(if summary.errors == 0 || args.errors_ok {
+    Ok(if summary.all_errors() == 0 || args.errors_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -76,3 +76,157 @@ fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
 fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     false
 }
+
+/// What produced an output file, kept beside it in `OUT.newstag-run.json`
+/// so that `--resume` continues only the run that made it: the inputs
+/// (with size and modification time), the flags that change records, and
+/// the engine with its model files' hashes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunRecord {
+    pub inputs: Vec<InputStamp>,
+    /// The flags that change records, by name.
+    pub flags: serde_json::Value,
+    /// The engine as every record names it (see [`crate::engine::EngineInfo`]).
+    pub engine: serde_json::Value,
+}
+
+/// One input as given on the command line, as it was when the run started.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InputStamp {
+    /// The canonical path (`-` for stdin, the path as given when missing).
+    pub path: String,
+    pub bytes: Option<u64>,
+    /// Modification time, in nanoseconds since the Unix epoch.
+    pub modified_ns: Option<u128>,
+}
+
+impl InputStamp {
+    fn new(input: &Path) -> Self {
+        let meta = std::fs::metadata(input).ok();
+        let path = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
+        Self {
+            path: path.to_string_lossy().into_owned(),
+            bytes: meta.as_ref().filter(|m| m.is_file()).map(|m| m.len()),
+            modified_ns: meta
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos()),
+        }
+    }
+}
+
+impl RunRecord {
+    /// The record of a run over `inputs` with `flags`, by `engine`.
+    pub fn new(
+        inputs: &[PathBuf],
+        flags: serde_json::Value,
+        engine: &crate::engine::EngineInfo,
+    ) -> Result<Self> {
+        let engine = serde_json::to_value(engine)
+            .map_err(|e| Error::Config(format!("engine description: {e}")))?;
+        Ok(Self {
+            inputs: inputs.iter().map(|p| InputStamp::new(p)).collect(),
+            flags,
+            engine,
+        })
+    }
+
+    /// Where the record of `output` lives: `OUT.newstag-run.json`.
+    pub fn path_for(output: &Path) -> PathBuf {
+        let mut name = output.as_os_str().to_owned();
+        name.push(".newstag-run.json");
+        PathBuf::from(name)
+    }
+
+    /// Writes the record beside `output`, whole or not at all.
+    pub fn write(&self, output: &Path) -> Result<()> {
+        let path = Self::path_for(output);
+        let json = serde_json::to_string_pretty(self).expect("a run record serializes");
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        std::fs::write(&tmp, json + "\n")
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|e| Error::io(&path, e))
+    }
+
+    /// Checks that resuming into `output` continues the run this record
+    /// describes. An output with records but no run record beside it is
+    /// refused, since nothing says what produced it; an empty or missing
+    /// output is a fresh start.
+    pub fn check_resume(&self, output: &Path) -> Result<()> {
+        let path = Self::path_for(output);
+        let has_records = std::fs::metadata(output).is_ok_and(|m| m.len() > 0);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !has_records => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::Config(format!(
+                    "cannot resume {}: {} is missing, so what produced the output cannot be \
+                     checked; run without --resume to start afresh",
+                    output.display(),
+                    path.display()
+                )))
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let old: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Error::record(
+                &path,
+                e.line(),
+                "(record)",
+                format!("not a run record: {e}"),
+            )
+        })?;
+        let new = serde_json::to_value(self).expect("a run record serializes");
+        let mut differences = Vec::new();
+        differ(&old, &new, String::new(), &mut differences);
+        if differences.is_empty() {
+            return Ok(());
+        }
+        let shown = differences.len().min(5);
+        Err(Error::Config(format!(
+            "cannot resume {}: it was produced by another run ({}): {}{}; run without --resume \
+             to start afresh",
+            output.display(),
+            path.display(),
+            differences[..shown].join("; "),
+            if differences.len() > shown {
+                format!("; and {} more", differences.len() - shown)
+            } else {
+                String::new()
+            }
+        )))
+    }
+}
+
+/// Appends to `out` every place where `new` differs from `old`, as
+/// `path: old → new`.
+fn differ(old: &serde_json::Value, new: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    use serde_json::Value;
+    let child = |key: &str| {
+        if at.is_empty() {
+            key.to_string()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                let (x, y) = (a.get(key), b.get(key));
+                let null = Value::Null;
+                differ(x.unwrap_or(&null), y.unwrap_or(&null), child(key), out);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                differ(x, y, format!("{at}[{i}]"), out);
+            }
+        }
+        _ if old != new => out.push(format!("{at}: {old} → {new}")),
+        _ => {}
+    }
+}
