@@ -20,6 +20,7 @@ use crate::error::{Error, InputErrorKind, Result};
 
 pub mod html;
 pub mod markdown;
+mod shallow;
 
 /// The path that stands for standard input.
 pub const STDIN: &str = "-";
@@ -528,6 +529,18 @@ impl JsonLines {
                     InputErrorKind::InvalidJson,
                     format!("expected a JSON object, found {found}"),
                 );
+            }
+            // Valid JSON nested deeper than serde_json's limit: only the id
+            // and text fields matter, so read the top level alone.
+            Err(e) if e.to_string().starts_with("recursion limit exceeded") => {
+                let wanted = [self.id_field.as_str(), self.text_field.as_str()];
+                match shallow::object_fields(line, &wanted) {
+                    Ok(fields) => fields,
+                    Err(why) => {
+                        let message = format!("not JSON (nested deeper than 128 levels): {why}");
+                        return fail(None, InputErrorKind::InvalidJson, message);
+                    }
+                }
             }
             Err(e) => return fail(None, InputErrorKind::InvalidJson, format!("not JSON: {e}")),
         };
