@@ -329,7 +329,7 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
     let one = |item| Items(ItemsInner::One(Some(item)));
     match source {
         Source::Broken { path, error } => {
-            let name = path.display().to_string();
+            let name = path_name(&path);
             one(Item::failed(name.clone(), name, 0, error))
         }
         Source::File {
@@ -339,16 +339,16 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
         } => match File::open(&path) {
             Ok(file) => Items(ItemsInner::Lines(JsonLines::new(
                 Box::new(BufReader::with_capacity(1 << 16, file)),
-                path.display().to_string(),
+                path_name(&path),
                 opts,
             ))),
             Err(e) => {
-                let name = path.display().to_string();
+                let name = path_name(&path);
                 one(Item::failed(name.clone(), name, 0, Error::io(&path, e)))
             }
         },
         Source::File { path, format, size } => {
-            let name = path.display().to_string();
+            let name = path_name(&path);
             if size > opts.max_bytes {
                 return one(Item::failed(
                     name.clone(),
@@ -394,6 +394,28 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
                 content,
             })
         }
+    }
+}
+
+/// A path as the id and source of its documents: the path as given, with
+/// every byte that is not UTF-8 written as `\xHH`, so that names differing
+/// only in such a byte stay apart (a lossy `\u{FFFD}` would merge them).
+pub fn path_name(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut name = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            name.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                name.push_str(&format!("\\x{byte:02X}"));
+            }
+        }
+        name
+    }
+    #[cfg(not(unix))]
+    {
+        path.display().to_string()
     }
 }
 
