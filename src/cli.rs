@@ -134,6 +134,7 @@ struct EngineArgs {
         long,
         value_name = "A,B",
         value_delimiter = ',',
+        value_parser = parse_label,
         conflicts_with = "no_frames"
     )]
     labels: Vec<String>,
@@ -326,6 +327,13 @@ struct ConvertConllArgs {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::from_extension(s).ok_or_else(|| format!("unknown format {s:?} (txt, md, html, jsonl)"))
+}
+
+fn parse_label(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err("no labels given, or an empty one between commas".to_string());
+    }
+    Ok(s.to_string())
 }
 
 fn parse_jobs(s: &str) -> Result<usize, String> {
