@@ -32,6 +32,12 @@ pub const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
 /// The UTF-8 byte order mark, stripped from the start of every input.
 const BOM: &str = "\u{feff}";
 
+/// `line` without a leading UTF-8 byte order mark; for the first line of
+/// any text file newstag reads (inputs, gold and CoNLL files).
+pub fn strip_bom(line: &str) -> &str {
+    line.strip_prefix(BOM).unwrap_or(line)
+}
+
 /// How inputs are read.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
