@@ -485,21 +485,36 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         .as_ref()
         .context("--gold or --conll is required")?;
     let gold = newstag::eval::gold::read(gold_path)?;
+    if gold.docs.is_empty() {
+        anyhow::bail!("{}: no documents to score", gold_path.display());
+    }
     let mut config = args.engine.config(OutputOptions::default());
     config.frames = newstag::eval::frame_choice(&gold, args.engine.explicit_frames());
     let pipeline = Pipeline::new(&config)?;
     let report = newstag::eval::evaluate(&pipeline, &gold)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    print_report(&report, gold_path, args.json)
+}
+
+/// Writes an eval report to stdout, as JSON or as tables. A closed pipe
+/// (`| head`) is an error (rc 2), never a panic.
+fn print_report(report: &Report, path: &Path, json: bool) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(report)?)
     } else {
-        println!("{}: {report}", gold_path.display());
+        writeln!(out, "{}: {report}", path.display())
     }
+    .and_then(|()| out.flush())
+    .context("writing the report to stdout")?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Scores the recogniser alone on a CoNLL file's own tokens and sentences.
 fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
     let sentences = conll::read(path)?;
+    if sentences.is_empty() {
+        anyhow::bail!("{}: no documents to score", path.display());
+    }
     let mut config = args.engine.config(OutputOptions::default());
     config.frames = FrameChoice::None;
     let stages = newstag::engine::build(&config)?;
@@ -514,12 +529,7 @@ fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
         ],
         engine: Arc::new(stages.info),
     };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        println!("{}: {report}", path.display());
-    }
-    Ok(ExitCode::SUCCESS)
+    print_report(&report, path, args.json)
 }
 
 /// Standard output as a file of its own, refused when it was closed.
