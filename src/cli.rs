@@ -294,7 +294,7 @@ struct TrainNerArgs {
     #[arg(long, conflicts_with = "actors")]
     no_gazetteer: bool,
     /// Most passes over the training data (the best on dev is kept).
-    #[arg(long, default_value_t = TrainConfig::default().epochs)]
+    #[arg(long, default_value_t = TrainConfig::default().epochs, value_parser = parse_at_least_one)]
     epochs: usize,
     /// Drop features seen fewer times in training.
     #[arg(long, default_value_t = TrainConfig::default().min_count)]
@@ -311,7 +311,7 @@ struct TrainNerArgs {
     #[arg(long)]
     last_epoch: bool,
     /// Average the weights of this many runs with consecutive seeds.
-    #[arg(long, default_value_t = TrainConfig::default().bags)]
+    #[arg(long, default_value_t = TrainConfig::default().bags, value_parser = parse_at_least_one)]
     bags: usize,
     /// Random seed (sentence order, recased copies, clustering).
     #[arg(long, default_value_t = TrainConfig::default().seed)]
@@ -327,6 +327,14 @@ struct ConvertConllArgs {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::from_extension(s).ok_or_else(|| format!("unknown format {s:?} (txt, md, html, jsonl)"))
+}
+
+fn parse_at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a whole number")),
+    }
 }
 
 fn parse_label(s: &str) -> Result<String, String> {
