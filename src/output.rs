@@ -138,8 +138,13 @@ impl RunRecord {
         PathBuf::from(name)
     }
 
-    /// Writes the record beside `output`, whole or not at all.
+    /// Writes the record beside `output`, whole or not at all. An output
+    /// that is not a regular file (`/dev/full`, a fifo) cannot be resumed
+    /// and gets none.
     pub fn write(&self, output: &Path) -> Result<()> {
+        if !is_regular_or_missing(output) {
+            return Ok(());
+        }
         let path = Self::path_for(output);
         let json = serde_json::to_string_pretty(self).expect("a run record serializes");
         let mut tmp = path.as_os_str().to_owned();
@@ -154,6 +159,12 @@ impl RunRecord {
     /// refused, since nothing says what produced it; an empty or missing
     /// output is a fresh start.
     pub fn check_resume(&self, output: &Path) -> Result<()> {
+        if !is_regular_or_missing(output) {
+            return Err(Error::Config(format!(
+                "cannot resume {}: not a regular file",
+                output.display()
+            )));
+        }
         let path = Self::path_for(output);
         let has_records = std::fs::metadata(output).is_ok_and(|m| m.len() > 0);
         let text = match std::fs::read_to_string(&path) {
@@ -197,6 +208,10 @@ impl RunRecord {
             }
         )))
     }
+}
+
+fn is_regular_or_missing(path: &Path) -> bool {
+    std::fs::metadata(path).map_or(true, |m| m.is_file())
 }
 
 /// Appends to `out` every place where `new` differs from `old`, as
