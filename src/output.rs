@@ -210,6 +210,15 @@ impl RunRecord {
     }
 }
 
+/// A JSON value for a message: whole when short, else cut with `…`.
+fn brief(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
 fn is_regular_or_missing(path: &Path) -> bool {
     std::fs::metadata(path).map_or(true, |m| m.is_file())
 }
@@ -241,7 +250,7 @@ fn differ(old: &serde_json::Value, new: &serde_json::Value, at: String, out: &mu
                 differ(x, y, format!("{at}[{i}]"), out);
             }
         }
-        _ if old != new => out.push(format!("{at}: {old} → {new}")),
+        _ if old != new => out.push(format!("{at}: {} → {}", brief(old), brief(new))),
         _ => {}
     }
 }
