@@ -529,15 +529,7 @@ fn read_all(
             let hash = id_hash(&item.id);
             if !seen.contains(&hash) && done.differs(hash, &item) {
                 // Standard input, which `Done::check_texts` cannot read ahead.
-                let message = format!(
-                    "id {:?} has a record in the output with other text; this document was not tagged",
-                    item.id
-                );
-                item.content = Err(Error::Input {
-                    source_name: item.source.clone(),
-                    kind: InputErrorKind::DuplicateId,
-                    message,
-                });
+                not_tagged(&mut item, "has a record in the output with other text");
             } else if done.take(hash) {
                 seen.insert(hash);
                 resumed += 1;
@@ -546,15 +538,7 @@ fn read_all(
                 continue;
             }
             if !seen.insert(hash) && item.content.is_ok() {
-                let message = format!(
-                    "id {:?} occurs earlier in the input; this document was not tagged",
-                    item.id
-                );
-                item.content = Err(Error::Input {
-                    source_name: item.source.clone(),
-                    kind: InputErrorKind::DuplicateId,
-                    message,
-                });
+                not_tagged(&mut item, "occurs earlier in the input");
             }
             let held = whole.unwrap_or_else(|| item.held());
             // No room ever again: the writer has stopped, so the run is over.
@@ -571,6 +555,16 @@ fn read_all(
         skipped_files: walker.skipped(),
         notes: walker.notes().to_vec(),
     }
+}
+
+/// Replaces `item`'s content by a `duplicate_id` error: its id `why`.
+fn not_tagged(item: &mut Item, why: &str) {
+    let message = format!("id {:?} {why}; this document was not tagged", item.id);
+    item.content = Err(Error::Input {
+        source_name: item.source.clone(),
+        kind: InputErrorKind::DuplicateId,
+        message,
+    });
 }
 
 /// A worker: turns documents into record lines until the input ends.
