@@ -102,6 +102,14 @@ pub struct InputStamp {
 
 impl InputStamp {
     fn new(input: &Path) -> Self {
+        if input.as_os_str() == STDIN {
+            let path = STDIN.to_string();
+            return Self {
+                path,
+                bytes: None,
+                modified_ns: None,
+            };
+        }
         let meta = std::fs::metadata(input).ok();
         let path = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
         Self {
@@ -166,10 +174,11 @@ impl RunRecord {
             )));
         }
         let path = Self::path_for(output);
-        let has_records = std::fs::metadata(output).is_ok_and(|m| m.len() > 0);
+        if std::fs::metadata(output).map_or(true, |m| m.len() == 0) {
+            return Ok(()); // nothing to continue: a fresh start
+        }
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !has_records => return Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::Config(format!(
                     "cannot resume {}: {} is missing, so what produced the output cannot be \
@@ -252,5 +261,29 @@ fn differ(old: &serde_json::Value, new: &serde_json::Value, at: String, out: &mu
         }
         _ if old != new => out.push(format!("{at}: {} → {}", brief(old), brief(new))),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn differences_are_named_by_their_path() {
+        let old = json!({"flags": {"no_text": false, "labels": []}, "inputs": [{"bytes": 1}]});
+        let new = json!({"flags": {"no_text": true, "labels": []}, "inputs": [{"bytes": 2}, {}]});
+        let mut found = Vec::new();
+        differ(&old, &new, String::new(), &mut found);
+        assert_eq!(
+            found,
+            [
+                "flags.no_text: false → true",
+                r#"inputs: [{"bytes":1}] → [{"bytes":2},{}]"#
+            ]
+        );
+        found.clear();
+        differ(&old, &old, String::new(), &mut found);
+        assert!(found.is_empty());
     }
 }

@@ -224,6 +224,22 @@ fn cases() -> Vec<Case> {
             check: |d, _| unchanged(d, "out.jsonl"),
             ..ROW
         },
+        Case {
+            name: "resume into a missing output is a fresh start, whatever the old run record",
+            files: &[("a.jsonl", TWO_DOCS), ("b.jsonl", TWO_OTHER_DOCS)],
+            setup: |d| {
+                interrupted_run(d, &["tag", "a.jsonl", "-o", "out.jsonl"]);
+                fs::remove_file(d.join("out.jsonl")).unwrap();
+            },
+            args: &["tag", "b.jsonl", "-o", "out.jsonl", "--resume"],
+            out: Out::File("out.jsonl"),
+            records: &[("a", ""), ("b", "")],
+            check: |d, _| {
+                let record = fs::read_to_string(d.join("out.jsonl.newstag-run.json")).unwrap();
+                assert!(record.contains("b.jsonl"), "the run record is the new run's");
+            },
+            ..ROW
+        },
         // Item 4: the exit status covers the whole output; errors can be retried.
         Case {
             name: "resume counts the error records already written",
