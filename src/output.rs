@@ -83,6 +83,7 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 /// the engine with its model files' hashes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
+    /// The inputs in the order given.
     pub inputs: Vec<InputStamp>,
     /// The flags that change records, by name.
     pub flags: serde_json::Value,
@@ -95,6 +96,7 @@ pub struct RunRecord {
 pub struct InputStamp {
     /// The canonical path (`-` for stdin, the path as given when missing).
     pub path: String,
+    /// Size of a regular file.
     pub bytes: Option<u64>,
     /// Modification time, in nanoseconds since the Unix epoch.
     pub modified_ns: Option<u128>,
@@ -189,7 +191,7 @@ impl RunRecord {
             }
             Err(e) => return Err(Error::io(&path, e)),
         };
-        let old: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        let mut old: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
             Error::record(
                 &path,
                 e.line(),
@@ -197,7 +199,12 @@ impl RunRecord {
                 format!("not a run record: {e}"),
             )
         })?;
-        let new = serde_json::to_value(self).expect("a run record serializes");
+        let mut new = serde_json::to_value(self).expect("a run record serializes");
+        // Model files count by content: the same files found elsewhere
+        // (another --models, another working directory) make the same records.
+        for record in [&mut old, &mut new] {
+            drop_paths(&mut record["engine"]);
+        }
         let mut differences = Vec::new();
         differ(&old, &new, String::new(), &mut differences);
         if differences.is_empty() {
@@ -216,6 +223,18 @@ impl RunRecord {
                 String::new()
             }
         )))
+    }
+}
+
+/// Removes every `path` field below `value`.
+fn drop_paths(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("path");
+            map.values_mut().for_each(drop_paths);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_paths),
+        _ => {}
     }
 }
 

@@ -211,6 +211,31 @@ fn cases() -> Vec<Case> {
             ..ROW
         },
         Case {
+            name: "resume after a model file changed",
+            files: &[("a.jsonl", TWO_DOCS)],
+            setup: |d| {
+                copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"), &d.join("m"));
+                interrupted_run(d, &["tag", "a.jsonl", "-o", "out.jsonl", "--models", "m"]);
+                let roles = d.join("m/roles.toml");
+                let edited = fs::read_to_string(&roles).unwrap() + "# edited\n";
+                fs::write(roles, edited).unwrap();
+            },
+            args: &[
+                "tag",
+                "a.jsonl",
+                "-o",
+                "out.jsonl",
+                "--models",
+                "m",
+                "--resume",
+            ],
+            rc: 2,
+            out: Out::Nothing,
+            stderr: "engine.actors.files[1].sha256",
+            check: |d, _| unchanged(d, "out.jsonl"),
+            ..ROW
+        },
+        Case {
             name: "resume an output without its run record",
             files: &[("a.jsonl", TWO_DOCS)],
             setup: |d| {
@@ -713,6 +738,19 @@ fn text_of(out: &Output) -> String {
 
 fn report(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 fn symlink(target: &str, link: &Path) {
