@@ -434,7 +434,7 @@ fn convert_conll(args: ConvertConllArgs) -> Result<ExitCode> {
         .file
         .file_stem()
         .map_or("conll".into(), |s| s.to_string_lossy());
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(open_stdout()?);
     for (i, sentence) in sentences.iter().enumerate() {
         writeln!(out, "{}", conll::gold_line(&prefix, i + 1, sentence))?;
     }
@@ -503,10 +503,10 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
     print_report(&report, gold_path, args.json)
 }
 
-/// Writes an eval report to stdout, as JSON or as tables. A closed pipe
-/// (`| head`) is an error (rc 2), never a panic.
+/// Writes an eval report to stdout, as JSON or as tables. A closed stdout
+/// or pipe (`| head`) is an error (rc 2), never a panic.
 fn print_report(report: &Report, path: &Path, json: bool) -> Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
+    let mut out = open_stdout()?;
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(report)?)
     } else {
@@ -545,8 +545,7 @@ fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
 /// to a closed descriptor.
 fn open_stdout() -> Result<std::fs::File> {
     use std::os::fd::AsFd;
-    let closed =
-        || anyhow::anyhow!("standard output is closed: nothing would be written (use -o FILE)");
+    let closed = || anyhow::anyhow!("standard output is closed: nothing would be written");
     let fd = std::io::stdout()
         .as_fd()
         .try_clone_to_owned()

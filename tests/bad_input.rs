@@ -353,6 +353,19 @@ fn cases() -> Vec<Case> {
             ..ROW
         },
         Case {
+            name: "eval into a closed stdout",
+            files: &[(
+                "g.jsonl",
+                b"{\"id\":\"g\",\"text\":\"Putin met Kim.\",\"entities\":[{\"start\":0,\"end\":5,\"label\":\"PER\"}]}\n",
+            )],
+            args: &["eval", "--gold", "g.jsonl"],
+            shell: Some(r#"exec "$0" "$@" >&-"#),
+            rc: 2,
+            out: Out::Nothing,
+            stderr: "standard output is closed",
+            ..ROW
+        },
+        Case {
             name: "-o - is stdout",
             files: &[("ex.jsonl", TWO_DOCS)],
             args: &["tag", "ex.jsonl", "-o", "-"],
