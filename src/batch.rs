@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::hash::{Hash, Hasher};
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
 
+use crate::document::Format;
 use crate::error::{Error, InputErrorKind, Result};
 use crate::ingest::{self, IngestOptions, Item, Walker};
 use crate::pipeline::Pipeline;
@@ -34,10 +35,14 @@ use crate::record::Line;
 const FLUSH_BYTES: usize = 1 << 16;
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
+/// Most worker threads a batch starts: more only costs memory and start-up
+/// time (each job adds slots in flight), never speed on real machines.
+pub const MAX_JOBS: usize = 256;
+
 /// How a batch runs.
 #[derive(Debug, Clone, Default)]
 pub struct BatchOptions {
-    /// Worker threads; 0 means one per available core.
+    /// Worker threads; 0 means one per available core; at most [`MAX_JOBS`].
     pub jobs: usize,
     pub ingest: IngestOptions,
     /// Show a progress bar on stderr.
@@ -45,12 +50,13 @@ pub struct BatchOptions {
 }
 
 impl BatchOptions {
-    /// The number of worker threads to start.
+    /// The number of worker threads to start (at most [`MAX_JOBS`]).
     pub fn threads(&self) -> usize {
         match self.jobs {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         }
+        .min(MAX_JOBS)
     }
 }
 
@@ -63,6 +69,8 @@ pub struct Summary {
     pub errors: u64,
     /// Input documents skipped because the output already had them (`--resume`).
     pub resumed: u64,
+    /// Error records among those already in the output (`--resume`).
+    pub resumed_errors: u64,
     /// Tokens in the documents tagged.
     pub tokens: u64,
     pub elapsed: Duration,
@@ -74,6 +82,11 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Error records in the whole output: written now or kept from before.
+    pub fn all_errors(&self) -> u64 {
+        self.errors + self.resumed_errors
+    }
+
     /// Tokens per second over the whole run.
     pub fn tokens_per_second(&self) -> f64 {
         self.tokens as f64 / self.elapsed.as_secs_f64().max(1e-9)
@@ -91,6 +104,9 @@ impl fmt::Display for Summary {
         )?;
         if self.resumed > 0 {
             write!(f, ", {} already in the output", self.resumed)?;
+            if self.resumed_errors > 0 {
+                write!(f, " ({} of them errors)", self.resumed_errors)?;
+            }
         }
         write!(
             f,
@@ -115,11 +131,26 @@ impl fmt::Display for Summary {
 /// The ids already in an output file, counted, so that `--resume` skips
 /// exactly the input documents that have a record (an id that occurs twice
 /// in the input, the second time as a `duplicate_id` error record, is
-/// skipped twice). Ids are kept as 64-bit hashes: about 20 bytes per record.
+/// skipped twice). Ids are kept as 64-bit hashes, with a hash of the
+/// record's text where it has one, so that a document whose text differs
+/// from its record is never taken as done: about 40 bytes per record.
 #[derive(Debug, Default)]
 pub struct Done {
     counts: HashMap<u64, u32>,
+    /// Hash of the text of the first record with each id, where it has one.
+    texts: HashMap<u64, u64>,
     total: u64,
+    errors: u64,
+}
+
+/// Only what resuming needs of a record.
+#[derive(Deserialize)]
+struct RecordHead {
+    id: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    error: Option<serde::de::IgnoredAny>,
 }
 
 impl Done {
@@ -133,21 +164,25 @@ impl Done {
     /// a huge record is never held in memory. A missing file is an empty
     /// output.
     pub fn from_output(path: &Path) -> Result<Self> {
+        Self::from_output_retrying(path, false)
+    }
+
+    /// [`Done::from_output`]; with `retry_errors`, error records are taken
+    /// out of the output (which is rewritten without them), so that their
+    /// documents are tagged again and appended.
+    pub fn from_output_retrying(path: &Path, retry_errors: bool) -> Result<Self> {
         let mut file = match OpenOptions::new().read(true).write(true).open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Self::none()),
             Err(e) => return Err(Error::io(path, e)),
         };
-        #[derive(Deserialize)]
-        struct IdOnly {
-            id: String,
-        }
         let mut done = Self::none();
         let mut records =
-            serde_json::Deserializer::from_reader(BufReader::new(&file)).into_iter::<IdOnly>();
+            serde_json::Deserializer::from_reader(BufReader::new(&file)).into_iter::<RecordHead>();
         for record in records.by_ref() {
             match record {
-                Ok(record) => done.add(&record.id),
+                Ok(record) if record.error.is_some() && retry_errors => {}
+                Ok(record) => done.add(&record),
                 // Any prefix of a record ends in EOF: the cut-off last line.
                 Err(e) if e.is_eof() => break,
                 Err(e) => {
@@ -175,12 +210,20 @@ impl Done {
                 .and_then(|_| file.write_all(b"\n"))
                 .map_err(io_err)?;
         }
+        if retry_errors {
+            drop_error_records(path)?;
+        }
         Ok(done)
     }
 
-    fn add(&mut self, id: &str) {
-        *self.counts.entry(id_hash(id)).or_default() += 1;
+    fn add(&mut self, record: &RecordHead) {
+        let hash = id_hash(&record.id);
+        *self.counts.entry(hash).or_default() += 1;
+        if let Some(text) = &record.text {
+            self.texts.entry(hash).or_insert_with(|| id_hash(text));
+        }
         self.total += 1;
+        self.errors += u64::from(record.error.is_some());
     }
 
     /// Records counted.
@@ -190,6 +233,61 @@ impl Done {
 
     pub fn is_empty(&self) -> bool {
         self.total == 0
+    }
+
+    /// Error records among those counted.
+    pub fn errors(&self) -> u64 {
+        self.errors
+    }
+
+    /// Checks, before anything is appended, that every input document with
+    /// a record already in the output still has that record's text: an
+    /// output resumed against other input would otherwise keep stale
+    /// records. Standard input cannot be read twice; its documents are
+    /// checked as they are read (a mismatch becomes an error record).
+    pub fn check_texts(&self, paths: &[PathBuf], opts: &IngestOptions) -> Result<()> {
+        let mut unchecked: HashSet<u64> = self.texts.keys().copied().collect();
+        let sources =
+            Walker::new(paths, opts.format).filter(|s| !matches!(s, ingest::Source::Stdin { .. }));
+        for source in sources {
+            for item in ingest::items(source, opts) {
+                if unchecked.is_empty() {
+                    return Ok(());
+                }
+                let hash = id_hash(&item.id);
+                if !unchecked.remove(&hash) {
+                    continue;
+                }
+                if self.differs(hash, &item) {
+                    return Err(Error::Config(format!(
+                        "cannot resume: {}: document {:?} has other text than its record in the \
+                         output, which was made from other input; run without --resume to start afresh",
+                        item.source, item.id
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the output's record for `hash` has a text and `item`'s differs.
+    fn differs(&self, hash: u64, item: &Item) -> bool {
+        let Some(&recorded) = self.texts.get(&hash) else {
+            return false;
+        };
+        let Ok((format, raw)) = &item.content else {
+            return false;
+        };
+        let text = match format {
+            Format::Markdown | Format::Html => {
+                match ingest::document(item.id.clone(), item.source.clone(), *format, raw.clone()) {
+                    Ok(doc) => doc.text,
+                    Err(_) => return true,
+                }
+            }
+            Format::Text | Format::Jsonl => return id_hash(raw) != recorded,
+        };
+        id_hash(&text) != recorded
     }
 
     /// Whether a record for `id` is in the output and not yet matched to an
@@ -203,6 +301,33 @@ impl Done {
             _ => false,
         }
     }
+}
+
+/// Rewrites the output at `path` without its error records (one record per
+/// line, as newstag writes them), through a temporary file renamed over it.
+fn drop_error_records(path: &Path) -> Result<()> {
+    let io_err = |e| Error::io(path, e);
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".newstag-tmp");
+    let tmp_path = PathBuf::from(tmp_name);
+    let mut reader = BufReader::new(File::open(path).map_err(io_err)?);
+    let mut out = io::BufWriter::new(File::create(&tmp_path).map_err(|e| Error::io(&tmp_path, e))?);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(io_err)? == 0 {
+            break;
+        }
+        let is_error = serde_json::from_slice::<RecordHead>(&line).is_ok_and(|r| r.error.is_some());
+        if !is_error {
+            out.write_all(&line).map_err(|e| Error::io(&tmp_path, e))?;
+        }
+    }
+    out.into_inner()
+        .map_err(|e| Error::io(&tmp_path, e.into_error()))?
+        .sync_all()
+        .map_err(|e| Error::io(&tmp_path, e))?;
+    std::fs::rename(&tmp_path, path).map_err(io_err)
 }
 
 fn id_hash(id: &str) -> u64 {
@@ -307,6 +432,7 @@ pub fn run<W: Write>(
     opts: &BatchOptions,
 ) -> Result<Summary> {
     let started = Instant::now();
+    let resumed_errors = done.errors();
     let jobs = opts.threads();
     let slots = 4 * jobs + 4;
     let in_flight = InFlight::new(slots, IN_FLIGHT_BYTES);
@@ -329,6 +455,7 @@ pub fn run<W: Write>(
         let read = reader.join().unwrap_or_else(|p| panic::resume_unwind(p));
         written.map(|mut summary| {
             summary.resumed = read.resumed;
+            summary.resumed_errors = resumed_errors;
             summary.skipped_files = read.skipped_files;
             summary.notes = read.notes;
             summary
@@ -400,7 +527,10 @@ fn read_all(
         }
         for mut item in ingest::items(source, opts) {
             let hash = id_hash(&item.id);
-            if done.take(hash) {
+            if !seen.contains(&hash) && done.differs(hash, &item) {
+                // Standard input, which `Done::check_texts` cannot read ahead.
+                not_tagged(&mut item, "has a record in the output with other text");
+            } else if done.take(hash) {
                 seen.insert(hash);
                 resumed += 1;
                 progress.inc(item.bytes);
@@ -408,15 +538,7 @@ fn read_all(
                 continue;
             }
             if !seen.insert(hash) && item.content.is_ok() {
-                let message = format!(
-                    "id {:?} occurs earlier in the input; this document was not tagged",
-                    item.id
-                );
-                item.content = Err(Error::Input {
-                    source_name: item.source.clone(),
-                    kind: InputErrorKind::DuplicateId,
-                    message,
-                });
+                not_tagged(&mut item, "occurs earlier in the input");
             }
             let held = whole.unwrap_or_else(|| item.held());
             // No room ever again: the writer has stopped, so the run is over.
@@ -433,6 +555,16 @@ fn read_all(
         skipped_files: walker.skipped(),
         notes: walker.notes().to_vec(),
     }
+}
+
+/// Replaces `item`'s content by a `duplicate_id` error: its id `why`.
+fn not_tagged(item: &mut Item, why: &str) {
+    let message = format!("id {:?} {why}; this document was not tagged", item.id);
+    item.content = Err(Error::Input {
+        source_name: item.source.clone(),
+        kind: InputErrorKind::DuplicateId,
+        message,
+    });
 }
 
 /// A worker: turns documents into record lines until the input ends.

@@ -17,6 +17,7 @@ use newstag::learn::{Folds, FrameData};
 use newstag::ner::conll;
 use newstag::ner::model::build::{self, BuildOptions};
 use newstag::ner::model::train::TrainConfig;
+use newstag::output::RunRecord;
 use newstag::record::OutputOptions;
 use newstag::{Format, Pipeline, PipelineConfig};
 
@@ -144,6 +145,7 @@ struct EngineArgs {
         long,
         value_name = "A,B",
         value_delimiter = ',',
+        value_parser = parse_label,
         conflicts_with = "no_frames"
     )]
     labels: Vec<String>,
@@ -204,7 +206,7 @@ struct TagArgs {
     /// Files or directories (recursed; .txt .md .html .jsonl), or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output file [default: stdout].
+    /// Output file; `-` is stdout [default: stdout].
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Read every input as this format instead of choosing by extension.
@@ -222,20 +224,25 @@ struct TagArgs {
     /// Write every scored frame with `selected`, not only those above threshold.
     #[arg(long)]
     all_frame_scores: bool,
-    /// Worker threads [default: one per core; 1 with the transformer engine,
-    /// whose libtorch already runs every forward pass on all cores].
+    /// Worker threads, at most 256 [default: one per core; 1 with the transformer
+    /// engine, whose libtorch already runs every forward pass on all cores].
     #[arg(
         short,
         long,
         value_name = "N",
         default_value_t = 0,
-        hide_default_value = true
+        hide_default_value = true,
+        value_parser = parse_jobs
     )]
     jobs: usize,
     /// Continue an interrupted run: keep the records already in --output,
     /// skip the input documents they belong to (by id), append the rest.
     #[arg(long, requires = "output")]
     resume: bool,
+    /// With --resume: tag again the documents whose record in the output is
+    /// an error record (a transient failure); their new records are appended.
+    #[arg(long, requires = "resume")]
+    retry_errors: bool,
     /// No progress bar and no summary on stderr (errors are still reported).
     #[arg(short, long)]
     quiet: bool,
@@ -328,7 +335,7 @@ struct TrainNerArgs {
     #[arg(long, conflicts_with = "actors")]
     no_gazetteer: bool,
     /// Most passes over the training data (the best on dev is kept).
-    #[arg(long, default_value_t = TrainConfig::default().epochs)]
+    #[arg(long, default_value_t = TrainConfig::default().epochs, value_parser = parse_at_least_one)]
     epochs: usize,
     /// Drop features seen fewer times in training.
     #[arg(long, default_value_t = TrainConfig::default().min_count)]
@@ -345,7 +352,7 @@ struct TrainNerArgs {
     #[arg(long)]
     last_epoch: bool,
     /// Average the weights of this many runs with consecutive seeds.
-    #[arg(long, default_value_t = TrainConfig::default().bags)]
+    #[arg(long, default_value_t = TrainConfig::default().bags, value_parser = parse_at_least_one)]
     bags: usize,
     /// Random seed (sentence order, recased copies, clustering).
     #[arg(long, default_value_t = TrainConfig::default().seed)]
@@ -361,6 +368,31 @@ struct ConvertConllArgs {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::from_extension(s).ok_or_else(|| format!("unknown format {s:?} (txt, md, html, jsonl)"))
+}
+
+fn parse_at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a whole number")),
+    }
+}
+
+fn parse_label(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err("no labels given, or an empty one between commas".to_string());
+    }
+    Ok(s.to_string())
+}
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    let jobs: usize = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of jobs"))?;
+    if jobs > batch::MAX_JOBS {
+        return Err(format!("at most {} jobs", batch::MAX_JOBS));
+    }
+    Ok(jobs)
 }
 
 /// Parses the command line and runs it.
@@ -462,7 +494,7 @@ fn convert_conll(args: ConvertConllArgs) -> Result<ExitCode> {
         .file
         .file_stem()
         .map_or("conll".into(), |s| s.to_string_lossy());
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(open_stdout()?);
     for (i, sentence) in sentences.iter().enumerate() {
         writeln!(out, "{}", conll::gold_line(&prefix, i + 1, sentence))?;
     }
@@ -517,6 +549,10 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         return eval_conll(&args, path);
     }
     let gold = newstag::eval::gold::read_all(&args.gold)?;
+    if gold.docs.is_empty() {
+        let names: Vec<String> = args.gold.iter().map(|p| p.display().to_string()).collect();
+        anyhow::bail!("{}: no documents to score", names.join(" + "));
+    }
     let mut config = args.engine.config(OutputOptions::default());
     config.frames = newstag::eval::frame_choice(&gold, args.engine.explicit_frames());
     let report = match args.cv {
@@ -526,12 +562,21 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         }
         None => newstag::eval::evaluate(&Pipeline::new(&config)?, &gold)?,
     };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let names: Vec<String> = args.gold.iter().map(|p| p.display().to_string()).collect();
+    print_report(&report, &names.join(" + "), args.json)
+}
+
+/// Writes an eval report to stdout, as JSON or as tables. A closed stdout
+/// or pipe (`| head`) is an error (rc 2), never a panic.
+fn print_report(report: &newstag::eval::Report, name: &str, json: bool) -> Result<ExitCode> {
+    let mut out = open_stdout()?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(report)?)
     } else {
-        let names: Vec<String> = args.gold.iter().map(|p| p.display().to_string()).collect();
-        println!("{}: {report}", names.join(" + "));
+        writeln!(out, "{name}: {report}")
     }
+    .and_then(|()| out.flush())
+    .context("writing the report to stdout")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -539,19 +584,86 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
 fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
     let config = args.engine.config(OutputOptions::default());
     let report = newstag::eval::evaluate_conll(&config, path)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        println!("{}: {report}", path.display());
+    print_report(&report, &path.display().to_string(), args.json)
+}
+
+/// Standard output as a file of its own, refused when it was closed.
+/// Writing through `File` rather than `Stdout`, which quietly drops writes
+/// to a closed descriptor.
+fn open_stdout() -> Result<std::fs::File> {
+    use std::os::fd::AsFd;
+    let closed = || anyhow::anyhow!("standard output is closed: nothing would be written");
+    let fd = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|_| closed())?;
+    let file = std::fs::File::from(fd);
+    if stands_in_for_closed_stdout(&file) {
+        return Err(closed());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(file)
+}
+
+/// Whether `file` (descriptor 1) is what the Rust runtime opens when the
+/// process starts with descriptor 1 closed (`newstag ... >&-`): /dev/null,
+/// read-write. A shell's `> /dev/null` opens it write-only.
+#[cfg(target_os = "linux")]
+fn stands_in_for_closed_stdout(file: &std::fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let null = std::fs::metadata("/dev/null").map(|m| m.rdev()).ok();
+    let is_null = file.metadata().is_ok_and(|m| Some(m.rdev()) == null);
+    // /proc/self/fdinfo/1 holds `flags:\t<octal>`; the access mode is its two low bits.
+    let read_write = std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
+        info.lines()
+            .find_map(|l| l.strip_prefix("flags:"))
+            .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+            .is_some_and(|flags| flags & 3 == 2)
+    });
+    is_null && read_write
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stands_in_for_closed_stdout(_: &std::fs::File) -> bool {
+    false
 }
 
 fn tag(args: TagArgs) -> Result<ExitCode> {
+    // `-o -` is standard output, as `-` is standard input.
+    let out_path = args
+        .output
+        .as_deref()
+        .filter(|path| path.as_os_str() != newstag::ingest::STDIN);
+    let stdout = match out_path {
+        Some(path) => {
+            newstag::output::refuse_input_as_output(&args.paths, path)?;
+            None
+        }
+        None if args.resume => {
+            anyhow::bail!("--resume needs --output FILE: it continues that file")
+        }
+        None => Some(open_stdout()?),
+    };
     let output = OutputOptions {
         include_text: !args.no_text,
         all_frame_scores: args.all_frame_scores,
     };
+    // Everything given on the command line that changes records; the model
+    // files themselves are named, with hashes, by the engine.
+    let record_flags = serde_json::json!({
+        "format": args.format,
+        "id_field": args.id_field,
+        "text_field": args.text_field,
+        "no_text": args.no_text,
+        "all_frame_scores": args.all_frame_scores,
+        "engine": args.engine.engine,
+        "frames": args.engine.frames,
+        "labels": args.engine.labels,
+        "no_frames": args.engine.no_frames,
+        "frame_method": args.engine.frame_method,
+        "ner_model": args.engine.ner_model,
+        "nli_model": args.engine.nli_model,
+        "embedding_model": args.engine.embedding_model,
+    });
     let pipeline = Pipeline::new(&args.engine.config(output))?;
     let opts = BatchOptions {
         jobs: match (args.jobs, args.engine.engine) {
@@ -566,10 +678,14 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
         },
         progress: !args.quiet && std::io::stderr().is_terminal(),
     };
-    let summary = match &args.output {
-        Some(path) => {
+    let summary = match (out_path, stdout) {
+        (Some(path), _) => {
+            let record = RunRecord::new(&args.paths, record_flags, pipeline.info())?;
             let done = if args.resume {
-                Done::from_output(path)?
+                record.check_resume(path)?;
+                let done = Done::from_output_retrying(path, args.retry_errors)?;
+                done.check_texts(&args.paths, &opts.ingest)?;
+                done
             } else {
                 Done::none()
             };
@@ -580,19 +696,12 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
                     done.len()
                 );
             }
+            record.write(path)?;
             let file = batch::open_output(path, args.resume)?;
             batch::run(&pipeline, &args.paths, file, done, &opts)
         }
-        None if args.resume => {
-            anyhow::bail!("--resume needs --output FILE: it continues that file")
-        }
-        None => batch::run(
-            &pipeline,
-            &args.paths,
-            std::io::stdout().lock(),
-            Done::none(),
-            &opts,
-        ),
+        (None, Some(stdout)) => batch::run(&pipeline, &args.paths, stdout, Done::none(), &opts),
+        (None, None) => unreachable!("standard output is opened when there is no --output"),
     }
     .context("tagging failed")?;
     if !args.quiet {
@@ -601,7 +710,7 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
         }
         eprintln!("newstag: {summary}");
     }
-    Ok(if summary.errors == 0 || args.errors_ok {
+    Ok(if summary.all_errors() == 0 || args.errors_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

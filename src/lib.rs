@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod models;
 mod names;
 pub mod ner;
+pub mod output;
 pub mod pipeline;
 pub mod record;
 pub mod resolve;

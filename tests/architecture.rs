@@ -28,6 +28,9 @@ const LAYERS: &[&[&str]] = &[
     &["pipeline"],
     &["record"],
     &["batch"],
+    // The output file of a run: refusing inputs as outputs, the run record
+    // that `--resume` checks.
+    &["output"],
     &["eval"],
     // Learning frame classifiers from gold files (train-frames, eval --cv).
     &["learn"],

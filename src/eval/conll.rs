@@ -15,6 +15,12 @@ use super::{EntityScores, Report};
 /// the CoNLL file at `path`.
 pub fn evaluate_conll(config: &PipelineConfig, path: &Path) -> Result<Report> {
     let sentences = conll::read(path)?;
+    if sentences.is_empty() {
+        return Err(crate::Error::Config(format!(
+            "{}: no documents to score",
+            path.display()
+        )));
+    }
     let config = PipelineConfig {
         frames: FrameChoice::None,
         ..config.clone()

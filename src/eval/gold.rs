@@ -138,10 +138,15 @@ pub fn read(path: &Path) -> Result<GoldSet> {
     let mut ids = HashSet::new();
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
+        let line = if i == 0 {
+            crate::ingest::strip_bom(&line)
+        } else {
+            &line
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let doc = parse_line(path, i + 1, &line)?;
+        let doc = parse_line(path, i + 1, line)?;
         if !ids.insert(doc.id.clone()) {
             return Err(Error::record(
                 path,

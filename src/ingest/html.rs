@@ -440,50 +440,75 @@ const ENTITIES: &[(&str, &str)] = &[
     ("uuml", "ü"), ("yacute", "ý"), ("yen", "¥"), ("yuml", "ÿ"), ("zcaron", "ž"), ("zwj", ""), ("zwnj", ""),
 ];
 
+/// The named references HTML5 also decodes without their `;` ("legacy"
+/// names, from the HTML4 Latin-1 set), among those in [`ENTITIES`]. Sorted.
+#[rustfmt::skip]
+const LEGACY: &[&str] = &[
+    "AElig", "Aacute", "Agrave", "Aring", "Atilde", "Auml", "Ccedil", "Eacute", "Egrave", "Euml", "Iacute",
+    "Ntilde", "Oacute", "Ograve", "Oslash", "Ouml", "Uacute", "Uuml", "aacute", "acirc", "aelig",
+    "agrave", "amp", "aring", "atilde", "auml", "brvbar", "ccedil", "cent", "copy", "deg", "divide",
+    "eacute", "ecirc", "egrave", "euml", "frac12", "frac14", "frac34", "gt", "iacute", "icirc", "iexcl",
+    "igrave", "iquest", "iuml", "laquo", "lt", "micro", "middot", "nbsp", "ntilde", "oacute", "ocirc",
+    "ograve", "ordf", "ordm", "oslash", "otilde", "ouml", "para", "plusmn", "pound", "quot", "raquo", "reg",
+    "sect", "shy", "sup2", "sup3", "szlig", "times", "uacute", "ucirc", "ugrave", "uuml", "yacute", "yen",
+    "yuml",
+];
+
+/// What HTML5 puts for the numeric references 0x80 to 0x9F: the Windows-1252
+/// characters of those bytes (old pages write quotes and dashes so).
+#[rustfmt::skip]
+const WINDOWS_1252: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
+    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+];
+
+/// The character a numeric reference stands for, by the HTML5 rules: zero,
+/// surrogates and values past U+10FFFF give U+FFFD, 0x80 to 0x9F the
+/// Windows-1252 characters. A non-breaking space is a plain space here.
+fn numeric_reference(value: u32) -> char {
+    match value {
+        0xA0 => ' ',
+        0x80..=0x9F => WINDOWS_1252[(value - 0x80) as usize],
+        0 => '\u{FFFD}',
+        v => char::from_u32(v).unwrap_or('\u{FFFD}'),
+    }
+}
+
 /// Decodes the character reference at the start of `s` (which starts with
-/// `&`): named (`&amp;`), decimal (`&#8217;`) or hexadecimal (`&#x2019;`).
-/// Returns its length in bytes and what it stands for; `None` if `s` starts
-/// with a bare `&`. Named references need their `;`, numeric ones not.
-/// A non-breaking space decodes to a plain space, so that names written with
-/// one ("North&nbsp;Korea") match like any other.
+/// `&`) as an HTML5 parser does in text: named (`&amp;`), decimal
+/// (`&#8217;`) or hexadecimal (`&#x2019;`). Returns its length in bytes and
+/// what it stands for; `None` if `s` starts with a bare `&`. Numeric
+/// references take every digit and need no `;`; named ones need their `;`
+/// except the legacy Latin-1 names ([`LEGACY`], "&amp E"), matched longest
+/// first. A non-breaking space decodes to a plain space, so that names
+/// written with one ("North&nbsp;Korea") match like any other.
 pub(crate) fn decode_entity(s: &str) -> Option<(usize, Decoded)> {
     let bytes = s.as_bytes();
     if bytes.get(1) == Some(&b'#') {
         let hex = matches!(bytes.get(2), Some(b'x' | b'X'));
         let digits_start = if hex { 3 } else { 2 };
-        let mut i = digits_start;
-        let mut value: u32 = 0;
-        while i < bytes.len() && i < digits_start + 8 {
-            let d = match (hex, bytes[i]) {
-                (_, c @ b'0'..=b'9') => u32::from(c - b'0'),
-                (true, c @ b'a'..=b'f') => u32::from(c - b'a' + 10),
-                (true, c @ b'A'..=b'F') => u32::from(c - b'A' + 10),
-                _ => break,
-            };
-            value = value * if hex { 16 } else { 10 } + d;
-            i += 1;
-        }
-        if i == digits_start {
+        let radix = if hex { 16 } else { 10 };
+        let digits = bytes[digits_start..]
+            .iter()
+            .take_while(|&&c| (c as char).is_digit(radix))
+            .count();
+        if digits == 0 {
             return None;
         }
+        // Every digit belongs to the reference; a value past the range
+        // saturates (and becomes U+FFFD).
+        let value = bytes[digits_start..digits_start + digits]
+            .iter()
+            .fold(0u32, |v, &c| {
+                let d = (c as char).to_digit(radix).unwrap_or(0);
+                v.saturating_mul(radix).saturating_add(d)
+            });
+        let mut i = digits_start + digits;
         if bytes.get(i) == Some(&b';') {
             i += 1;
         }
-        // Windows-1252 numbers for quotes and dashes are common in old pages.
-        let c = match value {
-            0x91 => '‘',
-            0x92 => '’',
-            0x93 => '“',
-            0x94 => '”',
-            0x96 => '–',
-            0x97 => '—',
-            0x85 => '…',
-            0xA0 => ' ',
-            0 => '\u{FFFD}',
-            v => char::from_u32(v).unwrap_or('\u{FFFD}'),
-        };
         let mut buf = [0u8; 4];
-        let len = c.encode_utf8(&mut buf).len();
+        let len = numeric_reference(value).encode_utf8(&mut buf).len();
         return Some((
             i,
             Decoded {
@@ -498,20 +523,26 @@ pub(crate) fn decode_entity(s: &str) -> Option<(usize, Decoded)> {
         .take(10)
         .take_while(|c| c.is_ascii_alphanumeric())
         .count();
-    if name_len == 0 || bytes.get(1 + name_len) != Some(&b';') {
-        return None;
-    }
-    let name = &s[1..1 + name_len];
-    let i = ENTITIES.binary_search_by(|(n, _)| n.cmp(&name)).ok()?;
-    let text = if name == "nbsp" { " " } else { ENTITIES[i].1 };
-    Some((
-        name_len + 2,
-        Decoded {
+    let named = |name: &str| {
+        let i = ENTITIES.binary_search_by(|(n, _)| n.cmp(&name)).ok()?;
+        let text = if name == "nbsp" { " " } else { ENTITIES[i].1 };
+        Some(Decoded {
             buf: [0; 4],
             len: 0,
             text: Some(text),
-        },
-    ))
+        })
+    };
+    if name_len > 0 && bytes.get(1 + name_len) == Some(&b';') {
+        if let Some(decoded) = named(&s[1..1 + name_len]) {
+            return Some((name_len + 2, decoded));
+        }
+    }
+    // Without `;`: the longest legacy name the text starts with.
+    (1..=name_len).rev().find_map(|len| {
+        let name = &s[1..1 + len];
+        LEGACY.binary_search(&name).ok()?;
+        Some((len + 1, named(name)?))
+    })
 }
 
 #[cfg(test)]
@@ -524,6 +555,13 @@ mod tests {
             ENTITIES.windows(2).all(|w| w[0].0 < w[1].0),
             "ENTITIES must stay sorted"
         );
+        assert!(
+            LEGACY.windows(2).all(|w| w[0] < w[1]),
+            "LEGACY must stay sorted"
+        );
+        assert!(LEGACY
+            .iter()
+            .all(|n| ENTITIES.iter().any(|(name, _)| name == n)));
     }
 
     #[test]
@@ -536,7 +574,18 @@ mod tests {
         assert_eq!(dec("&nbsp;"), Some((6, " ".into())));
         assert_eq!(dec("&#xFFFFFFFF;"), Some((12, "\u{FFFD}".into())));
         assert_eq!(dec("& x"), None);
-        assert_eq!(dec("&amp"), None);
+        assert_eq!(dec("&amp"), Some((4, "&".into())));
+        assert_eq!(dec("&amp E"), Some((4, "&".into())));
+        assert_eq!(dec("&copyright"), Some((5, "©".into())));
+        assert_eq!(dec("&trade x"), None, "not a legacy name: needs its `;`");
+        assert_eq!(
+            dec("&#99999999999999999999; C"),
+            Some((23, "\u{FFFD}".into()))
+        );
+        assert_eq!(dec("&#xFFFFFFFFFF;"), Some((14, "\u{FFFD}".into())));
+        assert_eq!(dec("&#xD800;"), Some((8, "\u{FFFD}".into())));
+        assert_eq!(dec("&#x80;"), Some((6, "€".into())));
+        assert_eq!(dec("&#150;"), Some((6, "–".into())));
         assert_eq!(dec("&unknown;"), None);
         assert_eq!(dec("&#;"), None);
     }

@@ -42,6 +42,7 @@ fn visible_text(raw: &str) -> VisibleTextBuilder {
     let mut md = Reducer {
         raw,
         tags: Tags::new(raw),
+        last_comment_end: raw.rfind("-->"),
         out: LineText::new(raw),
         closers: Vec::new(),
     };
@@ -87,6 +88,8 @@ fn line_spans(s: &str) -> impl Iterator<Item = (usize, &str)> {
 struct Reducer<'a> {
     raw: &'a str,
     tags: Tags<'a>,
+    /// Where the last `-->` is: a `<!--` after it is never closed.
+    last_comment_end: Option<usize>,
     out: LineText<'a>,
     /// Open links: `(offset of their closing ']', offset past the link)`.
     closers: Vec<(usize, usize)>,
@@ -256,9 +259,17 @@ impl Reducer<'_> {
         from
     }
 
-    /// Inline HTML: tags and comments vanish, their inner text stays.
+    /// Inline HTML: tags and comments vanish, their inner text stays. A
+    /// `<!--` never closed is text, as in CommonMark: it must not hide the
+    /// rest of the document.
     fn markup(&mut self, i: usize) -> usize {
         let raw = self.raw;
+        let unclosed_comment = raw[i..].starts_with("<!--")
+            && !raw[i + 4..].starts_with('>')
+            && self.last_comment_end.is_none_or(|end| end < i + 4);
+        if unclosed_comment {
+            return self.literal(i);
+        }
         if let Some(m) = self.tags.scan(i) {
             if let Kind::Start {
                 name,
@@ -538,6 +549,10 @@ mod tests {
         ("[ref][1] and [plain] and [^1]", "ref and [plain] and [^1]"),
         ("a <a data-t=\"00:00:51\">[00:00:51]</a>.", "a [00:00:51]."),
         ("x<script>var a = '<b>';</script>y<!-- c -->z", "xyz"),
+        (
+            "Putin said <!-- in Moscow that Kyiv fell.",
+            "Putin said <!-- in Moscow that Kyiv fell.",
+        ),
         ("run `cargo test` now, <https://x.org>", "run cargo test now, https://x.org"),
         ("Kim &amp; Putin&#8217;s a < b", "Kim & Putin’s a < b"),
         ("**Bold** and *it* and __u__ ap_news ~~gone~~ 2 * 3", "Bold and it and u ap_news gone 2 * 3"),

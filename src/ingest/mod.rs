@@ -20,6 +20,7 @@ use crate::error::{Error, InputErrorKind, Result};
 
 pub mod html;
 pub mod markdown;
+mod shallow;
 
 /// The path that stands for standard input.
 pub const STDIN: &str = "-";
@@ -30,6 +31,12 @@ pub const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
 
 /// The UTF-8 byte order mark, stripped from the start of every input.
 const BOM: &str = "\u{feff}";
+
+/// `line` without a leading UTF-8 byte order mark; for the first line of
+/// any text file newstag reads (inputs, gold and CoNLL files).
+pub fn strip_bom(line: &str) -> &str {
+    line.strip_prefix(BOM).unwrap_or(line)
+}
 
 /// How inputs are read.
 #[derive(Debug, Clone)]
@@ -328,7 +335,7 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
     let one = |item| Items(ItemsInner::One(Some(item)));
     match source {
         Source::Broken { path, error } => {
-            let name = path.display().to_string();
+            let name = path_name(&path);
             one(Item::failed(name.clone(), name, 0, error))
         }
         Source::File {
@@ -338,16 +345,16 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
         } => match File::open(&path) {
             Ok(file) => Items(ItemsInner::Lines(JsonLines::new(
                 Box::new(BufReader::with_capacity(1 << 16, file)),
-                path.display().to_string(),
+                path_name(&path),
                 opts,
             ))),
             Err(e) => {
-                let name = path.display().to_string();
+                let name = path_name(&path);
                 one(Item::failed(name.clone(), name, 0, Error::io(&path, e)))
             }
         },
         Source::File { path, format, size } => {
-            let name = path.display().to_string();
+            let name = path_name(&path);
             if size > opts.max_bytes {
                 return one(Item::failed(
                     name.clone(),
@@ -393,6 +400,28 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
                 content,
             })
         }
+    }
+}
+
+/// A path as the id and source of its documents: the path as given, with
+/// every byte that is not UTF-8 written as `\xHH`, so that names differing
+/// only in such a byte stay apart (a lossy `\u{FFFD}` would merge them).
+pub fn path_name(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut name = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            name.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                name.push_str(&format!("\\x{byte:02X}"));
+            }
+        }
+        name
+    }
+    #[cfg(not(unix))]
+    {
+        path.display().to_string()
     }
 }
 
@@ -528,6 +557,18 @@ impl JsonLines {
                     InputErrorKind::InvalidJson,
                     format!("expected a JSON object, found {found}"),
                 );
+            }
+            // Valid JSON nested deeper than serde_json's limit: only the id
+            // and text fields matter, so read the top level alone.
+            Err(e) if e.to_string().starts_with("recursion limit exceeded") => {
+                let wanted = [self.id_field.as_str(), self.text_field.as_str()];
+                match shallow::object_fields(line, &wanted) {
+                    Ok(fields) => fields,
+                    Err(why) => {
+                        let message = format!("not JSON (nested deeper than 128 levels): {why}");
+                        return fail(None, InputErrorKind::InvalidJson, message);
+                    }
+                }
             }
             Err(e) => return fail(None, InputErrorKind::InvalidJson, format!("not JSON: {e}")),
         };

@@ -64,6 +64,11 @@ pub fn read(path: &Path) -> Result<Vec<ConllSentence>> {
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
         let line_no = i + 1;
+        let line = if i == 0 {
+            crate::ingest::strip_bom(&line)
+        } else {
+            &line
+        };
         let line = line.trim_end();
         if line.is_empty() || line.starts_with("-DOCSTART-") {
             current.finish(&mut sentences);

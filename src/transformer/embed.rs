@@ -156,7 +156,9 @@ impl SentenceEmbedder {
     /// Hidden-state sums `[batch, hidden]` over real pieces and piece counts `[batch]`.
     fn pool(&self, batch: &Batch) -> Result<(Tensor, Tensor)> {
         let hidden = {
-            let model = self.model.lock().expect("embedding model lock");
+            // A panic in an earlier forward pass poisons the lock but leaves the
+            // weights as they were: it costs that one document, not the batch.
+            let model = self.model.lock().unwrap_or_else(|p| p.into_inner());
             tch::no_grad(|| model.forward(batch))?
         };
         let mask = batch.attention_mask.to_kind(Kind::Float).unsqueeze(-1);

@@ -282,7 +282,9 @@ impl TransformerRecognizer {
         for group in windows.chunks(self.batch_size) {
             let batch = self.batch(group);
             let logits = {
-                let model = self.model.lock().expect("NER model lock");
+                // A panic in an earlier forward pass poisons the lock but leaves the
+                // weights as they were: it costs that one document, not the batch.
+                let model = self.model.lock().unwrap_or_else(|p| p.into_inner());
                 tch::no_grad(|| model.forward(&batch))?
             };
             let (probs, classes) = logits.softmax(-1, Kind::Float).max_dim(-1, false);

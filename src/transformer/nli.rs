@@ -156,7 +156,9 @@ impl NliModel {
             let encodings: Vec<&Encoding> = chunk.iter().map(|(_, e)| e).collect();
             let batch = Batch::new(&encodings, self.tokenizer.pad_id);
             let logits = {
-                let model = self.model.lock().expect("NLI model lock");
+                // A panic in an earlier forward pass poisons the lock but leaves the
+                // weights as they were: it costs that one document, not the batch.
+                let model = self.model.lock().unwrap_or_else(|p| p.into_inner());
                 tch::no_grad(|| model.forward(&batch))?
             };
             let rows = rows_of(&logits.to_kind(Kind::Float))?;

@@ -243,6 +243,16 @@ pub fn train(
     config: &TrainConfig,
     mut log: impl FnMut(&str),
 ) -> Result<(WeightFile, TrainReport)> {
+    let refuse = |why: &str| Err(crate::error::Error::Config(why.to_string()));
+    if config.epochs == 0 {
+        return refuse("training needs at least one epoch");
+    }
+    if train.iter().all(|s| s.tokens.is_empty()) {
+        return refuse("no training sentences");
+    }
+    if config.select_on_dev && dev.iter().all(|s| s.tokens.is_empty()) {
+        return refuse("no dev sentences to choose the epoch on (or pass --last-epoch)");
+    }
     let started = Instant::now();
     let mut rng = Rng::new(config.seed);
     let mut sentences: Vec<ConllSentence> = Vec::with_capacity(train.len() * 5 / 4);
