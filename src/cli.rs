@@ -22,6 +22,8 @@ use newstag::ner::model::{Lexicons, NerModel};
 use newstag::record::OutputOptions;
 use newstag::{Format, Pipeline, PipelineConfig};
 
+mod analyst;
+
 const TAG_EXAMPLES: &str = "\
 Examples:
   newstag tag fixtures/seeds -o out.jsonl
@@ -66,6 +68,9 @@ enum Command {
     TrainNer(TrainNerArgs),
     /// Convert a CoNLL column file into gold JSONL, one document per sentence.
     ConvertConll(ConvertConllArgs),
+    /// Write a flat table (CSV or Parquet) from saved records.
+    #[command(after_help = analyst::TABLE_EXAMPLES)]
+    Table(analyst::TableArgs),
     /// Fetch, convert and distill transformer models (feature `transformers`).
     #[command(subcommand)]
     Models(ModelsCommand),
@@ -329,6 +334,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Eval(args) => eval(args),
         Command::TrainNer(args) => train_ner(args),
         Command::ConvertConll(args) => convert_conll(args),
+        Command::Table(args) => analyst::table(args),
         Command::Models(command) => models(command),
     }
 }

@@ -25,9 +25,11 @@ pub mod models;
 pub mod ner;
 pub mod pipeline;
 pub mod record;
+pub mod records;
 pub mod resolve;
 pub mod sentence;
 pub mod spool;
+pub mod table;
 pub mod text;
 pub mod tokenize;
 #[cfg(feature = "transformers")]

@@ -1,0 +1,74 @@
+//! The commands that work on saved records rather than on articles:
+//! `table` and `view` (and the record-reading half of `eval --pred`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use newstag::records::{self, Records};
+use newstag::table::{self, TableFormat, What};
+
+pub const TABLE_EXAMPLES: &str = "\
+Examples:
+  newstag table out.jsonl --what mentions -o mentions.csv
+  newstag table out.jsonl --what frames -o frames.parquet
+  newstag table out.jsonl --what documents --format csv -o -    # CSV on stdout
+
+Tables (columns in README, \"Tables\"): mentions, actors, places, frames, documents.
+Bad lines are reported with their line number and skipped; exit status 2
+when no usable line is left.";
+
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// Records written by `newstag tag` (JSONL), or `-` for stdin.
+    #[arg(value_name = "RECORDS")]
+    records: PathBuf,
+    /// The table: mentions, actors, places, frames or documents.
+    #[arg(long, value_name = "TABLE")]
+    what: What,
+    /// Output file; `-` writes CSV to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// csv or parquet [default: by the output's extension].
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<TableFormat>,
+}
+
+/// Reads a records file for a command, reporting each bad line on stderr.
+pub fn read_records(path: &Path) -> Result<Records> {
+    let records = records::read_usable(path, |bad| eprintln!("newstag: skipped {bad}"))?;
+    if !records.bad.is_empty() {
+        eprintln!(
+            "newstag: {}: {} bad lines skipped, {} used",
+            path.display(),
+            records.bad.len(),
+            records.entries.len()
+        );
+    }
+    Ok(records)
+}
+
+pub fn table(args: TableArgs) -> Result<ExitCode> {
+    let to_stdout = args.output == Path::new("-");
+    let format = match (args.format, TableFormat::from_path(&args.output)) {
+        (Some(f), _) | (None, Some(f)) => f,
+        (None, None) if to_stdout => TableFormat::Csv,
+        (None, None) => anyhow::bail!(
+            "{}: cannot tell the table format from the extension: use .csv or .parquet, or --format",
+            args.output.display()
+        ),
+    };
+    if to_stdout && format == TableFormat::Parquet {
+        anyhow::bail!("Parquet needs an output file (-o FILE.parquet), not stdout");
+    }
+    let records = read_records(&args.records)?;
+    let table = table::build(args.what, &records.entries);
+    if to_stdout {
+        table::write_csv(&table, &mut std::io::stdout().lock()).context("writing stdout")?;
+    } else {
+        table::write(&table, format, &args.output)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
