@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 use newstag::batch::{self, BatchOptions, Done};
 use newstag::engine::{EngineKind, FrameChoice, TransformerOptions};
-use newstag::eval::{EntityScores, Report};
+use newstag::eval::{EntityScores, Report, ReportEngine};
 use newstag::frames::FrameSet;
 use newstag::ingest::IngestOptions;
 use newstag::ner::conll;
@@ -40,6 +40,7 @@ const EVAL_EXAMPLES: &str = "\
 Examples:
   newstag eval --gold fixtures/gold.jsonl
   newstag eval --gold fixtures/gold.jsonl --json
+  newstag eval --gold fixtures/gold.jsonl --pred out.jsonl --errors errors.jsonl
   newstag eval --conll ../shared/data/conll2003/dev.txt";
 
 const TRAIN_NER_EXAMPLES: &str = "\
@@ -259,6 +260,14 @@ struct EvalArgs {
     /// actor_countries, frames, skipped, engine) instead of tables.
     #[arg(long)]
     json: bool,
+    /// Score these saved records (any system's, in the record format)
+    /// instead of running the pipeline.
+    #[arg(long, value_name = "RECORDS", requires = "gold")]
+    pred: Option<PathBuf>,
+    /// Write every false positive and false negative (entities, roles,
+    /// actor countries, frames) to FILE as JSONL.
+    #[arg(long, value_name = "FILE", conflicts_with = "conll")]
+    errors: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -467,10 +476,19 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         .as_ref()
         .context("--gold or --conll is required")?;
     let gold = newstag::eval::gold::read(gold_path)?;
-    let mut config = args.engine.config(OutputOptions::default());
-    config.frames = newstag::eval::frame_choice(&gold, args.engine.explicit_frames());
-    let pipeline = Pipeline::new(&config)?;
-    let report = newstag::eval::evaluate(&pipeline, &gold)?;
+    let list_misses = args.errors.is_some();
+    let (report, misses) = match &args.pred {
+        Some(pred) => analyst::eval_pred(&gold, pred, list_misses)?,
+        None => {
+            let mut config = args.engine.config(OutputOptions::default());
+            config.frames = newstag::eval::frame_choice(&gold, args.engine.explicit_frames());
+            let pipeline = Pipeline::new(&config)?;
+            newstag::eval::evaluate_listing(&pipeline, &gold, list_misses)?
+        }
+    };
+    if let Some(path) = &args.errors {
+        analyst::write_misses(path, &misses)?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -494,7 +512,7 @@ fn eval_conll(args: &EvalArgs, path: &Path) -> Result<ExitCode> {
         skipped: vec![
             "entities.role, actor_countries, frames: a CoNLL file has labels only".to_string(),
         ],
-        engine: Arc::new(stages.info),
+        engine: ReportEngine::Pipeline(Arc::new(stages.info)),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

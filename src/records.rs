@@ -40,6 +40,9 @@ pub struct Record {
     pub doc_frames: Vec<DocFrameIn>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// What produced the record, as written.
+    #[serde(default)]
+    pub engine: serde_json::Value,
 }
 
 /// A sentence span.

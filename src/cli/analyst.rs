@@ -1,12 +1,14 @@
 //! The commands that work on saved records rather than on articles:
 //! `table` and `view` (and the record-reading half of `eval --pred`).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
 
+use newstag::eval::{GoldSet, Miss, Report};
 use newstag::records::{self, Records};
 use newstag::table::{self, TableFormat, What};
 
@@ -71,4 +73,33 @@ pub fn table(args: TableArgs) -> Result<ExitCode> {
         table::write(&table, format, &args.output)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `eval --pred`: scores saved records, reporting what could not be scored.
+pub fn eval_pred(gold: &GoldSet, path: &Path, list_misses: bool) -> Result<(Report, Vec<Miss>)> {
+    let records = read_records(path)?;
+    let (report, misses, problems) = newstag::eval::evaluate_records(gold, &records, list_misses);
+    for p in &problems {
+        eprintln!("newstag: {}: {p}", path.display());
+    }
+    Ok((report, misses))
+}
+
+/// Writes `eval --errors`: one JSON object per miss.
+pub fn write_misses(path: &Path, misses: &[Miss]) -> Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    for m in misses {
+        serde_json::to_writer(&mut out, m)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!(
+        "newstag: {} errors written to {}",
+        misses.len(),
+        path.display()
+    );
+    Ok(())
 }

@@ -2,7 +2,6 @@
 //! production pipeline on each gold text and scores entities (strict and by
 //! role), actor countries per document and frames.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -10,15 +9,17 @@ use serde::Serialize;
 
 use crate::engine::{EngineInfo, FrameChoice};
 use crate::error::Result;
-use crate::pipeline::{Annotation, Pipeline};
-use crate::resolve::Role;
-use crate::text::Span;
+use crate::pipeline::Pipeline;
 
 pub mod gold;
 pub mod metrics;
+pub mod pred;
+pub mod score;
 
 pub use gold::{GoldDoc, GoldSet};
 pub use metrics::{Prf, Scores};
+pub use pred::{evaluate_records, Prediction};
+pub use score::{Miss, Scorer};
 
 /// Scores of one evaluation run. Scores the gold file cannot support (no
 /// roles, no countries, no frames) are left out and named in `skipped`.
@@ -32,7 +33,29 @@ pub struct Report {
     pub frames: Option<Scores>,
     /// Scores left out, each with the reason.
     pub skipped: Vec<String>,
-    pub engine: Arc<EngineInfo>,
+    pub engine: ReportEngine,
+}
+
+/// What produced the scored predictions.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ReportEngine {
+    /// The pipeline that `eval` ran.
+    Pipeline(Arc<EngineInfo>),
+    /// The `engine` object of the scored records (`eval --pred`), as read.
+    Records(serde_json::Value),
+}
+
+impl ReportEngine {
+    /// The engine's name (`embedded`, `transformer`, ...), if known.
+    pub fn name(&self) -> Option<String> {
+        match self {
+            ReportEngine::Pipeline(info) => serde_json::to_value(info.name)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string)),
+            ReportEngine::Records(v) => v["name"].as_str().map(str::to_string),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,115 +79,32 @@ pub fn frame_choice(gold: &GoldSet, explicit: Option<FrameChoice>) -> FrameChoic
 
 /// Runs `pipeline` on every gold document and scores the result.
 pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
-    let mut strict = Scores::default();
-    let mut role = Scores::default();
-    let mut countries = Prf::default();
-    let mut frames = Scores::default();
+    Ok(evaluate_listing(pipeline, gold, false)?.0)
+}
+
+/// [`evaluate`], also listing every false positive and negative when
+/// `list_misses` is set.
+pub fn evaluate_listing(
+    pipeline: &Pipeline,
+    gold: &GoldSet,
+    list_misses: bool,
+) -> Result<(Report, Vec<Miss>)> {
+    let mut scorer = Scorer::new(list_misses);
     for doc in &gold.docs {
         let ann = pipeline.annotate(&doc.text)?;
-        score_entities(doc, &ann, &mut strict, &mut role);
-        countries.add(metrics::compare_sets(
-            &gold_countries(doc),
-            &predicted_countries(&ann),
-        ));
-        if let Some(gold_frames) = &doc.frames {
-            let gold: Vec<(Span, String)> = gold_frames
-                .iter()
-                .flat_map(|f| f.labels.iter().map(|l| (f.span, l.clone())))
-                .collect();
-            let pred: Vec<(Span, String)> = ann
-                .frames
-                .iter()
-                .filter(|f| f.selected)
-                .map(|f| (f.span, f.label.clone()))
-                .collect();
-            frames.add_overlapping(&gold, &pred);
-        }
+        scorer.add(doc, &Prediction::from_annotation(&ann));
     }
-    let mut skipped = Vec::new();
-    let mut keep = |ok: bool, what: &str, why: &str| {
-        if !ok {
-            skipped.push(format!("{what}: {why}"));
-        }
-        ok
-    };
-    let role = keep(
-        gold.has_roles,
-        "entities.role",
-        "the gold file has entities without `role`",
-    )
-    .then_some(role);
-    let actor_countries = keep(
-        gold.has_countries,
-        "actor_countries",
-        "the gold file has no `country` fields",
-    )
-    .then_some(countries);
-    let frames = keep(
-        gold.has_frames,
-        "frames",
-        "the gold file has no `frames` fields",
-    )
-    .then_some(frames);
-    Ok(Report {
-        documents: gold.docs.len(),
-        entities: EntityScores { strict, role },
-        actor_countries,
-        frames,
-        skipped,
-        engine: Arc::clone(pipeline.info()),
-    })
-}
-
-fn score_entities(doc: &GoldDoc, ann: &Annotation, strict: &mut Scores, role: &mut Scores) {
-    let gold: Vec<(Span, &str)> = doc
-        .entities
-        .iter()
-        .map(|e| (e.span, e.label.as_str()))
-        .collect();
-    let pred: Vec<(Span, &str)> = ann
-        .entities
-        .iter()
-        .map(|e| (e.mention.span, e.mention.label.as_str()))
-        .collect();
-    strict.add_exact(&gold, &pred);
-    let gold: Vec<(Span, &str)> = doc
-        .entities
-        .iter()
-        .filter_map(|e| Some((e.span, e.role?.as_str())))
-        .collect();
-    let pred: Vec<(Span, &str)> = ann
-        .entities
-        .iter()
-        .map(|e| (e.mention.span, e.role.as_str()))
-        .collect();
-    role.add_exact(&gold, &pred);
-}
-
-fn gold_countries(doc: &GoldDoc) -> BTreeSet<String> {
-    doc.entities
-        .iter()
-        .filter(|e| e.role == Some(Role::Actor))
-        .filter_map(|e| e.country.map(|c| c.to_string()))
-        .collect()
-}
-
-fn predicted_countries(ann: &Annotation) -> BTreeSet<String> {
-    ann.entities
-        .iter()
-        .filter(|e| e.role == Role::Actor)
-        .filter_map(|e| e.country.map(|c| c.to_string()))
-        .collect()
+    let engine = ReportEngine::Pipeline(Arc::clone(pipeline.info()));
+    Ok(scorer.finish(gold, engine))
 }
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let engine = serde_json::to_value(self.engine.name).unwrap_or_default();
         writeln!(
             f,
             "{} documents, engine {}",
             self.documents,
-            engine.as_str().unwrap_or("?")
+            self.engine.name().as_deref().unwrap_or("?")
         )?;
         table(
             f,
