@@ -72,6 +72,9 @@ enum Command {
     /// Write a flat table (CSV or Parquet) from saved records.
     #[command(after_help = analyst::TABLE_EXAMPLES)]
     Table(analyst::TableArgs),
+    /// Write a self-contained HTML view of saved records.
+    #[command(after_help = analyst::VIEW_EXAMPLES)]
+    View(analyst::ViewArgs),
     /// Fetch, convert and distill transformer models (feature `transformers`).
     #[command(subcommand)]
     Models(ModelsCommand),
@@ -238,6 +241,9 @@ struct TagArgs {
     /// written): for Spark and Hadoop, which fail a task on any non-zero exit.
     #[arg(long)]
     errors_ok: bool,
+    /// Also write the HTML view of the records (see `newstag view`).
+    #[arg(long, value_name = "FILE", requires = "output")]
+    view: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -344,6 +350,7 @@ pub fn run() -> Result<ExitCode> {
         Command::TrainNer(args) => train_ner(args),
         Command::ConvertConll(args) => convert_conll(args),
         Command::Table(args) => analyst::table(args),
+        Command::View(args) => analyst::view(args),
         Command::Models(command) => models(command),
     }
 }
@@ -575,6 +582,9 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
             eprintln!("newstag: {note}");
         }
         eprintln!("newstag: {summary}");
+    }
+    if let (Some(view), Some(output)) = (&args.view, &args.output) {
+        analyst::write_view(output, view, None)?;
     }
     Ok(if summary.errors == 0 || args.errors_ok {
         ExitCode::SUCCESS

@@ -34,6 +34,7 @@ pub mod text;
 pub mod tokenize;
 #[cfg(feature = "transformers")]
 pub mod transformer;
+pub mod view;
 
 pub use document::{Document, Format};
 pub use engine::{EngineKind, FrameChoice};

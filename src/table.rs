@@ -406,9 +406,10 @@ fn documents(entries: &[Entry]) -> Table {
     t
 }
 
-/// A frame label as part of a column name: lower case letters, digits and
+/// A frame label as part of a column name (and an HTML class name): lower
+/// case letters, digits and
 /// underscores.
-fn column_name(label: &str) -> String {
+pub fn column_name(label: &str) -> String {
     label
         .chars()
         .map(|c| {

@@ -191,6 +191,7 @@ fn eval_pred_skips_bad_lines_and_scores_missing_documents_as_empty() {
     for args in [
         vec!["eval", "--gold", &gold_path(), "--pred", "none.jsonl"],
         vec!["table", "none.jsonl", "--what", "documents", "-o", "t.csv"],
+        vec!["view", "none.jsonl", "-o", "v.html"],
     ] {
         let out = newstag(&args, d);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -201,7 +202,52 @@ fn eval_pred_skips_bad_lines_and_scores_missing_documents_as_empty() {
         );
         assert!(stderr.contains("no usable record"), "{stderr}");
     }
-    assert!(!d.join("t.csv").exists());
+    assert!(!d.join("t.csv").exists() && !d.join("v.html").exists());
+}
+
+#[test]
+fn view_pages_a_large_corpus_beside_its_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input: String = (0..120)
+        .map(|i| {
+            serde_json::json!({"id": format!("n{i}"), "text": format!("Kim Jong Un met Vladimir Putin in Moscow on day {i}.")})
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    fs::write(d.join("in.jsonl"), input).unwrap();
+    let out = newstag(
+        &[
+            "tag",
+            "in.jsonl",
+            "-o",
+            "out.jsonl",
+            "--quiet",
+            "--view",
+            "v.html",
+        ],
+        d,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = fs::read_to_string(d.join("v.html")).unwrap();
+    let pages: Vec<String> = (1..=3)
+        .map(|p| fs::read_to_string(d.join(format!("v-pages/{p:04}.html"))).unwrap())
+        .collect();
+    assert!(!d.join("v-pages/0004.html").exists());
+    assert!(summary.contains("id=\"count-documents\">120<"));
+    assert!(summary.contains("href=\"v-pages/0003.html#d119\""));
+    assert!(pages[2].contains("id=\"d119\" data-doc=\"n119\""));
+    assert!(pages[0].contains("<a href=\"../v.html\">summary</a>"));
+    // Every page is whole HTML, with no script and nothing fetched.
+    for page in pages.iter().chain([&summary]) {
+        assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+        assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("<link"));
+    }
 }
 
 #[test]

@@ -11,6 +11,7 @@ use clap::Args;
 use newstag::eval::{GoldSet, Miss, Report};
 use newstag::records::{self, Records};
 use newstag::table::{self, TableFormat, What};
+use newstag::view;
 
 pub const TABLE_EXAMPLES: &str = "\
 Examples:
@@ -21,6 +22,29 @@ Examples:
 Tables (columns in README, \"Tables\"): mentions, actors, places, frames, documents.
 Bad lines are reported with their line number and skipped; exit status 2
 when no usable line is left.";
+
+pub const VIEW_EXAMPLES: &str = "\
+Examples:
+  newstag view out.jsonl -o view.html
+  newstag view out.jsonl -o view.html --gold fixtures/gold.jsonl    # gold beside predictions
+  newstag tag fixtures/seeds -o out.jsonl --view view.html
+
+Up to 50 documents: one file. More: the summary in FILE and pages of 50
+documents in FILE-pages/ beside it (view.html -> view-pages/0001.html ...).";
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Records written by `newstag tag` (JSONL), or `-` for stdin.
+    #[arg(value_name = "RECORDS")]
+    records: PathBuf,
+    /// The HTML file (the summary, when there are pages beside it).
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Gold JSONL (ANNOTATION.md): style entities as matching, prediction
+    /// only or gold only.
+    #[arg(long, value_name = "FILE")]
+    gold: Option<PathBuf>,
+}
 
 #[derive(Debug, Args)]
 pub struct TableArgs {
@@ -101,5 +125,28 @@ pub fn write_misses(path: &Path, misses: &[Miss]) -> Result<()> {
         misses.len(),
         path.display()
     );
+    Ok(())
+}
+
+pub fn view(args: ViewArgs) -> Result<ExitCode> {
+    write_view(&args.records, &args.output, args.gold.as_deref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the HTML view of the records in `records` at `output`.
+pub fn write_view(records: &Path, output: &Path, gold: Option<&Path>) -> Result<()> {
+    let gold = gold.map(newstag::eval::gold::read).transpose()?;
+    let records = read_records(records)?;
+    let view = view::build(&records, gold.as_ref(), output);
+    view.write()?;
+    if view.files.len() > 1 {
+        eprintln!(
+            "newstag: view of {} documents: {} and {} pages in {}",
+            records.entries.len(),
+            output.display(),
+            view.files.len() - 1,
+            view::pages_dir(output).display()
+        );
+    }
     Ok(())
 }
