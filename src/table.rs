@@ -11,9 +11,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
-use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DataType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
+use parquet::file::writer::{SerializedColumnWriter, SerializedFileWriter};
 use parquet::schema::types::Type;
 
 use crate::error::{Error, Result};
@@ -498,50 +498,22 @@ pub fn write_parquet(table: &Table, out: impl Write + Send) -> parquet::errors::
             let cells = rows.iter().map(|row| &row[c]);
             let defs: Vec<i16> = cells.clone().map(|v| i16::from(*v != Cell::Null)).collect();
             match table.columns[c].1 {
-                Str => {
-                    let values: Vec<ByteArray> = cells
-                        .filter_map(|v| match v {
-                            Cell::Str(s) => Some(ByteArray::from(s.as_str())),
-                            _ => None,
-                        })
-                        .collect();
-                    column
-                        .typed::<ByteArrayType>()
-                        .write_batch(&values, Some(&defs), None)?;
-                }
-                Int => {
-                    let values: Vec<i64> = cells
-                        .filter_map(|v| match v {
-                            Cell::Int(i) => Some(*i),
-                            _ => None,
-                        })
-                        .collect();
-                    column
-                        .typed::<Int64Type>()
-                        .write_batch(&values, Some(&defs), None)?;
-                }
-                Float => {
-                    let values: Vec<f64> = cells
-                        .filter_map(|v| match v {
-                            Cell::Float(x) => Some(*x),
-                            _ => None,
-                        })
-                        .collect();
-                    column
-                        .typed::<DoubleType>()
-                        .write_batch(&values, Some(&defs), None)?;
-                }
-                Bool => {
-                    let values: Vec<bool> = cells
-                        .filter_map(|v| match v {
-                            Cell::Bool(b) => Some(*b),
-                            _ => None,
-                        })
-                        .collect();
-                    column
-                        .typed::<BoolType>()
-                        .write_batch(&values, Some(&defs), None)?;
-                }
+                Str => write_values::<ByteArrayType>(&mut column, cells, &defs, |v| match v {
+                    Cell::Str(s) => Some(ByteArray::from(s.as_str())),
+                    _ => None,
+                })?,
+                Int => write_values::<Int64Type>(&mut column, cells, &defs, |v| match v {
+                    Cell::Int(i) => Some(*i),
+                    _ => None,
+                })?,
+                Float => write_values::<DoubleType>(&mut column, cells, &defs, |v| match v {
+                    Cell::Float(x) => Some(*x),
+                    _ => None,
+                })?,
+                Bool => write_values::<BoolType>(&mut column, cells, &defs, |v| match v {
+                    Cell::Bool(b) => Some(*b),
+                    _ => None,
+                })?,
             }
             column.close()?;
             c += 1;
@@ -549,6 +521,19 @@ pub fn write_parquet(table: &Table, out: impl Write + Send) -> parquet::errors::
         group.close()?;
     }
     writer.close()?;
+    Ok(())
+}
+
+/// Writes the non-null values of one column chunk (`value` picks them out
+/// of the cells) with its definition levels.
+fn write_values<'a, T: DataType>(
+    column: &mut SerializedColumnWriter<'_>,
+    cells: impl Iterator<Item = &'a Cell>,
+    defs: &[i16],
+    value: impl Fn(&Cell) -> Option<T::T>,
+) -> parquet::errors::Result<()> {
+    let values: Vec<T::T> = cells.filter_map(value).collect();
+    column.typed::<T>().write_batch(&values, Some(defs), None)?;
     Ok(())
 }
 
