@@ -21,6 +21,8 @@ use newstag::output::RunRecord;
 use newstag::record::OutputOptions;
 use newstag::{Format, Pipeline, PipelineConfig};
 
+mod analyst;
+
 const TAG_EXAMPLES: &str = "\
 Examples:
   newstag tag fixtures/seeds -o out.jsonl
@@ -37,6 +39,7 @@ const EVAL_EXAMPLES: &str = "\
 Examples:
   newstag eval --gold fixtures/gold.jsonl
   newstag eval --gold fixtures/gold.jsonl --json
+  newstag eval --gold fixtures/gold.jsonl --pred out.jsonl --errors errors.jsonl
   newstag eval --conll ../shared/data/conll2003/dev.txt";
 
 const TRAIN_FRAMES_EXAMPLES: &str = "\
@@ -78,6 +81,12 @@ enum Command {
     TrainFrames(TrainFramesArgs),
     /// Convert a CoNLL column file into gold JSONL, one document per sentence.
     ConvertConll(ConvertConllArgs),
+    /// Write a flat table (CSV or Parquet) from saved records.
+    #[command(after_help = analyst::TABLE_EXAMPLES)]
+    Table(analyst::TableArgs),
+    /// Write a self-contained HTML view of saved records.
+    #[command(after_help = analyst::VIEW_EXAMPLES)]
+    View(analyst::ViewArgs),
     /// Fetch, convert and distill transformer models (feature `transformers`).
     #[command(subcommand)]
     Models(ModelsCommand),
@@ -250,6 +259,9 @@ struct TagArgs {
     /// written): for Spark and Hadoop, which fail a task on any non-zero exit.
     #[arg(long)]
     errors_ok: bool,
+    /// Also write the HTML view of the records (see `newstag view`).
+    #[arg(long, value_name = "FILE", requires = "output")]
+    view: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -270,7 +282,7 @@ struct EvalArgs {
     /// `conflict` (leave one conflict out: one fold per value of the gold
     /// records' `conflict` field). Each fold's classifier, regularisation
     /// and thresholds are fitted on the other folds only.
-    #[arg(long, value_name = "FOLDS", conflicts_with = "conll")]
+    #[arg(long, value_name = "FOLDS", conflicts_with_all = ["conll", "pred", "errors"])]
     cv: Option<Folds>,
     /// CoNLL column file: score the recogniser alone on its tokens and
     /// sentences (entity-level strict F1, as conlleval).
@@ -280,6 +292,14 @@ struct EvalArgs {
     /// actor_countries, frames, skipped, engine) instead of tables.
     #[arg(long)]
     json: bool,
+    /// Score these saved records (any system's, in the record format)
+    /// instead of running the pipeline.
+    #[arg(long, value_name = "RECORDS", requires = "gold")]
+    pred: Option<PathBuf>,
+    /// Write every false positive and false negative (entities, roles,
+    /// actor countries, frames) to FILE as JSONL.
+    #[arg(long, value_name = "FILE", conflicts_with = "conll")]
+    errors: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -403,6 +423,8 @@ pub fn run() -> Result<ExitCode> {
         Command::TrainNer(args) => train_ner(args),
         Command::TrainFrames(args) => train_frames(args),
         Command::ConvertConll(args) => convert_conll(args),
+        Command::Table(args) => analyst::table(args),
+        Command::View(args) => analyst::view(args),
         Command::Models(command) => models(command),
     }
 }
@@ -549,20 +571,31 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
         return eval_conll(&args, path);
     }
     let gold = newstag::eval::gold::read_all(&args.gold)?;
+    let names: Vec<String> = args.gold.iter().map(|p| p.display().to_string()).collect();
     if gold.docs.is_empty() {
-        let names: Vec<String> = args.gold.iter().map(|p| p.display().to_string()).collect();
         anyhow::bail!("{}: no documents to score", names.join(" + "));
     }
-    let mut config = args.engine.config(OutputOptions::default());
-    config.frames = newstag::eval::frame_choice(&gold, args.engine.explicit_frames());
-    let report = match args.cv {
-        Some(folds) => {
-            let data = FrameData::prepare(&config, &gold)?;
-            data.cross_validate(&gold, folds, &TrainOptions::default())?
+    let list_misses = args.errors.is_some();
+    let (report, misses) = match (&args.pred, args.cv) {
+        (Some(pred), _) => analyst::eval_pred(&gold, pred, list_misses)?,
+        (None, cv) => {
+            let mut config = args.engine.config(OutputOptions::default());
+            config.frames = newstag::eval::frame_choice(&gold, args.engine.explicit_frames());
+            match cv {
+                Some(folds) => {
+                    let data = FrameData::prepare(&config, &gold)?;
+                    let report = data.cross_validate(&gold, folds, &TrainOptions::default())?;
+                    (report, Vec::new())
+                }
+                None => {
+                    newstag::eval::evaluate_listing(&Pipeline::new(&config)?, &gold, list_misses)?
+                }
+            }
         }
-        None => newstag::eval::evaluate(&Pipeline::new(&config)?, &gold)?,
     };
-    let names: Vec<String> = args.gold.iter().map(|p| p.display().to_string()).collect();
+    if let Some(path) = &args.errors {
+        analyst::write_misses(path, &misses)?;
+    }
     print_report(&report, &names.join(" + "), args.json)
 }
 
@@ -709,6 +742,9 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
             eprintln!("newstag: {note}");
         }
         eprintln!("newstag: {summary}");
+    }
+    if let (Some(view), Some(output)) = (&args.view, &args.output) {
+        analyst::write_view(output, view, None)?;
     }
     Ok(if summary.all_errors() == 0 || args.errors_ok {
         ExitCode::SUCCESS

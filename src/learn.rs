@@ -12,7 +12,7 @@ use crate::document::Tokenized;
 use crate::engine::PipelineConfig;
 use crate::engine::{self, FrameChoice};
 use crate::error::{Error, Result};
-use crate::eval::{selected_frames, GoldSet, Report, Tally};
+use crate::eval::{GoldSet, Prediction, Report, ReportEngine, Scorer};
 use crate::frames::learned::{self, ClassifierFile, Featurizer, LabelledDoc, TrainOptions};
 use crate::frames::FrameSet;
 use crate::metrics::half_overlap;
@@ -171,25 +171,23 @@ impl FrameData {
                 }
             }
         }
-        let mut tally = Tally::default();
+        let mut scorer = Scorer::new(false);
         let mut next = 0;
         for (g, doc) in gold.docs.iter().enumerate() {
-            let frames = match self.docs.get(next) {
-                Some(p) if p.gold == g => {
-                    next += 1;
-                    predicted[next - 1].clone()
-                }
-                _ => selected_frames(&self.annotations[g]),
-            };
-            let entities: Vec<&crate::resolve::Entity> =
-                self.annotations[g].entities.iter().collect();
-            tally.add(doc, &entities, &frames);
+            let mut pred = Prediction::from_annotation(&self.annotations[g]);
+            if self.docs.get(next).is_some_and(|p| p.gold == g) {
+                pred.frames = std::mem::take(&mut predicted[next]);
+                next += 1;
+            }
+            scorer.add(doc, &pred);
         }
         let protocol = match folds {
             Folds::Documents(k) => format!("cross-validation over documents, {k} folds"),
             Folds::Conflicts => format!("leave one conflict out, {count} conflicts"),
         };
-        Ok(tally.finish(gold, Arc::clone(&self.engine), Some(protocol)))
+        let (mut report, _) = scorer.finish(gold, ReportEngine::Pipeline(Arc::clone(&self.engine)));
+        report.frames_protocol = Some(protocol);
+        Ok(report)
     }
 
     /// The fold of each prepared document.

@@ -29,13 +29,16 @@ pub mod ner;
 pub mod output;
 pub mod pipeline;
 pub mod record;
+pub mod records;
 pub mod resolve;
 pub mod sentence;
 pub mod spool;
+pub mod table;
 pub mod text;
 pub mod tokenize;
 #[cfg(feature = "transformers")]
 pub mod transformer;
+pub mod view;
 
 pub use document::{Document, Format};
 pub use engine::{EngineKind, FrameChoice};

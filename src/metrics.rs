@@ -100,29 +100,44 @@ impl Scores {
     }
 
     /// Adds frame counts: a predicted span matches a gold span with the same
-    /// label when they overlap by at least half of the shorter one. Matching
-    /// is one to one, each gold span taken by the first prediction it fits.
+    /// label when they overlap by at least half of the shorter one (see
+    /// [`match_overlapping`]).
     pub fn add_overlapping(&mut self, gold: &[(Span, String)], pred: &[(Span, String)]) {
-        let mut taken = vec![false; gold.len()];
-        for (span, label) in pred {
-            let hit = gold
-                .iter()
-                .enumerate()
-                .position(|(i, (g, l))| !taken[i] && l == label && half_overlap(span, g));
-            match hit {
-                Some(i) => {
-                    taken[i] = true;
-                    self.count(label, 1, 0, 0);
-                }
-                None => self.count(label, 0, 1, 0),
-            }
+        let (pred_hit, gold_taken) = match_overlapping(gold, pred);
+        for ((_, label), hit) in pred.iter().zip(pred_hit) {
+            self.count(label, usize::from(hit), usize::from(!hit), 0);
         }
-        for (i, (_, label)) in gold.iter().enumerate() {
-            if !taken[i] {
+        for ((_, label), taken) in gold.iter().zip(gold_taken) {
+            if !taken {
                 self.count(label, 0, 0, 1);
             }
         }
     }
+}
+
+/// Matches predicted frame spans to gold ones: same label, overlap by at
+/// least half of the shorter span, one to one, each gold span taken by the
+/// first prediction it fits. Returns whether each prediction matched and
+/// whether each gold span was taken.
+pub fn match_overlapping(
+    gold: &[(Span, String)],
+    pred: &[(Span, String)],
+) -> (Vec<bool>, Vec<bool>) {
+    let mut taken = vec![false; gold.len()];
+    let hits = pred
+        .iter()
+        .map(|(span, label)| {
+            let hit = gold
+                .iter()
+                .enumerate()
+                .position(|(i, (g, l))| !taken[i] && l == label && half_overlap(span, g));
+            if let Some(i) = hit {
+                taken[i] = true;
+            }
+            hit.is_some()
+        })
+        .collect();
+    (hits, taken)
 }
 
 /// Whether two spans overlap by at least half the length of the shorter one.

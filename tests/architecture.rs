@@ -31,7 +31,12 @@ const LAYERS: &[&[&str]] = &[
     // The output file of a run: refusing inputs as outputs, the run record
     // that `--resume` checks.
     &["output"],
+    // Saved records read back (eval --pred, table, view).
+    &["records"],
     &["eval"],
+    // Analyst outputs from saved records: tables, the HTML view.
+    &["table"],
+    &["view"],
     // Learning frame classifiers from gold files (train-frames, eval --cv).
     &["learn"],
 ];

@@ -36,6 +36,6 @@ pub fn evaluate_conll(config: &PipelineConfig, path: &Path) -> Result<Report> {
         skipped: vec![
             "entities.role, actor_countries, frames: a CoNLL file has labels only".to_string(),
         ],
-        engine: Arc::new(stages.info),
+        engine: super::ReportEngine::Pipeline(Arc::new(stages.info)),
     })
 }

@@ -16,11 +16,15 @@ use crate::text::Span;
 
 pub mod conll;
 pub mod gold;
+pub mod pred;
+pub mod score;
 pub use crate::metrics;
 
 pub use conll::evaluate_conll;
 pub use gold::{GoldDoc, GoldSet};
 pub use metrics::{Prf, Scores};
+pub use pred::{evaluate_records, Prediction};
+pub use score::{Miss, Scorer};
 
 /// Scores of one evaluation run. Scores the gold file cannot support (no
 /// roles, no countries, no frames) are left out and named in `skipped`.
@@ -38,7 +42,29 @@ pub struct Report {
     pub frames_protocol: Option<String>,
     /// Scores left out, each with the reason.
     pub skipped: Vec<String>,
-    pub engine: Arc<EngineInfo>,
+    pub engine: ReportEngine,
+}
+
+/// What produced the scored predictions.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ReportEngine {
+    /// The pipeline that `eval` ran.
+    Pipeline(Arc<EngineInfo>),
+    /// The `engine` object of the scored records (`eval --pred`), as read.
+    Records(serde_json::Value),
+}
+
+impl ReportEngine {
+    /// The engine's name (`embedded`, `transformer`, ...), if known.
+    pub fn name(&self) -> Option<String> {
+        match self {
+            ReportEngine::Pipeline(info) => serde_json::to_value(info.name)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string)),
+            ReportEngine::Records(v) => v["name"].as_str().map(str::to_string),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,100 +88,25 @@ pub fn frame_choice(gold: &GoldSet, explicit: Option<FrameChoice>) -> FrameChoic
 
 /// Runs `pipeline` on every gold document and scores the result.
 pub fn evaluate(pipeline: &Pipeline, gold: &GoldSet) -> Result<Report> {
-    let mut tally = Tally::default();
+    Ok(evaluate_listing(pipeline, gold, false)?.0)
+}
+
+/// [`evaluate`], also listing every false positive and negative when
+/// `list_misses` is set.
+pub fn evaluate_listing(
+    pipeline: &Pipeline,
+    gold: &GoldSet,
+    list_misses: bool,
+) -> Result<(Report, Vec<Miss>)> {
+    let mut scorer = Scorer::new(list_misses);
     for doc in &gold.docs {
         // The record path: window by window, as `newstag tag` annotates.
         let mut windows: Vec<Annotation> = Vec::new();
         pipeline.annotate_into(&doc.text, WINDOW_BYTES, &mut windows)?;
-        let entities: Vec<&Entity> = windows.iter().flat_map(|w| &w.entities).collect();
-        let frames: Vec<(Span, String)> = windows.iter().flat_map(selected_frames).collect();
-        tally.add(doc, &entities, &frames);
+        scorer.add(doc, &Prediction::from_windows(&windows));
     }
-    Ok(tally.finish(gold, Arc::clone(pipeline.info()), None))
-}
-
-/// The frames an annotation selected, as (span, label).
-pub fn selected_frames(ann: &Annotation) -> Vec<(Span, String)> {
-    ann.frames
-        .iter()
-        .filter(|f| f.selected)
-        .map(|f| (f.span, f.label.clone()))
-        .collect()
-}
-
-/// Scores summed over documents.
-#[derive(Debug, Default)]
-pub struct Tally {
-    strict: Scores,
-    role: Scores,
-    countries: Prf,
-    frames: Scores,
-}
-
-impl Tally {
-    /// Adds one document: its predicted entities and the frames predicted
-    /// for it (by the pipeline, or by cross-validation). The entities of a
-    /// document labelled for frames only are not scored.
-    pub fn add(&mut self, doc: &GoldDoc, entities: &[&Entity], frames: &[(Span, String)]) {
-        if doc.has_entities {
-            score_entities(doc, entities, &mut self.strict, &mut self.role);
-            self.countries.add(score_actor_countries(doc, entities));
-        }
-        if let Some(gold_frames) = &doc.frames {
-            let gold: Vec<(Span, String)> = gold_frames
-                .iter()
-                .flat_map(|f| f.labels.iter().map(|l| (f.span, l.clone())))
-                .collect();
-            self.frames.add_overlapping(&gold, frames);
-        }
-    }
-
-    /// The report; `frames_protocol` says how frames were predicted when
-    /// not by the pipeline as it stands (cross-validation).
-    pub fn finish(
-        self,
-        gold: &GoldSet,
-        engine: Arc<EngineInfo>,
-        frames_protocol: Option<String>,
-    ) -> Report {
-        let mut skipped = Vec::new();
-        let mut keep = |ok: bool, what: &str, why: &str| {
-            if !ok {
-                skipped.push(format!("{what}: {why}"));
-            }
-            ok
-        };
-        let role = keep(
-            gold.has_roles,
-            "entities.role",
-            "the gold file has entities without `role`",
-        )
-        .then_some(self.role);
-        let actor_countries = keep(
-            gold.has_countries,
-            "actor_countries",
-            "the gold file has no `country` fields",
-        )
-        .then_some(self.countries);
-        let frames = keep(
-            gold.has_frames,
-            "frames",
-            "the gold file has no `frames` fields",
-        )
-        .then_some(self.frames);
-        Report {
-            documents: gold.docs.len(),
-            entities: EntityScores {
-                strict: self.strict,
-                role,
-            },
-            actor_countries,
-            frames,
-            frames_protocol,
-            skipped,
-            engine,
-        }
-    }
+    let engine = ReportEngine::Pipeline(Arc::clone(pipeline.info()));
+    Ok(scorer.finish(gold, engine))
 }
 
 /// Adds one document's entity scores: `strict` by exact span and label,
@@ -207,12 +158,11 @@ pub fn score_actor_countries(doc: &GoldDoc, predicted: &[&Entity]) -> Prf {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let engine = serde_json::to_value(self.engine.name).unwrap_or_default();
         writeln!(
             f,
             "{} documents, engine {}",
             self.documents,
-            engine.as_str().unwrap_or("?")
+            self.engine.name().as_deref().unwrap_or("?")
         )?;
         table(
             f,
