@@ -56,7 +56,9 @@ impl FromStr for What {
 /// A table file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableFormat {
+    /// RFC 4180 CSV, UTF-8.
     Csv,
+    /// Apache Parquet.
     Parquet,
 }
 
@@ -82,19 +84,28 @@ impl FromStr for TableFormat {
 /// The type of a column; every column may hold nulls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// UTF-8 text.
     Str,
+    /// A 64-bit integer.
     Int,
+    /// A 64-bit float.
     Float,
+    /// true or false.
     Bool,
 }
 
 /// One value of a table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// No value (an empty CSV field, a Parquet null).
     Null,
+    /// Text.
     Str(String),
+    /// An integer.
     Int(i64),
+    /// A float.
     Float(f64),
+    /// A boolean.
     Bool(bool),
 }
 
@@ -150,7 +161,9 @@ impl From<bool> for Cell {
 /// A table: named, typed columns and rows of cells in column order.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
+    /// Column names and types.
     pub columns: Vec<(String, Kind)>,
+    /// Rows, each one cell per column.
     pub rows: Vec<Vec<Cell>>,
 }
 

@@ -17,8 +17,11 @@ use crate::text::Span;
 enum Overlay {
     /// No gold document for this record.
     Unknown,
+    /// Gold has the same span and label.
     Match,
+    /// Predicted, not in gold.
     Pred,
+    /// In gold, not predicted.
     Gold,
 }
 
