@@ -47,6 +47,19 @@ pub struct Record {
     pub engine: serde_json::Value,
 }
 
+impl Record {
+    /// The actor or place that entity `entity` refers to, if any.
+    pub fn referent(&self, entity: usize) -> Option<&ReferentIn> {
+        let e = &self.entities[entity];
+        let list = match e.role.as_str() {
+            "actor" => &self.actors,
+            "place" => &self.places,
+            _ => return None,
+        };
+        Some(&list[e.referent?])
+    }
+}
+
 /// A sentence span.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SpanIn {

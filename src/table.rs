@@ -215,11 +215,7 @@ fn mentions<'a>(records: impl Iterator<Item = &'a Record>) -> Table {
     ]);
     for r in records {
         for (i, e) in r.entities.iter().enumerate() {
-            let referent = match e.role.as_str() {
-                "actor" => e.referent.map(|k| &r.actors[k]),
-                "place" => e.referent.map(|k| &r.places[k]),
-                _ => None,
-            };
+            let referent = r.referent(i);
             t.push(vec![
                 (&r.id).into(),
                 i.into(),
@@ -306,11 +302,7 @@ fn frames<'a>(records: impl Iterator<Item = &'a Record>) -> Table {
     for r in records {
         for (i, f) in r.frames.iter().enumerate() {
             let target = f.target.map(|k| &r.entities[k]);
-            let referent = target.and_then(|e| match e.role.as_str() {
-                "actor" => e.referent.map(|k| &r.actors[k]),
-                "place" => e.referent.map(|k| &r.places[k]),
-                _ => None,
-            });
+            let referent = f.target.and_then(|k| r.referent(k));
             let text = match (&r.text, f.bytes) {
                 (Some(text), Some(span)) => Cell::Str(span.slice(text).to_string()),
                 _ => Cell::Null,
