@@ -14,9 +14,11 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::text::{CharOffsets, Span};
 
-/// An annotated document as read back. Offsets are code points into `text`,
-/// as written; `bytes` fields hold the same spans in bytes (when the record
-/// has its text), for slicing.
+/// An annotated document as read back; the fields, and those of the types
+/// below, are the record format's ([`crate::record`], README "Output
+/// record"). Offsets are code points into `text`, as written; `bytes`
+/// fields hold the same spans in bytes (when the record has its text), for
+/// slicing.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Record {
     pub id: String,
@@ -43,6 +45,19 @@ pub struct Record {
     /// What produced the record, as written.
     #[serde(default)]
     pub engine: serde_json::Value,
+}
+
+impl Record {
+    /// The actor or place that entity `entity` refers to, if any.
+    pub fn referent(&self, entity: usize) -> Option<&ReferentIn> {
+        let e = &self.entities[entity];
+        let list = match e.role.as_str() {
+            "actor" => &self.actors,
+            "place" => &self.places,
+            _ => return None,
+        };
+        Some(&list[e.referent?])
+    }
 }
 
 /// A sentence span.
@@ -140,16 +155,22 @@ pub struct DocFrameIn {
 /// An error record: a document that could not be processed.
 #[derive(Debug, Clone)]
 pub struct ErrorEntry {
+    /// The document id.
     pub id: String,
+    /// Where the document came from (`FILE`, `FILE:LINE`).
     pub source: String,
+    /// Machine-readable kind (`invalid_json`, `empty`, ...).
     pub kind: String,
+    /// What went wrong, for people.
     pub message: String,
 }
 
 /// One usable line of a records file.
 #[derive(Debug, Clone)]
 pub enum Entry {
+    /// An annotated document.
     Record(Box<Record>),
+    /// A document that could not be processed.
     Error(ErrorEntry),
 }
 
@@ -167,7 +188,9 @@ impl Entry {
 /// (each an [`Error::Record`] naming file, line and field).
 #[derive(Debug, Default)]
 pub struct Records {
+    /// The usable lines, in file order.
     pub entries: Vec<Entry>,
+    /// One error per bad line.
     pub bad: Vec<Error>,
 }
 

@@ -56,7 +56,9 @@ impl FromStr for What {
 /// A table file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TableFormat {
+    /// RFC 4180 CSV, UTF-8.
     Csv,
+    /// Apache Parquet.
     Parquet,
 }
 
@@ -82,19 +84,28 @@ impl FromStr for TableFormat {
 /// The type of a column; every column may hold nulls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// UTF-8 text.
     Str,
+    /// A 64-bit integer.
     Int,
+    /// A 64-bit float.
     Float,
+    /// true or false.
     Bool,
 }
 
 /// One value of a table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// No value (an empty CSV field, a Parquet null).
     Null,
+    /// Text.
     Str(String),
+    /// An integer.
     Int(i64),
+    /// A float.
     Float(f64),
+    /// A boolean.
     Bool(bool),
 }
 
@@ -150,7 +161,9 @@ impl From<bool> for Cell {
 /// A table: named, typed columns and rows of cells in column order.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
+    /// Column names and types.
     pub columns: Vec<(String, Kind)>,
+    /// Rows, each one cell per column.
     pub rows: Vec<Vec<Cell>>,
 }
 
@@ -202,11 +215,7 @@ fn mentions<'a>(records: impl Iterator<Item = &'a Record>) -> Table {
     ]);
     for r in records {
         for (i, e) in r.entities.iter().enumerate() {
-            let referent = match e.role.as_str() {
-                "actor" => e.referent.map(|k| &r.actors[k]),
-                "place" => e.referent.map(|k| &r.places[k]),
-                _ => None,
-            };
+            let referent = r.referent(i);
             t.push(vec![
                 (&r.id).into(),
                 i.into(),
@@ -293,11 +302,7 @@ fn frames<'a>(records: impl Iterator<Item = &'a Record>) -> Table {
     for r in records {
         for (i, f) in r.frames.iter().enumerate() {
             let target = f.target.map(|k| &r.entities[k]);
-            let referent = target.and_then(|e| match e.role.as_str() {
-                "actor" => e.referent.map(|k| &r.actors[k]),
-                "place" => e.referent.map(|k| &r.places[k]),
-                _ => None,
-            });
+            let referent = f.target.and_then(|k| r.referent(k));
             let text = match (&r.text, f.bytes) {
                 (Some(text), Some(span)) => Cell::Str(span.slice(text).to_string()),
                 _ => Cell::Null,

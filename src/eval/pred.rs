@@ -13,6 +13,7 @@ use crate::text::{CharOffsets, Span};
 /// The predictions for one document.
 #[derive(Debug, Clone, Default)]
 pub struct Prediction {
+    /// Entity mentions.
     pub entities: Vec<PredEntity>,
     /// Selected frames: span and label.
     pub frames: Vec<(Span, String)>,
@@ -23,9 +24,13 @@ pub struct Prediction {
 /// A predicted entity mention.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredEntity {
+    /// Bytes of the gold text.
     pub span: Span,
+    /// `PER`, `ORG`, `LOC`, `MISC`.
     pub label: String,
+    /// `actor`, `place` or `other`.
     pub role: String,
+    /// ISO 3166-1 alpha-3 code, for actors and places.
     pub country: Option<String>,
 }
 

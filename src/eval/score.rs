@@ -17,14 +17,19 @@ use crate::text::{CharOffsets, Span};
 /// Offsets are code points into the gold text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Miss {
+    /// The gold document's id.
     pub doc_id: String,
     /// `entity` (span and label), `role` (span and role), `actor_country`
     /// (the document's set of actor countries) or `frame`.
     pub kind: &'static str,
     /// `fp` (predicted, not in gold) or `fn` (in gold, not predicted).
     pub error: &'static str,
+    /// Start of the span (for `actor_country`: of the first mention with
+    /// that country).
     pub start: usize,
+    /// End of the span, exclusive.
     pub end: usize,
+    /// The gold text at the span.
     pub text: String,
     /// The predicted value at this span (for a false negative: what was
     /// predicted there instead, if anything).

@@ -17,8 +17,11 @@ use crate::text::Span;
 enum Overlay {
     /// No gold document for this record.
     Unknown,
+    /// Gold has the same span and label.
     Match,
+    /// Predicted, not in gold.
     Pred,
+    /// In gold, not predicted.
     Gold,
 }
 
@@ -108,13 +111,7 @@ pub fn write_record(out: &mut String, n: usize, r: &Record, gold: Option<&GoldDo
 
 /// The referent (actor or place) an entity points at, as "name (COUNTRY)".
 fn referent_of(r: &Record, entity: usize) -> Option<String> {
-    let e = &r.entities[entity];
-    let list = match e.role.as_str() {
-        "actor" => &r.actors,
-        "place" => &r.places,
-        _ => return None,
-    };
-    let a = &list[e.referent?];
+    let a = r.referent(entity)?;
     Some(match &a.country {
         Some(c) => format!("{} ({c})", a.name),
         None => a.name.clone(),

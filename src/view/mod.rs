@@ -39,6 +39,7 @@ pub fn escape(s: &str) -> String {
 /// The files of a view: paths and contents, the summary first.
 #[derive(Debug)]
 pub struct View {
+    /// Where each file goes, and its HTML.
     pub files: Vec<(PathBuf, String)>,
 }
 
