@@ -3,6 +3,8 @@
 //! the gold fixtures are there) role and actor-country scores on the gold
 //! mentions, so the resolver is measured apart from any recogniser.
 
+mod common;
+
 use std::path::PathBuf;
 
 use newstag::document::Tokenized;
