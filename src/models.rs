@@ -10,18 +10,16 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// Environment variable that overrides the models directory.
+/// Environment variable that overrides the models directory; the binary
+/// reads it (the library reads no environment).
 pub const MODELS_ENV: &str = "NEWSTAG_MODELS";
 
-/// Finds the models directory: the explicit one if given, else
-/// `$NEWSTAG_MODELS`, else `./models`, else the `models/` directory of the
-/// source tree the binary was built from.
+/// Finds the models directory: the explicit one if given (the binary gives
+/// `--models`, else `$NEWSTAG_MODELS`), else `./models`, else the `models/`
+/// directory of the source tree the binary was built from.
 pub fn models_dir(explicit: Option<&Path>) -> PathBuf {
     if let Some(dir) = explicit {
         return dir.to_path_buf();
-    }
-    if let Some(dir) = std::env::var_os(MODELS_ENV) {
-        return PathBuf::from(dir);
     }
     let local = PathBuf::from("models");
     if local.join("actors.jsonl").is_file() {
