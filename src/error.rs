@@ -31,6 +31,14 @@ pub enum Error {
         kind: InputErrorKind,
         message: String,
     },
+    /// A field of a data file (frame set, negation lists) holds a value its
+    /// format allows but newstag cannot use.
+    #[error("{path}: field `{field}`: {message}")]
+    Field {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
     /// A model or data file is missing; `hint` says which command provides it.
     #[error("missing model file {path}: {hint}")]
     MissingModel { path: PathBuf, hint: String },

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod batch;
+pub mod datafile;
 pub mod document;
 pub mod engine;
 pub mod error;
