@@ -20,11 +20,15 @@ use crate::resolve::Resolver;
 /// Settings from which a [`Pipeline`](crate::Pipeline) is built, once.
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
+    /// Which engine runs NER (and, by default, framing).
     pub engine: EngineKind,
     /// Models directory; `None` finds it as [`crate::models::models_dir`] says.
     pub models_dir: Option<PathBuf>,
+    /// Which frames to classify.
     pub frames: FrameChoice,
+    /// Settings of the transformer engine (ignored by the embedded one).
     pub transformer: TransformerOptions,
+    /// What goes into each record besides the annotations.
     pub output: OutputOptions,
 }
 
@@ -107,20 +111,28 @@ pub struct TransformerOptions {
 /// What produced a record, so a downstream analysis can be reproduced.
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineInfo {
+    /// The engine that produced the record.
     pub name: EngineKind,
     /// newstag's crate version.
     pub version: &'static str,
+    /// The entity recogniser and its model files.
     pub ner: ComponentInfo,
+    /// The actor dictionary and role rules.
     pub actors: ComponentInfo,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The frame classifier, when frames were classified.
     pub frames: Option<ComponentInfo>,
 }
 
 /// The loaded stages of an engine.
 pub struct Stages {
+    /// The entity recogniser.
     pub recognizer: Box<dyn EntityRecognizer>,
+    /// The actor/place resolver.
     pub resolver: Resolver,
+    /// The frame classifier, unless framing is off.
     pub framer: Option<Box<dyn FrameClassifier>>,
+    /// What the stages are, for the records.
     pub info: EngineInfo,
 }
 

@@ -14,13 +14,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![warn(missing_docs)]
+
+// Not yet documented item by item (issue 12): batch, frames, ingest and
+// transformer, which other work is rewriting now.
+#[allow(missing_docs)]
 pub mod batch;
 pub mod datafile;
 pub mod document;
 pub mod engine;
 pub mod error;
 pub mod eval;
+#[allow(missing_docs)]
 pub mod frames;
+#[allow(missing_docs)]
 pub mod ingest;
 pub mod metrics;
 pub mod models;
@@ -34,6 +41,7 @@ pub mod spool;
 pub mod text;
 pub mod tokenize;
 #[cfg(feature = "transformers")]
+#[allow(missing_docs)]
 pub mod transformer;
 
 pub use document::{Document, Format};

@@ -44,8 +44,11 @@ pub fn require(dir: &Path, name: &str, hint: &str) -> Result<PathBuf> {
 /// A model file as named in a record.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ModelFile {
+    /// Path relative to the models directory (or as given).
     pub path: String,
+    /// Size in bytes.
     pub bytes: u64,
+    /// SHA-256 of the contents, hex.
     pub sha256: String,
 }
 
@@ -80,12 +83,15 @@ impl ModelFile {
 /// What one stage of an engine is and which files it loaded.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ComponentInfo {
+    /// What the component is (`embedded-ner`, `gazetteer`, ...).
     pub name: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The files it was loaded from.
     pub files: Vec<ModelFile>,
 }
 
 impl ComponentInfo {
+    /// A component loaded from no file.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -93,6 +99,7 @@ impl ComponentInfo {
         }
     }
 
+    /// A component loaded from `files`.
     pub fn with_files(name: impl Into<String>, files: Vec<ModelFile>) -> Self {
         Self {
             name: name.into(),

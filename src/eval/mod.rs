@@ -26,18 +26,24 @@ pub use metrics::{Prf, Scores};
 /// roles, no countries, no frames) are left out and named in `skipped`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// Gold documents scored.
     pub documents: usize,
+    /// Entity scores.
     pub entities: EntityScores,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Actor countries, compared as sets per document.
     pub actor_countries: Option<Prf>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Frames: same label, spans overlapping by at least half the shorter one.
     pub frames: Option<Scores>,
     /// Scores left out, each with the reason.
     pub skipped: Vec<String>,
+    /// What produced the predictions.
     pub engine: Arc<EngineInfo>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// Entity scores of an evaluation run.
 pub struct EntityScores {
     /// Exact span and label.
     pub strict: Scores,

@@ -20,6 +20,7 @@ use crate::text::{CharOffsets, Span};
 /// One sentence of a CoNLL file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConllSentence {
+    /// The words, as in the file.
     pub tokens: Vec<String>,
     /// Entities as token ranges, sorted and non-overlapping.
     pub entities: Vec<(Range<usize>, EntityLabel)>,

@@ -33,6 +33,7 @@ pub struct Mention {
     pub span: Span,
     /// Its tokens, as a range into the document's token list.
     pub tokens: Range<usize>,
+    /// Its CoNLL label.
     pub label: EntityLabel,
     /// Confidence in [0, 1].
     pub score: f32,
@@ -44,6 +45,7 @@ pub struct Mention {
 /// aligned to token boundaries. Anything worth knowing about how a document
 /// was processed (for example that it was split into windows) goes to `notes`.
 pub trait EntityRecognizer: Send + Sync {
+    /// The mentions `doc` holds, in text order; anything worth knowing about how the document was processed goes to `notes`.
     fn recognize(&self, doc: &Tokenized<'_>, notes: &mut Vec<String>) -> Result<Vec<Mention>>;
 
     /// Name and model files, for the record's `engine` field.

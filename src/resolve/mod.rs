@@ -42,6 +42,7 @@ crate::names::named_enum! {
 pub struct Country([u8; 3]);
 
 impl Country {
+    /// The three-letter code.
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("country codes are ASCII")
     }
@@ -88,7 +89,9 @@ impl<'de> Deserialize<'de> for Country {
 /// A mention with its role, country and the actor or place it refers to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entity {
+    /// The mention as recognised.
     pub mention: Mention,
+    /// What part it plays.
     pub role: Role,
     /// For actors and places: the state the mention belongs to.
     pub country: Option<Country>,
@@ -109,6 +112,7 @@ pub struct Referent {
     #[serde(serialize_with = "kind_or_unknown")]
     pub kind: Option<Kind>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The state it belongs to, when known.
     pub country: Option<Country>,
     /// Indices into the document's entities.
     pub mentions: Vec<usize>,
@@ -128,7 +132,9 @@ pub struct Resolution {
     /// In text order, never overlapping; the parts of a split compound
     /// ("Ukraine-Russia") share its token.
     pub entities: Vec<Entity>,
+    /// Distinct actors; an actor entity's `referent` points here.
     pub actors: Vec<Referent>,
+    /// Distinct places; a place entity's `referent` points here.
     pub places: Vec<Referent>,
     /// Worth knowing about the resolution, for the record's `notes`.
     pub notes: Vec<String>,

@@ -22,6 +22,7 @@ pub const ROLES_FILE: &str = "roles.toml";
 /// the recogniser's label when the dictionary does not know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
+    /// People.
     Person,
     /// Organisations, governments, agencies, forces, IGOs, parties.
     Group,
@@ -39,6 +40,7 @@ pub enum Class {
 }
 
 impl Class {
+    /// The class of a dictionary kind.
     pub fn of_kind(kind: Kind) -> Self {
         match kind {
             Kind::State => Self::State,
@@ -98,6 +100,7 @@ pub struct RoleRules {
 /// Where a mention (or the coordination it belongs to) sits in its
 /// sentence, and what the mentions around it are.
 pub struct Context<'a> {
+    /// The document.
     pub doc: &'a Tokenized<'a>,
     /// Token range of the sentence.
     pub sentence: Range<usize>,

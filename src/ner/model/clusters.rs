@@ -48,10 +48,12 @@ impl Clusters {
         self.map.get(&key).copied()
     }
 
+    /// Words that have a cluster.
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
+    /// Whether no word has a cluster.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }

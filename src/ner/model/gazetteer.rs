@@ -44,10 +44,12 @@ fn phrase_hash(keys: impl Iterator<Item = u64>) -> u64 {
 }
 
 impl Gazetteer {
+    /// Names in the list.
     pub fn len(&self) -> usize {
         self.phrases.len()
     }
 
+    /// Whether the list is empty.
     pub fn is_empty(&self) -> bool {
         self.phrases.is_empty()
     }

@@ -68,9 +68,11 @@ pub fn allowed(prev: Option<usize>, cur: usize) -> bool {
 /// transitions are `-inf` so decoding never produces a broken entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transitions {
+    /// Score of each tag at a sentence's first token.
     pub start: [f32; N_TAGS],
     /// `pair[prev][cur]`.
     pub pair: [[f32; N_TAGS]; N_TAGS],
+    /// Score of each tag at a sentence's last token.
     pub end: [f32; N_TAGS],
 }
 
@@ -108,6 +110,7 @@ pub struct Lattice {
     alpha: Vec<f32>,
     back: Vec<u8>,
     beta: Vec<f32>,
+    /// The best tag path of the last `viterbi`.
     pub path: Vec<u8>,
 }
 
@@ -222,7 +225,9 @@ pub fn entities(path: &[u8]) -> Vec<(std::ops::Range<usize>, EntityLabel)> {
 /// The word lists a model is trained and run with.
 #[derive(Default)]
 pub struct Lexicons {
+    /// Word clusters (features of a token's cluster ids).
     pub clusters: Option<Clusters>,
+    /// The name list (features of tokens inside a listed name).
     pub gazetteer: Option<Gazetteer>,
 }
 
