@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -660,14 +660,6 @@ fn read_line_bounded(
             return Ok((consumed, overlong));
         }
     }
-}
-
-/// Reads every document of one path (a file or a directory), in order; for
-/// tests and small inputs. Batch runs use [`Walker`] and [`items`], which stream.
-pub fn read_path(path: &Path, opts: &IngestOptions) -> Vec<Item> {
-    Walker::new(&[path.to_path_buf()], opts.format)
-        .flat_map(|source| items(source, opts))
-        .collect()
 }
 
 #[cfg(test)]

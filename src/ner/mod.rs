@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::models::ComponentInfo;
 use crate::text::Span;
 
+pub mod chunk;
 pub mod conll;
 pub mod model;
 

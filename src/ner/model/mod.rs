@@ -10,6 +10,7 @@ use std::path::Path;
 use crate::document::Tokenized;
 use crate::error::Result;
 use crate::models::{require, ComponentInfo, ModelFile};
+use crate::ner::chunk::{Chunker, Position};
 use crate::ner::{EntityLabel, EntityRecognizer, Mention};
 use crate::text::Span;
 
@@ -203,23 +204,15 @@ impl Lattice {
 
 /// Entities of a tag path as token ranges.
 pub fn entities(path: &[u8]) -> Vec<(std::ops::Range<usize>, EntityLabel)> {
-    let mut out = Vec::new();
-    let mut open: Option<(usize, EntityLabel)> = None;
+    let mut chunker = Chunker::default();
     for (i, &t) in path.iter().enumerate() {
         match tag_parts(t as usize) {
-            Some((false, label)) if open.is_some_and(|(_, l)| l == label) => {}
-            parts => {
-                if let Some((start, label)) = open.take() {
-                    out.push((start..i, label));
-                }
-                open = parts.map(|(_, label)| (i, label));
-            }
+            Some((true, label)) => chunker.push(i, Position::Begin, label),
+            Some((false, label)) => chunker.push(i, Position::Inside, label),
+            None => chunker.push(i, Position::Outside, EntityLabel::Misc),
         }
     }
-    if let Some((start, label)) = open {
-        out.push((start..path.len(), label));
-    }
-    out
+    chunker.finish(path.len())
 }
 
 /// The word lists a model is trained and run with.
