@@ -15,6 +15,7 @@ use crate::frames::{FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use crate::models::{models_dir, ComponentInfo};
 use crate::ner::model::NerModel;
 use crate::ner::EntityRecognizer;
+use crate::resolve::recognizer::DictionaryRecognizer;
 use crate::resolve::Resolver;
 
 /// Settings from which a [`Pipeline`](crate::Pipeline) is built, once.
@@ -71,6 +72,9 @@ pub enum EngineKind {
     Embedded,
     /// rust-bert on libtorch (cargo feature `transformers`).
     Transformer,
+    /// The actor dictionary alone as the recogniser (a baseline: it finds
+    /// only the names `models/actors.jsonl` holds); framing as `embedded`.
+    Dictionary,
 }
 
 /// Which frames to classify.
@@ -139,11 +143,16 @@ pub struct Stages {
 /// Loads the stages `config` asks for.
 pub fn build(config: &PipelineConfig) -> Result<Stages> {
     let dir = models_dir(config.models_dir.as_deref());
-    let recognizer: Box<dyn EntityRecognizer> = match config.engine {
-        EngineKind::Embedded => Box::new(NerModel::load(&dir)?),
-        EngineKind::Transformer => transformer_recognizer(config, &dir)?,
+    let recognizer: Option<Box<dyn EntityRecognizer>> = match config.engine {
+        EngineKind::Embedded => Some(Box::new(NerModel::load(&dir)?)),
+        EngineKind::Transformer => Some(transformer_recognizer(config, &dir)?),
+        EngineKind::Dictionary => None,
     };
     let resolver = Resolver::load(&dir)?;
+    let recognizer = match recognizer {
+        Some(recognizer) => recognizer,
+        None => Box::new(DictionaryRecognizer::new(resolver.dictionary())?),
+    };
     let framer = framer(config, &dir)?;
     let info = EngineInfo {
         name: config.engine,
@@ -179,7 +188,7 @@ fn framer(
     };
     let method = match (config.transformer.frame_method, config.engine) {
         (Some(method), _) => method,
-        (None, EngineKind::Embedded) => FrameMethod::Static,
+        (None, EngineKind::Embedded | EngineKind::Dictionary) => FrameMethod::Static,
         (None, EngineKind::Transformer) => FrameMethod::Embedding,
     };
     // The transformer methods need the feature, not the transformer NER:

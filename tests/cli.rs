@@ -370,3 +370,31 @@ fn a_negated_cue_is_written_with_its_negator_and_no_weight() {
         "{record}"
     );
 }
+
+#[test]
+fn the_dictionary_engine_finds_the_names_the_dictionary_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &["tag", "-", "--engine", "dictionary", "--no-frames"],
+        "Kim Jong Un met Vladimir Putin in Moscow, the Kremlin said.",
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let recs = records(&String::from_utf8(out.stdout).unwrap());
+    let found: Vec<(&str, &str)> = recs[0]["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["text"].as_str().unwrap(), e["label"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Kim Jong Un", "PER"),
+            ("Vladimir Putin", "PER"),
+            ("Moscow", "LOC"),
+            ("Kremlin", "ORG")
+        ]
+    );
+    assert_eq!(recs[0]["engine"]["name"], "dictionary");
+}
