@@ -27,6 +27,7 @@ pub mod error;
 pub mod eval;
 #[allow(missing_docs)]
 pub mod frames;
+pub mod hashed;
 #[allow(missing_docs)]
 pub mod ingest;
 pub mod metrics;
