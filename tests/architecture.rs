@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 /// The library's top-level modules, lowest layer first. A module may use its
 /// own layer and those listed before it.
 const LAYERS: &[&[&str]] = &[
-    // Foundations: errors, named enums, data files, spans, spools, model
-    // files, P/R/F1 counting.
+    // Foundations: errors, named enums, data files, hashed maps, spans,
+    // spools, model files, P/R/F1 counting.
     &[
-        "error", "names", "datafile", "text", "spool", "models", "metrics",
+        "error", "names", "datafile", "hashed", "text", "spool", "models", "metrics",
     ],
     &["tokenize"],
     &["sentence"],
