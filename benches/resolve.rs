@@ -10,7 +10,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use newstag::document::Tokenized;
 use newstag::ner::EntityRecognizer;
-use newstag::resolve::recognizer::GazetteerRecognizer;
+use newstag::resolve::recognizer::DictionaryRecognizer;
 use newstag::resolve::Resolver;
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::tokenize::tokenize;
@@ -31,7 +31,7 @@ fn resolve(c: &mut Criterion) {
         return;
     }
     let resolver = Resolver::load(&root.join("models")).expect("the shipped dictionary loads");
-    let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).expect("the gazetteer builds");
+    let gazetteer = DictionaryRecognizer::new(resolver.dictionary()).expect("the gazetteer builds");
     let tokens = tokenize(&text);
     let sentences = NewsSplitter.split(&text, &tokens);
     let doc = Tokenized {

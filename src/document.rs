@@ -41,7 +41,9 @@ pub struct Document {
     pub id: String,
     /// Where it came from: a path, `path:line` for JSONL, or `-` for stdin.
     pub source: String,
+    /// How the input was written.
     pub format: Format,
+    /// The text the pipeline analyses (see the type's description).
     pub text: String,
     /// For markup formats, how to map `text` back to the original.
     pub origin: Option<Origin>,
@@ -68,8 +70,11 @@ impl Document {
 /// the splitter reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Tokenized<'a> {
+    /// The whole document text; every span points into it.
     pub text: &'a str,
+    /// Its tokens, in order.
     pub tokens: &'a [Token],
+    /// Its sentences, in order, each a range of `tokens`.
     pub sentences: &'a [Sentence],
 }
 

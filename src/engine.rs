@@ -16,16 +16,21 @@ use crate::frames::{FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use crate::models::{models_dir, ComponentInfo};
 use crate::ner::model::NerModel;
 use crate::ner::EntityRecognizer;
+use crate::resolve::recognizer::DictionaryRecognizer;
 use crate::resolve::Resolver;
 
 /// Settings from which a [`Pipeline`](crate::Pipeline) is built, once.
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
+    /// Which engine runs NER (and, by default, framing).
     pub engine: EngineKind,
     /// Models directory; `None` finds it as [`crate::models::models_dir`] says.
     pub models_dir: Option<PathBuf>,
+    /// Which frames to classify.
     pub frames: FrameChoice,
+    /// Settings of the transformer engine (ignored by the embedded one).
     pub transformer: TransformerOptions,
+    /// What goes into each record besides the annotations.
     pub output: OutputOptions,
 }
 
@@ -68,6 +73,9 @@ pub enum EngineKind {
     Embedded,
     /// rust-bert on libtorch (cargo feature `transformers`).
     Transformer,
+    /// The actor dictionary alone as the recogniser (a baseline: it finds
+    /// only the names `models/actors.jsonl` holds); framing as `embedded`.
+    Dictionary,
 }
 
 /// Which frames to classify.
@@ -108,31 +116,44 @@ pub struct TransformerOptions {
 /// What produced a record, so a downstream analysis can be reproduced.
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineInfo {
+    /// The engine that produced the record.
     pub name: EngineKind,
     /// newstag's crate version.
     pub version: &'static str,
+    /// The entity recogniser and its model files.
     pub ner: ComponentInfo,
+    /// The actor dictionary and role rules.
     pub actors: ComponentInfo,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The frame classifier, when frames were classified.
     pub frames: Option<ComponentInfo>,
 }
 
 /// The loaded stages of an engine.
 pub struct Stages {
+    /// The entity recogniser.
     pub recognizer: Box<dyn EntityRecognizer>,
+    /// The actor/place resolver.
     pub resolver: Resolver,
+    /// The frame classifier, unless framing is off.
     pub framer: Option<Box<dyn FrameClassifier>>,
+    /// What the stages are, for the records.
     pub info: EngineInfo,
 }
 
 /// Loads the stages `config` asks for.
 pub fn build(config: &PipelineConfig) -> Result<Stages> {
     let dir = models_dir(config.models_dir.as_deref());
-    let recognizer: Box<dyn EntityRecognizer> = match config.engine {
-        EngineKind::Embedded => Box::new(NerModel::load(&dir)?),
-        EngineKind::Transformer => transformer_recognizer(config, &dir)?,
+    let recognizer: Option<Box<dyn EntityRecognizer>> = match config.engine {
+        EngineKind::Embedded => Some(Box::new(NerModel::load(&dir)?)),
+        EngineKind::Transformer => Some(transformer_recognizer(config, &dir)?),
+        EngineKind::Dictionary => None,
     };
     let resolver = Resolver::load(&dir)?;
+    let recognizer = match recognizer {
+        Some(recognizer) => recognizer,
+        None => Box::new(DictionaryRecognizer::new(resolver.dictionary())?),
+    };
     let framer = framer(config, &dir)?;
     let info = EngineInfo {
         name: config.engine,
@@ -205,8 +226,10 @@ fn framer(
         .filter(|p| p.is_file());
     let method = match (config.transformer.frame_method, config.engine) {
         (Some(method), _) => method,
-        (None, EngineKind::Embedded) if trained.is_some() => FrameMethod::Learned,
-        (None, EngineKind::Embedded) => FrameMethod::Static,
+        (None, EngineKind::Embedded | EngineKind::Dictionary) if trained.is_some() => {
+            FrameMethod::Learned
+        }
+        (None, EngineKind::Embedded | EngineKind::Dictionary) => FrameMethod::Static,
         (None, EngineKind::Transformer) => FrameMethod::Embedding,
     };
     if method == FrameMethod::Learned {

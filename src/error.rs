@@ -12,37 +12,70 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
         #[source]
+        /// What the operating system said.
         source: std::io::Error,
     },
     /// A record in an input or data file is malformed.
     #[error("{path}:{line}: field `{field}`: {message}")]
     Record {
+        /// The file.
         path: PathBuf,
+        /// 1-based line (0 when unknown).
         line: usize,
+        /// The field that failed (`(top level)` for the record itself).
         field: String,
+        /// What is wrong with it.
         message: String,
     },
     /// A document could not be ingested (bad encoding, empty text, ...).
     #[error("{source_name}: {message}")]
     Input {
+        /// Where the document came from (path, `path:line`, `-`).
         source_name: String,
+        /// The kind written into the error record.
         kind: InputErrorKind,
+        /// What went wrong.
+        message: String,
+    },
+    /// A field of a data file (frame set, negation lists) holds a value its
+    /// format allows but newstag cannot use.
+    #[error("{path}: field `{field}`: {message}")]
+    Field {
+        /// The file.
+        path: PathBuf,
+        /// The field, as a path (`label[1].threshold`).
+        field: String,
+        /// What is wrong with its value.
         message: String,
     },
     /// A model or data file is missing; `hint` says which command provides it.
     #[error("missing model file {path}: {hint}")]
-    MissingModel { path: PathBuf, hint: String },
+    MissingModel {
+        /// The file looked for.
+        path: PathBuf,
+        /// The command that provides it.
+        hint: String,
+    },
     /// A model file exists but cannot be used.
     #[error("model {path}: {message}")]
-    Model { path: PathBuf, message: String },
+    Model {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A name (flag value, data file field) that is none of the known names
     /// of `what` (the `FromStr` of every enum written as names).
     #[error("unknown {what} {name:?} (one of {expected})")]
     UnknownName {
+        /// What the name should have named (`role`, `frame method`, ...).
         what: &'static str,
+        /// The name as given.
         name: String,
+        /// The names that exist, comma-separated.
         expected: String,
     },
     /// A configuration value (flag or configuration file) is invalid.

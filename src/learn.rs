@@ -22,9 +22,11 @@ use crate::text::Span;
 
 /// Gold documents annotated once and turned into training rows.
 pub struct FrameData {
-    /// The frame set and the file it was read from.
+    /// The frame set.
     pub set: FrameSet,
+    /// The file the frame set was read from (`None` for ad-hoc labels).
     pub set_path: Option<PathBuf>,
+    /// The features of the frame set's classifier.
     pub featurizer: Featurizer,
     /// Per gold document with frames, in gold order.
     pub docs: Vec<PreparedDoc>,
@@ -37,6 +39,7 @@ pub struct FrameData {
 pub struct PreparedDoc {
     /// Index into the gold set.
     pub gold: usize,
+    /// Its sentences, features and sentence labels.
     pub data: LabelledDoc,
     /// Sentence spans (byte offsets), for predicted frames.
     pub spans: Vec<Span>,

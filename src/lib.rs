@@ -14,12 +14,21 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![warn(missing_docs)]
+
+// Not yet documented item by item (issue 12): batch, frames, ingest and
+// transformer, which other work is rewriting now.
+#[allow(missing_docs)]
 pub mod batch;
+pub mod datafile;
 pub mod document;
 pub mod engine;
 pub mod error;
 pub mod eval;
+#[allow(missing_docs)]
 pub mod frames;
+pub mod hashed;
+#[allow(missing_docs)]
 pub mod ingest;
 pub mod learn;
 pub mod metrics;
@@ -29,6 +38,8 @@ pub mod ner;
 pub mod output;
 pub mod pipeline;
 pub mod record;
+// Its fields mirror the output contract documented in `record` and the README.
+#[allow(missing_docs)]
 pub mod records;
 pub mod resolve;
 pub mod sentence;
@@ -37,6 +48,7 @@ pub mod table;
 pub mod text;
 pub mod tokenize;
 #[cfg(feature = "transformers")]
+#[allow(missing_docs)]
 pub mod transformer;
 pub mod view;
 

@@ -11,16 +11,21 @@ use crate::text::Span;
 /// Counts of one comparison, with the derived scores.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Prf {
+    /// True positives.
     pub tp: usize,
+    /// False positives.
     pub fp: usize,
+    /// False negatives.
     pub fn_: usize,
 }
 
 impl Prf {
+    /// TP / (TP + FP); 0 when nothing was predicted.
     pub fn precision(&self) -> f64 {
         ratio(self.tp, self.tp + self.fp)
     }
 
+    /// TP / (TP + FN); 0 when there was nothing to find.
     pub fn recall(&self) -> f64 {
         ratio(self.tp, self.tp + self.fn_)
     }
@@ -35,6 +40,7 @@ impl Prf {
         }
     }
 
+    /// Adds the counts of `other`.
     pub fn add(&mut self, other: Prf) {
         self.tp += other.tp;
         self.fp += other.fp;
@@ -68,7 +74,9 @@ impl Serialize for Prf {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Scores {
     #[serde(flatten)]
+    /// Counts over every label.
     pub overall: Prf,
+    /// Counts per label.
     pub per_label: BTreeMap<String, Prf>,
 }
 

@@ -10,18 +10,16 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// Environment variable that overrides the models directory.
+/// Environment variable that overrides the models directory; the binary
+/// reads it (the library reads no environment).
 pub const MODELS_ENV: &str = "NEWSTAG_MODELS";
 
-/// Finds the models directory: the explicit one if given, else
-/// `$NEWSTAG_MODELS`, else `./models`, else the `models/` directory of the
-/// source tree the binary was built from.
+/// Finds the models directory: the explicit one if given (the binary gives
+/// `--models`, else `$NEWSTAG_MODELS`), else `./models`, else the `models/`
+/// directory of the source tree the binary was built from.
 pub fn models_dir(explicit: Option<&Path>) -> PathBuf {
     if let Some(dir) = explicit {
         return dir.to_path_buf();
-    }
-    if let Some(dir) = std::env::var_os(MODELS_ENV) {
-        return PathBuf::from(dir);
     }
     let local = PathBuf::from("models");
     if local.join("actors.jsonl").is_file() {
@@ -46,8 +44,11 @@ pub fn require(dir: &Path, name: &str, hint: &str) -> Result<PathBuf> {
 /// A model file as named in a record.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ModelFile {
+    /// Path relative to the models directory (or as given).
     pub path: String,
+    /// Size in bytes.
     pub bytes: u64,
+    /// SHA-256 of the contents, hex.
     pub sha256: String,
 }
 
@@ -82,12 +83,15 @@ impl ModelFile {
 /// What one stage of an engine is and which files it loaded.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ComponentInfo {
+    /// What the component is (`embedded-ner`, `gazetteer`, ...).
     pub name: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The files it was loaded from.
     pub files: Vec<ModelFile>,
 }
 
 impl ComponentInfo {
+    /// A component loaded from no file.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -95,6 +99,7 @@ impl ComponentInfo {
         }
     }
 
+    /// A component loaded from `files`.
     pub fn with_files(name: impl Into<String>, files: Vec<ModelFile>) -> Self {
         Self {
             name: name.into(),

@@ -17,10 +17,15 @@ use crate::tokenize::{tokenize_into, Token};
 /// Everything the pipeline found in one document; spans are byte offsets.
 #[derive(Debug, Clone, Default)]
 pub struct Annotation {
+    /// The tokens, in order.
     pub tokens: Vec<Token>,
+    /// The sentences, each a range of `tokens`.
     pub sentences: Vec<Sentence>,
+    /// The entities, in text order, with role, country and referent.
     pub entities: Vec<Entity>,
+    /// Distinct actors; `Entity::referent` of an actor points here.
     pub actors: Vec<Referent>,
+    /// Distinct places; `Entity::referent` of a place points here.
     pub places: Vec<Referent>,
     /// Scored frames, selected or not.
     pub frames: Vec<Frame>,

@@ -37,24 +37,36 @@ use crate::text::{CharOffsets, Span};
 /// A span in code points; `source_*` point into the original markup.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 pub struct SpanOut {
+    /// Start, in code points into the record's `text`.
     pub start: usize,
+    /// End (exclusive), in code points.
     pub end: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Start in the original markup, for Markdown and HTML.
     pub source_start: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// End in the original markup, for Markdown and HTML.
     pub source_end: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// An entity as written in a record's `entities`.
 pub struct EntityOut<'a> {
     #[serde(flatten)]
+    /// Where it is.
     pub span: SpanOut,
+    /// The text it covers.
     pub text: &'a str,
+    /// Its CoNLL label.
     pub label: EntityLabel,
+    /// Its role.
     pub role: Role,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The state it belongs to, when known.
     pub country: Option<Country>,
+    /// The recogniser's confidence, 0 to 1.
     pub score: f32,
+    /// Index of its sentence in `sentences`.
     pub sentence: usize,
     /// Index into `actors` (role actor) or `places` (role place).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,15 +74,21 @@ pub struct EntityOut<'a> {
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// A framed sentence as written in a record's `frames`.
 pub struct FrameOut<'a> {
     #[serde(flatten)]
+    /// The sentence's span.
     pub span: SpanOut,
+    /// Index of the sentence in `sentences`.
     pub sentence: usize,
+    /// The frame label.
     pub label: &'a str,
+    /// The score the threshold applies to.
     pub score: f32,
     /// Present with `--all-frame-scores`: whether the threshold was passed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selected: Option<bool>,
+    /// Why: cues, the nearest definition, hypotheses.
     pub evidence: Vec<EvidenceOut<'a>>,
     /// Index of the entity the framing is about.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,14 +96,20 @@ pub struct FrameOut<'a> {
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// One piece of evidence for a frame.
 pub struct EvidenceOut<'a> {
+    /// What kind of evidence it is.
     pub kind: EvidenceKind,
+    /// The cue as written, or the definition text that matched.
     pub text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Start of a cue, in code points.
     pub start: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// End of a cue, in code points.
     pub end: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Similarity or entailment score, for non-cue evidence.
     pub score: Option<f32>,
     /// For a cue under a negator: the negator as written; the cue then
     /// counts for nothing.
@@ -100,18 +124,25 @@ pub struct EvidenceOut<'a> {
 /// A document that could not be processed.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorRecord {
+    /// The document's id.
     pub id: String,
+    /// Where the document came from.
     pub source: String,
+    /// What went wrong.
     pub error: ErrorInfo,
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// The error of an error record.
 pub struct ErrorInfo {
+    /// Machine-readable kind.
     pub kind: InputErrorKind,
+    /// Human-readable message naming file, line and field.
     pub message: String,
 }
 
 impl ErrorRecord {
+    /// The error record of document `id` from `source`.
     pub fn new(id: &str, source: &str, err: &Error) -> Self {
         Self {
             id: id.to_string(),
@@ -198,6 +229,7 @@ impl Line {
         }
     }
 
+    /// Whether this is an error record.
     pub fn is_error(&self) -> bool {
         self.error
     }
@@ -212,6 +244,7 @@ impl Line {
         self.spool.len()
     }
 
+    /// Whether the line has no bytes (never true for a finished line).
     pub fn is_empty(&self) -> bool {
         self.spool.is_empty()
     }
@@ -254,6 +287,7 @@ pub struct RecordWriter<'d> {
 }
 
 impl<'d> RecordWriter<'d> {
+    /// A writer for `doc`'s record.
     pub fn new(doc: &'d Document, engine: &'d Arc<EngineInfo>, opts: &'d OutputOptions) -> Self {
         Self {
             doc,

@@ -11,7 +11,9 @@ use crate::tokenize::Token;
 /// A sentence: its byte span and the range of its tokens in the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sentence {
+    /// Byte span in the document text.
     pub span: Span,
+    /// Its tokens, as indices into the document's tokens.
     pub tokens: Range<usize>,
 }
 

@@ -42,6 +42,7 @@ impl Spool {
         self.len
     }
 
+    /// Whether nothing has been written.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

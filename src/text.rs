@@ -9,20 +9,25 @@ use serde::{Deserialize, Serialize};
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 pub struct Span {
+    /// Start byte offset.
     pub start: usize,
+    /// End byte offset (exclusive).
     pub end: usize,
 }
 
 impl Span {
+    /// The span `start..end`.
     pub fn new(start: usize, end: usize) -> Self {
         debug_assert!(start <= end, "span {start}..{end}");
         Self { start, end }
     }
 
+    /// Length in bytes.
     pub fn len(&self) -> usize {
         self.end - self.start
     }
 
+    /// Whether the span is empty.
     pub fn is_empty(&self) -> bool {
         self.start == self.end
     }
@@ -39,6 +44,7 @@ impl Span {
             .saturating_sub(self.start.max(other.start))
     }
 
+    /// Whether `other` lies within this span.
     pub fn contains(&self, other: &Span) -> bool {
         self.start <= other.start && other.end <= self.end
     }
@@ -67,6 +73,7 @@ pub struct CharOffsets<'t> {
 }
 
 impl<'t> CharOffsets<'t> {
+    /// Offsets into `text`.
     pub fn new(text: &'t str) -> Self {
         let checkpoints = (!text.is_ascii()).then(|| {
             let bytes = text.as_bytes();

@@ -10,8 +10,11 @@ use std::path::{Path, PathBuf};
 /// The library's top-level modules, lowest layer first. A module may use its
 /// own layer and those listed before it.
 const LAYERS: &[&[&str]] = &[
-    // Foundations: errors, spans, spools, model files, P/R/F1 counting.
-    &["error", "names", "text", "spool", "models", "metrics"],
+    // Foundations: errors, named enums, data files, hashed maps, spans,
+    // spools, model files, P/R/F1 counting.
+    &[
+        "error", "names", "datafile", "hashed", "text", "spool", "models", "metrics",
+    ],
     &["tokenize"],
     &["sentence"],
     // The document as read, and once tokenised (`Tokenized`).

@@ -198,15 +198,20 @@ fn exit_status_says_whether_records_or_the_run_failed() {
     assert_eq!(out.status.code(), Some(2), "--resume needs --output");
 }
 
+/// The first run reads stdin, which is left open after half the corpus, so
+/// it cannot finish: it is killed once records are on disk, for certain
+/// midway. The resumed run gets the whole corpus and must add the rest.
 #[test]
 fn a_run_killed_midway_resumes_without_loss_or_duplicates() {
     let dir = tempfile::tempdir().unwrap();
     let n = 1500;
-    fs::write(dir.path().join("in.jsonl"), corpus(n)).unwrap();
+    let input = corpus(n);
     let out_path = dir.path().join("out.jsonl");
     let args = [
         "tag",
-        "in.jsonl",
+        "-",
+        "--format",
+        "jsonl",
         "-o",
         "out.jsonl",
         "--jobs",
@@ -217,31 +222,35 @@ fn a_run_killed_midway_resumes_without_loss_or_duplicates() {
     let mut child = newstag()
         .args(args)
         .current_dir(dir.path())
+        .stdin(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let half: String = input
+        .lines()
+        .take(n / 2)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    stdin.write_all(half.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // Wait for records on disk (a deadline against a hang, not a timing check).
     let started = Instant::now();
-    while fs::metadata(&out_path).map_or(0, |m| m.len()) == 0
-        && started.elapsed() < Duration::from_secs(120)
-    {
-        std::thread::sleep(Duration::from_millis(2));
+    while fs::read_to_string(&out_path).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "no records written"
+        );
+        std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap();
     let status = child.wait().unwrap();
-    let partial = fs::read_to_string(&out_path).unwrap();
-    let written = partial.lines().count();
-    if status.success() {
-        eprintln!("note: the run finished before it could be killed; resume is still checked");
-    } else {
-        assert!(written < n, "killed midway: {written} of {n} lines");
-        eprintln!("killed after {written} of {n} records");
-    }
+    drop(stdin);
+    assert!(!status.success(), "the run was killed, not finished");
+    let written = fs::read_to_string(&out_path).unwrap().lines().count();
+    assert!(written <= n / 2, "at most the documents it was given");
+    eprintln!("killed after {written} of {n} records");
 
-    let out = newstag()
-        .args(args)
-        .arg("--resume")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = run(&[&args[..], &["--resume"]].concat(), &input, dir.path());
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -378,4 +387,32 @@ fn a_negated_cue_is_written_with_its_negator_and_no_weight() {
         .as_f64()
         .unwrap();
     assert!(negated < plain, "negated {negated} >= plain {plain}");
+}
+
+#[test]
+fn the_dictionary_engine_finds_the_names_the_dictionary_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &["tag", "-", "--engine", "dictionary", "--no-frames"],
+        "Kim Jong Un met Vladimir Putin in Moscow, the Kremlin said.",
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let recs = records(&String::from_utf8(out.stdout).unwrap());
+    let found: Vec<(&str, &str)> = recs[0]["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["text"].as_str().unwrap(), e["label"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Kim Jong Un", "PER"),
+            ("Vladimir Putin", "PER"),
+            ("Moscow", "LOC"),
+            ("Kremlin", "ORG")
+        ]
+    );
+    assert_eq!(recs[0]["engine"]["name"], "dictionary");
 }

@@ -1,6 +1,8 @@
 //! Frame sets as data, the embedded frame classifier and its evidence and
 //! targets, through the library's public API.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 

@@ -3,13 +3,15 @@
 //! the gold fixtures are there) role and actor-country scores on the gold
 //! mentions, so the resolver is measured apart from any recogniser.
 
+mod common;
+
 use std::path::PathBuf;
 
 use newstag::document::Tokenized;
 use newstag::eval::{gold, score_actor_countries, score_entities};
 use newstag::metrics::{Prf, Scores};
 use newstag::ner::{EntityLabel, EntityRecognizer, Mention};
-use newstag::resolve::recognizer::GazetteerRecognizer;
+use newstag::resolve::recognizer::DictionaryRecognizer;
 use newstag::resolve::{Entity, Kind, Resolution, Resolver, Role, ACTORS_FILE, ROLES_FILE};
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::text::Span;
@@ -57,7 +59,7 @@ fn models(actors: &str) -> tempfile::TempDir {
 
 struct Setup {
     resolver: Resolver,
-    gazetteer: GazetteerRecognizer,
+    gazetteer: DictionaryRecognizer,
     _dir: tempfile::TempDir,
 }
 
@@ -69,7 +71,7 @@ fn setup() -> Setup {
 fn setup_with(actors: &str) -> Setup {
     let dir = models(actors);
     let resolver = Resolver::load(dir.path()).unwrap();
-    let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
+    let gazetteer = DictionaryRecognizer::new(resolver.dictionary()).unwrap();
     Setup {
         resolver,
         gazetteer,
@@ -80,7 +82,7 @@ fn setup_with(actors: &str) -> Setup {
 /// A resolver and gazetteer over the shipped (committed) dictionary.
 fn shipped() -> Setup {
     let resolver = Resolver::load(&repo().join("models")).expect("the shipped dictionary loads");
-    let gazetteer = GazetteerRecognizer::new(resolver.dictionary()).unwrap();
+    let gazetteer = DictionaryRecognizer::new(resolver.dictionary()).unwrap();
     Setup {
         resolver,
         gazetteer,

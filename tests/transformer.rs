@@ -716,11 +716,21 @@ fn distill_writes_a_model2vec_table() {
 
 #[test]
 fn fetch_without_the_hub_says_what_to_put_where() {
+    use newstag::transformer::fetch::{fetch, Sources};
     // A closed local port stands in for a machine without network.
-    std::env::set_var("HF_ENDPOINT", "http://127.0.0.1:9");
+    let sources = Sources {
+        hub: "http://127.0.0.1:9".to_string(),
+        ..Sources::default()
+    };
     let root = tempfile::tempdir().unwrap();
-    let err = newstag::transformer::fetch::fetch(root.path(), "dslim/bert-base-NER", None)
-        .expect_err("no hub");
+    let err = fetch(
+        root.path(),
+        "dslim/bert-base-NER",
+        None,
+        &sources,
+        &mut |_| {},
+    )
+    .expect_err("no hub");
     let message = err.to_string();
     let dir = root.path().join("dslim/bert-base-NER");
     assert!(

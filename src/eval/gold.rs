@@ -15,8 +15,11 @@ use crate::text::{CharOffsets, Span};
 /// One hand-labelled document.
 #[derive(Debug, Clone)]
 pub struct GoldDoc {
+    /// The document's id.
     pub id: String,
+    /// Its text.
     pub text: String,
+    /// Its entities, in text order.
     pub entities: Vec<GoldEntity>,
     /// `None` when the document has no `frames` field.
     pub frames: Option<Vec<GoldFrame>>,
@@ -30,22 +33,31 @@ pub struct GoldDoc {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// A gold entity.
 pub struct GoldEntity {
+    /// Byte span into the document text.
     pub span: Span,
+    /// Its CoNLL label.
     pub label: EntityLabel,
+    /// Its role, when the file gives roles.
     pub role: Option<Role>,
+    /// The state it belongs to, when the file gives one.
     pub country: Option<Country>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// A gold framed stretch of text.
 pub struct GoldFrame {
+    /// Byte span into the document text.
     pub span: Span,
+    /// The frame labels it carries.
     pub labels: Vec<String>,
 }
 
 /// A gold file and what it annotates.
 #[derive(Debug, Clone)]
 pub struct GoldSet {
+    /// The documents, in file order.
     pub docs: Vec<GoldDoc>,
     /// Every entity has a role.
     pub has_roles: bool,

@@ -30,11 +30,15 @@ pub use score::{Miss, Scorer};
 /// roles, no countries, no frames) are left out and named in `skipped`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// Gold documents scored.
     pub documents: usize,
+    /// Entity scores.
     pub entities: EntityScores,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Actor countries, compared as sets per document.
     pub actor_countries: Option<Prf>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Frames: same label, spans overlapping by at least half the shorter one.
     pub frames: Option<Scores>,
     /// How frames were predicted when not by the pipeline as it stands:
     /// the cross-validation protocol (`eval --cv`).
@@ -42,6 +46,7 @@ pub struct Report {
     pub frames_protocol: Option<String>,
     /// Scores left out, each with the reason.
     pub skipped: Vec<String>,
+    /// What produced the predictions.
     pub engine: ReportEngine,
 }
 
@@ -68,6 +73,7 @@ impl ReportEngine {
 }
 
 #[derive(Debug, Clone, Serialize)]
+/// Entity scores of an evaluation run.
 pub struct EntityScores {
     /// Exact span and label.
     pub strict: Scores,

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::datafile;
 use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::models::ComponentInfo;
@@ -204,17 +204,12 @@ impl FrameSet {
 
     /// Parses TOML; `path` only names the source in errors.
     pub fn parse_toml(text: &str, path: &Path) -> Result<Self> {
-        parse_toml_with_path(text, path)
+        datafile::parse_toml(text, path)
     }
 
     /// Parses JSON; `path` only names the source in errors.
     pub fn parse_json(text: &str, path: &Path) -> Result<Self> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut de).map_err(|err| {
-            let field = field_name(err.path());
-            let inner = err.into_inner();
-            Error::record(path, inner.line(), field, inner.to_string())
-        })
+        datafile::parse_json(text, path)
     }
 
     /// The set as TOML, in the layout `load` reads.
@@ -231,8 +226,10 @@ impl FrameSet {
     /// Checks what the file format alone cannot: at least one label, names
     /// unique and non-empty.
     pub fn validate(&self, path: &Path) -> Result<()> {
-        let bad = |field: String, message: &str| {
-            Error::Config(format!("{}: field `{field}`: {message}", path.display()))
+        let bad = |field: String, message: &str| Error::Field {
+            path: path.to_path_buf(),
+            field,
+            message: message.to_string(),
         };
         if self.labels.is_empty() {
             return Err(bad(
@@ -255,40 +252,6 @@ impl FrameSet {
             }
         }
         Ok(())
-    }
-}
-
-/// Deserialises a TOML data file of the frames module; errors name
-/// `path`, the line and the field (e.g. `label[1].threshold`).
-pub(crate) fn parse_toml_with_path<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T> {
-    let de = toml::Deserializer::new(text);
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let field = field_name(err.path());
-        let inner = err.into_inner();
-        let (line, column) = inner.span().map_or((0, 0), |s| line_column(text, s.start));
-        let message = format!(
-            "{} at line {line} column {column}",
-            inner.message().trim_end()
-        );
-        Error::record(path, line, field, message)
-    })
-}
-
-/// 1-based line and column (in characters) of byte offset `at` in `text`.
-fn line_column(text: &str, at: usize) -> (usize, usize) {
-    let before = &text[..at.min(text.len())];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (
-        before.matches('\n').count() + 1,
-        before[line_start..].chars().count() + 1,
-    )
-}
-
-/// A deserialisation path as a field name; the top level is named so.
-fn field_name(path: &serde_path_to_error::Path) -> String {
-    match path.to_string() {
-        p if p == "." => "(top level)".to_string(),
-        p => p,
     }
 }
 

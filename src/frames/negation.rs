@@ -10,10 +10,10 @@ use std::path::Path;
 use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 
+use crate::datafile;
 use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::frames::cues::{fold_phrase, phrase_automaton, CueHit, Words};
-use crate::frames::parse_toml_with_path;
 use crate::text::Span;
 
 /// File name of the shipped negation lists, under `models/`.
@@ -97,9 +97,11 @@ impl Negation {
 
     /// Parses the negation lists; `path` only names the source in errors.
     pub fn parse_toml(text: &str, path: &Path) -> Result<Self> {
-        let file: NegationFile = parse_toml_with_path(text, path)?;
-        let bad = |field: String, message: &str| {
-            Error::Config(format!("{}: field `{field}`: {message}", path.display()))
+        let file: NegationFile = datafile::parse_toml(text, path)?;
+        let bad = |field: String, message: &str| Error::Field {
+            path: path.to_path_buf(),
+            field,
+            message: message.to_string(),
         };
         if file.window == 0 {
             return Err(bad("window".into(), "the window must be at least 1 word"));

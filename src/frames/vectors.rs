@@ -4,13 +4,13 @@
 //! sentence costs one table look-up per piece, with no network to run.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, Result};
+use crate::hashed::HashedMap;
 use crate::models::{require, ModelFile};
 
 /// Directory of the shipped static model, under `models/`.
@@ -353,7 +353,7 @@ fn f16_to_f32(h: u16) -> f32 {
 /// heap allocation per key.
 #[derive(Debug, Default)]
 struct Vocab {
-    index: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
+    index: HashedMap<u32>,
     keys: String,
     /// Per id: byte range of its key in `keys`.
     ranges: Vec<(u32, u32)>,
@@ -423,24 +423,6 @@ fn fmix64(mut k: u64) -> u64 {
     k ^= k >> 33;
     k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     k ^ (k >> 33)
-}
-
-/// Passes an already hashed `u64` key through.
-#[derive(Default, Clone, Copy)]
-struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only u64 keys are hashed")
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 type WordPiece = (Vocab, String, bool, bool, usize);

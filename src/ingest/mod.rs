@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -406,7 +406,7 @@ pub fn items(source: Source, opts: &IngestOptions) -> Items {
 /// A path as the id and source of its documents: the path as given, with
 /// every byte that is not UTF-8 written as `\xHH`, so that names differing
 /// only in such a byte stay apart (a lossy `\u{FFFD}` would merge them).
-pub fn path_name(path: &Path) -> String {
+pub fn path_name(path: &std::path::Path) -> String {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
@@ -701,14 +701,6 @@ fn read_line_bounded(
             return Ok((consumed, overlong));
         }
     }
-}
-
-/// Reads every document of one path (a file or a directory), in order; for
-/// tests and small inputs. Batch runs use [`Walker`] and [`items`], which stream.
-pub fn read_path(path: &Path, opts: &IngestOptions) -> Vec<Item> {
-    Walker::new(&[path.to_path_buf()], opts.format)
-        .flat_map(|source| items(source, opts))
-        .collect()
 }
 
 #[cfg(test)]

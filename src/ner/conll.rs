@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::metrics::Scores;
+use crate::ner::chunk::{Chunker, Position};
 use crate::ner::{EntityLabel, EntityRecognizer};
 use crate::sentence::Sentence;
 use crate::text::{CharOffsets, Span};
@@ -20,6 +21,7 @@ use crate::text::{CharOffsets, Span};
 /// One sentence of a CoNLL file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConllSentence {
+    /// The words, as in the file.
     pub tokens: Vec<String>,
     /// Entities as token ranges, sorted and non-overlapping.
     pub entities: Vec<(Range<usize>, EntityLabel)>,
@@ -134,8 +136,7 @@ fn is_dateline(sentence: &ConllSentence) -> bool {
 #[derive(Default)]
 struct Builder {
     tokens: Vec<String>,
-    entities: Vec<(Range<usize>, EntityLabel)>,
-    open: Option<(usize, EntityLabel)>,
+    chunker: Chunker<EntityLabel>,
     line: usize,
     document: usize,
 }
@@ -145,45 +146,30 @@ impl Builder {
         let i = self.tokens.len();
         self.tokens.push(token.to_string());
         if tag == "O" {
-            self.close(i);
+            self.chunker.push(i, Position::Outside, EntityLabel::Misc);
             return Ok(());
         }
         let (prefix, label) = tag
             .split_once('-')
             .ok_or_else(|| format!("tag {tag:?} is neither O nor B-/I-/E-/S-LABEL"))?;
         let label: EntityLabel = label.parse().map_err(|e: Error| e.to_string())?;
-        // IOB1 starts an entity with I- unless it follows one of the same type.
-        let continues = matches!(prefix, "I" | "E") && self.open.is_some_and(|(_, l)| l == label);
-        match prefix {
-            "B" | "S" => {
-                self.close(i);
-                self.open = Some((i, label));
-            }
-            "I" | "E" if continues => {}
-            "I" | "E" => {
-                self.close(i);
-                self.open = Some((i, label));
-            }
+        let position = match prefix {
+            "B" => Position::Begin,
+            "I" => Position::Inside,
+            "E" => Position::End,
+            "S" => Position::Single,
             _ => return Err(format!("tag {tag:?}: unknown prefix {prefix:?}")),
-        }
-        if matches!(prefix, "E" | "S") {
-            self.close(i + 1);
-        }
+        };
+        self.chunker.push(i, position, label);
         Ok(())
     }
 
-    fn close(&mut self, end: usize) {
-        if let Some((start, label)) = self.open.take() {
-            self.entities.push((start..end, label));
-        }
-    }
-
     fn finish(&mut self, out: &mut Vec<ConllSentence>) {
-        self.close(self.tokens.len());
+        let entities = std::mem::take(&mut self.chunker).finish(self.tokens.len());
         if !self.tokens.is_empty() {
             out.push(ConllSentence {
                 tokens: std::mem::take(&mut self.tokens),
-                entities: std::mem::take(&mut self.entities),
+                entities,
                 line: self.line,
                 document: self.document,
             });

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::models::ComponentInfo;
 use crate::text::Span;
 
+pub mod chunk;
 pub mod conll;
 pub mod model;
 
@@ -33,6 +34,7 @@ pub struct Mention {
     pub span: Span,
     /// Its tokens, as a range into the document's token list.
     pub tokens: Range<usize>,
+    /// Its CoNLL label.
     pub label: EntityLabel,
     /// Confidence in [0, 1].
     pub score: f32,
@@ -44,6 +46,7 @@ pub struct Mention {
 /// aligned to token boundaries. Anything worth knowing about how a document
 /// was processed (for example that it was split into windows) goes to `notes`.
 pub trait EntityRecognizer: Send + Sync {
+    /// The mentions `doc` holds, in text order; anything worth knowing about how the document was processed goes to `notes`.
     fn recognize(&self, doc: &Tokenized<'_>, notes: &mut Vec<String>) -> Result<Vec<Mention>>;
 
     /// Name and model files, for the record's `engine` field.

@@ -23,20 +23,35 @@ crate::names::named_enum! {
     /// What a dictionary entry is; decides which role rules apply to it.
     /// The names are those of the dictionary and of output referents.
     pub enum Kind("kind") {
+        /// A sovereign state.
         State = "state",
+        /// A capital city (stands for its state when it acts).
         Capital = "capital",
+        /// Another city.
         City = "city",
+        /// A region, province or territory.
         Region = "region",
+        /// A geographic feature (river, sea, mountain range).
         Geo = "geo",
+        /// A people or nationality ("North Koreans").
         Demonym = "demonym",
+        /// A seat of government ("the Kremlin"; stands for its state).
         Government = "government",
+        /// A person.
         Person = "person",
+        /// A government agency or ministry.
         Agency = "agency",
+        /// Armed forces or a unit.
         Force = "force",
+        /// An intergovernmental organisation.
         Igo = "igo",
+        /// A political party.
         Party = "party",
+        /// A news organisation.
         Media = "media",
+        /// Another organisation.
         Organization = "organization",
+        /// A named event.
         Event = "event",
     }
 }
@@ -54,6 +69,7 @@ impl Kind {
 pub struct Entry {
     /// Canonical name, used for the referent.
     pub name: String,
+    /// What the entry is.
     pub kind: Kind,
     /// The state the entry belongs to; absent for IGOs and the like.
     pub country: Option<Country>,
@@ -154,14 +170,17 @@ impl Dictionary {
         }
     }
 
+    /// Every entry, in file order.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }
 
+    /// The entry `id`.
     pub fn entry(&self, id: EntryId) -> &Entry {
         &self.entries[id as usize]
     }
 
+    /// Whether the dictionary has no entry.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -42,6 +42,7 @@ crate::names::named_enum! {
 pub struct Country([u8; 3]);
 
 impl Country {
+    /// The three-letter code.
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("country codes are ASCII")
     }
@@ -88,7 +89,9 @@ impl<'de> Deserialize<'de> for Country {
 /// A mention with its role, country and the actor or place it refers to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entity {
+    /// The mention as recognised.
     pub mention: Mention,
+    /// What part it plays.
     pub role: Role,
     /// For actors and places: the state the mention belongs to.
     pub country: Option<Country>,
@@ -109,6 +112,7 @@ pub struct Referent {
     #[serde(serialize_with = "kind_or_unknown")]
     pub kind: Option<Kind>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The state it belongs to, when known.
     pub country: Option<Country>,
     /// Indices into the document's entities.
     pub mentions: Vec<usize>,
@@ -128,7 +132,9 @@ pub struct Resolution {
     /// In text order, never overlapping; the parts of a split compound
     /// ("Ukraine-Russia") share its token.
     pub entities: Vec<Entity>,
+    /// Distinct actors; an actor entity's `referent` points here.
     pub actors: Vec<Referent>,
+    /// Distinct places; a place entity's `referent` points here.
     pub places: Vec<Referent>,
     /// Worth knowing about the resolution, for the record's `notes`.
     pub notes: Vec<String>,
@@ -194,9 +200,57 @@ impl Resolver {
         }
     }
 
-    /// The dictionary, to share with a gazetteer recogniser.
+    /// The dictionary, to share with the dictionary recogniser.
     pub fn dictionary(&self) -> &Arc<Dictionary> {
         &self.dictionary
+    }
+
+    /// The dictionary entry of each mention, looked up in the context of the
+    /// entries linked before it.
+    fn link(
+        &self,
+        doc: &Tokenized<'_>,
+        mentions: &[Mention],
+        key: &mut String,
+    ) -> Vec<Option<EntryId>> {
+        let mut seen = Vec::new();
+        mentions
+            .iter()
+            .map(|m| {
+                let link = self
+                    .dictionary
+                    .lookup_in_context(m.span.slice(doc.text), key, &seen);
+                seen.extend(link);
+                link
+            })
+            .collect()
+    }
+
+    /// The token range each mention shares as context with the mentions it
+    /// is coordinated with ("between Pyongyang and Moscow").
+    fn coordinations(
+        &self,
+        doc: &Tokenized<'_>,
+        mentions: &[Mention],
+        sentences: &[usize],
+    ) -> Vec<(usize, usize)> {
+        let n = mentions.len();
+        let mut bounds = vec![(0, 0); n];
+        let mut i = 0;
+        while i < n {
+            let mut j = i;
+            while j + 1 < n
+                && sentences[j + 1] == sentences[j]
+                && self
+                    .rules
+                    .joins(doc, mentions[j].tokens.end..mentions[j + 1].tokens.start)
+            {
+                j += 1;
+            }
+            bounds[i..=j].fill((mentions[i].tokens.start, mentions[j].tokens.end));
+            i = j + 1;
+        }
+        bounds
     }
 
     /// Resolves the mentions of one document. Costs one dictionary lookup
@@ -206,15 +260,7 @@ impl Resolver {
         let mut key = String::new();
         let (mentions, split) = self.split_state_compounds(doc, mentions, &mut key);
         let n = mentions.len();
-        let mut seen = Vec::new();
-        let links: Vec<Option<EntryId>> = mentions
-            .iter()
-            .map(|m| {
-                let link = dict.lookup_in_context(m.span.slice(doc.text), &mut key, &seen);
-                seen.extend(link);
-                link
-            })
-            .collect();
+        let links = self.link(doc, &mentions, &mut key);
         let classes: Vec<Class> = mentions
             .iter()
             .zip(&links)
@@ -233,34 +279,8 @@ impl Resolver {
             .map(|m| doc.sentence_of(m.tokens.start))
             .collect();
 
-        // Parts of a hyphenated compound: split above, or sub-token
-        // mentions from elsewhere (gold spans).
-        let compound: Vec<bool> = mentions
-            .iter()
-            .zip(&split)
-            .map(|(m, &split)| {
-                let last = m.tokens.end.max(m.tokens.start + 1) - 1;
-                let covering = Span::new(doc.tokens[m.tokens.start].start, doc.tokens[last].end);
-                split || (covering != m.span && covering.slice(doc.text).contains('-'))
-            })
-            .collect();
-
-        // Coordinations share their context: "between Pyongyang and Moscow".
-        let mut bounds = vec![(0, 0); n];
-        let mut i = 0;
-        while i < n {
-            let mut j = i;
-            while j + 1 < n
-                && sentences[j + 1] == sentences[j]
-                && self
-                    .rules
-                    .joins(doc, mentions[j].tokens.end..mentions[j + 1].tokens.start)
-            {
-                j += 1;
-            }
-            bounds[i..=j].fill((mentions[i].tokens.start, mentions[j].tokens.end));
-            i = j + 1;
-        }
+        let compound = compound_parts(doc, &mentions, &split);
+        let bounds = self.coordinations(doc, &mentions, &sentences);
 
         let roles: Vec<Role> = (0..n)
             .map(|i| {
@@ -590,6 +610,21 @@ impl Grouping {
 /// The hyphens that join the parts of a compound ("Ukraine-Russia"), as
 /// [`normalize_into`] reads them.
 const HYPHENS: &[char] = &['-', '‐', '–'];
+
+/// Whether each mention is part of a hyphenated compound: split by
+/// `Resolver::split_state_compounds` (`split`), or a sub-token mention
+/// from elsewhere (gold spans).
+fn compound_parts(doc: &Tokenized<'_>, mentions: &[Mention], split: &[bool]) -> Vec<bool> {
+    mentions
+        .iter()
+        .zip(split)
+        .map(|(m, &split)| {
+            let last = m.tokens.end.max(m.tokens.start + 1) - 1;
+            let covering = Span::new(doc.tokens[m.tokens.start].start, doc.tokens[last].end);
+            split || (covering != m.span && covering.slice(doc.text).contains('-'))
+        })
+        .collect()
+}
 
 fn class_of_label(label: EntityLabel) -> Class {
     match label {

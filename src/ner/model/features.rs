@@ -84,8 +84,11 @@ const PIECE_FLAG: u32 = 1 << 20;
 /// Casing mode of a sentence; shape features are conjoined with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseMode {
+    /// Ordinary mixed case.
     Mixed = 1,
+    /// An all-capitals sentence (headline).
     Upper = 2,
+    /// An all-lower-case sentence.
     Lower = 3,
 }
 

@@ -6,24 +6,21 @@
 //! trained with always travel together.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasherDefault;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::hashed::Identity;
 use crate::ner::EntityLabel;
 use crate::tokenize::tokenize;
 
-use super::clusters::IdentityHasher;
 use super::features::{finish, mix, word_key};
 
 /// Longest name, in tokens.
 const MAX_TOKENS: usize = 8;
 const PHRASE_SEED: u64 = 0x3c6e_f372_fe94_f82b;
-
-type Identity = BuildHasherDefault<IdentityHasher>;
 
 /// Known names, matched case- and accent-insensitively on tokens.
 #[derive(Default)]
@@ -44,10 +41,12 @@ fn phrase_hash(keys: impl Iterator<Item = u64>) -> u64 {
 }
 
 impl Gazetteer {
+    /// Names in the list.
     pub fn len(&self) -> usize {
         self.phrases.len()
     }
 
+    /// Whether the list is empty.
     pub fn is_empty(&self) -> bool {
         self.phrases.is_empty()
     }

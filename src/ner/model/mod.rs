@@ -10,6 +10,7 @@ use std::path::Path;
 use crate::document::Tokenized;
 use crate::error::Result;
 use crate::models::{require, ComponentInfo, ModelFile};
+use crate::ner::chunk::{Chunker, Position};
 use crate::ner::{EntityLabel, EntityRecognizer, Mention};
 use crate::text::Span;
 
@@ -68,9 +69,11 @@ pub fn allowed(prev: Option<usize>, cur: usize) -> bool {
 /// transitions are `-inf` so decoding never produces a broken entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transitions {
+    /// Score of each tag at a sentence's first token.
     pub start: [f32; N_TAGS],
     /// `pair[prev][cur]`.
     pub pair: [[f32; N_TAGS]; N_TAGS],
+    /// Score of each tag at a sentence's last token.
     pub end: [f32; N_TAGS],
 }
 
@@ -108,6 +111,7 @@ pub struct Lattice {
     alpha: Vec<f32>,
     back: Vec<u8>,
     beta: Vec<f32>,
+    /// The best tag path of the last `viterbi`.
     pub path: Vec<u8>,
 }
 
@@ -200,29 +204,23 @@ impl Lattice {
 
 /// Entities of a tag path as token ranges.
 pub fn entities(path: &[u8]) -> Vec<(std::ops::Range<usize>, EntityLabel)> {
-    let mut out = Vec::new();
-    let mut open: Option<(usize, EntityLabel)> = None;
+    let mut chunker = Chunker::default();
     for (i, &t) in path.iter().enumerate() {
         match tag_parts(t as usize) {
-            Some((false, label)) if open.is_some_and(|(_, l)| l == label) => {}
-            parts => {
-                if let Some((start, label)) = open.take() {
-                    out.push((start..i, label));
-                }
-                open = parts.map(|(_, label)| (i, label));
-            }
+            Some((true, label)) => chunker.push(i, Position::Begin, label),
+            Some((false, label)) => chunker.push(i, Position::Inside, label),
+            None => chunker.push(i, Position::Outside, EntityLabel::Misc),
         }
     }
-    if let Some((start, label)) = open {
-        out.push((start..path.len(), label));
-    }
-    out
+    chunker.finish(path.len())
 }
 
 /// The word lists a model is trained and run with.
 #[derive(Default)]
 pub struct Lexicons {
+    /// Word clusters (features of a token's cluster ids).
     pub clusters: Option<Clusters>,
+    /// The name list (features of tokens inside a listed name).
     pub gazetteer: Option<Gazetteer>,
 }
 

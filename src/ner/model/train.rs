@@ -28,6 +28,7 @@ pub struct TrainConfig {
     pub epochs: usize,
     /// Features seen fewer times in training are dropped.
     pub min_count: u32,
+    /// Seed of the shuffles, the recased copies and the bagging.
     pub seed: u64,
     /// Share of training sentences added again in lower case, so that
     /// lower-case input does not collapse.
@@ -64,7 +65,9 @@ pub struct TrainReport {
     pub best_epoch: usize,
     /// Distinct features kept for training, and entries written.
     pub features: usize,
+    /// Weight entries written.
     pub entries: usize,
+    /// Seconds training took.
     pub seconds: f64,
 }
 

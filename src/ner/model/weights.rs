@@ -90,10 +90,12 @@ impl WeightTable {
         }
     }
 
+    /// Entries in the table.
     pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -102,19 +104,24 @@ impl WeightTable {
 /// Everything the weights file holds.
 #[derive(Debug, Clone)]
 pub struct WeightFile {
+    /// Whether the model was trained with word clusters.
     pub uses_clusters: bool,
+    /// Whether the model was trained with the name list.
     pub uses_gazetteer: bool,
     /// Multiplier from quantised i16 weights to scores.
     pub scale: f32,
     /// Margin that maps to confidence 0.73 (sigmoid of 1).
     pub confidence_scale: f32,
+    /// Transition, start and end scores.
     pub transitions: Transitions,
+    /// The feature weights.
     pub table: WeightTable,
     /// The entries in file order (kept for writing).
     entries: Vec<(u64, [i16; N_TAGS])>,
 }
 
 impl WeightFile {
+    /// Weights from their parts (the trainer's output).
     pub fn new(
         uses_clusters: bool,
         uses_gazetteer: bool,
@@ -140,6 +147,7 @@ impl WeightFile {
         u32::from(self.uses_clusters) | u32::from(self.uses_gazetteer) << 1
     }
 
+    /// Writes the weights file to `path`.
     pub fn write(&self, path: &Path) -> Result<()> {
         let mut buf = Vec::with_capacity(64 + self.entries.len() * (8 + 2 * N_TAGS));
         buf.extend_from_slice(MAGIC);
@@ -169,6 +177,7 @@ impl WeightFile {
         file.write_all(&buf).map_err(|e| Error::io(path, e))
     }
 
+    /// Reads the weights file at `path`.
     pub fn read(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let mut r = Reader {
