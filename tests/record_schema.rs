@@ -107,6 +107,8 @@ struct EvidenceOut {
     end: Option<usize>,
     score: Option<f32>,
     negated_by: Option<String>,
+    /// For `training` evidence: `document-id#sentence`.
+    document: Option<String>,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -117,6 +119,8 @@ enum EvidenceKind {
     Example,
     Hypothesis,
     Label,
+    Feature,
+    Training,
 }
 
 #[derive(Debug, Deserialize)]
@@ -260,6 +264,8 @@ fn records_of_every_input_format_match_the_contract() {
                 assert!(ev.end.is_some() == ev.start.is_some());
                 assert!(ev.score.is_none_or(f32::is_finite));
                 assert!(ev.negated_by.is_none() || ev.kind == EvidenceKind::Cue);
+                // A training sentence names where it comes from; nothing else does.
+                assert_eq!(ev.document.is_some(), ev.kind == EvidenceKind::Training, "{ev:?}");
             }
             seen.2 = true;
         }
