@@ -108,6 +108,10 @@ pub struct EvidenceOut<'a> {
     /// counts for nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub negated_by: Option<&'a str>,
+    /// For a labelled training sentence: its document id and sentence
+    /// number (`id#3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<&'a str>,
 }
 
 /// A document that could not be processed.
@@ -287,6 +291,7 @@ impl<'d> RecordWriter<'d> {
                         end: span.map(|s| s.end),
                         score: ev.score,
                         negated_by: ev.negated_by.as_deref(),
+                        document: ev.document.as_deref(),
                     }
                 })
                 .collect();

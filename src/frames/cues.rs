@@ -271,6 +271,7 @@ pub fn cue_evidence(hits: &[&CueHit], bare: bool, text: &str) -> (f32, Vec<Evide
             span: Some(hit.span),
             score: Some(weight),
             negated_by: hit.negator.map(|n| n.slice(text).to_string()),
+            document: None,
         });
     }
     (1.0 - miss, evidence)

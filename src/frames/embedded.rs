@@ -167,6 +167,7 @@ impl FrameClassifier for StaticFramer {
                             span: Some(span),
                             score: Some(sim),
                             negated_by: None,
+                            document: None,
                         });
                     }
                 }

@@ -24,6 +24,8 @@ pub mod negation;
 #[cfg(feature = "transformers")]
 pub mod nli;
 pub mod prototypes;
+#[cfg(feature = "transformers")]
+pub mod setfit;
 pub mod vectors;
 
 /// File name of the shipped frame set, under `models/frames/`.
@@ -338,16 +340,21 @@ pub enum FrameMethod {
     Nli,
     /// Transformer: all-MiniLM-L6-v2 sentence embeddings.
     Embedding,
+    /// Transformer: a sentence encoder fine-tuned on labelled documents
+    /// with a logistic-regression head per label (SetFit-style, trained by
+    /// `scripts/train-setfit.py`; see [`setfit`]).
+    Setfit,
 }
 
 impl FrameMethod {
-    pub const ALL: [FrameMethod; 6] = [
+    pub const ALL: [FrameMethod; 7] = [
         Self::Static,
         Self::Vectors,
         Self::Cues,
         Self::Every,
         Self::Nli,
         Self::Embedding,
+        Self::Setfit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -358,6 +365,7 @@ impl FrameMethod {
             Self::Every => "every",
             Self::Nli => "nli",
             Self::Embedding => "embedding",
+            Self::Setfit => "setfit",
         }
     }
 
@@ -371,7 +379,7 @@ impl FrameMethod {
 
     /// Whether the method needs the transformer engine.
     pub fn is_transformer(self) -> bool {
-        matches!(self, Self::Nli | Self::Embedding)
+        matches!(self, Self::Nli | Self::Embedding | Self::Setfit)
     }
 }
 
@@ -409,6 +417,12 @@ pub enum EvidenceKind {
     Hypothesis,
     /// The bare label name was the nearest match, or its words occur.
     Label,
+    /// A feature of the learned classifier that weighed most for the label
+    /// (its contribution to the log-odds in `score`).
+    Feature,
+    /// A labelled training sentence of the label near this one (cosine of
+    /// the static vectors in `score`).
+    Training,
 }
 
 /// Why a frame was assigned.
@@ -429,6 +443,10 @@ pub struct Evidence {
     /// nothing (see [`negation::Negation`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub negated_by: Option<String>,
+    /// For [`EvidenceKind::Training`]: the labelled sentence's document id
+    /// and sentence number (`id#3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }
 
 /// A frame label scored on one sentence (or clause).

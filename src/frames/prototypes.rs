@@ -113,6 +113,7 @@ impl Prototypes {
             span: None,
             score: Some(sim),
             negated_by: None,
+            document: None,
         };
         (score.clamp(0.0, 1.0), Some(evidence))
     }
