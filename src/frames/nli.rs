@@ -182,11 +182,7 @@ impl FrameClassifier for EmbeddingFramer {
         entities: &[Entity],
         _notes: &mut Vec<String>,
     ) -> Result<Vec<Frame>> {
-        let texts: Vec<&str> = doc
-            .sentences
-            .iter()
-            .map(|s| s.span.slice(doc.text))
-            .collect();
+        let texts = doc.sentence_texts();
         let vectors = self.model.embed(&texts)?;
         let scores = vectors
             .iter()

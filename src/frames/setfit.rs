@@ -286,11 +286,7 @@ impl FrameClassifier for SetfitFramer {
         entities: &[Entity],
         _notes: &mut Vec<String>,
     ) -> Result<Vec<Frame>> {
-        let texts: Vec<&str> = doc
-            .sentences
-            .iter()
-            .map(|s| s.span.slice(doc.text))
-            .collect();
+        let texts = doc.sentence_texts();
         let vectors = self.vectors(&texts)?;
         let scores = self.head.scores(&vectors);
         let hits = self.common.cues.find(doc, &mut MatchText::default());
