@@ -170,8 +170,13 @@ struct EngineArgs {
     /// Transformer engine: sentence-embedding model directory.
     #[arg(long, value_name = "DIR")]
     embedding_model: Option<PathBuf>,
+    /// Transformer engine: directory of a fine-tuned encoder and its `setfit-head.json`
+    /// (`scripts/train-setfit.py`) for `--frame-method setfit`.
+    #[arg(long, value_name = "DIR")]
+    setfit_model: Option<PathBuf>,
     /// Framing method: `static` (embedded default: static embeddings + cues), `cues`
-    /// (keyword baseline), `vectors`, `every` (baseline); transformer engine: `nli`, `embedding`.
+    /// (keyword baseline), `vectors`, `every` (baseline); transformer engine: `nli`, `embedding`,
+    /// `setfit` (fine-tuned encoder with a trained head).
     #[arg(long, value_name = "METHOD")]
     frame_method: Option<FrameMethod>,
     /// Transformer engine: largest batch of sequences per forward pass.
@@ -202,6 +207,7 @@ impl EngineArgs {
                 ner_model: self.ner_model.clone(),
                 nli_model: self.nli_model.clone(),
                 embedding_model: self.embedding_model.clone(),
+                setfit_model: self.setfit_model.clone(),
                 frame_method: self.frame_method,
                 batch_size: self.batch_size,
             },

@@ -78,10 +78,18 @@ pub struct Tokenized<'a> {
     pub sentences: &'a [Sentence],
 }
 
-impl Tokenized<'_> {
+impl<'a> Tokenized<'a> {
     /// Index of the sentence that holds token `token`.
     pub fn sentence_of(&self, token: usize) -> usize {
         self.sentences.partition_point(|s| s.tokens.end <= token)
+    }
+
+    /// The text of every sentence, in order (what sentence encoders read).
+    pub fn sentence_texts(&self) -> Vec<&'a str> {
+        self.sentences
+            .iter()
+            .map(|s| s.span.slice(self.text))
+            .collect()
     }
 }
 

@@ -105,7 +105,9 @@ pub struct TransformerOptions {
     pub nli_model: Option<PathBuf>,
     /// Sentence-embedding model directory.
     pub embedding_model: Option<PathBuf>,
-    /// Framing method (see [`FrameMethod`]): `nli` or `embedding` for the
+    /// Fine-tuned encoder and head directory for `--frame-method setfit`.
+    pub setfit_model: Option<PathBuf>,
+    /// Framing method (see [`FrameMethod`]): `nli`, `embedding` or `setfit` for the
     /// transformer engine; `static` (default), `vectors`, `cues` or `every`
     /// for the embedded one.
     pub frame_method: Option<FrameMethod>,
@@ -275,8 +277,9 @@ fn framer(
 }
 
 /// The transformer engine's frame classifier: NLI (`--nli-model`, else the
-/// default one under `models/hf/`) or MiniLM sentence embeddings
-/// (`--embedding-model`, else `models/hf/all-MiniLM-L6-v2`).
+/// default one under `models/hf/`), MiniLM sentence embeddings
+/// (`--embedding-model`, else `models/hf/all-MiniLM-L6-v2`) or a fine-tuned
+/// encoder with its head (`--setfit-model`, else `models/hf/setfit-deployment`).
 #[cfg(feature = "transformers")]
 fn transformer_framer(
     config: &PipelineConfig,
@@ -285,9 +288,28 @@ fn transformer_framer(
     method: FrameMethod,
 ) -> Result<Box<dyn FrameClassifier>> {
     use crate::frames::nli::{EmbeddingFramer, NliFramer};
+    use crate::frames::setfit::{SetfitFramer, SetfitHead, DEFAULT_SETFIT_DIR};
     use crate::transformer::fetch::{model_dir, DEFAULT_NLI, MINILM};
     use crate::transformer::{NliModel, SentenceEmbedder};
     let opts = &config.transformer;
+    if method == FrameMethod::Setfit {
+        let path = opts
+            .setfit_model
+            .clone()
+            .unwrap_or_else(|| dir.join("hf").join(DEFAULT_SETFIT_DIR));
+        let head = SetfitHead::load(&path)?;
+        let set_source = match &config.frames {
+            FrameChoice::File(file) => file.display().to_string(),
+            FrameChoice::Set(_) => "the labels of --labels".to_string(),
+            _ => dir.join(DEFAULT_SET).display().to_string(),
+        };
+        return Ok(Box::new(SetfitFramer::new(
+            set,
+            &set_source,
+            SentenceEmbedder::load(&path, opts.batch_size)?,
+            head,
+        )?));
+    }
     if method == FrameMethod::Nli {
         let path = opts
             .nli_model

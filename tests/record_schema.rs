@@ -265,7 +265,11 @@ fn records_of_every_input_format_match_the_contract() {
                 assert!(ev.score.is_none_or(f32::is_finite));
                 assert!(ev.negated_by.is_none() || ev.kind == EvidenceKind::Cue);
                 // A training sentence names where it comes from; nothing else does.
-                assert_eq!(ev.document.is_some(), ev.kind == EvidenceKind::Training, "{ev:?}");
+                assert_eq!(
+                    ev.document.is_some(),
+                    ev.kind == EvidenceKind::Training,
+                    "{ev:?}"
+                );
             }
             seen.2 = true;
         }

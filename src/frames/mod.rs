@@ -23,6 +23,8 @@ pub mod negation;
 #[cfg(feature = "transformers")]
 pub mod nli;
 pub mod prototypes;
+#[cfg(feature = "transformers")]
+pub mod setfit;
 pub mod vectors;
 
 /// File name of the shipped frame set, under `models/frames/`.
@@ -304,6 +306,10 @@ crate::names::named_enum! {
         Nli = "nli",
         /// Transformer: all-MiniLM-L6-v2 sentence embeddings.
         Embedding = "embedding",
+        /// Transformer: a sentence encoder fine-tuned on labelled documents
+        /// with a logistic-regression head per label (SetFit-style, trained by
+        /// `scripts/train-setfit.py`; see [`setfit`]).
+        Setfit = "setfit",
     }
 }
 
@@ -318,7 +324,7 @@ impl FrameMethod {
 
     /// Whether the method needs the transformer engine.
     pub fn is_transformer(self) -> bool {
-        matches!(self, Self::Nli | Self::Embedding)
+        matches!(self, Self::Nli | Self::Embedding | Self::Setfit)
     }
 }
 

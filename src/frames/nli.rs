@@ -16,17 +16,17 @@ use crate::models::ComponentInfo;
 use crate::resolve::Entity;
 use crate::transformer::{NliModel, SentenceEmbedder};
 
-/// What both transformer classifiers share: the set, its thresholds, and
-/// cue matching used only to anchor a frame's target on its words.
-struct Common {
-    set: FrameSet,
+/// What the transformer classifiers share: the set, its thresholds, and
+/// cue matching used to anchor a frame's target on its words.
+pub(crate) struct Common {
+    pub(crate) set: FrameSet,
     method: FrameMethod,
-    thresholds: Vec<f32>,
-    cues: CueMatcher,
+    pub(crate) thresholds: Vec<f32>,
+    pub(crate) cues: CueMatcher,
 }
 
 impl Common {
-    fn new(set: FrameSet, method: FrameMethod) -> Result<Self> {
+    pub(crate) fn new(set: FrameSet, method: FrameMethod) -> Result<Self> {
         let thresholds = (0..set.labels.len())
             .map(|i| set.threshold_for(i, method))
             .collect();
@@ -48,12 +48,12 @@ impl Common {
         anchors
     }
 
-    /// Frames from `scores[sentence][label]` with their best evidence.
-    fn frames(
+    /// Frames from `scores[sentence][label]` with their evidence.
+    pub(crate) fn frames<E: IntoIterator<Item = Evidence>>(
         &self,
         doc: &Tokenized<'_>,
         entities: &[Entity],
-        scores: Vec<Vec<(f32, Option<Evidence>)>>,
+        scores: Vec<Vec<(f32, E)>>,
     ) -> Vec<Frame> {
         let anchors = self.anchors(doc);
         let mut frames = Vec::with_capacity(doc.sentences.len() * self.set.labels.len());
@@ -73,7 +73,7 @@ impl Common {
         frames
     }
 
-    fn info(&self, model: ComponentInfo) -> ComponentInfo {
+    pub(crate) fn info(&self, model: ComponentInfo) -> ComponentInfo {
         ComponentInfo::with_files(
             format!("frames-{}:{}+{}", self.method, self.set.name, model.name),
             model.files,
@@ -182,11 +182,7 @@ impl FrameClassifier for EmbeddingFramer {
         entities: &[Entity],
         _notes: &mut Vec<String>,
     ) -> Result<Vec<Frame>> {
-        let texts: Vec<&str> = doc
-            .sentences
-            .iter()
-            .map(|s| s.span.slice(doc.text))
-            .collect();
+        let texts = doc.sentence_texts();
         let vectors = self.model.embed(&texts)?;
         let scores = vectors
             .iter()

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Tiny random checkpoints saved by Python `transformers`, each with the
+output the Python reference gives on it, for newstag's parity tests
+(tests/parity.rs, feature `transformers`):
+
+  OUT/ner/     BertForTokenClassification (2 layers, WordPiece vocab) and
+               expected.json: the `transformers` token-classification
+               pipeline with aggregation_strategy="first" on a few texts.
+  OUT/nli/     BertForSequenceClassification with id2label
+               entailment/neutral/contradiction (not MNLI's order) and
+               expected.json: the zero-shot pipeline's multi-label
+               entailment probabilities.
+  OUT/nli2/    the same with two classes, not_entailment/entailment.
+  OUT/setfit/  a tiny sentence encoder fine-tuned by scripts/train-setfit.py
+               on fixtures/gold.jsonl (a few steps) with its head, and
+               expected.json: sentence-transformers' embeddings through the
+               head, per sentence and label.
+
+Weights are random but seeded, so a run is reproducible on one machine.
+
+Usage (in the venv of scripts/setup-libtorch, with
+scripts/requirements-python.txt installed):
+  .venv/bin/python scripts/make-tiny-checkpoints.py target/tiny-checkpoints \
+      [--newstag target/release/newstag]
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import string
+import sys
+
+import torch
+from transformers import (
+    BertConfig,
+    BertForSequenceClassification,
+    BertForTokenClassification,
+    BertModel,
+    BertTokenizerFast,
+    pipeline,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+WORDS = (
+    "the a of to in and said on for was troops north south korea russia ukraine kim "
+    "jong un putin president minister army sent border talks city news report war "
+    "peace deal with by from at soldiers losses forces fighting drones front"
+).split()
+
+NER_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+
+# One sentence each: the pipeline groups entities across sentence ends and
+# newstag does not, so multi-sentence texts would compare two conventions.
+# Mixed case, words the vocabulary splits into several pieces, punctuation.
+NER_TEXTS = [
+    "Kim Jong Un sent troops to the Russia border, the report said.",
+    "President Putin met Zelensky in Pyongyang on Tuesday.",
+    "North Korean soldiers were fighting near Kursk with Russian drones.",
+    "The Ministry of Defence in Seoul said 600 soldiers died.",
+    "Reuters and the BBC cited NATO officials from Brussels and Kyiv.",
+]
+
+NLI_LABELS = ["entailment", "neutral", "contradiction"]
+NLI2_LABELS = ["not_entailment", "entailment"]
+PREMISES = [
+    "Kim Jong Un sent troops to the Russia border.",
+    "The army suffered heavy losses at the front.",
+    "Peace talks in the city ended with a deal.",
+]
+CANDIDATES = ["desperation", "capability", "war"]
+TEMPLATE = "This text is about {}."
+
+
+def write_vocab(path):
+    """Specials, some words, every letter and digit with its ## form, punctuation."""
+    chars = list(string.ascii_lowercase + string.digits)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + WORDS + chars
+    vocab += ["##" + c for c in chars] + list(".,;:!?'\"()-")
+    vocab = list(dict.fromkeys(vocab))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(vocab) + "\n")
+    return len(vocab)
+
+
+def bert_config(vocab_size, labels, max_positions=128, spread=0.02):
+    """A 2-layer BERT; `spread` is the weights' standard deviation (larger
+    than BERT's 0.02 makes a random model's outputs depend on its input)."""
+    config = BertConfig(
+        initializer_range=spread,
+        vocab_size=vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=max_positions,
+        hidden_act="gelu",
+    )
+    if labels:
+        config.id2label = dict(enumerate(labels))
+        config.label2id = {label: i for i, label in enumerate(labels)}
+    return config
+
+
+def save_tokenizer(out, vocab_file):
+    tokenizer = BertTokenizerFast(vocab_file=vocab_file, do_lower_case=True, model_max_length=128)
+    tokenizer.save_pretrained(out)
+    return tokenizer
+
+
+def spread(linear, std):
+    """Random classifier rows wide enough that the classes differ."""
+    with torch.no_grad():
+        linear.weight.normal_(0.0, std)
+        linear.bias.normal_(0.0, 0.5)
+
+
+def make_ner(out):
+    os.makedirs(out, exist_ok=True)
+    vocab_size = write_vocab(os.path.join(out, "vocab.txt"))
+    torch.manual_seed(7)
+    model = BertForTokenClassification(bert_config(vocab_size, NER_LABELS)).eval()
+    spread(model.classifier, 1.0)
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer = save_tokenizer(out, os.path.join(out, "vocab.txt"))
+    ner = pipeline(
+        "token-classification",
+        model=model,
+        tokenizer=tokenizer,
+        aggregation_strategy="first",
+        device=-1,
+    )
+    expected = []
+    for text in NER_TEXTS:
+        entities = [
+            {
+                "entity_group": e["entity_group"],
+                "score": float(e["score"]),
+                "start": int(e["start"]),
+                "end": int(e["end"]),
+                "word": e["word"],
+            }
+            for e in ner(text)
+        ]
+        expected.append({"text": text, "entities": entities})
+    found = sum(len(e["entities"]) for e in expected)
+    if found < 5:
+        sys.exit(f"make-tiny-checkpoints: the random NER model found only {found} entities")
+    dump(os.path.join(out, "expected.json"), {"aggregation_strategy": "first", "texts": expected})
+
+
+def make_nli(out, labels, seed):
+    os.makedirs(out, exist_ok=True)
+    vocab_size = write_vocab(os.path.join(out, "vocab.txt"))
+    torch.manual_seed(seed)
+    model = BertForSequenceClassification(bert_config(vocab_size, labels, spread=0.3)).eval()
+    spread(model.classifier, 0.2)
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer = save_tokenizer(out, os.path.join(out, "vocab.txt"))
+    zero_shot = pipeline("zero-shot-classification", model=model, tokenizer=tokenizer, device=-1)
+    pairs = []
+    for premise in PREMISES:
+        result = zero_shot(
+            premise, candidate_labels=CANDIDATES, hypothesis_template=TEMPLATE, multi_label=True
+        )
+        for label, score in zip(result["labels"], result["scores"]):
+            pairs.append(
+                {"premise": premise, "hypothesis": TEMPLATE.format(label), "entailment": float(score)}
+            )
+    dump(os.path.join(out, "expected.json"), {"labels": labels, "pairs": pairs})
+
+
+def load_trainer():
+    path = os.path.join(ROOT, "scripts", "train-setfit.py")
+    spec = importlib.util.spec_from_file_location("train_setfit", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_setfit(out, newstag):
+    """A tiny encoder, fine-tuned and given a head by train-setfit.py itself."""
+    trainer = load_trainer()
+    base = out + "-base"
+    os.makedirs(base, exist_ok=True)
+    vocab_size = write_vocab(os.path.join(base, "vocab.txt"))
+    torch.manual_seed(5)
+    BertModel(bert_config(vocab_size, [], max_positions=512), add_pooling_layer=False).save_pretrained(
+        base, safe_serialization=True
+    )
+    save_tokenizer(base, os.path.join(base, "vocab.txt"))
+    trainer.main(
+        [
+            "--corpus", os.path.join(ROOT, "fixtures", "gold.jsonl"),
+            "--base", base,
+            "--out", out,
+            "--newstag", newstag,
+            "--pairs-per-sentence", "1",
+            "--max-pairs", "256",
+            # Above every sentence's length in pieces: past the limit
+            # sentence-transformers truncates and newstag averages windows.
+            "--max-seq-length", "512",
+            "--seed", "3",
+            "--quiet",
+        ]
+    )
+    model = trainer.load_encoder(out)
+    head = trainer.Head.load(os.path.join(out, trainer.HEAD_FILE))
+    sentences = [n["text"] for n in head.neighbours[:6]] + PREMISES
+    vectors = trainer.embed(model, sentences)
+    scores = head.scores(vectors)
+    expected = [
+        {"text": text, "scores": {name: float(s) for name, s in zip(head.labels, row)}}
+        for text, row in zip(sentences, scores)
+    ]
+    dump(os.path.join(out, "expected.json"), {"sentences": expected})
+
+
+def dump(path, value):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(value, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", help="directory to write the checkpoints into")
+    parser.add_argument(
+        "--newstag",
+        default=os.path.join(ROOT, "target", "release", "newstag"),
+        help="newstag binary, for its sentence splitter (default: target/release/newstag)",
+    )
+    args = parser.parse_args()
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    make_ner(os.path.join(args.out, "ner"))
+    make_nli(os.path.join(args.out, "nli"), NLI_LABELS, 11)
+    make_nli(os.path.join(args.out, "nli2"), NLI2_LABELS, 13)
+    make_setfit(os.path.join(args.out, "setfit"), args.newstag)
+    print(f"make-tiny-checkpoints: wrote ner, nli, nli2, setfit under {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,513 @@
+#!/usr/bin/env python3
+"""SetFit-style frame classifier for newstag's transformer engine
+(`--frame-method setfit`): contrastive fine-tuning of a sentence encoder
+(all-MiniLM-L6-v2) on sentence pairs from a labelled frame corpus, then one
+logistic-regression head per label.
+
+Sentences are newstag's own (`newstag tag --no-frames` gives their spans);
+a sentence carries a label when a gold frame span with that label overlaps
+it by at least half of the shorter span (ANNOTATION.md's frame match).
+Pairs follow SetFit: for each sentence and iteration, one partner with the
+same label set (target cosine 1) and one with a different one (target 0).
+Each head's threshold is the one that maximises sentence F1 over
+out-of-fold predictions of an inner cross-validation over the training
+documents only.
+
+Output directory: the fine-tuned encoder as sentence-transformers saves it
+(config.json, model.safetensors, tokenizer.json, modules.json, ...; newstag
+loads it with its SentenceEmbedder) and setfit-head.json: per label the
+weights, bias and threshold, the labelled training sentences with their
+vectors (for evidence: nearest training sentences), and provenance
+(training files with SHA-256, documents, sentences, options, versions).
+
+With --cv the script instead measures frame F1 on held-out documents:
+`folds` (5-fold cross-validation over documents), `conflict`
+(leave-one-conflict-out over the documents' `conflict` field) or `both`.
+The encoder is fine-tuned afresh inside every training fold and the head
+and thresholds are fitted there too; nothing is written.
+
+Usage (venv of scripts/setup-libtorch with scripts/requirements-python.txt):
+  .venv/bin/python scripts/train-setfit.py --corpus fixtures/corpus/articles.jsonl \
+      fixtures/corpus/conll.jsonl --out models/hf/setfit-deployment
+  .venv/bin/python scripts/train-setfit.py --corpus ... --cv both --max-pairs 1500
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEAD_FILE = "setfit-head.json"
+HEAD_FORMAT = "newstag-setfit-head/1"
+DEFAULT_BASE = os.path.join(ROOT, "models", "hf", "all-MiniLM-L6-v2")
+THRESHOLDS = [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)]
+
+
+class CorpusError(Exception):
+    """A problem with the input, naming file, line and field."""
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_gold(paths):
+    """Documents of gold JSONL files (ANNOTATION.md) that have `frames`."""
+    docs, seen = [], {}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{n}"
+                try:
+                    doc = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise CorpusError(f"{where}: not JSON: {e}")
+                for field in ("id", "text"):
+                    if not isinstance(doc.get(field), str):
+                        raise CorpusError(f"{where}: field `{field}`: missing or not a string")
+                if "frames" not in doc:
+                    continue
+                if doc["id"] in seen:
+                    raise CorpusError(f"{where}: field `id`: {doc['id']!r} also at {seen[doc['id']]}")
+                seen[doc["id"]] = where
+                length = len(doc["text"])
+                spans = []
+                for i, frame in enumerate(doc["frames"]):
+                    s, e, labels = frame.get("start"), frame.get("end"), frame.get("labels")
+                    if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= length):
+                        raise CorpusError(f"{where}: field `frames[{i}]`: bad span {s}..{e} (text has {length} code points)")
+                    if not labels or not all(isinstance(l, str) for l in labels):
+                        raise CorpusError(f"{where}: field `frames[{i}].labels`: missing or empty")
+                    spans.extend(((s, e), label) for label in labels)
+                docs.append(
+                    {"id": doc["id"], "text": doc["text"], "gold": spans,
+                     "conflict": doc.get("conflict"), "where": where}
+                )
+    if not docs:
+        raise CorpusError(f"{', '.join(paths)}: no document has a `frames` field")
+    return docs
+
+
+def split_sentences(docs, newstag):
+    """Sentence spans (code points) of every document, by newstag's splitter."""
+    if not os.access(newstag, os.X_OK):
+        raise CorpusError(f"{newstag}: no newstag binary (build it: cargo build --release)")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "docs.jsonl")
+        with open(src, "w", encoding="utf-8") as f:
+            for doc in docs:
+                f.write(json.dumps({"id": doc["id"], "text": doc["text"]}, ensure_ascii=False) + "\n")
+        run = subprocess.run(
+            [newstag, "tag", src, "--no-frames", "--quiet", "--jobs", "1"],
+            capture_output=True, text=True, encoding="utf-8",
+        )
+        if run.returncode != 0:
+            raise CorpusError(f"{newstag} tag failed ({run.returncode}): {run.stderr.strip()}")
+    records = {}
+    for line in run.stdout.splitlines():
+        record = json.loads(line)
+        if "error" in record:
+            raise CorpusError(f"newstag could not read document {record.get('id')}: {record['error']}")
+        records[record["id"]] = record
+    for doc in docs:
+        record = records.get(doc["id"])
+        if record is None or record.get("text", doc["text"]) != doc["text"]:
+            raise CorpusError(f"{doc['where']}: newstag's record of {doc['id']!r} is missing or has another text")
+        doc["sentences"] = [(s["start"], s["end"]) for s in record["sentences"]]
+
+
+def half_overlap(a, b):
+    """ANNOTATION.md's frame match: overlap >= half of the shorter span."""
+    shorter = min(a[1] - a[0], b[1] - b[0])
+    overlap = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    return shorter > 0 and 2 * overlap >= shorter
+
+
+def sentence_rows(docs, labels):
+    """One row per sentence: document, index, text, label indicator vector."""
+    rows = []
+    for d, doc in enumerate(docs):
+        for s, span in enumerate(doc["sentences"]):
+            y = [int(any(l == label and half_overlap(span, g) for g, l in doc["gold"])) for label in labels]
+            rows.append({"doc": d, "id": f"{doc['id']}#{s}", "span": span,
+                         "text": doc["text"][span[0]:span[1]], "y": y})
+    return rows
+
+
+# ---------------------------------------------------------------- encoder
+
+
+def load_encoder(path, max_seq_length=None):
+    """A sentence-transformers model: the directory's own modules, or mean
+    pooling and normalisation over a bare transformers encoder (as newstag's
+    SentenceEmbedder computes it)."""
+    from sentence_transformers import SentenceTransformer, models
+
+    if os.path.isfile(os.path.join(path, "modules.json")):
+        model = SentenceTransformer(path, device="cpu")
+    else:
+        word = models.Transformer(path)
+        pooling = models.Pooling(word.get_word_embedding_dimension(), pooling_mode="mean")
+        model = SentenceTransformer(modules=[word, pooling, models.Normalize()], device="cpu")
+    if max_seq_length:
+        model.max_seq_length = max_seq_length
+    return model
+
+
+def embed(model, texts, batch_size=32):
+    """Unit sentence vectors, float32 [n, dim]."""
+    vectors = model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
+                           show_progress_bar=False, normalize_embeddings=True)
+    return vectors.astype(np.float32)
+
+
+def make_pairs(rows, pairs_per_sentence, max_pairs, rng):
+    """SetFit pairs: per sentence and iteration one same-label-set partner
+    (target 1) and one different (target 0), shuffled, at most max_pairs."""
+    classes = {}
+    for i, row in enumerate(rows):
+        classes.setdefault(tuple(row["y"]), []).append(i)
+    keys = list(classes)
+    pairs = []
+    for _ in range(pairs_per_sentence):
+        for i, row in enumerate(rows):
+            own = tuple(row["y"])
+            same = classes[own]
+            if len(same) > 1:
+                j = i
+                while j == i:
+                    j = rng.choice(same)
+                pairs.append((i, j, 1.0))
+            others = [k for k in keys if k != own]
+            if others:
+                pairs.append((i, rng.choice(classes[rng.choice(others)]), 0.0))
+    rng.shuffle(pairs)
+    return pairs[:max_pairs] if max_pairs else pairs
+
+
+def fine_tune(model, rows, opts, log):
+    """Contrastive fine-tuning with the cosine-similarity loss (SetFit's)."""
+    rng = random.Random(opts.seed)
+    torch.manual_seed(opts.seed)
+    pairs = make_pairs(rows, opts.pairs_per_sentence, opts.max_pairs, rng)
+    if not pairs:
+        return 0
+    model.train()
+    optimiser = torch.optim.AdamW(model.parameters(), lr=opts.learning_rate)
+    steps = 0
+    start = time.time()
+    for epoch in range(opts.epochs):
+        for b in range(0, len(pairs), opts.batch_size):
+            batch = pairs[b:b + opts.batch_size]
+            left = model.tokenize([rows[i]["text"] for i, _, _ in batch])
+            right = model.tokenize([rows[j]["text"] for _, j, _ in batch])
+            u = model(left)["sentence_embedding"]
+            v = model(right)["sentence_embedding"]
+            target = torch.tensor([t for _, _, t in batch], dtype=torch.float32)
+            loss = torch.nn.functional.mse_loss(torch.cosine_similarity(u, v), target)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            steps += 1
+            if steps % 25 == 0:
+                log(f"  step {steps}: loss {loss.item():.4f} ({time.time() - start:.0f}s)")
+    model.eval()
+    return len(pairs)
+
+
+# ---------------------------------------------------------------- head
+
+
+class Head:
+    """One logistic regression per label over unit sentence vectors:
+    p = sigmoid(w . x + b), selected when p >= threshold."""
+
+    def __init__(self, labels, weights, bias, thresholds, neighbours, provenance=None):
+        self.labels = list(labels)
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float32)
+        self.thresholds = list(thresholds)
+        self.neighbours = neighbours
+        self.provenance = provenance or {}
+
+    def scores(self, vectors):
+        """Probabilities [n, labels], computed in float32 as newstag does."""
+        logits = np.asarray(vectors, dtype=np.float32) @ self.weights.T + self.bias
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+    def save(self, path):
+        value = {
+            "format": HEAD_FORMAT,
+            "labels": [
+                {"name": n, "weights": [float(w) for w in ws], "bias": float(b), "threshold": float(t)}
+                for n, ws, b, t in zip(self.labels, self.weights, self.bias, self.thresholds)
+            ],
+            "neighbours": self.neighbours,
+            "provenance": self.provenance,
+        }
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(value, f, ensure_ascii=False)
+            f.write("\n")
+
+    @staticmethod
+    def load(path):
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+        if value.get("format") != HEAD_FORMAT:
+            raise CorpusError(f"{path}: field `format`: expected {HEAD_FORMAT!r}")
+        labels = value["labels"]
+        return Head([l["name"] for l in labels], [l["weights"] for l in labels],
+                    [l["bias"] for l in labels], [l["threshold"] for l in labels],
+                    value["neighbours"], value.get("provenance"))
+
+
+def doc_folds(doc_ids, k, seed):
+    """Documents split into k folds by a seeded shuffle."""
+    order = sorted(set(doc_ids))
+    random.Random(seed).shuffle(order)
+    return {d: i % k for i, d in enumerate(order)}
+
+
+def sentence_f1(y, p, t):
+    pred = p >= t
+    tp = int(np.sum(pred & (y == 1)))
+    fp = int(np.sum(pred & (y == 0)))
+    fn = int(np.sum(~pred & (y == 1)))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def fit_regression(x, y, c):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(x, y)
+
+
+def fit_head(vectors, rows, labels, opts):
+    """Heads on all rows; thresholds from out-of-fold probabilities of an
+    inner cross-validation over the rows' documents."""
+    docs = [r["doc"] for r in rows]
+    y_all = np.array([r["y"] for r in rows])
+    k = min(opts.inner_folds, len(set(docs)))
+    if k < 2:
+        raise CorpusError("the training data has fewer than 2 documents: no inner cross-validation")
+    fold_of = doc_folds(docs, k, opts.seed)
+    folds = np.array([fold_of[d] for d in docs])
+    weights, bias, thresholds = [], [], []
+    for j, label in enumerate(labels):
+        y = y_all[:, j]
+        positives = int(y.sum())
+        if positives < opts.min_examples:
+            raise CorpusError(
+                f"label {label!r} has {positives} framed training sentences, fewer than "
+                f"--min-examples {opts.min_examples}"
+            )
+        oof = np.zeros(len(rows), dtype=np.float32)
+        for f in range(k):
+            train, test = folds != f, folds == f
+            if len(set(y[train])) < 2:
+                oof[test] = 0.0
+                continue
+            oof[test] = fit_regression(vectors[train], y[train], opts.c).predict_proba(vectors[test])[:, 1]
+        best = max(THRESHOLDS, key=lambda t: (sentence_f1(y, oof, t), -abs(t - 0.5)))
+        model = fit_regression(vectors, y, opts.c)
+        weights.append(model.coef_[0])
+        bias.append(model.intercept_[0])
+        thresholds.append(best)
+    neighbours = [
+        {"document": r["id"], "text": r["text"],
+         "labels": [l for l, v in zip(labels, r["y"]) if v],
+         "vector": [round(float(v), 6) for v in vectors[i]]}
+        for i, r in enumerate(rows) if any(r["y"])
+    ]
+    return Head(labels, weights, bias, thresholds, neighbours)
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+class Tally:
+    def __init__(self, labels):
+        self.counts = {l: [0, 0, 0] for l in labels}
+
+    def add(self, gold, pred):
+        """newstag eval's frame matching: one to one, each gold span taken
+        by the first prediction (in sentence, then label order) it fits."""
+        taken = [False] * len(gold)
+        for span, label in pred:
+            hit = next((i for i, (g, l) in enumerate(gold)
+                        if not taken[i] and l == label and half_overlap(span, g)), None)
+            if hit is None:
+                self.counts[label][1] += 1
+            else:
+                taken[hit] = True
+                self.counts[label][0] += 1
+        for i, (_, label) in enumerate(gold):
+            if not taken[i] and label in self.counts:
+                self.counts[label][2] += 1
+
+    @staticmethod
+    def prf(tp, fp, fn):
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+    def table(self, title):
+        lines = [title, f"  {'label':<14}{'tp':>5}{'fp':>5}{'fn':>5}{'P':>8}{'R':>8}{'F1':>8}"]
+        total = [0, 0, 0]
+        for label, c in self.counts.items():
+            total = [a + b for a, b in zip(total, c)]
+            lines.append(f"  {label:<14}{c[0]:>5}{c[1]:>5}{c[2]:>5}" + "".join(f"{x:>8.3f}" for x in self.prf(*c)))
+        lines.append(f"  {'micro':<14}{total[0]:>5}{total[1]:>5}{total[2]:>5}" + "".join(f"{x:>8.3f}" for x in self.prf(*total)))
+        return "\n".join(lines)
+
+
+def train_fold(rows, labels, opts, log, frozen=None):
+    """Fine-tune a fresh encoder on rows (unless --pairs-per-sentence 0), fit
+    the head. `frozen`: the base encoder and its vectors of all rows by id,
+    reused across folds when there is no fine-tuning."""
+    if opts.pairs_per_sentence > 0 or frozen is None:
+        model = load_encoder(opts.base, opts.max_seq_length)
+        pairs = fine_tune(model, rows, opts, log) if opts.pairs_per_sentence > 0 else 0
+        vectors = embed(model, [r["text"] for r in rows])
+    else:
+        model, cache = frozen
+        pairs, vectors = 0, np.stack([cache[r["id"]] for r in rows])
+    return model, fit_head(vectors, rows, labels, opts), pairs
+
+
+def cross_validate(docs, rows, labels, opts, log):
+    schemes = ["folds", "conflict"] if opts.cv == "both" else [opts.cv]
+    frozen = None
+    if opts.pairs_per_sentence == 0:
+        model = load_encoder(opts.base, opts.max_seq_length)
+        vectors = embed(model, [r["text"] for r in rows])
+        frozen = (model, {r["id"]: v for r, v in zip(rows, vectors)})
+    for scheme in schemes:
+        if scheme == "folds":
+            fold_of = doc_folds([d["id"] for d in docs], opts.folds, opts.seed)
+            groups = {d["id"]: f"fold {fold_of[d['id']] + 1}" for d in docs}
+        else:
+            missing = [d["where"] for d in docs if not d["conflict"]]
+            if missing:
+                raise CorpusError(f"{missing[0]}: field `conflict`: missing (needed by --cv conflict)")
+            groups = {d["id"]: d["conflict"] for d in docs}
+        tally = Tally(labels)
+        started = time.time()
+        for group in sorted(set(groups.values())):
+            held = {i for i, d in enumerate(docs) if groups[d["id"]] == group}
+            train = [r for r in rows if r["doc"] not in held]
+            test = [r for r in rows if r["doc"] in held]
+            model, head, pairs = train_fold(train, labels, opts, log, frozen)
+            if frozen:
+                scores = head.scores(np.stack([frozen[1][r["id"]] for r in test]))
+            else:
+                scores = head.scores(embed(model, [r["text"] for r in test]))
+            for d in sorted(held):
+                pred = [(r["span"], label)
+                        for r, p in zip(test, scores) if r["doc"] == d
+                        for label, s, t in zip(labels, p, head.thresholds) if s >= t]
+                tally.add(docs[d]["gold"], pred)
+            log(f"{scheme} {group}: {len(held)} held-out documents, {len(train)} training sentences, "
+                f"{pairs} pairs, thresholds {dict(zip(labels, map(float, head.thresholds)))} ({time.time() - started:.0f}s)")
+        name = {"folds": f"{opts.folds}-fold cross-validation over documents",
+                "conflict": "leave-one-conflict-out"}[scheme]
+        print(tally.table(f"frames, {name} ({len(docs)} documents; "
+                          f"{opts.pairs_per_sentence} pair iterations per sentence, at most {opts.max_pairs} pairs, "
+                          f"{opts.epochs} epoch(s); {time.time() - started:.0f}s)"))
+        sys.stdout.flush()
+
+
+# ---------------------------------------------------------------- main
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--corpus", nargs="+", required=True, help="gold JSONL files with `frames`")
+    p.add_argument("--out", help="directory for the encoder and setfit-head.json (not with --cv)")
+    p.add_argument("--base", default=DEFAULT_BASE, help="encoder to start from (default: models/hf/all-MiniLM-L6-v2)")
+    p.add_argument("--newstag", default=os.path.join(ROOT, "target", "release", "newstag"),
+                   help="newstag binary, for its sentence splitter")
+    p.add_argument("--labels", help="labels to train, comma-separated (default: every label in the corpus)")
+    p.add_argument("--cv", choices=["folds", "conflict", "both"], help="measure held-out frame F1 instead of training")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--inner-folds", type=int, default=5, help="folds over training documents for thresholds")
+    p.add_argument("--pairs-per-sentence", type=int, default=5,
+                   help="SetFit iterations: pairs per sentence (0: no fine-tuning, head on the base encoder)")
+    p.add_argument("--max-pairs", type=int, default=0, help="at most this many pairs (0: no limit)")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--learning-rate", type=float, default=2e-5)
+    p.add_argument("--max-seq-length", type=int, default=256)
+    p.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the heads")
+    p.add_argument("--min-examples", type=int, default=5, help="fewest framed sentences a label needs")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--quiet", action="store_true")
+    opts = p.parse_args(argv)
+    if bool(opts.out) == bool(opts.cv):
+        p.error("give exactly one of --out (train and save) and --cv (measure)")
+    return opts
+
+
+def main(argv=None):
+    opts = parse_args(argv)
+    log = (lambda _: None) if opts.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    torch.set_num_threads(opts.threads)
+    docs = read_gold(opts.corpus)
+    split_sentences(docs, opts.newstag)
+    labels = opts.labels.split(",") if opts.labels else sorted({l for d in docs for _, l in d["gold"]})
+    rows = sentence_rows(docs, labels)
+    log(f"train-setfit: {len(docs)} documents, {len(rows)} sentences, "
+        + ", ".join(f"{l} {sum(r['y'][j] for r in rows)}" for j, l in enumerate(labels)))
+    if opts.cv:
+        cross_validate(docs, rows, labels, opts, log)
+        return
+    model, head, pairs = train_fold(rows, labels, opts, log)
+    os.makedirs(opts.out, exist_ok=True)
+    model.save(opts.out)
+    import sentence_transformers
+    import sklearn
+    import transformers
+
+    head.provenance = {
+        "trainer": "scripts/train-setfit.py",
+        "base": os.path.relpath(opts.base, ROOT) if opts.base.startswith(ROOT) else opts.base,
+        "training_files": [{"path": os.path.relpath(p, ROOT) if os.path.abspath(p).startswith(ROOT) else p,
+                            "sha256": sha256(p)} for p in opts.corpus],
+        "documents": len(docs),
+        "sentences": len(rows),
+        "framed_sentences": {l: sum(r["y"][j] for r in rows) for j, l in enumerate(labels)},
+        "pairs": pairs,
+        "options": {k: v for k, v in vars(opts).items()
+                    if k not in ("corpus", "out", "base", "newstag", "quiet", "cv", "threads")},
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
+                     "sentence_transformers": sentence_transformers.__version__,
+                     "scikit_learn": sklearn.__version__},
+    }
+    head.save(os.path.join(opts.out, HEAD_FILE))
+    log(f"train-setfit: wrote {opts.out} (thresholds {dict(zip(labels, map(float, head.thresholds)))})")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except CorpusError as e:
+        sys.exit(f"train-setfit: {e}")
