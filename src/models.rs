@@ -30,6 +30,17 @@ pub fn models_dir(explicit: Option<&Path>) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
 }
 
+/// Reads a TOML model file into `T`; a parse error names the file and line.
+pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map_or(0, |s| text[..s.start].lines().count().max(1));
+        Error::record(path, line, "(toml)", e.message().to_string())
+    })
+}
+
 /// `dir/name`, or an error naming the file and the command that provides it.
 pub fn require(dir: &Path, name: &str, hint: &str) -> Result<PathBuf> {
     let path = dir.join(name);

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::document::Tokenized;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::resolve::dictionary::Kind;
 use crate::resolve::Role;
 
@@ -130,13 +130,7 @@ impl Context<'_> {
 impl RoleRules {
     /// Reads `roles.toml`.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let raw: RawRules = toml::from_str(&text).map_err(|e| {
-            let line = e
-                .span()
-                .map_or(0, |s| text[..s.start].lines().count().max(1));
-            Error::record(path, line, "(toml)", e.message().to_string())
-        })?;
+        let raw: RawRules = crate::models::read_toml(path)?;
         let set = |words: Vec<String>| {
             words
                 .into_iter()
