@@ -371,7 +371,7 @@ def load_generic():
 # before a body ("US Navy", "Taiwan's Defense Ministry") is two mentions
 # (ANNOTATION.md), so no "<State> <body>" form is generated.
 STATE_BODIES = [
-    ("force", "{adj} Armed Forces", ["Armed Forces of {state}", "{adj} Military"]),
+    ("force", "{adj} Armed Forces", ["Armed Forces of {state}"]),
     ("force", "{adj} Army", []),
     ("force", "{adj} Navy", []),
     ("force", "{adj} Air Force", []),

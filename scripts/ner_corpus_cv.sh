@@ -5,7 +5,8 @@
 # each of FOLDS folds, a model is trained without that fold's documents and the
 # full pipeline (dictionary, label rules, roles) is scored on the fold with
 # `newstag eval`; TP/FP/FN are summed over folds. W=0 is the dictionary-only
-# figure: the shipped CoNLL model, trained on no corpus document.
+# figure: one model trained on CoNLL-2003 alone (same recipe, no corpus
+# document), scored on every fold.
 #
 #   scripts/ner_corpus_cv.sh [WEIGHTS...]     # default weights: 0 2 4
 #
@@ -37,14 +38,15 @@ PY
 for w in "${WEIGHTS[@]}"; do
   for ((k = 0; k < FOLDS; k++)); do
     out="$WORK/w$w-f$k"
-    if [ "$w" = 0 ]; then
-      models=models
+    [ "$w" = 0 ] && out="$WORK/w0"
+    if [ "$w" = 0 ] && [ -f "$out/models/ner/conll2003.bin" ]; then
+      models="$out/models"
     else
       mkdir -p "$out/models"
       for f in models/*; do [ "$(basename "$f")" = ner ] || ln -sfn "$PWD/$f" "$out/models/"; done
       mkdir -p "$out/models/ner"
       cp models/ner/clusters.tsv "$out/models/ner/"
-      "$CONV" "$GOLD" --exclude-ids "$(cat "$WORK/fold$k.ids")" > "$out/corpus.conll"
+      "$CONV" "$GOLD" --exclude-ids "$(cat "$WORK/fold$k.ids")" > "$out/corpus.conll"  # unused when w=0
       args=()
       for ((r = 0; r < w; r++)); do args+=(--train "$out/corpus.conll"); done
       "$BIN" train-ner --train "$CONLL/train.txt" --train "$CONLL/dev.txt" "${args[@]}" \
