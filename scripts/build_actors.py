@@ -364,6 +364,60 @@ def load_generic():
     return by_key
 
 
+# Bodies generated for every UN member state: the armed forces and their
+# branches under the demonym ("Sudanese Armed Forces", "Armed Forces of
+# Sudan", "Sudanese Army"), and the defence and foreign ministries under
+# their full official names ("Ministry of Defence of Sudan"). A state
+# before a body ("US Navy", "Taiwan's Defense Ministry") is two mentions
+# (ANNOTATION.md), so no "<State> <body>" form is generated.
+STATE_BODIES = [
+    ("force", "{adj} Armed Forces", ["Armed Forces of {state}"]),
+    ("force", "{adj} Army", []),
+    ("force", "{adj} Navy", []),
+    ("force", "{adj} Air Force", []),
+    ("agency", "Ministry of Defence of {state}",
+     ["Ministry of Defense of {state}", "Defence Ministry of {state}", "Defense Ministry of {state}"]),
+    ("agency", "Ministry of Foreign Affairs of {state}", ["Foreign Ministry of {state}"]),
+]
+
+
+def load_state_bodies(members) -> int:
+    """Generates STATE_BODIES for every UN member state after the curated
+    lists are read. A generated alias some entry already holds is not
+    repeated; when an entry of the same kind and state holds one, the
+    others are added to it, so that one body keeps one name. Returns the
+    number of entries generated."""
+    holder = {}
+    for e in entries:
+        for a in [e.name] + e.aliases + e.link_only:
+            holder.setdefault(a.casefold(), e)
+    adjective, state = {}, {}
+    for e in entries:
+        if e.kind == "demonym" and e.country and e.country not in adjective:
+            adjective[e.country] = e.name
+        if e.kind == "state" and e.country:
+            state[e.country] = e.name
+    made = 0
+    for a3 in members:
+        for kind, name_t, alias_ts in STATE_BODIES:
+            forms = [t.format(adj=adjective[a3], state=state[a3]) for t in [name_t] + alias_ts]
+            owners = {id(holder[f.casefold()]): holder[f.casefold()] for f in forms if f.casefold() in holder}
+            same = [e for e in owners.values() if e.kind == kind and e.country == a3]
+            free = [f for f in forms if f.casefold() not in holder]
+            if same:
+                target = same[0]
+                for f in free:
+                    target.add(f)
+            elif len(free) == len(forms):
+                target = new_entry(forms[0], kind, a3, f"build_actors.py:STATE_BODIES:{a3}", forms[1:])
+                made += 1
+            else:
+                continue  # a form belongs to another body or state: leave the state's to the curated lists
+            for f in free:
+                holder[f.casefold()] = target
+    return made
+
+
 def load_cities(gn, gn_countries, capitals):
     fixes = defaultdict(list)
     for where, f in read_tsv("city_fixes.tsv", 4, 4):
@@ -635,6 +689,7 @@ def main() -> int:
         load_demonyms()
         load_regions()
         load_generic()
+        generated = load_state_bodies(members)
         merged = load_cities(gn, gn_countries, capitals)
         for e in entries:
             e.finish_name()
@@ -664,6 +719,7 @@ def main() -> int:
     for k in KIND_ORDER:
         print(f"  {k:13} {LABEL[k]:5} {counts.get(k, 0):5}")
     print(f"  {'total':19} {len(entries):5}   ({len(data)} bytes)")
+    print(f"{generated} entries generated for the bodies of UN member states (STATE_BODIES)")
     if args.check:
         same = OUT_JSONL.exists() and OUT_JSONL.read_bytes() == data
         print("models/actors.jsonl is up to date" if same else "models/actors.jsonl differs from a fresh build")

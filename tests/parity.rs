@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use newstag::frames::setfit::{SetfitFramer, SetfitHead, HEAD_FILE};
 use newstag::frames::{EvidenceKind, FrameClassifier, FrameSet};
 use newstag::ner::EntityRecognizer;
-use newstag::pipeline::Tokenized;
+use newstag::document::Tokenized;
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::tokenize::tokenize;
 use newstag::transformer::{NliModel, SentenceEmbedder, TransformerRecognizer};

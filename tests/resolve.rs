@@ -12,7 +12,9 @@ use newstag::eval::{gold, score_actor_countries, score_entities};
 use newstag::metrics::{Prf, Scores};
 use newstag::ner::{EntityLabel, EntityRecognizer, Mention};
 use newstag::resolve::recognizer::DictionaryRecognizer;
-use newstag::resolve::{Entity, Kind, Resolution, Resolver, Role, ACTORS_FILE, ROLES_FILE};
+use newstag::resolve::{
+    Entity, Kind, Resolution, Resolver, Role, ACTORS_FILE, LABELS_FILE, ROLES_FILE,
+};
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::text::Span;
 use newstag::tokenize::tokenize;
@@ -45,15 +47,14 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A models directory holding `actors` and the shipped role word lists.
+/// A models directory holding `actors` and the shipped role word lists
+/// and label rules.
 fn models(actors: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(ACTORS_FILE), actors).unwrap();
-    std::fs::copy(
-        repo().join("models").join(ROLES_FILE),
-        dir.path().join(ROLES_FILE),
-    )
-    .unwrap();
+    for file in [ROLES_FILE, LABELS_FILE] {
+        std::fs::copy(repo().join("models").join(file), dir.path().join(file)).unwrap();
+    }
     dir
 }
 
@@ -858,6 +859,80 @@ fn a_label_conflict_keeps_the_recogniser_label_and_is_noted() {
             .any(|n| n.contains("Pyongyang") && n.contains("LOC")),
         "{:?}",
         r.notes
+    );
+}
+
+/// The conflict-news conventions of ANNOTATION.md that the dictionary
+/// enforces by models/labels.toml: a sure name corrects the recogniser's
+/// label (noted), hyphen suffixes are cut, a named army is kept whole, a
+/// newspaper keeps its "The", and a state name the recogniser missed is
+/// added (not inside a currency).
+#[test]
+fn sure_dictionary_names_correct_labels_and_spans() {
+    let extra = r#"{"name":"Russian Army","kind":"force","country":"RUS","label":"ORG","aliases":["Russian Army"]}
+{"name":"The Washington Post","kind":"media","country":"USA","label":"ORG","aliases":["The Washington Post","Washington Post"]}
+{"name":"United States","kind":"state","country":"USA","label":"LOC","aliases":["United States","US"]}
+{"name":"Wagner Group","kind":"force","country":"RUS","label":"ORG","aliases":["Wagner Group","Wagner"]}
+"#;
+    let s = setup_with(&format!("{SAMPLE}{extra}"));
+    let shown = |r: &Resolution, text: &str| -> Vec<(String, EntityLabel)> {
+        r.entities
+            .iter()
+            .map(|e| (e.mention.span.slice(text).to_string(), e.mention.label))
+            .collect()
+    };
+    let text = "The Kremlin said Wagner fighters had left.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[("Kremlin", EntityLabel::Loc), ("Wagner", EntityLabel::Per)]),
+    );
+    assert_eq!(
+        shown(&r, text),
+        [
+            ("Kremlin".to_string(), EntityLabel::Org),
+            ("Wagner".to_string(), EntityLabel::Org)
+        ]
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("gave the actor dictionary's label") && n.contains("Kremlin")),
+        "{:?}",
+        r.notes
+    );
+
+    let text = "Kremlin-linked bloggers praised the Russian Army in The Washington Post.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Kremlin-linked", EntityLabel::Misc),
+            ("Russian", EntityLabel::Misc),
+            ("Washington Post", EntityLabel::Org),
+        ]),
+    );
+    assert_eq!(
+        shown(&r, text),
+        [
+            ("Kremlin".to_string(), EntityLabel::Org),
+            ("Russian Army".to_string(), EntityLabel::Org),
+            ("The Washington Post".to_string(), EntityLabel::Org)
+        ]
+    );
+
+    let text = "Officials of the US and NATO spoke of US$750 billion.";
+    let r = resolve_with(&s, text, Some(&[("NATO", EntityLabel::Org)]));
+    assert_eq!(
+        shown(&r, text),
+        [
+            ("US".to_string(), EntityLabel::Loc),
+            ("NATO".to_string(), EntityLabel::Org)
+        ]
+    );
+    assert_eq!(
+        r.entities[0].country.map(|c| c.to_string()).as_deref(),
+        Some("USA")
     );
 }
 

@@ -90,8 +90,9 @@ pub type EntryId = u32;
 pub struct Dictionary {
     entries: Vec<Entry>,
     /// Normalised alias (see [`normalize_into`]) to entry; the first entry
-    /// in file order wins, a creating alias over a link-only one.
-    by_alias: HashMap<String, EntryId>,
+    /// in file order wins, a creating alias over a link-only one. The flag
+    /// says whether the key is a creating alias of that entry.
+    by_alias: HashMap<String, (EntryId, bool)>,
     /// Link-only keys that several entries share ("kim"), with all of them
     /// in file order; the first is the one in `by_alias`.
     shared: HashMap<String, Vec<EntryId>>,
@@ -144,9 +145,9 @@ impl Dictionary {
                     }
                     match by_alias.get(key.as_str()) {
                         None => {
-                            by_alias.insert(key.clone(), id as EntryId);
+                            by_alias.insert(key.clone(), (id as EntryId, !link_only));
                         }
-                        Some(&first) if link_only && first != id as EntryId => {
+                        Some(&(first, _)) if link_only && first != id as EntryId => {
                             let list = shared.entry(key.clone()).or_insert_with(|| vec![first]);
                             if !list.contains(&(id as EntryId)) {
                                 list.push(id as EntryId);
@@ -190,7 +191,18 @@ impl Dictionary {
     /// without allocating.
     pub fn lookup(&self, surface: &str, key: &mut String) -> Option<EntryId> {
         normalize_into(surface, key);
-        self.by_alias.get(key.as_str()).copied()
+        self.by_alias.get(key.as_str()).map(|&(id, _)| id)
+    }
+
+    /// The entry whose creating alias `surface` is, when no other entry
+    /// shares it: the names the dictionary is sure of, which may correct
+    /// a recogniser's label ([`LabelRules`](super::LabelRules)).
+    pub fn lookup_sure(&self, surface: &str, key: &mut String) -> Option<EntryId> {
+        normalize_into(surface, key);
+        match self.by_alias.get(key.as_str()) {
+            Some(&(id, true)) if !self.shared.contains_key(key.as_str()) => Some(id),
+            _ => None,
+        }
     }
 
     /// The entry a surface links to, as [`lookup`](Self::lookup), but when

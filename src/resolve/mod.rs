@@ -18,10 +18,12 @@ use crate::ner::{EntityLabel, Mention};
 use crate::text::Span;
 
 pub mod dictionary;
+pub mod labels;
 pub mod recognizer;
 pub mod roles;
 
 pub use dictionary::{normalize_into, Dictionary, Entry, EntryId, Kind, ACTORS_FILE};
+pub use labels::{LabelRules, LABELS_FILE};
 pub use roles::{Class, Context, RoleRules, ROLES_FILE};
 
 crate::names::named_enum! {
@@ -160,6 +162,7 @@ pub struct Resolution {
 pub struct Resolver {
     dictionary: Arc<Dictionary>,
     rules: RoleRules,
+    labels: LabelRules,
     files: Vec<ModelFile>,
 }
 
@@ -183,21 +186,39 @@ impl Resolver {
             ROLES_FILE,
             "the role word lists ship in models/ (see README, Actors and places)",
         )?;
+        let labels = require(
+            models_dir,
+            LABELS_FILE,
+            "the dictionary's label rules ship in models/ (see models/ACTORS.md)",
+        )?;
         let mut resolver = Self::new(
             Arc::new(Dictionary::load(&actors)?),
             RoleRules::load(&roles)?,
         );
-        resolver.files = vec![ModelFile::hash(&actors)?, ModelFile::hash(&roles)?];
+        resolver.labels = LabelRules::load(&labels)?;
+        resolver.files = vec![
+            ModelFile::hash(&actors)?,
+            ModelFile::hash(&roles)?,
+            ModelFile::hash(&labels)?,
+        ];
         Ok(resolver)
     }
 
-    /// A resolver over an already loaded dictionary and word lists.
+    /// A resolver over an already loaded dictionary and word lists, that
+    /// keeps the recogniser's labels and spans (see [`with_labels`](Self::with_labels)).
     pub fn new(dictionary: Arc<Dictionary>, rules: RoleRules) -> Self {
         Self {
             dictionary,
             rules,
+            labels: LabelRules::default(),
             files: Vec::new(),
         }
+    }
+
+    /// The same resolver, correcting labels and spans by `labels`.
+    pub fn with_labels(mut self, labels: LabelRules) -> Self {
+        self.labels = labels;
+        self
     }
 
     /// The dictionary, to share with the dictionary recogniser.
@@ -258,6 +279,7 @@ impl Resolver {
     pub fn resolve(&self, doc: &Tokenized<'_>, mentions: Vec<Mention>) -> Resolution {
         let dict = &*self.dictionary;
         let mut key = String::new();
+        let mentions = self.labels.repair(dict, doc, mentions, &mut key);
         let (mentions, split) = self.split_state_compounds(doc, mentions, &mut key);
         let n = mentions.len();
         let links = self.link(doc, &mentions, &mut key);
@@ -310,15 +332,20 @@ impl Resolver {
         let mut actors = Grouping::default();
         let mut places = Grouping::default();
         let mut conflicts = Vec::new();
-        for (i, mention) in mentions.into_iter().enumerate() {
+        let mut corrected = Vec::new();
+        for (i, mut mention) in mentions.into_iter().enumerate() {
             let role = roles[i];
             let surface = mention.span.slice(doc.text);
             let entry = links[i].map(|id| dict.entry(id));
             if let Some(entry) = entry.filter(|e| e.label != mention.label) {
-                conflicts.push(format!(
-                    "{surface:?} {} (dictionary {})",
-                    mention.label, entry.label
-                ));
+                let note = format!("{surface:?} {} (dictionary {})", mention.label, entry.label);
+                let sure = dict.lookup_sure(surface, &mut key) == links[i];
+                if sure && self.labels.corrects(entry.kind, mention.label) {
+                    mention.label = entry.label;
+                    corrected.push(note);
+                } else {
+                    conflicts.push(note);
+                }
             }
             let country = match (role, entry) {
                 (Role::Other, _) => None,
@@ -340,14 +367,25 @@ impl Resolver {
             entities.push(entity);
         }
         let mut notes = Vec::new();
-        if !conflicts.is_empty() {
-            let shown = conflicts.len().min(5);
-            notes.push(format!(
-                "kept the recogniser's label where the actor dictionary gives another ({} mentions): {}{}",
-                conflicts.len(),
-                conflicts[..shown].join(", "),
-                if conflicts.len() > shown { ", ..." } else { "" }
-            ));
+        for (what, list) in [
+            (
+                "gave the actor dictionary's label where the recogniser gave another",
+                &corrected,
+            ),
+            (
+                "kept the recogniser's label where the actor dictionary gives another",
+                &conflicts,
+            ),
+        ] {
+            if !list.is_empty() {
+                let shown = list.len().min(5);
+                notes.push(format!(
+                    "{what} ({} mentions): {}{}",
+                    list.len(),
+                    list[..shown].join(", "),
+                    if list.len() > shown { ", ..." } else { "" }
+                ));
+            }
         }
         Resolution {
             entities,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::datafile;
 use crate::document::Tokenized;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::resolve::dictionary::Kind;
 use crate::resolve::Role;
 
@@ -134,7 +134,7 @@ impl Context<'_> {
 impl RoleRules {
     /// Reads `roles.toml`.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| crate::error::Error::io(path, e))?;
         let raw: RawRules = datafile::parse_toml(&text, path)?;
         let set = |words: Vec<String>| {
             words

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Cross-validation of the NER domain adaptation over the documents of the
+# labelled conflict-news corpus (issue 10). For each corpus weight W (how many
+# times the corpus documents are repeated next to CoNLL-2003 train + dev) and
+# each of FOLDS folds, a model is trained without that fold's documents and the
+# full pipeline (dictionary, label rules, roles) is scored on the fold with
+# `newstag eval`; TP/FP/FN are summed over folds. W=0 is the dictionary-only
+# figure: one model trained on CoNLL-2003 alone (same recipe, no corpus
+# document), scored on every fold.
+#
+#   scripts/ner_corpus_cv.sh [WEIGHTS...]     # default weights: 0 2 4
+#
+# Folds: documents in file order, document i goes to fold i mod FOLDS.
+# Needs a release build (cargo build --release --example gold_to_conll).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FOLDS=${FOLDS:-4}
+GOLD=fixtures/corpus/articles.jsonl
+CONLL=${CONLL:-../shared/data/conll2003}
+WEIGHTS=("${@:-0 2 4}")
+read -r -a WEIGHTS <<< "${WEIGHTS[*]}"
+BIN=target/release/newstag
+CONV=target/release/examples/gold_to_conll
+WORK=${WORK:-$(mktemp -d /tmp/ner-cv.XXXXXX)}
+mkdir -p "$WORK"
+[ -x "$BIN" ] && [ -x "$CONV" ] || { echo "build first: cargo build --release --example gold_to_conll" >&2; exit 2; }
+
+python3 - "$GOLD" "$FOLDS" "$WORK" <<'PY'
+import json, sys
+gold, folds, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+lines = [l for l in open(gold, encoding="utf-8") if l.strip()]
+for k in range(folds):
+    held = [l for i, l in enumerate(lines) if i % folds == k]
+    open(f"{work}/fold{k}.jsonl", "w", encoding="utf-8").writelines(held)
+    open(f"{work}/fold{k}.ids", "w").write(",".join(json.loads(l)["id"] for l in held))
+PY
+
+for w in "${WEIGHTS[@]}"; do
+  for ((k = 0; k < FOLDS; k++)); do
+    out="$WORK/w$w-f$k"
+    [ "$w" = 0 ] && out="$WORK/w0"
+    if [ "$w" = 0 ] && [ -f "$out/models/ner/conll2003.bin" ]; then
+      models="$out/models"
+    else
+      mkdir -p "$out/models"
+      for f in models/*; do [ "$(basename "$f")" = ner ] || ln -sfn "$PWD/$f" "$out/models/"; done
+      mkdir -p "$out/models/ner"
+      cp models/ner/clusters.tsv "$out/models/ner/"
+      "$CONV" "$GOLD" --exclude-ids "$(cat "$WORK/fold$k.ids")" > "$out/corpus.conll"  # unused when w=0
+      args=()
+      for ((r = 0; r < w; r++)); do args+=(--train "$out/corpus.conll"); done
+      "$BIN" train-ner --train "$CONLL/train.txt" --train "$CONLL/dev.txt" "${args[@]}" \
+        --dev "$CONLL/dev.txt" --out "$out/models/ner" --last-epoch --actors models/actors.jsonl \
+        > "$out/train.log" 2>&1
+      models="$out/models"
+    fi
+    "$BIN" eval --gold "$WORK/fold$k.jsonl" --no-frames --json --models "$models" > "$WORK/w$w-f$k.json"
+  done
+done
+
+python3 - "$WORK" "$FOLDS" "${WEIGHTS[@]}" <<'PY'
+import json, sys
+work, folds, weights = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def f1(tp, fp, fn):
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+print(f"{folds}-fold cross-validation over documents, summed over folds ({work})")
+print(f"{'weight':>6}  {'strict P':>8} {'R':>6} {'F1':>6}  {'role F1':>7}  {'countries F1':>12}")
+for w in weights:
+    sums = {"strict": [0, 0, 0], "role": [0, 0, 0], "countries": [0, 0, 0]}
+    for k in range(folds):
+        d = json.load(open(f"{work}/w{w}-f{k}.json"))
+        for name, part in (("strict", d["entities"]["strict"]), ("role", d["entities"]["role"]), ("countries", d["actor_countries"])):
+            for i, key in enumerate(("tp", "fp", "fn")):
+                sums[name][i] += part[key]
+    s, r, c = (f1(*sums[n]) for n in ("strict", "role", "countries"))
+    print(f"{w:>6}  {s[0]:8.3f} {s[1]:6.3f} {s[2]:6.3f}  {r[2]:7.3f}  {c[2]:12.3f}")
+PY
