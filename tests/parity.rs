@@ -12,10 +12,10 @@
 
 use std::path::{Path, PathBuf};
 
+use newstag::document::Tokenized;
 use newstag::frames::setfit::{SetfitFramer, SetfitHead, HEAD_FILE};
 use newstag::frames::{EvidenceKind, FrameClassifier, FrameSet};
 use newstag::ner::EntityRecognizer;
-use newstag::document::Tokenized;
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::tokenize::tokenize;
 use newstag::transformer::{NliModel, SentenceEmbedder, TransformerRecognizer};
