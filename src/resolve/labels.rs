@@ -80,16 +80,24 @@ impl LabelRules {
         key: &mut String,
     ) -> Vec<Mention> {
         let mut out: Vec<Mention> = Vec::with_capacity(mentions.len());
-        let mut iter = mentions.into_iter().peekable();
-        while let Some(mut m) = iter.next() {
+        let mut next = 0;
+        while next < mentions.len() {
+            let mut m = mentions[next].clone();
+            next += 1;
             if self.trim_hyphen_suffix {
                 self.trim_suffix(dict, doc, &mut m, key);
             }
             if let Some(grown) = self.extend(dict, doc, &m, key) {
-                while iter.peek().is_some_and(|n| n.span.start < grown.span.end) {
-                    iter.next();
+                // A longer name replaces the mentions it covers whole, never
+                // one that it would cut.
+                let covered = mentions[next..].partition_point(|n| n.span.start < grown.span.end);
+                if mentions[next..next + covered]
+                    .iter()
+                    .all(|n| n.span.end <= grown.span.end)
+                {
+                    next += covered;
+                    m = grown;
                 }
-                m = grown;
             }
             self.keep_article(dict, doc, &mut m, out.last(), key);
             out.push(m);
