@@ -4,7 +4,7 @@
 
 /// Declares a fieldless enum whose variants each have a name:
 ///
-/// ```ignore
+/// ```text
 /// named_enum! {
 ///     /// What part a mention plays.
 ///     #[derive(PartialOrd, Ord)]
