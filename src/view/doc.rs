@@ -179,16 +179,20 @@ fn marks(r: &Record, gold: Option<&GoldDoc>) -> Vec<Mark> {
             });
         }
     }
-    marks.sort_by_key(|m| (m.span.start, m.entity.is_none(), m.span.end));
-    // Marks cannot nest: one that overlaps the one before is left out of
-    // the text (gold-only spans first; predictions never overlap).
-    let mut kept: Vec<Mark> = Vec::with_capacity(marks.len());
-    for m in marks {
-        if kept.last().is_some_and(|k| k.span.end > m.span.start) {
-            continue;
+    // Marks cannot nest: predictions (which never overlap each other) are
+    // all drawn, and a gold-only span that overlaps one is left out of the
+    // text (it is still counted in eval's false negatives).
+    let (mut kept, gold_only): (Vec<Mark>, Vec<Mark>) =
+        marks.into_iter().partition(|m| m.entity.is_some());
+    for m in gold_only {
+        if !kept
+            .iter()
+            .any(|k| k.span.start < m.span.end && m.span.start < k.span.end)
+        {
+            kept.push(m);
         }
-        kept.push(m);
     }
+    kept.sort_by_key(|m| (m.span.start, m.span.end));
     kept
 }
 
