@@ -98,10 +98,15 @@ pub struct Provenance {
 impl ClassifierFile {
     /// Each label's probability for a raw feature row.
     pub fn scores(&self, row: &SentenceRow) -> Vec<f32> {
-        let dense = self.scaled(row);
+        self.scores_scaled(&self.scaling.scale(&row.dense), &row.words)
+    }
+
+    /// Each label's probability for a row whose dense part is already
+    /// scaled.
+    fn scores_scaled(&self, dense: &[f32], words: &[u32]) -> Vec<f32> {
         self.models
             .iter()
-            .map(|m| train::sigmoid(m.model.logit(&dense, &row.words)))
+            .map(|m| train::sigmoid(m.model.logit(dense, words)))
             .collect()
     }
 
@@ -111,15 +116,6 @@ impl ClassifierFile {
             .into_iter()
             .zip(&self.models)
             .map(|(p, m)| (m.label.as_str(), p >= m.threshold))
-            .collect()
-    }
-
-    /// The row's dense features, scaled.
-    fn scaled(&self, row: &SentenceRow) -> Vec<f32> {
-        row.dense
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| self.scaling.apply(i, x))
             .collect()
     }
 
@@ -219,9 +215,9 @@ impl LearnedFramer {
         let labels = self.featurizer.frame_set().labels.len();
         let mut frames = Vec::with_capacity(rows.len() * labels);
         for (s, (analysis, row)) in analyses.into_iter().zip(rows).enumerate() {
-            let dense = self.classifier.scaled(row);
+            let dense = self.classifier.scaling.scale(&row.dense);
             let negated = features::negated_spans(&analysis);
-            let probabilities = self.classifier.scores(row);
+            let probabilities = self.classifier.scores_scaled(&dense, &row.words);
             for (label, scores) in analysis.labels.into_iter().enumerate() {
                 let lm = &self.classifier.models[label];
                 let score = probabilities[label];

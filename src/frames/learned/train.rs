@@ -76,6 +76,15 @@ impl Scaling {
     pub fn apply(&self, i: usize, value: f32) -> f32 {
         (value - self.mean[i]) * self.scale[i]
     }
+
+    /// Applies the scaling to a raw dense row.
+    pub fn scale(&self, dense: &[f32]) -> Vec<f32> {
+        dense
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| self.apply(i, x))
+            .collect()
+    }
 }
 
 /// A fitted linear model of one label.
@@ -165,13 +174,7 @@ pub fn fit_label(
 
 /// Probability of the label for a raw row.
 pub fn score(model: &LinearModel, scaling: &Scaling, row: &SentenceRow) -> f32 {
-    let dense: Vec<f32> = row
-        .dense
-        .iter()
-        .enumerate()
-        .map(|(i, &x)| scaling.apply(i, x))
-        .collect();
-    sigmoid(model.logit(&dense, &row.words))
+    sigmoid(model.logit(&scaling.scale(&row.dense), &row.words))
 }
 
 /// The threshold with the best F1 over `scores` against `y`: midway between
