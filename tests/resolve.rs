@@ -8,13 +8,11 @@ mod common;
 use std::path::PathBuf;
 
 use newstag::document::Tokenized;
-use newstag::eval::{gold, score_actor_countries, score_entities};
+use newstag::eval::{gold, Prediction, ReportEngine, Scorer};
 use newstag::metrics::{Prf, Scores};
 use newstag::ner::{EntityLabel, EntityRecognizer, Mention};
 use newstag::resolve::recognizer::DictionaryRecognizer;
-use newstag::resolve::{
-    Entity, Kind, Resolution, Resolver, Role, ACTORS_FILE, LABELS_FILE, ROLES_FILE,
-};
+use newstag::resolve::{Kind, Resolution, Resolver, Role, ACTORS_FILE, LABELS_FILE, ROLES_FILE};
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::text::Span;
 use newstag::tokenize::tokenize;
@@ -944,7 +942,7 @@ fn oracle_mentions_on_the_gold_fixtures() {
     let models = repo().join("models");
     let gold = gold::read(&gold_path).unwrap();
     let resolver = Resolver::load(&models).unwrap();
-    let (role, countries) = oracle_scores(&resolver, &gold.docs);
+    let (role, countries) = oracle_scores(&resolver, &gold);
     println!(
         "oracle mentions, role (exact span and role): {}",
         line(&role.overall)
@@ -968,10 +966,11 @@ fn oracle_mentions_on_the_gold_fixtures() {
     );
 }
 
-fn oracle_scores(resolver: &Resolver, docs: &[gold::GoldDoc]) -> (Scores, Prf) {
-    let mut role = Scores::default();
-    let mut countries = Prf::default();
-    for doc in docs {
+/// The role and actor-country scores of `eval` for the resolver's entities
+/// on the gold mentions themselves (so strict scores are perfect, unused).
+fn oracle_scores(resolver: &Resolver, gold: &gold::GoldSet) -> (Scores, Prf) {
+    let mut scorer = Scorer::new(false);
+    for doc in &gold.docs {
         let tokens = tokenize(&doc.text);
         let sentences = NewsSplitter.split(&doc.text, &tokens);
         let tk = Tokenized {
@@ -985,12 +984,13 @@ fn oracle_scores(resolver: &Resolver, docs: &[gold::GoldDoc]) -> (Scores, Prf) {
             .map(|e| mention_at(&tk, e.span, e.label))
             .collect();
         let r = resolver.resolve(&tk, mentions);
-        let predicted: Vec<&Entity> = r.entities.iter().collect();
-        // Strict scores are those of the gold mentions themselves: unused.
-        score_entities(doc, &predicted, &mut Scores::default(), &mut role);
-        countries.add(score_actor_countries(doc, &predicted));
+        scorer.add(doc, &Prediction::from_entities(&r.entities));
     }
-    (role, countries)
+    let (report, _) = scorer.finish(gold, ReportEngine::Records(serde_json::Value::Null));
+    (
+        report.entities.role.expect("the fixtures have roles"),
+        report.actor_countries.expect("the fixtures have countries"),
+    )
 }
 
 fn line(p: &Prf) -> String {

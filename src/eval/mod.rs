@@ -2,7 +2,6 @@
 //! production pipeline on each gold text and scores entities (strict and by
 //! role), actor countries per document and frames.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -11,8 +10,6 @@ use serde::Serialize;
 use crate::engine::{EngineInfo, FrameChoice};
 use crate::error::Result;
 use crate::pipeline::{Annotation, Pipeline, WINDOW_BYTES};
-use crate::resolve::{Entity, Role};
-use crate::text::Span;
 
 pub mod conll;
 pub mod gold;
@@ -113,53 +110,6 @@ pub fn evaluate_listing(
     }
     let engine = ReportEngine::Pipeline(Arc::clone(pipeline.info()));
     Ok(scorer.finish(gold, engine))
-}
-
-/// Adds one document's entity scores: `strict` by exact span and label,
-/// `role` by exact span and role (gold entities without a role left out).
-pub fn score_entities(
-    doc: &GoldDoc,
-    predicted: &[&Entity],
-    strict: &mut Scores,
-    role: &mut Scores,
-) {
-    let gold: Vec<(Span, &str)> = doc
-        .entities
-        .iter()
-        .map(|e| (e.span, e.label.as_str()))
-        .collect();
-    let pred: Vec<(Span, &str)> = predicted
-        .iter()
-        .map(|e| (e.mention.span, e.mention.label.as_str()))
-        .collect();
-    strict.add_exact(&gold, &pred);
-    let gold: Vec<(Span, &str)> = doc
-        .entities
-        .iter()
-        .filter_map(|e| Some((e.span, e.role?.as_str())))
-        .collect();
-    let pred: Vec<(Span, &str)> = predicted
-        .iter()
-        .map(|e| (e.mention.span, e.role.as_str()))
-        .collect();
-    role.add_exact(&gold, &pred);
-}
-
-/// One document's actor countries compared as sets: those of the gold
-/// actors against those of the predicted ones.
-pub fn score_actor_countries(doc: &GoldDoc, predicted: &[&Entity]) -> Prf {
-    let gold: BTreeSet<String> = doc
-        .entities
-        .iter()
-        .filter(|e| e.role == Some(Role::Actor))
-        .filter_map(|e| e.country.map(|c| c.to_string()))
-        .collect();
-    let pred: BTreeSet<String> = predicted
-        .iter()
-        .filter(|e| e.role == Role::Actor)
-        .filter_map(|e| e.country.map(|c| c.to_string()))
-        .collect();
-    metrics::compare_sets(&gold, &pred)
 }
 
 impl fmt::Display for Report {

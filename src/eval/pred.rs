@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::{GoldSet, Miss, Report, ReportEngine, Scorer};
 use crate::pipeline::Annotation;
 use crate::records::{Entry, Record, Records};
+use crate::resolve::Entity;
 use crate::text::{CharOffsets, Span};
 
 /// The predictions for one document.
@@ -51,8 +52,21 @@ impl Prediction {
     /// The pipeline's annotation of the gold text.
     pub fn from_annotation(ann: &Annotation) -> Self {
         Self {
-            entities: ann
-                .entities
+            frames: ann
+                .frames
+                .iter()
+                .filter(|f| f.selected)
+                .map(|f| (f.span, f.label.clone()))
+                .collect(),
+            sentences: ann.sentences.iter().map(|s| s.span).collect(),
+            ..Self::from_entities(&ann.entities)
+        }
+    }
+
+    /// Resolved entities alone (no frames, no sentences).
+    pub fn from_entities(entities: &[Entity]) -> Self {
+        Self {
+            entities: entities
                 .iter()
                 .map(|e| PredEntity {
                     span: e.mention.span,
@@ -61,13 +75,7 @@ impl Prediction {
                     country: e.country.map(|c| c.to_string()),
                 })
                 .collect(),
-            frames: ann
-                .frames
-                .iter()
-                .filter(|f| f.selected)
-                .map(|f| (f.span, f.label.clone()))
-                .collect(),
-            sentences: ann.sentences.iter().map(|s| s.span).collect(),
+            ..Self::default()
         }
     }
 

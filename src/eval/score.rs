@@ -62,17 +62,20 @@ impl Scorer {
 
     /// Scores the prediction for one gold document.
     pub fn add(&mut self, doc: &GoldDoc, pred: &Prediction) {
-        if !doc.has_entities {
-            // Labelled for frames only: there is no entity gold to score.
-            return self.add_frames_only(doc, pred);
-        }
+        // A document labelled for frames only (`layers` without
+        // `entities`) has no entity gold, so its predicted entities are not
+        // scored either.
+        let entities: &[PredEntity] = if doc.has_entities {
+            &pred.entities
+        } else {
+            &[]
+        };
         let gold_labels: Vec<(Span, &str)> = doc
             .entities
             .iter()
             .map(|e| (e.span, e.label.as_str()))
             .collect();
-        let pred_labels: Vec<(Span, &str)> = pred
-            .entities
+        let pred_labels: Vec<(Span, &str)> = entities
             .iter()
             .map(|e| (e.span, e.label.as_str()))
             .collect();
@@ -82,14 +85,11 @@ impl Scorer {
             .iter()
             .filter_map(|e| Some((e.span, e.role?.as_str())))
             .collect();
-        let pred_roles: Vec<(Span, &str)> = pred
-            .entities
-            .iter()
-            .map(|e| (e.span, e.role.as_str()))
-            .collect();
+        let pred_roles: Vec<(Span, &str)> =
+            entities.iter().map(|e| (e.span, e.role.as_str())).collect();
         self.role.add_exact(&gold_roles, &pred_roles);
         let gold_countries = gold_countries(doc);
-        let pred_countries = predicted_countries(&pred.entities);
+        let pred_countries = predicted_countries(entities);
         let set = |c: &Countries| c.keys().cloned().collect::<BTreeSet<String>>();
         self.countries.add(metrics::compare_sets(
             &set(&gold_countries),
@@ -121,32 +121,6 @@ impl Scorer {
             gold_frames.as_deref(),
             (&gold_roles, &pred_roles),
         );
-    }
-
-    /// Scores only the frames of a document labelled for frames alone.
-    fn add_frames_only(&mut self, doc: &GoldDoc, pred: &Prediction) {
-        let Some(frames) = &doc.frames else { return };
-        let gold: Vec<(Span, String)> = frames
-            .iter()
-            .flat_map(|f| f.labels.iter().map(|l| (f.span, l.clone())))
-            .collect();
-        self.frames.add_overlapping(&gold, &pred.frames);
-        if let Some(misses) = &mut self.misses {
-            let lister = Lister {
-                doc,
-                pred,
-                chars: CharOffsets::new(&doc.text),
-                out: misses,
-            };
-            lister.list(
-                &[],
-                &[],
-                Countries::new(),
-                Countries::new(),
-                Some(&gold),
-                (&[], &[]),
-            );
-        }
     }
 
     /// The report over every document added, and the misses if listed.
