@@ -5,17 +5,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn newstag(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newstag"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("newstag runs")
-}
+mod common;
+use common::{fixture_gold, newstag};
 
 fn stdout_json(out: &Output) -> Value {
     assert!(
@@ -26,13 +21,9 @@ fn stdout_json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
-fn gold_path() -> String {
-    format!("{}/fixtures/gold.jsonl", env!("CARGO_MANIFEST_DIR"))
-}
-
 /// Tags the gold texts (ids and texts only) into `dir/pred.jsonl`.
 fn tag_gold_texts(dir: &Path) {
-    let input: String = fs::read_to_string(gold_path())
+    let input: String = fs::read_to_string(fixture_gold())
         .unwrap()
         .lines()
         .map(|l| {
@@ -62,7 +53,7 @@ fn eval_pred_scores_saved_records_as_eval_scores_the_pipeline() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     tag_gold_texts(d);
-    let gold = gold_path();
+    let gold = fixture_gold();
     let live = newstag(
         &["eval", "--gold", &gold, "--json", "--errors", "live.jsonl"],
         d,
@@ -162,7 +153,7 @@ fn eval_pred_skips_bad_lines_and_scores_missing_documents_as_empty() {
         &[
             "eval",
             "--gold",
-            &gold_path(),
+            &fixture_gold(),
             "--pred",
             "broken.jsonl",
             "--json",
@@ -189,7 +180,7 @@ fn eval_pred_skips_bad_lines_and_scores_missing_documents_as_empty() {
 
     fs::write(d.join("none.jsonl"), "[]\n{\"id\":\n").unwrap();
     for args in [
-        vec!["eval", "--gold", &gold_path(), "--pred", "none.jsonl"],
+        vec!["eval", "--gold", &fixture_gold(), "--pred", "none.jsonl"],
         vec!["table", "none.jsonl", "--what", "documents", "-o", "t.csv"],
         vec!["view", "none.jsonl", "-o", "v.html"],
     ] {

@@ -4,19 +4,12 @@
 //! labels is refused with the label, the count or both files named.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-const REPO: &str = env!("CARGO_MANIFEST_DIR");
-
-fn newstag(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newstag"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("newstag runs")
-}
+mod common;
+use common::{newstag, repo};
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -25,15 +18,12 @@ fn stderr(out: &Output) -> String {
 /// A copy of the shipped frame set in `dir`, without a classifier.
 fn frame_set(dir: &Path) -> PathBuf {
     let set = dir.join("set.toml");
-    std::fs::copy(Path::new(REPO).join("models/frames/deployment.toml"), &set).unwrap();
+    std::fs::copy(repo().join("models/frames/deployment.toml"), &set).unwrap();
     set
 }
 
 fn gold() -> String {
-    Path::new(REPO)
-        .join("fixtures/gold.jsonl")
-        .display()
-        .to_string()
+    common::fixture_gold()
 }
 
 #[test]
@@ -73,7 +63,7 @@ fn training_is_deterministic_and_tag_uses_the_classifier_with_evidence() {
         Some(64)
     );
 
-    let article = Path::new(REPO).join("fixtures/seeds/002_9730d9838f12ff58.txt");
+    let article = repo().join("fixtures/seeds/002_9730d9838f12ff58.txt");
     let out = newstag(
         &["tag", "--quiet", "--frames", set, article.to_str().unwrap()],
         dir.path(),

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses some of these
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The crate root.
 pub fn repo() -> PathBuf {
@@ -28,4 +29,18 @@ pub fn shared(relative: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Runs the built `newstag` with `args` in `dir` and waits for it.
+pub fn newstag(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newstag"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("newstag runs")
+}
+
+/// `fixtures/gold.jsonl`, the hand-labelled seed articles, as an argument.
+pub fn fixture_gold() -> String {
+    repo().join("fixtures/gold.jsonl").display().to_string()
 }
