@@ -141,6 +141,10 @@ pub struct Done {
     texts: HashMap<u64, u64>,
     total: u64,
     errors: u64,
+    /// Bytes of whole records in the output read; `None` when there was none.
+    whole: Option<u64>,
+    /// Error records were left out, to be taken out of the output.
+    retry_errors: bool,
 }
 
 /// Only what resuming needs of a record.
@@ -164,14 +168,17 @@ impl Done {
     /// a huge record is never held in memory. A missing file is an empty
     /// output.
     pub fn from_output(path: &Path) -> Result<Self> {
-        Self::from_output_retrying(path, false)
+        let done = Self::read_output(path, false)?;
+        done.repair_output(path)?;
+        Ok(done)
     }
 
-    /// [`Done::from_output`]; with `retry_errors`, error records are taken
-    /// out of the output (which is rewritten without them), so that their
-    /// documents are tagged again and appended.
-    pub fn from_output_retrying(path: &Path, retry_errors: bool) -> Result<Self> {
-        let mut file = match OpenOptions::new().read(true).write(true).open(path) {
+    /// Reads the records of an interrupted run's output without changing
+    /// it; [`Done::repair_output`] then readies it for appending, once the
+    /// run is known to be valid. With `retry_errors`, error records do not
+    /// count as done (their documents are tagged again).
+    pub fn read_output(path: &Path, retry_errors: bool) -> Result<Self> {
+        let file = match File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Self::none()),
             Err(e) => return Err(Error::io(path, e)),
@@ -192,9 +199,24 @@ impl Done {
                 }
             }
         }
-        let whole = records.byte_offset() as u64;
-        drop(records);
+        done.whole = Some(records.byte_offset() as u64);
+        done.retry_errors = retry_errors;
+        Ok(done)
+    }
+
+    /// Readies the output read by [`Done::read_output`] for appending: cuts
+    /// off a last record that was cut mid-write, ends the last whole one
+    /// with its line end, and with `retry_errors` takes the error records out.
+    pub fn repair_output(&self, path: &Path) -> Result<()> {
+        let Some(whole) = self.whole else {
+            return Ok(()); // there was no output
+        };
         let io_err = |e| Error::io(path, e);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(io_err)?;
         // Keep the whole records, and end the last one with its line end.
         if file.metadata().map_err(io_err)?.len() > whole {
             file.set_len(whole).map_err(io_err)?;
@@ -210,10 +232,10 @@ impl Done {
                 .and_then(|_| file.write_all(b"\n"))
                 .map_err(io_err)?;
         }
-        if retry_errors {
+        if self.retry_errors {
             drop_error_records(path)?;
         }
-        Ok(done)
+        Ok(())
     }
 
     fn add(&mut self, record: &RecordHead) {

@@ -736,8 +736,9 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
             let record = RunRecord::new(&args.paths, record_flags, pipeline.info())?;
             let done = if args.resume {
                 record.check_resume(path)?;
-                let done = Done::from_output_retrying(path, args.retry_errors)?;
+                let done = Done::read_output(path, args.retry_errors)?;
                 done.check_texts(&args.paths, &opts.ingest)?;
+                done.repair_output(path)?;
                 done
             } else {
                 Done::none()

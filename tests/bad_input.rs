@@ -302,6 +302,34 @@ fn cases() -> Vec<Case> {
             records: &[("d/a.txt", ""), ("d/b.txt", "")],
             ..ROW
         },
+        Case {
+            name: "a refused --resume --retry-errors leaves the output as it was",
+            setup: |d| {
+                fs::create_dir(d.join("d")).unwrap();
+                fs::write(d.join("d/x.jsonl"), ONE_BAD_OF_THREE).unwrap();
+                let first = newstag_in(d, &["tag", "d", "-o", "out.jsonl"], b"");
+                assert_eq!(first.status.code(), Some(1));
+                // A record cut off by a kill, and a document changed since.
+                let mut out = fs::read(d.join("out.jsonl")).unwrap();
+                out.extend_from_slice(b"{\"id\":\"cut");
+                fs::write(d.join("out.jsonl"), &out).unwrap();
+                fs::copy(d.join("out.jsonl"), d.join("out.jsonl.before")).unwrap();
+                fs::write(d.join("d/x.jsonl"), TWO_OTHER_DOCS).unwrap();
+            },
+            args: &[
+                "tag",
+                "d",
+                "-o",
+                "out.jsonl",
+                "--resume",
+                "--retry-errors",
+            ],
+            rc: 2,
+            out: Out::Nothing,
+            stderr: "has other text than its record",
+            check: |d, _| unchanged(d, "out.jsonl"),
+            ..ROW
+        },
         // Item 5: deep JSON.
         Case {
             name: "valid JSON nested 200 deep",
