@@ -31,9 +31,9 @@ Examples:
   newstag tag corpus/ -o out.jsonl --jobs 2 --resume    # continue after a kill
   newstag tag - --format jsonl --quiet --errors-ok < in.jsonl > out.jsonl    # Spark, Hadoop
 
-Exit status: 0 every document tagged, 1 some documents gave error records
-(0 with --errors-ok), 2 the run failed (bad flags, models missing, output not
-writable).";
+Exit status: 0 every document tagged, 1 some documents gave error records,
+also those already in the output with --resume (0 with --errors-ok), 2 the run
+failed (bad flags, models missing, output not writable or one of the inputs).";
 
 const EVAL_EXAMPLES: &str = "\
 Examples:

@@ -26,6 +26,14 @@ pub fn refuse_input_as_output(inputs: &[PathBuf], output: &Path) -> Result<()> {
         .and_then(|e| e.to_str())
         .and_then(Format::from_extension)
         .is_some();
+    if inputs.iter().any(|p| p.as_os_str() == STDIN) {
+        let stdin_meta = stdin_metadata();
+        if let (Some(out), Some(stdin)) = (&output_meta, &stdin_meta) {
+            if same_file(out, stdin) {
+                return refuse(Path::new(STDIN), "is the standard input");
+            }
+        }
+    }
     for input in inputs.iter().filter(|p| p.as_os_str() != STDIN) {
         let Ok(input_meta) = std::fs::metadata(input) else {
             continue; // a missing input gives its own error record
@@ -64,6 +72,19 @@ fn canonical_output(output: &Path) -> Option<PathBuf> {
             .ok()?
             .join(output.file_name()?),
     )
+}
+
+/// What standard input is (`newstag tag - -o x.jsonl < x.jsonl`).
+#[cfg(unix)]
+fn stdin_metadata() -> Option<std::fs::Metadata> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    std::fs::File::from(fd).metadata().ok()
+}
+
+#[cfg(not(unix))]
+fn stdin_metadata() -> Option<std::fs::Metadata> {
+    None
 }
 
 #[cfg(unix)]

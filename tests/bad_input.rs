@@ -120,6 +120,16 @@ fn cases() -> Vec<Case> {
             ..ROW
         },
         Case {
+            name: "output is the file on standard input",
+            files: &[("x.jsonl", TWO_DOCS)],
+            args: &["tag", "-", "--format", "jsonl", "-o", "x.jsonl"],
+            shell: Some(r#"exec "$0" "$@" < x.jsonl"#),
+            rc: 2,
+            out: Out::Nothing,
+            stderr: "is the standard input",
+            ..ROW
+        },
+        Case {
             name: "output inside an input directory",
             files: &[("d/a.txt", b"Kim Jong Un met Vladimir Putin.")],
             args: &["tag", "d", "-o", "d/out.jsonl"],
