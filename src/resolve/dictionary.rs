@@ -47,8 +47,11 @@ crate::names::named_enum! {
         Igo = "igo",
         /// A political party.
         Party = "party",
-        /// A news organisation.
+        /// A news organisation or social platform.
         Media = "media",
+        /// A think tank, monitor, research or open-source intelligence
+        /// group: cited as a source, of no state.
+        Research = "research",
         /// Another organisation.
         Organization = "organization",
         /// A named event.
