@@ -97,6 +97,7 @@ struct RawRules {
     attribute_nouns: Vec<String>,
     language_cues: Vec<String>,
     source_name_words: Vec<String>,
+    source_nouns: Vec<String>,
     vessel_prefixes: HashMap<String, String>,
 }
 
@@ -128,6 +129,7 @@ pub struct RoleRules {
     attribute_nouns: HashSet<String>,
     language_cues: HashSet<String>,
     source_name_words: HashSet<String>,
+    source_nouns: HashSet<String>,
     /// Vessel prefix ("USS", as written) to the state of its navy.
     vessel_prefixes: HashMap<String, Country>,
 }
@@ -256,6 +258,7 @@ impl RoleRules {
             attribute_nouns: set(raw.attribute_nouns),
             language_cues: set(raw.language_cues),
             source_name_words: set(raw.source_name_words),
+            source_nouns: set(raw.source_nouns),
             vessel_prefixes,
         })
     }
@@ -382,15 +385,18 @@ impl RoleRules {
     /// `default`.
     fn state_role(&self, ctx: &Context<'_>, default: Role) -> Role {
         let next = ctx.last;
-        if next < ctx.sentence.end && Self::is_possessive(ctx.word(next)) {
+        // A bare apostrophe is a possessive only after a plural in -s
+        // ("the Philippines' coast"), not a closing quote ("'power in
+        // Russia'").
+        let possessive = next < ctx.sentence.end
+            && Self::is_possessive(ctx.word(next))
+            && (ctx.word(next).len() > 1 || ctx.word(next - 1).ends_with(['s', 'S']));
+        if possessive {
             // A preposition before governs the possessed noun, not the
             // possessor ("from South Korea's intelligence service"). The
             // possessor of a place is where it lies; of anything else, an
             // actor.
-            let mut after = next + 1;
-            while after < ctx.sentence.end && self.is(&self.place_modifiers, ctx.word(after)) {
-                after += 1;
-            }
+            let after = next + 1;
             let place_follows = matches!(
                 ctx.mention_at(after),
                 Some(Class::Place | Class::Metonym | Class::State)
@@ -400,6 +406,12 @@ impl RoleRules {
             } else {
                 Role::Actor
             };
+        }
+        // After a place modifier, a part of the state's territory
+        // ("southern Lebanon", "central Myanmar").
+        if ctx.first > ctx.sentence.start && self.is(&self.place_modifiers, ctx.word(ctx.first - 1))
+        {
+            return Role::Place;
         }
         // Used before a noun: whose force ("US intelligence", "Myanmar
         // military"), where ("Sudan city") or the origin of goods.
@@ -424,7 +436,7 @@ impl RoleRules {
             }
             if w == "of"
                 && before.is_some_and(|b| {
-                    self.is(&self.territory_nouns, b) || self.is(&self.place_of_nouns, b)
+                    self.noun_kind(b) == Head::Territory || self.is(&self.place_of_nouns, b)
                 })
             {
                 // "the Kursk region of Russia", "the invasion of Ukraine",
@@ -529,11 +541,14 @@ impl RoleRules {
                 break;
             }
             let kind = self.noun_kind(w);
-            let verb = self.is(&self.verbs, w)
-                || (is_lower_word(w)
-                    && ((w.len() >= 5 && w.ends_with("ed"))
-                        || (w.len() > 4 && w.ends_with("ly"))
-                        || (i > from && w.len() >= 5 && w.ends_with("ing"))));
+            // "occupied", "front-line": modifiers, not verbs.
+            let modifier = self.is(&self.place_modifiers, w);
+            let verb = !modifier
+                && (self.is(&self.verbs, w)
+                    || (is_lower_word(w)
+                        && ((w.len() >= 5 && w.ends_with("ed"))
+                            || (w.len() > 4 && w.ends_with("ly"))
+                            || (i > from && w.len() >= 5 && w.ends_with("ing")))));
             if verb && kind == Head::Noun {
                 break;
             }
@@ -571,12 +586,16 @@ impl RoleRules {
             .any(|i| self.is(&self.transfer_words, ctx.word(i)))
     }
 
-    /// "Source: Stern": a name after a source word and a colon is cited.
+    /// "Source: Stern": a name after a source word and a colon is cited;
+    /// so is a name right after a medium's noun ("the news outlet
+    /// Mandiner", "the blog Liveuamap").
     fn cited_as_source(&self, ctx: &Context<'_>) -> bool {
         let s = ctx.sentence.start;
-        ctx.first >= s + 2
+        let after_colon = ctx.first >= s + 2
             && ctx.word(ctx.first - 1) == ":"
-            && self.is(&self.source_words, ctx.word(ctx.first - 2))
+            && self.is(&self.source_words, ctx.word(ctx.first - 2));
+        let after_medium = ctx.first > s && self.is(&self.source_nouns, ctx.word(ctx.first - 1));
+        after_colon || after_medium
     }
 
     /// The first word left of the coordination that is not an article or a
