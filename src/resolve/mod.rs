@@ -544,12 +544,18 @@ impl Resolver {
                 let gap = near.tokens[p].end..tokens.start;
                 let possessive = gap.len() == 1 && RoleRules::is_possessive(word(gap.start));
                 // "Ukrainian President Volodymyr Zelensky", "North Korean
-                // leader Kim": a nationality, then office words, then a
-                // person or organisation.
-                let title = dict.entry(id).kind == Kind::Demonym
+                // leader Kim", "Ukraine's Defence Minister Rustem Umerov": a
+                // nationality or a state's possessive, then office words,
+                // then a person or organisation.
+                let office = match gap.clone().next().map(word) {
+                    Some(w) if RoleRules::is_possessive(w) => gap.start + 1..gap.end,
+                    _ => gap.clone(),
+                };
+                let title = matches!(dict.entry(id).kind, Kind::Demonym | Kind::State)
+                    && (office.start == gap.start) == (dict.entry(id).kind == Kind::Demonym)
                     && matches!(near.classes[i], Class::Person | Class::Group)
-                    && gap.len() <= 3
-                    && gap.clone().all(|t| self.rules.is_group_noun(word(t)));
+                    && (1..=3).contains(&office.len())
+                    && office.clone().all(|t| self.rules.is_group_noun(word(t)));
                 if possessive || title {
                     if let Some(c) = national(id) {
                         return Some(c);
@@ -729,6 +735,10 @@ fn same_as_earlier(
 ) -> Vec<Option<usize>> {
     let word = |t: usize| doc.tokens.get(t).map(|t| t.slice(doc.text));
     let mut out = vec![None; mentions.len()];
+    // The latest unknown name of two or more words by its last word, and
+    // by its first and last words.
+    let mut by_last: HashMap<&str, usize> = HashMap::new();
+    let mut by_ends: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, m) in mentions.iter().enumerate() {
         let surface = m.span.slice(doc.text);
         let bracketed = i > 0
@@ -745,21 +755,25 @@ fn same_as_earlier(
         if links[i].is_some() {
             continue;
         }
-        let words: Vec<&str> = surface.split_whitespace().collect();
-        if words.len() > 2 {
+        let mut words = surface.split_whitespace();
+        let (Some(first), last) = (words.next(), words.next_back()) else {
             continue;
+        };
+        let more = words.next().is_some();
+        match last {
+            None => out[i] = by_last.get(first).copied(),
+            Some(last) => {
+                if !more {
+                    out[i] = by_ends.get(&(first, last)).copied();
+                }
+                if out[i].is_none() {
+                    by_last.insert(last, i);
+                    if more {
+                        by_ends.insert((first, last), i);
+                    }
+                }
+            }
         }
-        out[i] = (0..i).rev().find(|&j| {
-            let earlier: Vec<&str> = mentions[j]
-                .span
-                .slice(doc.text)
-                .split_whitespace()
-                .collect();
-            links[j].is_none()
-                && earlier.len() > words.len()
-                && earlier.last() == words.last()
-                && (words.len() == 1 || earlier.first() == words.first())
-        });
     }
     out
 }

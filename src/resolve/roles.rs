@@ -303,6 +303,9 @@ impl RoleRules {
         if let Some(role) = self.compound_role(ctx) {
             return role;
         }
+        if matches!(class, Class::State | Class::Metonym | Class::Place) && Self::dateline(ctx) {
+            return Role::Place;
+        }
         match class {
             Class::Source | Class::Other => Role::Other,
             Class::Person | Class::Group if self.cited_as_source(ctx) => Role::Other,
@@ -587,15 +590,33 @@ impl RoleRules {
     }
 
     /// "Source: Stern": a name after a source word and a colon is cited;
-    /// so is a name right after a medium's noun ("the news outlet
-    /// Mandiner", "the blog Liveuamap").
+    /// so is a name right after or before a medium's noun ("the news outlet
+    /// Mandiner", "the blog Liveuamap", "the Myanma Alinn newspaper").
     fn cited_as_source(&self, ctx: &Context<'_>) -> bool {
         let s = ctx.sentence.start;
         let after_colon = ctx.first >= s + 2
             && ctx.word(ctx.first - 1) == ":"
             && self.is(&self.source_words, ctx.word(ctx.first - 2));
-        let after_medium = ctx.first > s && self.is(&self.source_nouns, ctx.word(ctx.first - 1));
-        after_colon || after_medium
+        let medium = |i: usize| self.is(&self.source_nouns, ctx.word(i));
+        let after_medium = ctx.first > s && medium(ctx.first - 1);
+        let before_medium = ctx.last < ctx.sentence.end && medium(ctx.last);
+        after_colon || after_medium || before_medium
+    }
+
+    /// A dateline: a name in capitals that opens its sentence, followed by
+    /// a comma, a bracket or a dash ("KYIV, Ukraine (AP) —", "THE HAGUE -").
+    fn dateline(ctx: &Context<'_>) -> bool {
+        let opens = ctx.first == ctx.sentence.start
+            || (ctx.first == ctx.sentence.start + 1
+                && ctx.word(ctx.sentence.start).eq_ignore_ascii_case("the"));
+        let capitals = (ctx.first..ctx.last).all(|t| {
+            let w = ctx.word(t);
+            w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase)
+        });
+        opens
+            && capitals
+            && ctx.last < ctx.sentence.end
+            && matches!(ctx.word(ctx.last), "," | "(" | "—" | "–" | "-" | "--")
     }
 
     /// The first word left of the coordination that is not an article or a
