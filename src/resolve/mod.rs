@@ -153,7 +153,10 @@ pub struct Resolution {
 /// kind `state`). A capital used as a place stays itself ("in Pyongyang").
 /// Mentions the dictionary does not know group by their normalised text, and
 /// a lone surname joins an earlier full name ("Budanov" after "Kyrylo
-/// Budanov").
+/// Budanov"). A short form of an earlier unknown name ("Diamond" after "HMS
+/// Diamond") and an abbreviation in brackets right after a name ("(MoD)")
+/// take that name's class, country and referent, so that one actor keeps
+/// one kind and country in a document.
 ///
 /// States joined by hyphens ("the Ukraine-Russia conflict", "the
 /// Russia-North Korea treaty") are split into one LOC entity per state, each

@@ -755,5 +755,34 @@ mod tests {
         assert!(rules.is(&rules.verbs, "Confirmed"));
         assert!(rules.is(&rules.place_prepositions, "in"));
         assert!(!rules.is(&rules.group_nouns, "standards"));
+        assert!(rules.is(&rules.verbs, "visited") && rules.is(&rules.place_verbs, "visited"));
+    }
+
+    #[test]
+    fn unknown_names_are_classed_by_their_words() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(ROLES_FILE);
+        let rules = RoleRules::load(&path).unwrap();
+        let usa: Country = "USA".parse().unwrap();
+        assert_eq!(rules.vessel_country("USS Harry S. Truman"), Some(usa));
+        assert_eq!(rules.vessel_country("USS"), None);
+        assert_eq!(rules.vessel_country("Uss troops"), None);
+        assert_eq!(
+            rules.class_of_unknown(EntityLabel::Misc, "HMS Diamond"),
+            Class::Group
+        );
+        assert_eq!(
+            rules.class_of_unknown(EntityLabel::Org, "Sudan War Monitor"),
+            Class::Source
+        );
+        assert_eq!(
+            rules.class_of_unknown(EntityLabel::Org, "Rapid Support Forces"),
+            Class::Group
+        );
+        assert_eq!(
+            rules.class_of_unknown(EntityLabel::Loc, "Kunlong"),
+            Class::Metonym
+        );
     }
 }
