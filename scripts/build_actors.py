@@ -63,6 +63,7 @@ LABEL = {
     "igo": "ORG",
     "party": "ORG",
     "media": "ORG",
+    "research": "ORG",
     "organization": "ORG",
 }
 KIND_ORDER = list(LABEL)
@@ -76,6 +77,7 @@ GENERIC_FILES = {
     "igos.tsv": "igo",
     "parties.tsv": "party",
     "media.tsv": "media",
+    "research.tsv": "research",
     "organizations.tsv": "organization",
     "events.tsv": "event",
     "persons.tsv": "person",

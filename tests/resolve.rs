@@ -1056,3 +1056,374 @@ fn shipped_dictionary_generalises_over_states_capitals_and_demonyms() {
         failures.join("\n")
     );
 }
+
+// --- Conventions for conflict news (ANNOTATION.md), one sentence each ---
+
+/// (surface, role, country) of every entity, with the shipped dictionary
+/// and the mentions given (names the dictionary does not know need them).
+fn shipped_roles(
+    s: &Setup,
+    text: &str,
+    mentions: &[(&str, EntityLabel)],
+) -> Vec<(String, Role, Option<String>)> {
+    roles(text, &resolve_with(s, text, Some(mentions)))
+}
+
+fn other() -> (Role, Option<String>) {
+    (Role::Other, None)
+}
+
+#[test]
+fn media_platforms_and_research_groups_cited_as_sources_are_other() {
+    let s = shipped();
+    assert_eq!(
+        role_of(&s, "Ukraine's army said in a Facebook post.", "Facebook"),
+        other()
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "The clashes killed 20, the Syrian Observatory for Human Rights said.",
+            "Syrian Observatory for Human Rights"
+        ),
+        other()
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "Deaths rose, according to the ACLED analysis group.",
+            "ACLED"
+        ),
+        other()
+    );
+    // Names the dictionary does not know: after a medium's noun, or with
+    // a research or news word in the name.
+    let text = "Moscow is deploying more, writes the Hungarian news outlet Mandiner.";
+    let got = shipped_roles(
+        &s,
+        text,
+        &[
+            ("Moscow", EntityLabel::Loc),
+            ("Hungarian", EntityLabel::Misc),
+            ("Mandiner", EntityLabel::Org),
+        ],
+    );
+    assert_eq!(got[2], ("Mandiner".into(), Role::Other, None));
+    let text = "Videos geolocated by Sudan War Monitor confirmed the advance.";
+    let got = shipped_roles(&s, text, &[("Sudan War Monitor", EntityLabel::Org)]);
+    assert_eq!(got[0], ("Sudan War Monitor".into(), Role::Other, None));
+}
+
+#[test]
+fn nationalities_before_goods_are_their_origin() {
+    let s = shipped();
+    assert_eq!(
+        role_of(&s, "Ukraine shot down an Iranian drone.", "Iranian"),
+        place("IRN")
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "Experts questioned the quality of North Korean ammunition.",
+            "North Korean"
+        ),
+        place("PRK")
+    );
+    // (The recogniser finds the name inside a hyphenated word.)
+    let text = "The soldier carried Russian-made weapons.";
+    let got = shipped_roles(&s, text, &[("Russian", EntityLabel::Misc)]);
+    assert_eq!(got[0], ("Russian".into(), Role::Place, Some("RUS".into())));
+    // A force's own weapons, used against a target, name the force.
+    assert_eq!(
+        role_of(
+            &s,
+            "Training centres are constant targets for Russian missiles.",
+            "Russian"
+        ),
+        actor("RUS")
+    );
+}
+
+#[test]
+fn nationalities_name_who_unless_a_language_or_style() {
+    let s = shipped();
+    assert_eq!(
+        role_of(
+            &s,
+            "They ensured Russian victories in the region.",
+            "Russian"
+        ),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "One South Korean lawmaker estimated the number.",
+            "South Korean"
+        ),
+        actor("KOR")
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "Their approach resembles the Soviet military style of the 1950s.",
+            "Soviet"
+        ),
+        other()
+    );
+    let text = "The prisoners do not speak Ukrainian, Russian or English.";
+    let r = resolve_with(&s, text, None);
+    assert!(
+        r.entities.iter().all(|e| e.role == Role::Other),
+        "{:?}",
+        roles(text, &r)
+    );
+    // Hyphenated: the name before the hyphen, by what the suffix says.
+    let text = "Iranian-backed Houthis fired missiles.";
+    let got = shipped_roles(
+        &s,
+        text,
+        &[
+            ("Iranian", EntityLabel::Misc),
+            ("Houthis", EntityLabel::Org),
+        ],
+    );
+    assert_eq!(got[0], ("Iranian".into(), Role::Actor, Some("IRN".into())));
+    let text = "A London-based institute said so.";
+    let got = shipped_roles(&s, text, &[("London", EntityLabel::Loc)]);
+    assert_eq!(got[0], ("London".into(), Role::Place, Some("GBR".into())));
+}
+
+#[test]
+fn states_and_places_by_what_the_sentence_says_of_them() {
+    let s = shipped();
+    // Territory: inside a state, its border, its parts.
+    assert_eq!(
+        role_of(&s, "North Korean troops in Russia were killed.", "Russia"),
+        place("RUS")
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "The rebels won victories along Myanmar's border with China.",
+            "Myanmar"
+        ),
+        place("MMR")
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "The rebels won victories along Myanmar's border with China.",
+            "China"
+        ),
+        place("CHN")
+    );
+    assert_eq!(
+        role_of(&s, "Civilians have fled southern Lebanon.", "Lebanon"),
+        place("LBN")
+    );
+    assert_eq!(
+        role_of(&s, "Russia launched its invasion of Ukraine.", "Ukraine"),
+        place("UKR")
+    );
+    assert_eq!(
+        role_of(&s, "Putin visited Pyongyang in June.", "Pyongyang"),
+        place("PRK")
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "He spoke at a conference in Wiesbaden, Germany.",
+            "Germany"
+        ),
+        place("DEU")
+    );
+    // Metonymy, recipients, whose role.
+    assert_eq!(
+        role_of(&s, "Moscow said the talks had failed.", "Moscow"),
+        actor("RUS")
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "Washington approved arms sales worth $619 million to Taiwan.",
+            "Taiwan"
+        ),
+        actor("TWN")
+    );
+    assert_eq!(
+        role_of(&s, "Pyongyang sent troops to Russia.", "Russia"),
+        place("RUS")
+    );
+    assert_eq!(
+        role_of(
+            &s,
+            "Analysts weighed the role of the United States.",
+            "United States"
+        ),
+        actor("USA")
+    );
+    assert_eq!(
+        role_of(&s, "No US personnel were injured.", "US"),
+        actor("USA")
+    );
+    // Cities and regions stay places as subjects; capitals act.
+    assert_eq!(
+        role_of(&s, "Aleppo remains a key prize.", "Aleppo"),
+        place("SYR")
+    );
+    // States joined by hyphens are the parties of a relation, unless the
+    // compound names a territory.
+    let text = "The Ukraine-Russia conflict goes on.";
+    let got = shipped_roles(&s, text, &[("Ukraine-Russia", EntityLabel::Misc)]);
+    assert_eq!(got[1], ("Russia".into(), Role::Actor, Some("RUS".into())));
+    let text = "He crossed the Myanmar-China border.";
+    let got = shipped_roles(&s, text, &[("Myanmar-China", EntityLabel::Misc)]);
+    assert_eq!(got[1], ("China".into(), Role::Place, Some("CHN".into())));
+    // A list shares its context.
+    let text = "Attacks rose in Niger, Burkina Faso, and Mali.";
+    let r = resolve_with(&s, text, None);
+    assert!(
+        r.entities.iter().all(|e| e.role == Role::Place),
+        "{:?}",
+        roles(text, &r)
+    );
+}
+
+#[test]
+fn datelines_are_places_with_their_code() {
+    let s = shipped();
+    let text = "KYIV, Ukraine (AP) — Russia struck the capital overnight.";
+    let got = shipped_roles(
+        &s,
+        text,
+        &[
+            ("KYIV", EntityLabel::Loc),
+            ("Ukraine", EntityLabel::Loc),
+            ("AP", EntityLabel::Org),
+            ("Russia", EntityLabel::Loc),
+        ],
+    );
+    assert_eq!(got[0], ("KYIV".into(), Role::Place, Some("UKR".into())));
+    assert_eq!(got[1], ("Ukraine".into(), Role::Place, Some("UKR".into())));
+    assert_eq!(got[3], ("Russia".into(), Role::Actor, Some("RUS".into())));
+}
+
+#[test]
+fn operations_and_wars_as_dates_are_other() {
+    let s = shipped();
+    let text = "Since Operation Barbarossa, the front has moved twice.";
+    let got = shipped_roles(&s, text, &[("Operation Barbarossa", EntityLabel::Misc)]);
+    assert_eq!(got[0], ("Operation Barbarossa".into(), Role::Other, None));
+    assert_eq!(
+        role_of(
+            &s,
+            "It is the first war since the Korean War.",
+            "Korean War"
+        ),
+        other()
+    );
+}
+
+#[test]
+fn people_take_the_country_the_text_gives_them() {
+    let s = shipped();
+    let text = "Ukrainian Sergeant Mykola Hrytsenko described the attack. Hrytsenko said they ran.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Ukrainian", EntityLabel::Misc),
+            ("Mykola Hrytsenko", EntityLabel::Per),
+            ("Hrytsenko", EntityLabel::Per),
+        ]),
+    );
+    let got = roles(text, &r);
+    assert_eq!(got[0].1, Role::Actor);
+    assert_eq!(got[1].2.as_deref(), Some("UKR"));
+    assert_eq!(
+        got[2].2.as_deref(),
+        Some("UKR"),
+        "the surname is the same person"
+    );
+    assert_eq!(r.entities[1].referent, r.entities[2].referent);
+    let text = "Ukraine's Defence Minister Oleh Marchenko flew to Brussels.";
+    let got = shipped_roles(
+        &s,
+        text,
+        &[
+            ("Ukraine", EntityLabel::Loc),
+            ("Oleh Marchenko", EntityLabel::Per),
+            ("Brussels", EntityLabel::Loc),
+        ],
+    );
+    assert_eq!(
+        got[1],
+        ("Oleh Marchenko".into(), Role::Actor, Some("UKR".into()))
+    );
+}
+
+#[test]
+fn one_actor_keeps_one_name_kind_and_country_in_a_document() {
+    let s = shipped();
+    // A shared short form takes the state the text names.
+    let text = "Oleksandr Pivnenko, head of Ukraine's National Guard, said Russia had more men.";
+    let got = shipped_roles(
+        &s,
+        text,
+        &[
+            ("Oleksandr Pivnenko", EntityLabel::Per),
+            ("Ukraine", EntityLabel::Loc),
+            ("National Guard", EntityLabel::Org),
+            ("Russia", EntityLabel::Loc),
+        ],
+    );
+    assert_eq!(
+        got[2],
+        ("National Guard".into(), Role::Actor, Some("UKR".into()))
+    );
+    // A bracketed abbreviation is its name.
+    let text = "Ukraine's Coordination Headquarters (CHTPW) said the exchange went well.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Ukraine", EntityLabel::Loc),
+            ("Coordination Headquarters", EntityLabel::Org),
+            ("CHTPW", EntityLabel::Org),
+        ]),
+    );
+    let got = roles(text, &r);
+    assert_eq!(got[1].2.as_deref(), Some("UKR"), "{got:?}");
+    assert_eq!(got[2].2.as_deref(), Some("UKR"), "{got:?}");
+    assert_eq!(r.entities[1].referent, r.entities[2].referent);
+    // A named vessel is an actor of its navy's state, and so is its bare
+    // name later.
+    let text = "HMS Diamond shot down drones. Later Diamond destroyed two more.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("HMS Diamond", EntityLabel::Misc),
+            ("Diamond", EntityLabel::Misc),
+        ]),
+    );
+    let got = roles(text, &r);
+    assert_eq!(
+        got[0],
+        ("HMS Diamond".into(), Role::Actor, Some("GBR".into()))
+    );
+    assert_eq!(got[1], ("Diamond".into(), Role::Actor, Some("GBR".into())));
+    assert_eq!(r.actors.len(), 1, "{:?}", r.actors);
+}
+
+#[test]
+fn international_organisations_and_think_tanks_have_no_code() {
+    let s = shipped();
+    assert_eq!(
+        role_of(&s, "NATO warned Moscow.", "NATO"),
+        (Role::Actor, None)
+    );
+    let r = resolve_with(&s, "The Institute for the Study of War said so.", None);
+    assert_eq!(r.entities[0].country, None);
+}

@@ -47,8 +47,11 @@ crate::names::named_enum! {
         Igo = "igo",
         /// A political party.
         Party = "party",
-        /// A news organisation.
+        /// A news organisation or social platform.
         Media = "media",
+        /// A think tank, monitor, research or open-source intelligence
+        /// group: cited as a source, of no state.
+        Research = "research",
         /// Another organisation.
         Organization = "organization",
         /// A named event.
@@ -206,9 +209,12 @@ impl Dictionary {
     }
 
     /// The entry a surface links to, as [`lookup`](Self::lookup), but when
-    /// several entries share the surface ("Kim"), the one of them last in
-    /// `seen` (the entries linked so far, in order): a lone surname means
-    /// the person named most recently.
+    /// several entries share the surface ("Kim", "National Guard"), the one
+    /// of them last in `seen` (the entries linked so far, in order): a lone
+    /// surname means the person named most recently. When none of them was
+    /// seen, the one of the state most recently named or implied ("Ukraine's
+    /// National Guard", "Seoul ... the Democratic Party"); else the first in
+    /// file order.
     pub fn lookup_in_context(
         &self,
         surface: &str,
@@ -216,11 +222,18 @@ impl Dictionary {
         seen: &[EntryId],
     ) -> Option<EntryId> {
         let first = self.lookup(surface, key)?;
-        let recent = self
-            .shared
-            .get(key.as_str())
-            .and_then(|ids| seen.iter().rev().find(|id| ids.contains(id)));
-        Some(recent.copied().unwrap_or(first))
+        let Some(ids) = self.shared.get(key.as_str()) else {
+            return Some(first);
+        };
+        let recent = seen.iter().rev().find(|id| ids.contains(id));
+        let of_state = || {
+            seen.iter().rev().find_map(|&s| {
+                let country = self.entry(s).country?;
+                ids.iter()
+                    .find(|&&id| self.entry(id).country == Some(country))
+            })
+        };
+        Some(*recent.or_else(of_state).unwrap_or(&first))
     }
 
     /// The `state` entry of `country`.

@@ -153,7 +153,10 @@ pub struct Resolution {
 /// kind `state`). A capital used as a place stays itself ("in Pyongyang").
 /// Mentions the dictionary does not know group by their normalised text, and
 /// a lone surname joins an earlier full name ("Budanov" after "Kyrylo
-/// Budanov").
+/// Budanov"). A short form of an earlier unknown name ("Diamond" after "HMS
+/// Diamond") and an abbreviation in brackets right after a name ("(MoD)")
+/// take that name's class, country and referent, so that one actor keeps
+/// one kind and country in a document.
 ///
 /// States joined by hyphens ("the Ukraine-Russia conflict", "the
 /// Russia-North Korea treaty") are split into one LOC entity per state, each
@@ -248,7 +251,10 @@ impl Resolver {
     }
 
     /// The token range each mention shares as context with the mentions it
-    /// is coordinated with ("between Pyongyang and Moscow").
+    /// is coordinated with ("between Pyongyang and Moscow", "where Niger,
+    /// Burkina Faso, and Mali meet"). A lone comma joins members of a list
+    /// only when the list ends in a conjunction: "Kathmandu, Nepal" is no
+    /// coordination.
     fn coordinations(
         &self,
         doc: &Tokenized<'_>,
@@ -257,19 +263,23 @@ impl Resolver {
     ) -> Vec<(usize, usize)> {
         let n = mentions.len();
         let mut bounds = vec![(0, 0); n];
+        let gap = |j: usize| mentions[j].tokens.end..mentions[j + 1].tokens.start;
         let mut i = 0;
         while i < n {
             let mut j = i;
-            while j + 1 < n
-                && sentences[j + 1] == sentences[j]
-                && self
-                    .rules
-                    .joins(doc, mentions[j].tokens.end..mentions[j + 1].tokens.start)
-            {
-                j += 1;
+            let mut end = i;
+            while j + 1 < n && sentences[j + 1] == sentences[j] {
+                if self.rules.joins(doc, gap(j)) {
+                    j += 1;
+                    end = j;
+                } else if RoleRules::is_list_comma(doc, gap(j)) {
+                    j += 1;
+                } else {
+                    break;
+                }
             }
-            bounds[i..=j].fill((mentions[i].tokens.start, mentions[j].tokens.end));
-            i = j + 1;
+            bounds[i..=end].fill((mentions[i].tokens.start, mentions[end].tokens.end));
+            i = end + 1;
         }
         bounds
     }
@@ -283,18 +293,20 @@ impl Resolver {
         let (mentions, split) = self.split_state_compounds(doc, mentions, &mut key);
         let n = mentions.len();
         let links = self.link(doc, &mentions, &mut key);
-        let classes: Vec<Class> = mentions
-            .iter()
-            .zip(&links)
-            .map(|(m, link)| match link {
-                Some(id) => Class::of_kind(dict.entry(*id).kind),
-                None => class_of_label(m.label),
-            })
-            .collect();
-        let starts: Vec<(usize, Class)> = mentions
+        let same = same_as_earlier(doc, &mentions, &links);
+        let mut classes: Vec<Class> = Vec::with_capacity(n);
+        for (i, (m, link)) in mentions.iter().zip(&links).enumerate() {
+            let class = match (link, same[i]) {
+                (Some(id), _) => Class::of_kind(dict.entry(*id).kind),
+                (None, Some(j)) => classes[j],
+                (None, None) => self.rules.class_of_unknown(m.label, m.span.slice(doc.text)),
+            };
+            classes.push(class);
+        }
+        let starts: Vec<(Range<usize>, Class)> = mentions
             .iter()
             .zip(&classes)
-            .map(|(m, c)| (m.tokens.start, *c))
+            .map(|(m, c)| (m.tokens.clone(), *c))
             .collect();
         let sentences: Vec<usize> = mentions
             .iter()
@@ -316,6 +328,7 @@ impl Resolver {
                     last: bounds[i].1,
                     mentions: &starts,
                     in_compound: compound[i],
+                    suffix: hyphen_suffix(doc, &mentions[i]),
                 };
                 self.rules.role(classes[i], &ctx)
             })
@@ -347,10 +360,25 @@ impl Resolver {
                     conflicts.push(note);
                 }
             }
-            let country = match (role, entry) {
-                (Role::Other, _) => None,
-                (_, Some(entry)) => entry.country,
-                (_, None) => self.context_country(doc, &near, i, &mut key),
+            let country = match (role, entry, same[i]) {
+                (Role::Other, _, _) => None,
+                // A short form ("Makaruk", "MoD") belongs where its full
+                // name does.
+                (_, _, Some(j)) if entities[j].role != Role::Other => entities[j].country,
+                (_, Some(entry), _) => {
+                    // A short or shared form ("National Guard", "Democratic
+                    // Party") belongs to the state the text gives it, when
+                    // it gives one ("Ukraine's National Guard").
+                    let sure = dict.lookup_sure(surface, &mut key) == links[i];
+                    let stated = (!sure && classes[i] != Class::Source)
+                        .then(|| self.context_country(doc, &near, i, &mut key))
+                        .flatten();
+                    stated.or(entry.country)
+                }
+                (_, None, _) => self
+                    .rules
+                    .vessel_country(surface)
+                    .or_else(|| self.context_country(doc, &near, i, &mut key)),
             };
             let mut entity = Entity {
                 sentence: sentences[i],
@@ -359,10 +387,21 @@ impl Resolver {
                 country,
                 referent: None,
             };
-            entity.referent = match role {
-                Role::Other => None,
-                Role::Actor => Some(self.group(&mut actors, role, &near, i, surface, &entity)),
-                Role::Place => Some(self.group(&mut places, role, &near, i, surface, &entity)),
+            let joins = same[i].filter(|&j| entities[j].role == role);
+            entity.referent = match (role, joins) {
+                (Role::Other, _) => None,
+                (Role::Actor, Some(j)) => entities[j]
+                    .referent
+                    .map(|r| actors.add(r, i, entity.country)),
+                (Role::Place, Some(j)) => entities[j]
+                    .referent
+                    .map(|r| places.add(r, i, entity.country)),
+                (Role::Actor, None) => {
+                    Some(self.group(&mut actors, role, &near, i, surface, &entity))
+                }
+                (Role::Place, None) => {
+                    Some(self.group(&mut places, role, &near, i, surface, &entity))
+                }
             };
             entities.push(entity);
         }
@@ -508,12 +547,18 @@ impl Resolver {
                 let gap = near.tokens[p].end..tokens.start;
                 let possessive = gap.len() == 1 && RoleRules::is_possessive(word(gap.start));
                 // "Ukrainian President Volodymyr Zelensky", "North Korean
-                // leader Kim": a nationality, then office words, then a
-                // person or organisation.
-                let title = dict.entry(id).kind == Kind::Demonym
+                // leader Kim", "Ukraine's Defence Minister Rustem Umerov": a
+                // nationality or a state's possessive, then office words,
+                // then a person or organisation.
+                let office = match gap.clone().next().map(word) {
+                    Some(w) if RoleRules::is_possessive(w) => gap.start + 1..gap.end,
+                    _ => gap.clone(),
+                };
+                let title = matches!(dict.entry(id).kind, Kind::Demonym | Kind::State)
+                    && (office.start == gap.start) == (dict.entry(id).kind == Kind::Demonym)
                     && matches!(near.classes[i], Class::Person | Class::Group)
-                    && gap.len() <= 3
-                    && gap.clone().all(|t| self.rules.is_group_noun(word(t)));
+                    && (1..=3).contains(&office.len())
+                    && office.clone().all(|t| self.rules.is_group_noun(word(t)));
                 if possessive || title {
                     if let Some(c) = national(id) {
                         return Some(c);
@@ -664,12 +709,74 @@ fn compound_parts(doc: &Tokenized<'_>, mentions: &[Mention], split: &[bool]) -> 
         .collect()
 }
 
-fn class_of_label(label: EntityLabel) -> Class {
-    match label {
-        EntityLabel::Per => Class::Person,
-        EntityLabel::Org => Class::Group,
-        EntityLabel::Loc => Class::Place,
+/// The lower-case word joined by a hyphen right after a mention ("backed"
+/// in "Iranian-backed", "made" in "Russian-made"), within the token that
+/// ends the mention.
+fn hyphen_suffix<'a>(doc: &Tokenized<'a>, m: &Mention) -> Option<&'a str> {
+    let last = m.tokens.end.max(m.tokens.start + 1) - 1;
+    let token_end = doc.tokens[last].end;
+    let rest = doc.text.get(m.span.end..token_end)?;
+    let word = rest.strip_prefix(HYPHENS)?;
+    let word = word.split(HYPHENS).next().unwrap_or(word);
+    (!word.is_empty() && word.chars().all(char::is_lowercase)).then_some(word)
+}
 
-        EntityLabel::Misc => Class::Other,
+/// For each mention the dictionary does not know, the earlier mention it is
+/// a short form of, so that it gets the same class, country and referent
+/// (ANNOTATION.md: the same actor keeps one name, kind and country):
+///
+/// - an abbreviation in brackets right after a name ("German Defense
+///   Ministry (MoD)"), the dictionary's or not;
+/// - the last word, or the first and last words, of an earlier unknown name
+///   of two or more words ("Makaruk" after "Mykhailo Makaruk", "Diamond"
+///   and "HMS Diamond" after "HMS Diamond", "USS Truman" after "USS Harry
+///   S. Truman").
+fn same_as_earlier(
+    doc: &Tokenized<'_>,
+    mentions: &[Mention],
+    links: &[Option<EntryId>],
+) -> Vec<Option<usize>> {
+    let word = |t: usize| doc.tokens.get(t).map(|t| t.slice(doc.text));
+    let mut out = vec![None; mentions.len()];
+    // The latest unknown name of two or more words by its last word, and
+    // by its first and last words.
+    let mut by_last: HashMap<&str, usize> = HashMap::new();
+    let mut by_ends: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, m) in mentions.iter().enumerate() {
+        let surface = m.span.slice(doc.text);
+        let bracketed = i > 0
+            && m.tokens.start > 0
+            && word(m.tokens.start - 1) == Some("(")
+            && word(m.tokens.end) == Some(")")
+            && mentions[i - 1].tokens.end + 1 == m.tokens.start
+            && !surface.contains(' ')
+            && surface.chars().filter(|c| c.is_uppercase()).count() >= 2;
+        if bracketed {
+            out[i] = Some(i - 1);
+            continue;
+        }
+        if links[i].is_some() {
+            continue;
+        }
+        let mut words = surface.split_whitespace();
+        let (Some(first), last) = (words.next(), words.next_back()) else {
+            continue;
+        };
+        let more = words.next().is_some();
+        match last {
+            None => out[i] = by_last.get(first).copied(),
+            Some(last) => {
+                if !more {
+                    out[i] = by_ends.get(&(first, last)).copied();
+                }
+                if out[i].is_none() {
+                    by_last.insert(last, i);
+                    if more {
+                        by_ends.insert((first, last), i);
+                    }
+                }
+            }
+        }
     }
+    out
 }

@@ -3,7 +3,7 @@
 //! module holds the few rules that use them, in one place, so that a rule
 //! can be read and changed without hunting through the resolver.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
@@ -12,26 +12,34 @@ use serde::Deserialize;
 use crate::datafile;
 use crate::document::Tokenized;
 use crate::error::Result;
+use crate::ner::EntityLabel;
 use crate::resolve::dictionary::Kind;
-use crate::resolve::Role;
+use crate::resolve::{Country, Role};
 
 /// File name of the word lists inside the models directory.
 pub const ROLES_FILE: &str = "roles.toml";
 
 /// Which role rules apply to a mention: from its dictionary kind, or from
-/// the recogniser's label when the dictionary does not know it.
+/// its name and the recogniser's label when the dictionary does not know it
+/// ([`RoleRules::class_of_unknown`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
     /// People.
     Person,
-    /// Organisations, governments, agencies, forces, IGOs, parties.
+    /// Organisations, governments, agencies, forces, IGOs, parties, named
+    /// vessels.
     Group,
-    /// Media outlets: cited as sources, so `other`.
-    Media,
+    /// Media outlets, social platforms, research groups and monitors: cited
+    /// as sources, so `other`.
+    Source,
     /// States: political actors unless the context makes them a place.
     State,
-    /// Capitals, cities, regions, geographic names: places unless the
-    /// context makes them actors ("Pyongyang confirmed").
+    /// Capitals, and place names the dictionary does not know ("the
+    /// West"): places unless the context makes them act ("Pyongyang
+    /// confirmed", "isolate Moscow", "the West's support").
+    Metonym,
+    /// Other cities, regions, geographic names: places, also as the subject
+    /// of a sentence ("Aleppo remains a key prize").
     Place,
     /// Nationality words: "North Korean", "Russians".
     Demonym,
@@ -44,10 +52,11 @@ impl Class {
     pub fn of_kind(kind: Kind) -> Self {
         match kind {
             Kind::State => Self::State,
-            Kind::Capital | Kind::City | Kind::Region | Kind::Geo => Self::Place,
+            Kind::Capital => Self::Metonym,
+            Kind::City | Kind::Region | Kind::Geo => Self::Place,
             Kind::Demonym => Self::Demonym,
             Kind::Person => Self::Person,
-            Kind::Media => Self::Media,
+            Kind::Media | Kind::Research => Self::Source,
             Kind::Event => Self::Other,
             Kind::Government
             | Kind::Agency
@@ -70,13 +79,26 @@ struct RawRules {
     recipient_prepositions: Vec<String>,
     actor_prepositions: Vec<String>,
     territory_nouns: Vec<String>,
+    place_of_nouns: Vec<String>,
+    conflict_nouns: Vec<String>,
     group_nouns: Vec<String>,
+    place_verbs: Vec<String>,
+    transfer_words: Vec<String>,
     auxiliaries: Vec<String>,
     verbs: Vec<String>,
     verb_forms: Vec<String>,
     adverbs: Vec<String>,
     conjunctions: Vec<String>,
+    function_words: Vec<String>,
     source_words: Vec<String>,
+    place_suffixes: Vec<String>,
+    goods_nouns: Vec<String>,
+    wielder_prepositions: Vec<String>,
+    attribute_nouns: Vec<String>,
+    language_cues: Vec<String>,
+    source_name_words: Vec<String>,
+    source_nouns: Vec<String>,
+    vessel_prefixes: HashMap<String, String>,
 }
 
 /// The loaded word lists, as sets of lower-case words.
@@ -89,12 +111,46 @@ pub struct RoleRules {
     recipient_prepositions: HashSet<String>,
     actor_prepositions: HashSet<String>,
     territory_nouns: HashSet<String>,
+    place_of_nouns: HashSet<String>,
+    conflict_nouns: HashSet<String>,
     group_nouns: HashSet<String>,
+    /// Inflected forms of the place verbs.
+    place_verbs: HashSet<String>,
+    transfer_words: HashSet<String>,
     /// Auxiliaries, inflected lemmas and irregular forms together.
     verbs: HashSet<String>,
     adverbs: HashSet<String>,
     conjunctions: HashSet<String>,
+    function_words: HashSet<String>,
     source_words: HashSet<String>,
+    place_suffixes: HashSet<String>,
+    goods_nouns: HashSet<String>,
+    wielder_prepositions: HashSet<String>,
+    attribute_nouns: HashSet<String>,
+    language_cues: HashSet<String>,
+    source_name_words: HashSet<String>,
+    source_nouns: HashSet<String>,
+    /// Vessel prefix ("USS", as written) to the state of its navy.
+    vessel_prefixes: HashMap<String, Country>,
+}
+
+/// What the noun a mention modifies says about it ("North Korean
+/// *troops*", "Sudan *city*", "Iranian *drones*").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    /// A force, group, office or their doings: the mention is whose.
+    Group,
+    /// A territory: the mention is where.
+    Territory,
+    /// A conflict: where it is fought ("the Syrian conflict"), or, for
+    /// states joined by hyphens, its parties ("the Ukraine-Russia conflict").
+    Conflict,
+    /// Goods: the mention is their origin.
+    Goods,
+    /// A language, style or work: neither who nor where.
+    Attribute,
+    /// Another noun.
+    Noun,
 }
 
 /// Where a mention (or the coordination it belongs to) sits in its
@@ -109,12 +165,15 @@ pub struct Context<'a> {
     pub first: usize,
     /// End of the coordination: right context is read from here.
     pub last: usize,
-    /// Start token and class of every mention in the document, by start.
-    pub mentions: &'a [(usize, Class)],
+    /// Token range and class of every mention in the document, by start.
+    pub mentions: &'a [(Range<usize>, Class)],
     /// The mention is part of a hyphenated compound ("Ukraine" in
     /// "Ukraine-Russia"), as the resolver splits states joined by hyphens
     /// and as gold spans may be.
     pub in_compound: bool,
+    /// The lower-case word joined to the mention by a hyphen ("backed" in
+    /// "Iranian-backed", "made" in "Russian-made"), when there is one.
+    pub suffix: Option<&'a str>,
 }
 
 impl Context<'_> {
@@ -123,10 +182,23 @@ impl Context<'_> {
     }
 
     fn mention_at(&self, token: usize) -> Option<Class> {
-        let k = self.mentions.partition_point(|(start, _)| *start < token);
+        let k = self
+            .mentions
+            .partition_point(|(tokens, _)| tokens.start < token);
         self.mentions
             .get(k)
-            .filter(|(start, _)| *start == token)
+            .filter(|(tokens, _)| tokens.start == token)
+            .map(|(_, class)| *class)
+    }
+
+    /// The mention that ends right at `token`, if any.
+    fn mention_ending_at(&self, token: usize) -> Option<Class> {
+        let k = self
+            .mentions
+            .partition_point(|(tokens, _)| tokens.start < token);
+        k.checked_sub(1)
+            .map(|k| &self.mentions[k])
+            .filter(|(tokens, _)| tokens.end == token)
             .map(|(_, class)| *class)
     }
 }
@@ -142,11 +214,26 @@ impl RoleRules {
                 .map(|w| w.to_lowercase())
                 .collect::<HashSet<_>>()
         };
+        let inflected = |lemmas: Vec<String>| {
+            lemmas
+                .iter()
+                .flat_map(|lemma| inflect(&lemma.to_lowercase()))
+                .collect::<HashSet<_>>()
+        };
         let mut verbs = set(raw.auxiliaries);
         verbs.extend(raw.verb_forms.into_iter().map(|w| w.to_lowercase()));
-        for lemma in raw.verbs {
-            verbs.extend(inflect(&lemma.to_lowercase()));
-        }
+        verbs.extend(inflected(raw.verbs));
+        let vessel_prefixes = raw
+            .vessel_prefixes
+            .into_iter()
+            .map(|(prefix, code)| match code.parse() {
+                Ok(country) => Ok((prefix, country)),
+                Err(e) => Err(crate::error::Error::Config(format!(
+                    "{}: vessel_prefixes.{prefix}: {e}",
+                    path.display()
+                ))),
+            })
+            .collect::<Result<_>>()?;
         Ok(Self {
             skip_before: set(raw.skip_before),
             place_modifiers: set(raw.place_modifiers),
@@ -155,22 +242,77 @@ impl RoleRules {
             recipient_prepositions: set(raw.recipient_prepositions),
             actor_prepositions: set(raw.actor_prepositions),
             territory_nouns: set(raw.territory_nouns),
+            place_of_nouns: set(raw.place_of_nouns),
+            conflict_nouns: set(raw.conflict_nouns),
             group_nouns: set(raw.group_nouns),
+            place_verbs: inflected(raw.place_verbs),
+            transfer_words: set(raw.transfer_words),
             verbs,
             adverbs: set(raw.adverbs),
             conjunctions: set(raw.conjunctions),
+            function_words: set(raw.function_words),
             source_words: set(raw.source_words),
+            place_suffixes: set(raw.place_suffixes),
+            goods_nouns: set(raw.goods_nouns),
+            wielder_prepositions: set(raw.wielder_prepositions),
+            attribute_nouns: set(raw.attribute_nouns),
+            language_cues: set(raw.language_cues),
+            source_name_words: set(raw.source_name_words),
+            source_nouns: set(raw.source_nouns),
+            vessel_prefixes,
         })
+    }
+
+    /// The class of a mention the dictionary does not know, from its
+    /// `label` and its words (`surface`): a named vessel ("USS Stockdale")
+    /// is a group, a research group or university ("Sudan War Monitor") a
+    /// source; otherwise the label's class.
+    pub fn class_of_unknown(&self, label: EntityLabel, surface: &str) -> Class {
+        if self.vessel_country(surface).is_some() {
+            return Class::Group;
+        }
+        match label {
+            EntityLabel::Per => Class::Person,
+            EntityLabel::Org
+                if surface
+                    .split([' ', '-'])
+                    .any(|w| self.is(&self.source_name_words, w)) =>
+            {
+                Class::Source
+            }
+            EntityLabel::Org => Class::Group,
+            EntityLabel::Loc => Class::Metonym,
+            EntityLabel::Misc => Class::Other,
+        }
+    }
+
+    /// The state whose navy a named vessel belongs to ("USS Stockdale" →
+    /// USA): its first word is a vessel prefix and a name follows.
+    pub fn vessel_country(&self, surface: &str) -> Option<Country> {
+        let (prefix, name) = surface.split_once(' ')?;
+        name.starts_with(char::is_uppercase)
+            .then(|| self.vessel_prefixes.get(prefix).copied())
+            .flatten()
     }
 
     /// The role of a mention of `class` in `ctx`.
     pub fn role(&self, class: Class, ctx: &Context<'_>) -> Role {
+        if matches!(class, Class::Source | Class::Other) {
+            return Role::Other;
+        }
+        if let Some(role) = self.compound_role(ctx) {
+            return role;
+        }
+        if matches!(class, Class::State | Class::Metonym | Class::Place) && Self::dateline(ctx) {
+            return Role::Place;
+        }
         match class {
-            Class::Media | Class::Other => Role::Other,
+            Class::Source | Class::Other => Role::Other,
             Class::Person | Class::Group if self.cited_as_source(ctx) => Role::Other,
             Class::Person | Class::Group => Role::Actor,
-            Class::State => self.place_role(ctx, Role::Actor),
-            Class::Place => self.place_role(ctx, Role::Place),
+            Class::State => self.state_role(ctx, Role::Actor),
+            Class::Metonym => self.state_role(ctx, Role::Place),
+            Class::Place => self.place_role(ctx),
             Class::Demonym => self.demonym_role(ctx),
         }
     }
@@ -178,15 +320,25 @@ impl RoleRules {
     /// Whether tokens `gap` between two mentions join them into one
     /// coordination ("Russia and North Korea", "Russian and North Korean").
     pub fn joins(&self, doc: &Tokenized<'_>, gap: Range<usize>) -> bool {
-        let len = gap.len();
-        (1..=3).contains(&len)
+        (1..=3).contains(&gap.len())
             && gap
                 .clone()
                 .any(|i| self.is(&self.conjunctions, doc.tokens[i].slice(doc.text)))
-            && gap.into_iter().all(|i| {
-                let w = doc.tokens[i].slice(doc.text);
-                w == "," || self.is(&self.conjunctions, w) || self.is(&self.skip_before, w)
-            })
+            && self.only_joiners(doc, gap)
+    }
+
+    /// Whether tokens `gap` are a lone comma between members of a list
+    /// ("Niger, Burkina Faso, and Mali"): they join only when a later gap
+    /// of the same list has a conjunction ([`joins`](Self::joins)).
+    pub fn is_list_comma(doc: &Tokenized<'_>, gap: Range<usize>) -> bool {
+        gap.len() == 1 && doc.tokens[gap.start].slice(doc.text) == ","
+    }
+
+    fn only_joiners(&self, doc: &Tokenized<'_>, gap: Range<usize>) -> bool {
+        gap.into_iter().all(|i| {
+            let w = doc.tokens[i].slice(doc.text);
+            w == "," || self.is(&self.conjunctions, w) || self.is(&self.skip_before, w)
+        })
     }
 
     /// Whether `word` names a force, group or office ("troops",
@@ -195,51 +347,120 @@ impl RoleRules {
         self.is(&self.group_nouns, word)
     }
 
-    /// Whether `word` is a possessive clitic ("'s" as the tokenizer splits it).
+    /// Whether a possessive clitic ("'s" as the tokenizer splits it).
     pub fn is_possessive(word: &str) -> bool {
         matches!(word, "'s" | "’s" | "'S" | "’S" | "'" | "’")
     }
 
-    /// A place name is a place after a locative preposition ("in Kursk",
-    /// "sent to Russia") or as the possessor of a place ("Russia's Kursk
-    /// region"); it is an actor as an agent ("by Russia", "between Pyongyang
-    /// and Moscow"), a recipient ("support to Russia"), an object ("isolate
-    /// Moscow"), a possessor ("Russia's need") or a subject ("Russia is
-    /// paying"); otherwise `default` (actor for states, place for the rest).
-    fn place_role(&self, ctx: &Context<'_>, default: Role) -> Role {
-        if ctx.in_compound {
-            // "the Ukraine-Russia conflict": the parties of a relation.
-            return Role::Actor;
+    /// A hyphenated compound: after a place suffix ("Russian-made",
+    /// "London-based") the name is a place; after another lower-case word
+    /// ("Iranian-backed", "Moscow-run") or as a part of states joined by
+    /// hyphens ("the Ukraine-Russia war") it names who acts, unless the
+    /// compound names a territory ("the Myanmar-China border"). `None` for
+    /// a mention outside a compound.
+    fn compound_role(&self, ctx: &Context<'_>) -> Option<Role> {
+        if let Some(suffix) = ctx.suffix {
+            return Some(if self.is(&self.place_suffixes, suffix) {
+                Role::Place
+            } else {
+                Role::Actor
+            });
         }
+        if !ctx.in_compound {
+            return None;
+        }
+        Some(match self.head(ctx, ctx.last) {
+            Some((_, Head::Territory)) => Role::Place,
+            _ => Role::Actor,
+        })
+    }
+
+    /// A state (or capital, whose `default` is place) is a place after a
+    /// locative preposition ("in Kursk", "sent to Russia"), a place verb
+    /// ("visited Pyongyang"), "of" ("the invasion of Ukraine"), as the
+    /// possessor of a place ("Russia's Kursk region", "Myanmar's poorest
+    /// regions"), before a territory or goods ("Sudan city", "US products")
+    /// and after a place and a comma ("Wiesbaden, Germany"). It is an actor
+    /// before a group ("US intelligence"), as an agent ("by Russia",
+    /// "between Pyongyang and Moscow"), a recipient ("support to Russia",
+    /// "arms sales to Taiwan"), an object ("isolate Moscow"), a possessor
+    /// ("Russia's need") or a subject ("Russia is paying"); otherwise
+    /// `default`.
+    fn state_role(&self, ctx: &Context<'_>, default: Role) -> Role {
         let next = ctx.last;
-        if next < ctx.sentence.end && Self::is_possessive(ctx.word(next)) {
+        // A bare apostrophe is a possessive only after a plural in -s
+        // ("the Philippines' coast"), not a closing quote ("'power in
+        // Russia'").
+        let possessive = next < ctx.sentence.end
+            && Self::is_possessive(ctx.word(next))
+            && (ctx.word(next).len() > 1 || ctx.word(next - 1).ends_with(['s', 'S']));
+        if possessive {
             // A preposition before governs the possessed noun, not the
             // possessor ("from South Korea's intelligence service"). The
-            // possessor of a place is where it lies ("Russia's Kursk
-            // region"); of anything else, an actor ("Russia's need").
-            let mut after = next + 1;
-            while after < ctx.sentence.end && self.is(&self.place_modifiers, ctx.word(after)) {
-                after += 1;
-            }
-            let place_follows = after < ctx.sentence.end
-                && (self.is(&self.territory_nouns, ctx.word(after))
-                    || matches!(ctx.mention_at(after), Some(Class::Place | Class::State)));
+            // possessor of a place is where it lies; of anything else, an
+            // actor.
+            let after = next + 1;
+            let place_follows = matches!(
+                ctx.mention_at(after),
+                Some(Class::Place | Class::Metonym | Class::State)
+            ) || matches!(self.head(ctx, after), Some((_, Head::Territory)));
             return if place_follows {
                 Role::Place
             } else {
                 Role::Actor
             };
         }
+        // After a place modifier, a part of the state's territory
+        // ("southern Lebanon", "central Myanmar").
+        if ctx.first > ctx.sentence.start && self.is(&self.place_modifiers, ctx.word(ctx.first - 1))
+        {
+            return Role::Place;
+        }
+        // Used before a noun: whose force ("US intelligence", "Myanmar
+        // military"), where ("Sudan city") or the origin of goods.
+        match self.head(ctx, next) {
+            Some((_, Head::Group)) => return Role::Actor,
+            Some((_, Head::Territory | Head::Conflict | Head::Goods)) => return Role::Place,
+            _ => {}
+        }
         if let Some(left) = self.left_word(ctx) {
             let w = ctx.word(left);
             let before = (left > ctx.sentence.start).then(|| ctx.word(left - 1));
+            if self.is(&self.recipient_prepositions, w)
+                && before.is_some_and(|b| self.is(&self.recipient_nouns, b))
+            {
+                return Role::Actor;
+            }
             if self.is(&self.place_prepositions, w) {
-                let recipient = self.is(&self.recipient_prepositions, w)
-                    && before.is_some_and(|b| self.is(&self.recipient_nouns, b));
+                let recipient = default == Role::Actor
+                    && self.is(&self.recipient_prepositions, w)
+                    && self.transfer_before(ctx, left);
                 return if recipient { Role::Actor } else { Role::Place };
             }
-            if w == "of" && before.is_some_and(|b| self.is(&self.territory_nouns, b)) {
-                // "the Kursk region of Russia"
+            if w == "of"
+                && before.is_some_and(|b| {
+                    self.noun_kind(b) == Head::Territory || self.is(&self.place_of_nouns, b)
+                })
+            {
+                // "the Kursk region of Russia", "the invasion of Ukraine",
+                // "19 per cent of Ukraine"; but "the role of the United
+                // States".
+                return Role::Place;
+            }
+            if w == "with" && before.is_some_and(|b| self.is(&self.territory_nouns, b)) {
+                // "the border with China"
+                return Role::Place;
+            }
+            if w == "," && left == ctx.first - 1 {
+                // "Wiesbaden, Germany": the state of the place before.
+                if matches!(
+                    ctx.mention_ending_at(left),
+                    Some(Class::Place | Class::Metonym)
+                ) {
+                    return Role::Place;
+                }
+            }
+            if self.is(&self.place_verbs, w) {
                 return Role::Place;
             }
             if self.is(&self.actor_prepositions, w) || self.is(&self.verbs, w) {
@@ -252,52 +473,150 @@ impl RoleRules {
         default
     }
 
-    /// A nationality word is an actor when it names whose force or people
-    /// something is ("North Korean troops", "the Russians are"), a place
-    /// before a territory noun ("on Russian territory"), otherwise other
-    /// ("Russian standards").
-    fn demonym_role(&self, ctx: &Context<'_>) -> Role {
-        let end = ctx.sentence.end;
-        // The noun it modifies may come after other modifiers:
-        // "North Korean military leaders", "Ukrainian drone strikes".
-        let mut i = ctx.last;
-        while i < end && i < ctx.last + 3 && is_word(ctx.word(i)) && ctx.mention_at(i).is_none() {
-            let w = ctx.word(i);
-            if self.is(&self.group_nouns, w) {
-                return Role::Actor;
-            }
-            if self.is(&self.territory_nouns, w) {
-                return Role::Place;
-            }
-            i += 1;
-        }
-        if self.verb_follows(ctx, ctx.last) {
-            return Role::Actor;
-        }
-        // Used as a noun ("the North Koreans.", "Millions of Ukrainians
-        // have") it names a people; before another noun it is an adjective
-        // that names neither who acts nor where.
-        let adjective = ctx.last < end && {
-            let w = ctx.word(ctx.last);
-            is_word(w)
-                && !self.is(&self.place_prepositions, w)
-                && !self.is(&self.actor_prepositions, w)
-                && !self.is(&self.conjunctions, w)
-                && !matches!(w, "of" | "for" | "on" | "who" | "that" | "which")
+    /// A city, region or geographic name is a place, also as a subject
+    /// ("Aleppo remains a key prize") or an object ("captured Kidal"); it
+    /// is a party only after an agent preposition ("tensions between the
+    /// two Koreas"), unless that names a territory ("the border with
+    /// China").
+    fn place_role(&self, ctx: &Context<'_>) -> Role {
+        let Some(left) = self.left_word(ctx) else {
+            return Role::Place;
         };
-        if adjective {
-            Role::Other
-        } else {
+        let w = ctx.word(left);
+        let before = (left > ctx.sentence.start).then(|| ctx.word(left - 1));
+        if self.is(&self.actor_prepositions, w)
+            && !before.is_some_and(|b| self.is(&self.territory_nouns, b))
+        {
             Role::Actor
+        } else {
+            Role::Place
         }
     }
 
-    /// "Source: Stern": a name after a source word and a colon is cited.
+    /// A nationality word names a place before a territory or goods ("on
+    /// Russian territory", "Iranian drones", but "hit by Russian missiles"
+    /// names who fired them), nothing as a language or
+    /// before a language, style or work ("speak Russian", "Soviet military
+    /// style"), and otherwise whose force, people or doings something is
+    /// ("North Korean troops", "Russian victories", "the Russians are").
+    fn demonym_role(&self, ctx: &Context<'_>) -> Role {
+        let left = self.left_word(ctx).map(|i| ctx.word(i));
+        if left.is_some_and(|w| self.is(&self.language_cues, w)) {
+            return Role::Other;
+        }
+        match self.head(ctx, ctx.last) {
+            Some((_, Head::Goods))
+                if left.is_some_and(|w| self.is(&self.wielder_prepositions, w)) =>
+            {
+                Role::Actor
+            }
+            Some((_, Head::Territory | Head::Conflict | Head::Goods)) => Role::Place,
+            Some((_, Head::Attribute)) => Role::Other,
+            Some((_, Head::Group | Head::Noun)) => Role::Actor,
+            None => {
+                // Used as a noun: a people, or after "in" a language ("said
+                // in Russian").
+                let language = ctx.first > ctx.sentence.start
+                    && ctx.word(ctx.first - 1).eq_ignore_ascii_case("in")
+                    && !(ctx.last < ctx.sentence.end && self.verb_follows(ctx, ctx.last));
+                if language {
+                    Role::Other
+                } else {
+                    Role::Actor
+                }
+            }
+        }
+    }
+
+    /// The noun that the words from token `from` make a mention modify,
+    /// and what it is. The phrase is up to three words ("military
+    /// leaders", "air base", "Conflict Re-erupts") before a function word,
+    /// a verb, punctuation or another mention; its noun is the last word of
+    /// a known kind ("Soviet military *style*", "North Korean military
+    /// *leaders*"), or its last word. `None` when no word follows (the
+    /// mention is used as a noun or a subject).
+    fn head(&self, ctx: &Context<'_>, from: usize) -> Option<(usize, Head)> {
+        let end = ctx.sentence.end.min(from + 3);
+        let mut head = None;
+        for i in from..end {
+            let w = ctx.word(i);
+            if !is_word(w) || ctx.mention_at(i).is_some() || self.is(&self.function_words, w) {
+                break;
+            }
+            let kind = self.noun_kind(w);
+            // "occupied", "front-line": modifiers, not verbs.
+            let modifier = self.is(&self.place_modifiers, w);
+            let verb = !modifier
+                && (self.is(&self.verbs, w)
+                    || (is_lower_word(w)
+                        && ((w.len() >= 5 && w.ends_with("ed"))
+                            || (w.len() > 4 && w.ends_with("ly"))
+                            || (i > from && w.len() >= 5 && w.ends_with("ing")))));
+            if verb && kind == Head::Noun {
+                break;
+            }
+            if kind != Head::Noun || head.is_none_or(|(_, k)| k == Head::Noun) {
+                head = Some((i, kind));
+            }
+        }
+        head
+    }
+
+    /// What kind of noun `word` is, by the word lists.
+    fn noun_kind(&self, word: &str) -> Head {
+        if self.is(&self.group_nouns, word) {
+            Head::Group
+        } else if self.is(&self.territory_nouns, word) {
+            Head::Territory
+        } else if self.is(&self.conflict_nouns, word) {
+            Head::Conflict
+        } else if self.is(&self.goods_nouns, word) {
+            Head::Goods
+        } else if self.is(&self.attribute_nouns, word) {
+            Head::Attribute
+        } else {
+            Head::Noun
+        }
+    }
+
+    /// Whether a transfer word comes up to 8 words before token `at` in its
+    /// clause ("arms sales totaling $619 million to").
+    fn transfer_before(&self, ctx: &Context<'_>, at: usize) -> bool {
+        let from = ctx.sentence.start.max(at.saturating_sub(8));
+        (from..at)
+            .rev()
+            .take_while(|&i| !matches!(ctx.word(i), "," | ";" | ":"))
+            .any(|i| self.is(&self.transfer_words, ctx.word(i)))
+    }
+
+    /// "Source: Stern": a name after a source word and a colon is cited;
+    /// so is a name right after or before a medium's noun ("the news outlet
+    /// Mandiner", "the blog Liveuamap", "the Myanma Alinn newspaper").
     fn cited_as_source(&self, ctx: &Context<'_>) -> bool {
         let s = ctx.sentence.start;
-        ctx.first >= s + 2
+        let after_colon = ctx.first >= s + 2
             && ctx.word(ctx.first - 1) == ":"
-            && self.is(&self.source_words, ctx.word(ctx.first - 2))
+            && self.is(&self.source_words, ctx.word(ctx.first - 2));
+        let medium = |i: usize| self.is(&self.source_nouns, ctx.word(i));
+        let after_medium = ctx.first > s && medium(ctx.first - 1);
+        let before_medium = ctx.last < ctx.sentence.end && medium(ctx.last);
+        after_colon || after_medium || before_medium
+    }
+
+    /// A dateline: a name in capitals that opens its sentence, followed by
+    /// a comma, a bracket or a dash ("KYIV, Ukraine (AP) —", "THE HAGUE -").
+    fn dateline(ctx: &Context<'_>) -> bool {
+        let opens = ctx.first == ctx.sentence.start
+            || (ctx.first == ctx.sentence.start + 1
+                && ctx.word(ctx.sentence.start).eq_ignore_ascii_case("the"));
+        let capitals = (ctx.first..ctx.last).all(|t| {
+            let w = ctx.word(t);
+            w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase)
+        });
+        opens
+            && capitals
+            && ctx.last < ctx.sentence.end
+            && matches!(ctx.word(ctx.last), "," | "(" | "—" | "–" | "-" | "--")
     }
 
     /// The first word left of the coordination that is not an article or a
@@ -436,5 +755,34 @@ mod tests {
         assert!(rules.is(&rules.verbs, "Confirmed"));
         assert!(rules.is(&rules.place_prepositions, "in"));
         assert!(!rules.is(&rules.group_nouns, "standards"));
+        assert!(rules.is(&rules.verbs, "visited") && rules.is(&rules.place_verbs, "visited"));
+    }
+
+    #[test]
+    fn unknown_names_are_classed_by_their_words() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(ROLES_FILE);
+        let rules = RoleRules::load(&path).unwrap();
+        let usa: Country = "USA".parse().unwrap();
+        assert_eq!(rules.vessel_country("USS Harry S. Truman"), Some(usa));
+        assert_eq!(rules.vessel_country("USS"), None);
+        assert_eq!(rules.vessel_country("Uss troops"), None);
+        assert_eq!(
+            rules.class_of_unknown(EntityLabel::Misc, "HMS Diamond"),
+            Class::Group
+        );
+        assert_eq!(
+            rules.class_of_unknown(EntityLabel::Org, "Sudan War Monitor"),
+            Class::Source
+        );
+        assert_eq!(
+            rules.class_of_unknown(EntityLabel::Org, "Rapid Support Forces"),
+            Class::Group
+        );
+        assert_eq!(
+            rules.class_of_unknown(EntityLabel::Loc, "Kunlong"),
+            Class::Metonym
+        );
     }
 }
