@@ -174,9 +174,12 @@ struct EngineArgs {
     /// (`scripts/train-setfit.py`) for `--frame-method setfit`.
     #[arg(long, value_name = "DIR")]
     setfit_model: Option<PathBuf>,
-    /// Framing method: `static` (embedded default: static embeddings + cues), `cues`
-    /// (keyword baseline), `vectors`, `every` (baseline); transformer engine: `nli`, `embedding`,
-    /// `setfit` (fine-tuned encoder with a trained head).
+    /// Framing method. Embedded engine: `learned` (the default when the frame
+    /// set has a trained classifier, NAME.classifier.json beside it; see
+    /// `train-frames`), `static` (static embeddings + cues: the default
+    /// otherwise), `cues` (keyword baseline), `vectors`, `every` (baseline);
+    /// transformer engine: `nli`, `embedding`, `setfit` (fine-tuned encoder
+    /// with a trained head).
     #[arg(long, value_name = "METHOD")]
     frame_method: Option<FrameMethod>,
     /// Transformer engine: largest batch of sequences per forward pass.
@@ -288,7 +291,7 @@ struct EvalArgs {
     /// `conflict` (leave one conflict out: one fold per value of the gold
     /// records' `conflict` field). Each fold's classifier, regularisation
     /// and thresholds are fitted on the other folds only.
-    #[arg(long, value_name = "FOLDS", conflicts_with_all = ["conll", "pred", "errors"])]
+    #[arg(long, value_name = "FOLDS", conflicts_with_all = ["conll", "pred"])]
     cv: Option<Folds>,
     /// CoNLL column file: score the recogniser alone on its tokens and
     /// sentences (entity-level strict F1, as conlleval).
@@ -604,8 +607,7 @@ fn eval(args: EvalArgs) -> Result<ExitCode> {
             match cv {
                 Some(folds) => {
                     let data = FrameData::prepare(&config, &gold)?;
-                    let report = data.cross_validate(&gold, folds, &TrainOptions::default())?;
-                    (report, Vec::new())
+                    data.cross_validate(&gold, folds, &TrainOptions::default(), list_misses)?
                 }
                 None => {
                     newstag::eval::evaluate_listing(&Pipeline::new(&config)?, &gold, list_misses)?

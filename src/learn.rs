@@ -12,7 +12,7 @@ use crate::document::Tokenized;
 use crate::engine::PipelineConfig;
 use crate::engine::{self, FrameChoice};
 use crate::error::{Error, Result};
-use crate::eval::{GoldSet, Prediction, Report, ReportEngine, Scorer};
+use crate::eval::{GoldSet, Miss, Prediction, Report, ReportEngine, Scorer};
 use crate::frames::learned::{self, ClassifierFile, Featurizer, LabelledDoc, TrainOptions};
 use crate::frames::FrameSet;
 use crate::metrics::half_overlap;
@@ -133,13 +133,16 @@ impl FrameData {
 
     /// Scores `gold` with frames predicted by cross-validation: each fold's
     /// documents by a classifier trained on the other folds. Entities are
-    /// scored as in [`crate::eval::evaluate`].
+    /// scored as in [`crate::eval::evaluate`]; with `list_misses`, every
+    /// false positive and negative is listed too (the frames' from the fold
+    /// that held the document out).
     pub fn cross_validate(
         &self,
         gold: &GoldSet,
         folds: Folds,
         opts: &TrainOptions,
-    ) -> Result<Report> {
+        list_misses: bool,
+    ) -> Result<(Report, Vec<Miss>)> {
         let fold_of = self.folds(folds)?;
         let count = fold_of.iter().max().map_or(0, |m| m + 1);
         let mut predicted: Vec<Vec<(Span, String)>> = vec![Vec::new(); self.docs.len()];
@@ -174,7 +177,7 @@ impl FrameData {
                 }
             }
         }
-        let mut scorer = Scorer::new(false);
+        let mut scorer = Scorer::new(list_misses);
         let mut next = 0;
         for (g, doc) in gold.docs.iter().enumerate() {
             let mut pred = Prediction::from_annotation(&self.annotations[g]);
@@ -188,9 +191,10 @@ impl FrameData {
             Folds::Documents(k) => format!("cross-validation over documents, {k} folds"),
             Folds::Conflicts => format!("leave one conflict out, {count} conflicts"),
         };
-        let (mut report, _) = scorer.finish(gold, ReportEngine::Pipeline(Arc::clone(&self.engine)));
+        let (mut report, misses) =
+            scorer.finish(gold, ReportEngine::Pipeline(Arc::clone(&self.engine)));
         report.frames_protocol = Some(protocol);
-        Ok(report)
+        Ok((report, misses))
     }
 
     /// The fold of each prepared document.
