@@ -171,7 +171,9 @@ fn bad_frame_files_name_file_line_and_field() {
 
     let path = dir.path().join("set.yaml");
     std::fs::write(&path, "name: x").unwrap();
-    assert!(matches!(FrameSet::load(&path), Err(Error::Config(m)) if m.contains("set.yaml")));
+    assert!(
+        matches!(FrameSet::load(&path), Err(Error::FrameSet { set, .. }) if set.contains("set.yaml"))
+    );
 }
 
 #[test]

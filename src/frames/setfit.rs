@@ -219,11 +219,10 @@ impl SetfitFramer {
         model: SentenceEmbedder,
         head: SetfitHead,
     ) -> Result<Self> {
-        let mismatch = |message: String| {
-            Error::Config(format!(
-                "{} does not fit the frame set of {set_source}: {message}",
-                head.path.display()
-            ))
+        let mismatch = |message: String| Error::ClassifierMismatch {
+            classifier: head.path.clone(),
+            frame_set: set_source.to_string(),
+            message,
         };
         let rows = set
             .labels
@@ -245,13 +244,13 @@ impl SetfitFramer {
             )));
         }
         let mut common = Common::new(set, FrameMethod::Setfit)?;
-        let key = FrameMethod::Setfit.as_str();
+        let key = FrameMethod::Setfit;
         for (label, &row) in rows.iter().enumerate() {
             let def = &common.set.labels[label];
             common.thresholds[label] = def
                 .thresholds
-                .get(key)
-                .or_else(|| common.set.thresholds.get(key))
+                .get(&key)
+                .or_else(|| common.set.thresholds.get(&key))
                 .copied()
                 .unwrap_or(head.thresholds[row]);
         }

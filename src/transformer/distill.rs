@@ -62,11 +62,10 @@ pub fn distill(model_dir: &Path, out_dir: &Path, opts: &DistillOptions) -> Resul
         ));
     }
     if opts.dim == 0 || opts.dim > embedder.dim() {
-        return Err(Error::Config(format!(
-            "--dim {} must be in 1..={}",
-            opts.dim,
-            embedder.dim()
-        )));
+        return Err(Error::InvalidArgument {
+            argument: format!("--dim {}", opts.dim),
+            message: format!("must be in 1..={} (the model's width)", embedder.dim()),
+        });
     }
     let (open, close) = embedder.special_ids()?;
     let vocab = embedder.vocab_size();
