@@ -306,4 +306,19 @@ mod tests {
             "{msg}"
         );
     }
+
+    #[test]
+    fn an_id_in_two_files_names_the_line_and_the_earlier_file() {
+        let first = write("{\"id\":\"a\",\"text\":\"x\"}\n");
+        let second = write("{\"id\":\"b\",\"text\":\"x\"}\n{\"id\":\"a\",\"text\":\"y\"}\n");
+        let msg = read_all(&[first.path(), second.path()])
+            .unwrap_err()
+            .to_string();
+        let expected = format!(
+            "{}:2: field `id`: id \"a\" also occurs in {}",
+            second.path().display(),
+            first.path().display()
+        );
+        assert_eq!(msg, expected);
+    }
 }
