@@ -288,7 +288,8 @@ fn transformer_framer(
     set: FrameSet,
     method: FrameMethod,
 ) -> Result<Box<dyn FrameClassifier>> {
-    use crate::frames::nli::{EmbeddingFramer, NliFramer};
+    use crate::frames::nli::NliFramer;
+    use crate::frames::sentence_embedding::EmbeddingFramer;
     use crate::frames::setfit::{SetfitFramer, SetfitHead, DEFAULT_SETFIT_DIR};
     use crate::transformer::fetch::{model_dir, DEFAULT_NLI, MINILM};
     use crate::transformer::{NliModel, SentenceEmbedder};

@@ -596,7 +596,8 @@ fn bad_negation_files_name_file_line_and_field() {
 #[cfg(feature = "transformers")]
 mod transformer {
     use super::*;
-    use newstag::frames::nli::{EmbeddingFramer, NliFramer};
+    use newstag::frames::nli::NliFramer;
+    use newstag::frames::sentence_embedding::EmbeddingFramer;
     use newstag::transformer::{NliModel, SentenceEmbedder};
 
     /// `models/hf/NAME`, or `None` with the reason printed; `required`

@@ -24,6 +24,10 @@ pub mod negation;
 pub mod nli;
 pub mod prototypes;
 #[cfg(feature = "transformers")]
+mod scored;
+#[cfg(feature = "transformers")]
+pub mod sentence_embedding;
+#[cfg(feature = "transformers")]
 pub mod setfit;
 pub mod vectors;
 

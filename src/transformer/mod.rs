@@ -18,10 +18,10 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
+pub mod architectures;
 pub mod distill;
 pub mod embed;
 pub mod fetch;
-pub mod models;
 pub mod ner;
 pub mod nli;
 pub mod tokenizer;

@@ -14,8 +14,8 @@ use tch::nn::VarStore;
 use tch::Kind;
 use tokenizers::{Encoding, TruncationParams};
 
+use super::architectures::{Batch, TokenClassifier};
 use super::embed::dir_name;
-use super::models::{Batch, TokenClassifier};
 use super::tokenizer::SubwordTokenizer;
 use super::{model_error, torch_error, ModelConfig, DEFAULT_BATCH_SIZE};
 use crate::document::Tokenized;

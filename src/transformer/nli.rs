@@ -16,8 +16,8 @@ use tch::nn::VarStore;
 use tch::Kind;
 use tokenizers::{Encoding, TruncationParams, TruncationStrategy};
 
+use super::architectures::{Batch, SequenceClassifier};
 use super::embed::dir_name;
-use super::models::{Batch, SequenceClassifier};
 use super::tokenizer::SubwordTokenizer;
 use super::{model_error, rows_of, ModelConfig, DEFAULT_BATCH_SIZE};
 use crate::error::Result;
