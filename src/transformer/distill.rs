@@ -37,8 +37,11 @@ impl Default for DistillOptions {
 /// What a distillation wrote.
 #[derive(Debug, Clone)]
 pub struct DistillReport {
+    /// The directory written.
     pub out_dir: PathBuf,
+    /// Rows of the table: the tokenizer's vocabulary size.
     pub vocab: usize,
+    /// Width of each vector.
     pub dim: usize,
     /// Share of the variance the kept components explain.
     pub explained_variance: f64,

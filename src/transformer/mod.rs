@@ -54,6 +54,7 @@ pub(crate) fn torch_error(what: &'static str, err: impl Into<rust_bert::RustBert
 /// the typed rust-bert configuration is parsed from the same text.
 #[derive(Debug, Clone)]
 pub struct ModelConfig {
+    /// The `config.json` read.
     pub path: PathBuf,
     /// The file's text, for the typed parse.
     pub text: String,

@@ -87,7 +87,9 @@ impl Tag {
 /// A stretch of a document that fits the model: its words (a range of
 /// token indices) and their encoding, special tokens included.
 pub struct Window {
+    /// Its words, as token indices into the document.
     pub words: Range<usize>,
+    /// Their pieces, special tokens included.
     pub encoding: Encoding,
 }
 
