@@ -18,7 +18,7 @@ use newstag::document::Tokenized;
 use newstag::ner::EntityRecognizer;
 use newstag::sentence::{NewsSplitter, Sentence, SentenceSplitter};
 use newstag::tokenize::{tokenize, Token};
-use newstag::transformer::models::{Batch, Encoder, TokenClassifier};
+use newstag::transformer::architectures::{Batch, Encoder, TokenClassifier};
 use newstag::transformer::tokenizer::SubwordTokenizer;
 use newstag::transformer::{ModelConfig, SentenceEmbedder, TransformerRecognizer};
 use serde_json::Value;

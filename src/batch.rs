@@ -281,11 +281,10 @@ impl Done {
                     continue;
                 }
                 if self.differs(hash, &item) {
-                    return Err(Error::Config(format!(
-                        "cannot resume: {}: document {:?} has other text than its record in the \
-                         output, which was made from other input; run without --resume to start afresh",
-                        item.source, item.id
-                    )));
+                    return Err(Error::ResumeInputChanged {
+                        source_name: item.source,
+                        id: item.id,
+                    });
                 }
             }
         }

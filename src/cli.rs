@@ -735,7 +735,7 @@ fn tag(args: TagArgs) -> Result<ExitCode> {
     };
     let summary = match (out_path, stdout) {
         (Some(path), _) => {
-            let record = RunRecord::new(&args.paths, record_flags, pipeline.info())?;
+            let record = RunRecord::new(&args.paths, record_flags, pipeline.info());
             let done = if args.resume {
                 record.check_resume(path)?;
                 let done = Done::read_output(path, args.retry_errors)?;

@@ -236,11 +236,12 @@ fn framer(
     };
     if method == FrameMethod::Learned {
         let Some(set_path) = set_path else {
-            return Err(crate::Error::Config(
-                "frame method learned needs a frame set file with a classifier trained by \
-                 `newstag train-frames`; ad-hoc --labels are classified zero-shot (static)"
+            return Err(crate::Error::InvalidArgument {
+                argument: "--frame-method learned".to_string(),
+                message: "needs a frame set file with a classifier trained by `newstag \
+                          train-frames`; ad-hoc --labels are classified zero-shot (static)"
                     .to_string(),
-            ));
+            });
         };
         let path = classifier_path(&set_path);
         let dir_of = path.parent().unwrap_or(std::path::Path::new("."));
@@ -287,7 +288,8 @@ fn transformer_framer(
     set: FrameSet,
     method: FrameMethod,
 ) -> Result<Box<dyn FrameClassifier>> {
-    use crate::frames::nli::{EmbeddingFramer, NliFramer};
+    use crate::frames::nli::NliFramer;
+    use crate::frames::sentence_embedding::EmbeddingFramer;
     use crate::frames::setfit::{SetfitFramer, SetfitHead, DEFAULT_SETFIT_DIR};
     use crate::transformer::fetch::{model_dir, DEFAULT_NLI, MINILM};
     use crate::transformer::{NliModel, SentenceEmbedder};
@@ -370,8 +372,8 @@ fn transformer_recognizer(
 
 #[cfg(not(feature = "transformers"))]
 fn transformer_missing() -> crate::error::Error {
-    crate::error::Error::Config(
-        "the transformer engine is not compiled in: rebuild with `cargo build --release --features transformers` (see README)"
-            .to_string(),
-    )
+    crate::error::Error::NotCompiledIn {
+        what: "the transformer engine",
+        feature: "transformers",
+    }
 }

@@ -78,12 +78,143 @@ pub enum Error {
         /// The names that exist, comma-separated.
         expected: String,
     },
-    /// A configuration value (flag or configuration file) is invalid.
-    #[error("configuration: {0}")]
-    Config(String),
-    /// The transformer engine (libtorch) failed.
-    #[error("transformer engine: {0}")]
-    Transformer(String),
+    /// A value that is not of the form it must have (a country code, ...).
+    #[error("{value:?} is not {expected}")]
+    InvalidValue {
+        /// The value as given.
+        value: String,
+        /// What it should have been (`an ISO 3166-1 alpha-3 code`).
+        expected: &'static str,
+    },
+    /// An option (a command-line flag, or the library option it fills) whose
+    /// value, or whose combination with the others, cannot be used.
+    #[error("{argument}: {message}")]
+    InvalidArgument {
+        /// The option as given, with its value (`--cv "docs:1"`, `--dim 0`).
+        argument: String,
+        /// Why it cannot be used, and what can.
+        message: String,
+    },
+    /// A part of newstag that this build leaves out.
+    #[error(
+        "{what} is not compiled in: rebuild with `cargo build --release --features {feature}` \
+         (see README)"
+    )]
+    NotCompiledIn {
+        /// What was asked for (`the transformer engine`).
+        what: &'static str,
+        /// The cargo feature that builds it.
+        feature: &'static str,
+    },
+    /// The output file of `tag` is one of its inputs, or lies where the walk
+    /// of an input directory would read it. Nothing was written.
+    #[error(
+        "output {output} {relation} {input}; choose another output file (nothing was written)"
+    )]
+    OutputIsInput {
+        /// The output file.
+        output: PathBuf,
+        /// How it is the input (`is the input`, `lies inside the input directory`).
+        relation: &'static str,
+        /// The input (`-` for standard input).
+        input: PathBuf,
+    },
+    /// `--resume` refused: the output is not one this run can continue.
+    /// Nothing was written.
+    #[error("cannot resume {output}: {reason}; run without --resume to start afresh")]
+    Resume {
+        /// The output file.
+        output: PathBuf,
+        /// What makes it another run's (or no run's) output.
+        reason: String,
+    },
+    /// `--resume` refused: an input document's text differs from the text
+    /// of its record in the output, which was therefore made from other
+    /// input. Nothing was written.
+    #[error(
+        "cannot resume: {source_name}: document {id:?} has other text than its record in the \
+         output, which was made from other input; run without --resume to start afresh"
+    )]
+    ResumeInputChanged {
+        /// Where the document came from (`path`, `path:line`).
+        source_name: String,
+        /// The document id.
+        id: String,
+    },
+    /// A frame set that reads correctly but cannot be used as it is (its
+    /// format errors are [`Error::Record`] and [`Error::Field`]).
+    #[error("frame set {set}: {message}")]
+    FrameSet {
+        /// The set: its file, or its name when it has none.
+        set: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A trained frame classifier that does not fit the frame set it is
+    /// used with (a label it was not trained for, another encoder width).
+    #[error("{classifier} does not fit the frame set of {frame_set}: {message}")]
+    ClassifierMismatch {
+        /// The classifier file.
+        classifier: PathBuf,
+        /// Where the frame set came from (its file, or `--labels`).
+        frame_set: String,
+        /// What does not fit.
+        message: String,
+    },
+    /// A phrase automaton (gazetteer names, cue or negation phrases) could
+    /// not be built.
+    #[error("{what}: cannot build the phrase automaton: {source}")]
+    Automaton {
+        /// The phrases (`frame set deployment: cue phrases`).
+        what: String,
+        /// What aho-corasick said (too many or too long phrases).
+        #[source]
+        source: aho_corasick::BuildError,
+    },
+    /// Training or scoring was given too little data to do it.
+    #[error("{what}: {message}")]
+    NotEnoughData {
+        /// The step (`train-frames`, `NER training`) or the file it read.
+        what: String,
+        /// What is missing.
+        message: String,
+    },
+    /// One fold of a cross-validation failed.
+    #[error("cross-validation fold {fold}: {source}")]
+    Fold {
+        /// The fold, from 1.
+        fold: usize,
+        /// Why it failed.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A model could not be fetched; the message says how to get it by hand.
+    #[error("cannot fetch {model}: {message}")]
+    Fetch {
+        /// The model, as named to `newstag models fetch`.
+        model: String,
+        /// What failed, and what to do instead.
+        message: String,
+    },
+    /// A download failed.
+    #[error("{url}: {message}")]
+    Download {
+        /// The URL.
+        url: String,
+        /// What the network or the server said.
+        message: String,
+    },
+    /// The transformer engine (rust-bert on libtorch) failed while running
+    /// a model.
+    #[cfg(feature = "transformers")]
+    #[error("transformer engine: {what}: {source}")]
+    Torch {
+        /// The step that failed (`forward`, `reading NER scores`).
+        what: &'static str,
+        /// What rust-bert or libtorch said.
+        #[source]
+        source: rust_bert::RustBertError,
+    },
 }
 
 crate::names::named_enum! {

@@ -2,7 +2,7 @@
 //! the cross-validated frame scores of `newstag eval --cv`. It sits above
 //! the pipeline (it annotates the gold texts once, without frames) and
 //! below the command line. Thresholds and regularisation are chosen inside
-//! each training fold ([`crate::frames::learned::train`]), never on the
+//! each training fold ([`crate::frames::learned::train()`]), never on the
 //! documents a fold is scored on.
 
 use std::path::PathBuf;
@@ -56,9 +56,10 @@ impl FrameData {
     pub fn prepare(config: &PipelineConfig, gold: &GoldSet) -> Result<Self> {
         let dir = models_dir(config.models_dir.as_deref());
         let Some((set, set_path)) = engine::frame_set(config, &dir)? else {
-            return Err(Error::Config(
-                "learning frames needs a frame set (not --no-frames)".to_string(),
-            ));
+            return Err(Error::InvalidArgument {
+                argument: "--no-frames".to_string(),
+                message: "learning frames needs a frame set".to_string(),
+            });
         };
         let featurizer = engine::featurizer(&dir, set.clone())?;
         let pipeline = Pipeline::new(&PipelineConfig {
@@ -161,7 +162,10 @@ impl FrameData {
                 opts,
                 Vec::new(),
             )
-            .map_err(|e| Error::Config(format!("cross-validation fold {}: {e}", fold + 1)))?;
+            .map_err(|e| Error::Fold {
+                fold: fold + 1,
+                source: Box::new(e),
+            })?;
             for (d, doc) in self
                 .docs
                 .iter()
@@ -205,10 +209,14 @@ impl FrameData {
                 let mut names: Vec<&str> = Vec::new();
                 for doc in &self.docs {
                     let Some(c) = doc.conflict.as_deref() else {
-                        return Err(Error::Config(format!(
-                            "leave-one-conflict-out: document {:?} has no `conflict` field",
-                            doc.data.id
-                        )));
+                        return Err(Error::InvalidArgument {
+                            argument: "--cv conflict".to_string(),
+                            message: format!(
+                                "gold document {:?} has no `conflict` field (leave-one-conflict-out \
+                                 needs one in every document)",
+                                doc.data.id
+                            ),
+                        });
                     };
                     names.push(c);
                 }
@@ -243,13 +251,16 @@ impl std::str::FromStr for Folds {
                 Some("") => Ok(Self::Documents(5)),
                 Some(k) => match k.parse::<usize>() {
                     Ok(k) if k >= 2 => Ok(Self::Documents(k)),
-                    _ => Err(Error::Config(format!(
-                        "--cv {s:?}: the number of folds must be a whole number of at least 2"
-                    ))),
+                    _ => Err(Error::InvalidArgument {
+                        argument: format!("--cv {s:?}"),
+                        message: "the number of folds must be a whole number of at least 2"
+                            .to_string(),
+                    }),
                 },
-                None => Err(Error::Config(format!(
-                    "--cv {s:?}: expected `docs`, `docs:K` or `conflict`"
-                ))),
+                None => Err(Error::InvalidArgument {
+                    argument: format!("--cv {s:?}"),
+                    message: "expected `docs`, `docs:K` or `conflict`".to_string(),
+                }),
             },
         }
     }

@@ -12,12 +12,12 @@ use crate::ingest::STDIN;
 /// link), or that lies inside an input directory where the walk would read
 /// it (it has an input extension). Nothing is opened or created.
 pub fn refuse_input_as_output(inputs: &[PathBuf], output: &Path) -> Result<()> {
-    let refuse = |input: &Path, why: &str| {
-        Err(Error::Config(format!(
-            "output {} {why} {}; choose another output file (nothing was written)",
-            output.display(),
-            input.display()
-        )))
+    let refuse = |input: &Path, relation: &'static str| {
+        Err(Error::OutputIsInput {
+            output: output.to_path_buf(),
+            relation,
+            input: input.to_path_buf(),
+        })
     };
     let output_meta = std::fs::metadata(output).ok();
     let output_canonical = canonical_output(output);
@@ -152,14 +152,12 @@ impl RunRecord {
         inputs: &[PathBuf],
         flags: serde_json::Value,
         engine: &crate::engine::EngineInfo,
-    ) -> Result<Self> {
-        let engine = serde_json::to_value(engine)
-            .map_err(|e| Error::Config(format!("engine description: {e}")))?;
-        Ok(Self {
+    ) -> Self {
+        Self {
             inputs: inputs.iter().map(|p| InputStamp::new(p)).collect(),
             flags,
-            engine,
-        })
+            engine: serde_json::to_value(engine).expect("an engine description serializes"),
+        }
     }
 
     /// Where the record of `output` lives: `OUT.newstag-run.json`.
@@ -191,10 +189,10 @@ impl RunRecord {
     /// output is a fresh start.
     pub fn check_resume(&self, output: &Path) -> Result<()> {
         if !is_regular_or_missing(output) {
-            return Err(Error::Config(format!(
-                "cannot resume {}: not a regular file",
-                output.display()
-            )));
+            return Err(Error::Resume {
+                output: output.to_path_buf(),
+                reason: "not a regular file".to_string(),
+            });
         }
         let path = Self::path_for(output);
         if std::fs::metadata(output).map_or(true, |m| m.len() == 0) {
@@ -203,12 +201,13 @@ impl RunRecord {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::Config(format!(
-                    "cannot resume {}: {} is missing, so what produced the output cannot be \
-                     checked; run without --resume to start afresh",
-                    output.display(),
-                    path.display()
-                )))
+                return Err(Error::Resume {
+                    output: output.to_path_buf(),
+                    reason: format!(
+                        "{} is missing, so what produced the output cannot be checked",
+                        path.display()
+                    ),
+                })
             }
             Err(e) => return Err(Error::io(&path, e)),
         };
@@ -232,18 +231,19 @@ impl RunRecord {
             return Ok(());
         }
         let shown = differences.len().min(5);
-        Err(Error::Config(format!(
-            "cannot resume {}: it was produced by another run ({}): {}{}; run without --resume \
-             to start afresh",
-            output.display(),
-            path.display(),
-            differences[..shown].join("; "),
-            if differences.len() > shown {
-                format!("; and {} more", differences.len() - shown)
-            } else {
-                String::new()
-            }
-        )))
+        Err(Error::Resume {
+            output: output.to_path_buf(),
+            reason: format!(
+                "it was produced by another run ({}): {}{}",
+                path.display(),
+                differences[..shown].join("; "),
+                if differences.len() > shown {
+                    format!("; and {} more", differences.len() - shown)
+                } else {
+                    String::new()
+                }
+            ),
+        })
     }
 }
 

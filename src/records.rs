@@ -21,25 +21,36 @@ use crate::text::{CharOffsets, Span};
 /// slicing.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Record {
+    /// The document id.
     pub id: String,
+    /// Where the document came from (`FILE`, `FILE:LINE` for JSONL).
     #[serde(default)]
     pub source: String,
+    /// The input format (`text`, `markdown`, `html`, `jsonl`).
     #[serde(default)]
     pub format: String,
-    /// Absent for records written with `--no-text`.
+    /// The text every offset counts into; absent for records written with
+    /// `--no-text`.
     #[serde(default)]
     pub text: Option<String>,
+    /// The sentences, in text order.
     #[serde(default)]
     pub sentences: Vec<SpanIn>,
+    /// Every entity mention, in text order.
     pub entities: Vec<EntityIn>,
+    /// The distinct actors, each with its mentions.
     #[serde(default)]
     pub actors: Vec<ReferentIn>,
+    /// The distinct places, each with its mentions.
     #[serde(default)]
     pub places: Vec<ReferentIn>,
+    /// The framed sentences (with `--all-frame-scores`, every scored one).
     #[serde(default)]
     pub frames: Vec<FrameIn>,
+    /// Each frame label over the whole document.
     #[serde(default)]
     pub doc_frames: Vec<DocFrameIn>,
+    /// How the document was processed (windows, label conflicts).
     #[serde(default)]
     pub notes: Vec<String>,
     /// What produced the record, as written.
@@ -63,8 +74,11 @@ impl Record {
 /// A sentence span.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SpanIn {
+    /// Start, in code points into the text.
     pub start: usize,
+    /// End (exclusive), in code points.
     pub end: usize,
+    /// The same span in bytes, when the record has its text.
     #[serde(skip)]
     pub bytes: Option<Span>,
 }
@@ -72,20 +86,29 @@ pub struct SpanIn {
 /// An entity mention.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EntityIn {
+    /// Start, in code points into the text.
     pub start: usize,
+    /// End (exclusive), in code points.
     pub end: usize,
+    /// The text it covers.
     pub text: String,
+    /// Its CoNLL label (`PER`, `ORG`, `LOC`, `MISC`).
     pub label: String,
+    /// Its role (`actor`, `place`, `other`).
     pub role: String,
+    /// The ISO 3166-1 alpha-3 code of the state it belongs to, when known.
     #[serde(default)]
     pub country: Option<String>,
+    /// The recogniser's confidence, 0 to 1.
     #[serde(default)]
     pub score: Option<f64>,
+    /// Index of its sentence in `sentences`.
     #[serde(default)]
     pub sentence: Option<usize>,
     /// Index into `actors` (role actor) or `places` (role place).
     #[serde(default)]
     pub referent: Option<usize>,
+    /// The same span in bytes, when the record has its text.
     #[serde(skip)]
     pub bytes: Option<Span>,
 }
@@ -93,31 +116,42 @@ pub struct EntityIn {
 /// An actor or place with the indices of its mentions.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReferentIn {
+    /// The canonical name (`North Korea`).
     pub name: String,
+    /// Its dictionary kind (`state`, `person`, `city`, ...).
     #[serde(default)]
     pub kind: String,
+    /// The ISO 3166-1 alpha-3 code of its state, when known.
     #[serde(default)]
     pub country: Option<String>,
+    /// Indices of its mentions in `entities`.
     pub mentions: Vec<usize>,
 }
 
 /// A framed sentence.
 #[derive(Debug, Clone, Deserialize)]
 pub struct FrameIn {
+    /// Start of the sentence, in code points into the text.
     pub start: usize,
+    /// End (exclusive), in code points.
     pub end: usize,
+    /// Index of the sentence in `sentences`.
     #[serde(default)]
     pub sentence: Option<usize>,
+    /// The frame label.
     pub label: String,
+    /// The score the label's threshold applies to.
     pub score: f64,
     /// Present with `--all-frame-scores`.
     #[serde(default)]
     pub selected: Option<bool>,
+    /// Why it was assigned.
     #[serde(default)]
     pub evidence: Vec<EvidenceIn>,
     /// Index of the entity the framing is about.
     #[serde(default)]
     pub target: Option<usize>,
+    /// The sentence's span in bytes, when the record has its text.
     #[serde(skip)]
     pub bytes: Option<Span>,
 }
@@ -133,10 +167,14 @@ impl FrameIn {
 /// Why a frame was assigned.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EvidenceIn {
+    /// What kind of evidence (`cue`, `description`, `example`, ...).
     pub kind: String,
+    /// The cue as written, or the description, example or hypothesis.
     pub text: String,
+    /// Similarity or entailment score behind it.
     #[serde(default)]
     pub score: Option<f64>,
+    /// For a cue under a negator: the negator, as written.
     #[serde(default)]
     pub negated_by: Option<String>,
 }
@@ -144,10 +182,14 @@ pub struct EvidenceIn {
 /// A frame label aggregated over the document.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DocFrameIn {
+    /// The frame label.
     pub label: String,
+    /// The document's score for it (the mean of its best sentence scores).
     pub score: f64,
+    /// Its best sentence score.
     #[serde(default)]
     pub max: Option<f64>,
+    /// How many sentences were selected for it.
     #[serde(default)]
     pub sentences: usize,
 }

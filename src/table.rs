@@ -19,37 +19,19 @@ use parquet::schema::types::Type;
 use crate::error::{Error, Result};
 use crate::records::{Entry, Record};
 
-/// Which table to build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum What {
-    /// One row per entity mention.
-    Mentions,
-    /// One row per actor per document.
-    Actors,
-    /// One row per place per document.
-    Places,
-    /// One row per framed sentence and label.
-    Frames,
-    /// One row per document, error records included.
-    Documents,
-}
-
-impl FromStr for What {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        Ok(match s {
-            "mentions" => What::Mentions,
-            "actors" => What::Actors,
-            "places" => What::Places,
-            "frames" => What::Frames,
-            "documents" => What::Documents,
-            _ => {
-                return Err(format!(
-                    "unknown table {s:?} (mentions, actors, places, frames, documents)"
-                ))
-            }
-        })
+crate::names::named_enum! {
+    /// Which table to build.
+    pub enum What("table") {
+        /// One row per entity mention.
+        Mentions = "mentions",
+        /// One row per actor per document.
+        Actors = "actors",
+        /// One row per place per document.
+        Places = "places",
+        /// One row per framed sentence and label.
+        Frames = "frames",
+        /// One row per document, error records included.
+        Documents = "documents",
     }
 }
 
@@ -69,14 +51,19 @@ impl TableFormat {
     }
 }
 
+/// Any case, and `pq` for Parquet: the names file extensions use.
 impl FromStr for TableFormat {
-    type Err = String;
+    type Err = Error;
 
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "csv" => Ok(TableFormat::Csv),
             "parquet" | "pq" => Ok(TableFormat::Parquet),
-            _ => Err(format!("unknown table format {s:?} (csv, parquet)")),
+            _ => Err(Error::UnknownName {
+                what: "table format",
+                name: s.to_string(),
+                expected: "csv, parquet".to_string(),
+            }),
         }
     }
 }

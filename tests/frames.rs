@@ -116,6 +116,15 @@ fn frame_set_round_trips_through_toml_and_json_files() {
     let json_path = dir.path().join("set.json");
     std::fs::write(&json_path, set.to_json()).unwrap();
     assert_eq!(FrameSet::load(&json_path).unwrap(), set);
+    // Thresholds are keyed by method and written in the order of the
+    // methods' names, as they were when keyed by the names themselves.
+    let text = set.to_json();
+    let at = |name: &str| text.find(&format!("\"{name}\": 0.")).unwrap();
+    assert!(
+        at("cues") < at("embedding")
+            && at("embedding") < at("static")
+            && at("static") < at("vectors")
+    );
 }
 
 #[test]
@@ -169,9 +178,24 @@ fn bad_frame_files_name_file_line_and_field() {
         "{msg}"
     );
 
+    std::fs::write(
+        &path,
+        "{\"name\": \"x\",\n \"label\": [{\"name\": \"a\", \"thresholds\": {\"statik\": 0.3}}]}",
+    )
+    .unwrap();
+    let msg = FrameSet::load(&path).unwrap_err().to_string();
+    assert!(
+        msg.contains("bad.json:2:")
+            && msg.contains("label[0].thresholds.statik")
+            && msg.contains("unknown frame method"),
+        "{msg}"
+    );
+
     let path = dir.path().join("set.yaml");
     std::fs::write(&path, "name: x").unwrap();
-    assert!(matches!(FrameSet::load(&path), Err(Error::Config(m)) if m.contains("set.yaml")));
+    assert!(
+        matches!(FrameSet::load(&path), Err(Error::FrameSet { set, .. }) if set.contains("set.yaml"))
+    );
 }
 
 #[test]
@@ -572,7 +596,8 @@ fn bad_negation_files_name_file_line_and_field() {
 #[cfg(feature = "transformers")]
 mod transformer {
     use super::*;
-    use newstag::frames::nli::{EmbeddingFramer, NliFramer};
+    use newstag::frames::nli::NliFramer;
+    use newstag::frames::sentence_embedding::EmbeddingFramer;
     use newstag::transformer::{NliModel, SentenceEmbedder};
 
     /// `models/hf/NAME`, or `None` with the reason printed; `required`

@@ -16,10 +16,10 @@ use super::{EntityScores, Report};
 pub fn evaluate_conll(config: &PipelineConfig, path: &Path) -> Result<Report> {
     let sentences = conll::read(path)?;
     if sentences.is_empty() {
-        return Err(crate::Error::Config(format!(
-            "{}: no documents to score",
-            path.display()
-        )));
+        return Err(crate::Error::NotEnoughData {
+            what: path.display().to_string(),
+            message: "no documents to score".to_string(),
+        });
     }
     let config = PipelineConfig {
         frames: FrameChoice::None,

@@ -1,7 +1,7 @@
 //! Reads gold JSONL files (the format of ANNOTATION.md) into byte spans,
 //! checking every field and naming the line and field that is wrong.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -112,19 +112,26 @@ struct RawFrame {
 /// Reads gold JSONL files into one set; ids must be unique across them.
 pub fn read_all(paths: &[impl AsRef<Path>]) -> Result<GoldSet> {
     let mut docs = Vec::new();
-    let mut ids = HashSet::new();
-    for path in paths {
+    // Each id with the index of the file it was first read from.
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for (file, path) in paths.iter().enumerate() {
         let path = path.as_ref();
-        for doc in read(path)?.docs {
-            if !ids.insert(doc.id.clone()) {
-                return Err(Error::Config(format!(
-                    "{}: id {:?} also occurs in an earlier gold file",
-                    path.display(),
-                    doc.id
-                )));
+        read_lines(path, |line, doc| {
+            if let Some(earlier) = ids.insert(doc.id.clone(), file) {
+                let message = if earlier == file {
+                    format!("duplicate id {:?}", doc.id)
+                } else {
+                    format!(
+                        "id {:?} also occurs in {}",
+                        doc.id,
+                        paths[earlier].as_ref().display()
+                    )
+                };
+                return Err(Error::record(path, line, "id", message));
             }
             docs.push(doc);
-        }
+            Ok(())
+        })?;
     }
     Ok(GoldSet::new(docs))
 }
@@ -145,9 +152,13 @@ impl GoldSet {
 
 /// Reads a gold JSONL file.
 pub fn read(path: &Path) -> Result<GoldSet> {
+    read_all(&[path])
+}
+
+/// Passes each document of the gold JSONL file at `path` to `each` with its
+/// line number (1-based), in file order.
+fn read_lines(path: &Path, mut each: impl FnMut(usize, GoldDoc) -> Result<()>) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut docs = Vec::new();
-    let mut ids = HashSet::new();
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
         let line = if i == 0 {
@@ -158,18 +169,9 @@ pub fn read(path: &Path) -> Result<GoldSet> {
         if line.trim().is_empty() {
             continue;
         }
-        let doc = parse_line(path, i + 1, line)?;
-        if !ids.insert(doc.id.clone()) {
-            return Err(Error::record(
-                path,
-                i + 1,
-                "id",
-                format!("duplicate id {:?}", doc.id),
-            ));
-        }
-        docs.push(doc);
+        each(i + 1, parse_line(path, i + 1, line)?)?;
     }
-    Ok(GoldSet::new(docs))
+    Ok(())
 }
 
 fn parse_line(path: &Path, line: usize, json: &str) -> Result<GoldDoc> {
@@ -303,5 +305,20 @@ mod tests {
             msg.contains(":2: field `id`") && msg.contains("duplicate"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn an_id_in_two_files_names_the_line_and_the_earlier_file() {
+        let first = write("{\"id\":\"a\",\"text\":\"x\"}\n");
+        let second = write("{\"id\":\"b\",\"text\":\"x\"}\n{\"id\":\"a\",\"text\":\"y\"}\n");
+        let msg = read_all(&[first.path(), second.path()])
+            .unwrap_err()
+            .to_string();
+        let expected = format!(
+            "{}:2: field `id`: id \"a\" also occurs in {}",
+            second.path().display(),
+            first.path().display()
+        );
+        assert_eq!(msg, expected);
     }
 }

@@ -290,7 +290,10 @@ pub(crate) fn phrase_automaton(
     let ac = AhoCorasickBuilder::new()
         .match_kind(MatchKind::Standard)
         .build(keys)
-        .map_err(|e| Error::Config(format!("{}: {e}", what())))?;
+        .map_err(|source| Error::Automaton {
+            what: what(),
+            source,
+        })?;
     Ok(Some(ac))
 }
 

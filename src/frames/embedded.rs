@@ -56,9 +56,10 @@ impl StaticFramer {
         let uses_vectors = matches!(method, FrameMethod::Static | FrameMethod::Vectors);
         let vectors = if uses_vectors { vectors } else { None };
         if uses_vectors && vectors.is_none() {
-            return Err(crate::Error::Config(format!(
-                "frame method {method} needs the static embeddings"
-            )));
+            return Err(crate::Error::InvalidArgument {
+                argument: format!("frame method {method}"),
+                message: "needs the static embeddings".to_string(),
+            });
         }
         let uses_cues = matches!(method, FrameMethod::Static | FrameMethod::Cues);
         let cues = CueMatcher::new(

@@ -24,6 +24,10 @@ pub mod negation;
 pub mod nli;
 pub mod prototypes;
 #[cfg(feature = "transformers")]
+mod scored;
+#[cfg(feature = "transformers")]
+pub mod sentence_embedding;
+#[cfg(feature = "transformers")]
 pub mod setfit;
 pub mod vectors;
 
@@ -52,7 +56,7 @@ pub struct FrameSet {
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "threshold_map"
     )]
-    pub thresholds: BTreeMap<String, f32>,
+    pub thresholds: BTreeMap<FrameMethod, f32>,
     /// Sentences that carry none of the labels (plain reporting). Methods
     /// that compare with examples measure a sentence's similarity to a
     /// label against its similarity to these, so that text that is merely
@@ -92,7 +96,7 @@ pub struct FrameDef {
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "threshold_map"
     )]
-    pub thresholds: BTreeMap<String, f32>,
+    pub thresholds: BTreeMap<FrameMethod, f32>,
 }
 
 impl FrameDef {
@@ -172,12 +176,11 @@ impl FrameSet {
     /// else the set's, else the method's built-in default.
     pub fn threshold_for(&self, index: usize, method: FrameMethod) -> f32 {
         let def = &self.labels[index];
-        let key = method.as_str();
         def.thresholds
-            .get(key)
+            .get(&method)
             .copied()
             .or(def.threshold)
-            .or_else(|| self.thresholds.get(key).copied())
+            .or_else(|| self.thresholds.get(&method).copied())
             .or(self.threshold)
             .unwrap_or_else(|| method.default_threshold())
     }
@@ -194,10 +197,10 @@ impl FrameSet {
             Some("toml") => Self::parse_toml(&text, path)?,
             Some("json") => Self::parse_json(&text, path)?,
             _ => {
-                return Err(Error::Config(format!(
-                    "{}: a frame set file must end in .toml or .json",
-                    path.display()
-                )))
+                return Err(Error::FrameSet {
+                    set: path.display().to_string(),
+                    message: "a frame set file must end in .toml or .json".to_string(),
+                })
             }
         };
         set.validate(path)?;
@@ -216,8 +219,10 @@ impl FrameSet {
 
     /// The set as TOML, in the layout `load` reads.
     pub fn to_toml(&self) -> Result<String> {
-        toml::to_string_pretty(self)
-            .map_err(|e| Error::Config(format!("frame set {}: {e}", self.name)))
+        toml::to_string_pretty(self).map_err(|e| Error::FrameSet {
+            set: self.name.clone(),
+            message: e.to_string(),
+        })
     }
 
     /// The set as pretty JSON, in the layout `load` reads.
@@ -273,11 +278,9 @@ fn threshold_opt<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<
 
 fn threshold_map<'de, D: Deserializer<'de>>(
     d: D,
-) -> std::result::Result<BTreeMap<String, f32>, D::Error> {
-    let map = BTreeMap::<String, f32>::deserialize(d)?;
-    for (key, &t) in &map {
-        key.parse::<FrameMethod>()
-            .map_err(serde::de::Error::custom)?;
+) -> std::result::Result<BTreeMap<FrameMethod, f32>, D::Error> {
+    let map = BTreeMap::<FrameMethod, f32>::deserialize(d)?;
+    for &t in map.values() {
         check_threshold::<D::Error>(t)?;
     }
     Ok(map)
@@ -310,6 +313,20 @@ crate::names::named_enum! {
         /// with a logistic-regression head per label (SetFit-style, trained by
         /// `scripts/train-setfit.py`; see [`setfit`]).
         Setfit = "setfit",
+    }
+}
+
+// Ordered by name, not by declaration: a frame set's `thresholds`, keyed by
+// method, is then written in the order it was when keyed by the names.
+impl Ord for FrameMethod {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for FrameMethod {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 

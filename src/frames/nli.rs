@@ -1,99 +1,30 @@
-//! The transformer engine's frame classifiers (feature `transformers`):
-//! NLI zero-shot, where a label's score is the highest entailment
-//! probability of its hypotheses given the sentence, and embedding
-//! zero-shot, where all-MiniLM-L6-v2 sentence vectors are compared with the
-//! label's name, description and examples as the static method does.
-
-use std::ops::Range;
+//! The transformer engine's NLI zero-shot frame classifier (`--frame-method
+//! nli`, feature `transformers`): a label's score on a sentence is the
+//! highest entailment probability of its hypotheses given the sentence.
 
 use crate::document::Tokenized;
 use crate::error::Result;
-use crate::frames::cues::{CueMatcher, MatchText};
-use crate::frames::prototypes::Prototypes;
-use crate::frames::FrameClassifier;
-use crate::frames::{choose_target, Evidence, EvidenceKind, Frame, FrameMethod, FrameSet};
+use crate::frames::scored::ScoredSet;
+use crate::frames::{Evidence, EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet};
 use crate::models::ComponentInfo;
 use crate::resolve::Entity;
-use crate::transformer::{NliModel, SentenceEmbedder};
-
-/// What the transformer classifiers share: the set, its thresholds, and
-/// cue matching used to anchor a frame's target on its words.
-pub(crate) struct Common {
-    pub(crate) set: FrameSet,
-    method: FrameMethod,
-    pub(crate) thresholds: Vec<f32>,
-    pub(crate) cues: CueMatcher,
-}
-
-impl Common {
-    pub(crate) fn new(set: FrameSet, method: FrameMethod) -> Result<Self> {
-        let thresholds = (0..set.labels.len())
-            .map(|i| set.threshold_for(i, method))
-            .collect();
-        let cues = CueMatcher::new(&set, true)?;
-        Ok(Self {
-            set,
-            method,
-            thresholds,
-            cues,
-        })
-    }
-
-    /// Per sentence and label, the tokens of the first cue (for the target).
-    fn anchors(&self, doc: &Tokenized<'_>) -> Vec<Vec<Option<Range<usize>>>> {
-        let mut anchors = vec![vec![None; self.set.labels.len()]; doc.sentences.len()];
-        for hit in self.cues.find(doc, &mut MatchText::default()) {
-            anchors[hit.sentence][hit.label].get_or_insert(hit.tokens);
-        }
-        anchors
-    }
-
-    /// Frames from `scores[sentence][label]` with their evidence.
-    pub(crate) fn frames<E: IntoIterator<Item = Evidence>>(
-        &self,
-        doc: &Tokenized<'_>,
-        entities: &[Entity],
-        scores: Vec<Vec<(f32, E)>>,
-    ) -> Vec<Frame> {
-        let anchors = self.anchors(doc);
-        let mut frames = Vec::with_capacity(doc.sentences.len() * self.set.labels.len());
-        for (s, (sentence, row)) in doc.sentences.iter().zip(scores).enumerate() {
-            for (label, (score, evidence)) in row.into_iter().enumerate() {
-                frames.push(Frame {
-                    span: sentence.span,
-                    sentence: s,
-                    label: self.set.labels[label].name.clone(),
-                    score,
-                    selected: score >= self.thresholds[label],
-                    evidence: evidence.into_iter().collect(),
-                    target: choose_target(doc, entities, s, anchors[s][label].clone()),
-                });
-            }
-        }
-        frames
-    }
-
-    pub(crate) fn info(&self, model: ComponentInfo) -> ComponentInfo {
-        ComponentInfo::with_files(
-            format!("frames-{}:{}+{}", self.method, self.set.name, model.name),
-            model.files,
-        )
-    }
-}
+use crate::transformer::NliModel;
 
 /// NLI zero-shot: every sentence against every hypothesis of every label.
 pub struct NliFramer {
-    common: Common,
+    scored: ScoredSet,
     model: NliModel,
     /// Per label: its hypotheses with the label's name filled in.
     hypotheses: Vec<Vec<String>>,
 }
 
 impl NliFramer {
+    /// A classifier for `set`, whose labels' hypotheses `model` weighs
+    /// against each sentence.
     pub fn new(set: FrameSet, model: NliModel) -> Result<Self> {
         let hypotheses = set.labels.iter().map(|d| d.filled_hypotheses()).collect();
         Ok(Self {
-            common: Common::new(set, FrameMethod::Nli)?,
+            scored: ScoredSet::new(set, FrameMethod::Nli)?,
             model,
             hypotheses,
         })
@@ -147,56 +78,10 @@ impl FrameClassifier for NliFramer {
                     .collect()
             })
             .collect();
-        Ok(self.common.frames(doc, entities, scores))
+        Ok(self.scored.frames(doc, entities, scores))
     }
 
     fn info(&self) -> ComponentInfo {
-        self.common.info(self.model.info())
-    }
-}
-
-/// Embedding zero-shot with a transformer sentence embedder.
-pub struct EmbeddingFramer {
-    common: Common,
-    model: SentenceEmbedder,
-    prototypes: Prototypes,
-}
-
-impl EmbeddingFramer {
-    pub fn new(set: FrameSet, model: SentenceEmbedder) -> Result<Self> {
-        let prototypes = Prototypes::build(&set, |texts| {
-            Ok(model.embed(texts)?.into_iter().map(Some).collect())
-        })?;
-        Ok(Self {
-            common: Common::new(set, FrameMethod::Embedding)?,
-            model,
-            prototypes,
-        })
-    }
-}
-
-impl FrameClassifier for EmbeddingFramer {
-    fn classify(
-        &self,
-        doc: &Tokenized<'_>,
-        entities: &[Entity],
-        _notes: &mut Vec<String>,
-    ) -> Result<Vec<Frame>> {
-        let texts = doc.sentence_texts();
-        let vectors = self.model.embed(&texts)?;
-        let scores = vectors
-            .iter()
-            .map(|v| {
-                let neutral = self.prototypes.neutral_similarity(v);
-                (0..self.common.set.labels.len())
-                    .map(|label| self.prototypes.score(label, v, neutral))
-                    .collect()
-            })
-            .collect();
-        Ok(self.common.frames(doc, entities, scores))
-    }
-
-    fn info(&self) -> ComponentInfo {
-        self.common.info(self.model.info())
+        self.scored.info(self.model.info())
     }
 }

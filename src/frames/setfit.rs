@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::document::Tokenized;
 use crate::error::{Error, Result};
 use crate::frames::cues::{cue_evidence, CueHit, MatchText};
-use crate::frames::nli::Common;
+use crate::frames::scored::ScoredSet;
 use crate::frames::{Evidence, EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet};
 use crate::models::{ComponentInfo, ModelFile};
 use crate::resolve::Entity;
@@ -199,7 +199,7 @@ impl SetfitHead {
 
 /// Frames from a fine-tuned encoder and its heads.
 pub struct SetfitFramer {
-    common: Common,
+    scored: ScoredSet,
     model: SentenceEmbedder,
     head: SetfitHead,
     /// Per label of the frame set: its row in the head.
@@ -219,11 +219,10 @@ impl SetfitFramer {
         model: SentenceEmbedder,
         head: SetfitHead,
     ) -> Result<Self> {
-        let mismatch = |message: String| {
-            Error::Config(format!(
-                "{} does not fit the frame set of {set_source}: {message}",
-                head.path.display()
-            ))
+        let mismatch = |message: String| Error::ClassifierMismatch {
+            classifier: head.path.clone(),
+            frame_set: set_source.to_string(),
+            message,
         };
         let rows = set
             .labels
@@ -244,21 +243,21 @@ impl SetfitFramer {
                 head.dim()
             )));
         }
-        let mut common = Common::new(set, FrameMethod::Setfit)?;
-        let key = FrameMethod::Setfit.as_str();
+        let mut scored = ScoredSet::new(set, FrameMethod::Setfit)?;
+        let key = FrameMethod::Setfit;
         for (label, &row) in rows.iter().enumerate() {
-            let def = &common.set.labels[label];
-            common.thresholds[label] = def
+            let def = &scored.set.labels[label];
+            scored.thresholds[label] = def
                 .thresholds
-                .get(key)
-                .or_else(|| common.set.thresholds.get(key))
+                .get(&key)
+                .or_else(|| scored.set.thresholds.get(&key))
                 .copied()
                 .unwrap_or(head.thresholds[row]);
         }
         let mut info = model.info();
         info.files.push(ModelFile::hash(&head.path)?);
         Ok(Self {
-            common,
+            scored,
             model,
             head,
             rows,
@@ -289,8 +288,8 @@ impl FrameClassifier for SetfitFramer {
         let texts = doc.sentence_texts();
         let vectors = self.vectors(&texts)?;
         let scores = self.head.scores(&vectors);
-        let hits = self.common.cues.find(doc, &mut MatchText::default());
-        let labels = &self.common.set.labels;
+        let hits = self.scored.cues.find(doc, &mut MatchText::default());
+        let labels = &self.scored.set.labels;
         let rows = (0..texts.len())
             .map(|s| {
                 labels
@@ -321,10 +320,10 @@ impl FrameClassifier for SetfitFramer {
                     .collect()
             })
             .collect();
-        Ok(self.common.frames(doc, entities, rows))
+        Ok(self.scored.frames(doc, entities, rows))
     }
 
     fn info(&self) -> ComponentInfo {
-        self.common.info(self.info.clone())
+        self.scored.info(self.info.clone())
     }
 }

@@ -1,5 +1,6 @@
 //! Tags to entities: the one chunker for BIO, IOB1 and IOBES tag sequences
-//! (the CoNLL reader and the embedded model's decoder use it). An entity
+//! (the CoNLL reader, the embedded model's decoder and the transformer
+//! engine's decoder use it). An entity
 //! opens at a begin or single tag, or at an inside or end tag whose type
 //! differs from the open entity's (IOB1, and lenient BIO); it closes at
 //! `O`, at the next entity, or after an end or single tag.

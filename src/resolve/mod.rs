@@ -56,9 +56,10 @@ impl FromStr for Country {
     fn from_str(s: &str) -> Result<Self> {
         match s.as_bytes() {
             &[a, b, c] if s.bytes().all(|b| b.is_ascii_uppercase()) => Ok(Self([a, b, c])),
-            _ => Err(Error::Config(format!(
-                "{s:?} is not an ISO 3166-1 alpha-3 code"
-            ))),
+            _ => Err(Error::InvalidValue {
+                value: s.to_string(),
+                expected: "an ISO 3166-1 alpha-3 code",
+            }),
         }
     }
 }

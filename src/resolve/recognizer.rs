@@ -54,7 +54,10 @@ impl DictionaryRecognizer {
                 .match_kind(MatchKind::LeftmostLongest)
                 .ascii_case_insensitive(insensitive)
                 .build(&patterns)
-                .map_err(|e| Error::Config(format!("building the gazetteer automaton: {e}")))
+                .map_err(|source| Error::Automaton {
+                    what: "the dictionary recogniser's names".to_string(),
+                    source,
+                })
         };
         Ok(Self {
             exact: build(false)?,

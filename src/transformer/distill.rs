@@ -37,8 +37,11 @@ impl Default for DistillOptions {
 /// What a distillation wrote.
 #[derive(Debug, Clone)]
 pub struct DistillReport {
+    /// The directory written.
     pub out_dir: PathBuf,
+    /// Rows of the table: the tokenizer's vocabulary size.
     pub vocab: usize,
+    /// Width of each vector.
     pub dim: usize,
     /// Share of the variance the kept components explain.
     pub explained_variance: f64,
@@ -62,11 +65,10 @@ pub fn distill(model_dir: &Path, out_dir: &Path, opts: &DistillOptions) -> Resul
         ));
     }
     if opts.dim == 0 || opts.dim > embedder.dim() {
-        return Err(Error::Config(format!(
-            "--dim {} must be in 1..={}",
-            opts.dim,
-            embedder.dim()
-        )));
+        return Err(Error::InvalidArgument {
+            argument: format!("--dim {}", opts.dim),
+            message: format!("must be in 1..={} (the model's width)", embedder.dim()),
+        });
     }
     let (open, close) = embedder.special_ids()?;
     let vocab = embedder.vocab_size();

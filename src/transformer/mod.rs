@@ -18,10 +18,10 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
+pub mod architectures;
 pub mod distill;
 pub mod embed;
 pub mod fetch;
-pub mod models;
 pub mod ner;
 pub mod nli;
 pub mod tokenizer;
@@ -42,15 +42,19 @@ pub(crate) fn model_error(path: &Path, message: impl Display) -> Error {
     }
 }
 
-/// A libtorch failure during inference.
-pub(crate) fn torch_error(what: &str, err: impl Display) -> Error {
-    Error::Transformer(format!("{what}: {err}"))
+/// A rust-bert or libtorch failure during inference; `what` names the step.
+pub(crate) fn torch_error(what: &'static str, err: impl Into<rust_bert::RustBertError>) -> Error {
+    Error::Torch {
+        what,
+        source: err.into(),
+    }
 }
 
 /// The parts of a Hugging Face `config.json` that the engine reads itself;
 /// the typed rust-bert configuration is parsed from the same text.
 #[derive(Debug, Clone)]
 pub struct ModelConfig {
+    /// The `config.json` read.
     pub path: PathBuf,
     /// The file's text, for the typed parse.
     pub text: String,
@@ -157,9 +161,10 @@ pub(crate) fn rows_of(tensor: &tch::Tensor) -> Result<Vec<Vec<f32>>> {
     let tensor = tensor.to_kind(tch::Kind::Float).contiguous();
     let size = tensor.size();
     if size.len() != 2 {
-        return Err(Error::Transformer(format!(
-            "expected a matrix, got shape {size:?}"
-        )));
+        return Err(torch_error(
+            "reading a matrix",
+            rust_bert::RustBertError::ValueError(format!("expected 2 dimensions, got {size:?}")),
+        ));
     }
     let flat: Vec<f32> =
         Vec::<f32>::try_from(tensor.view([-1])).map_err(|e| torch_error("reading tensor", e))?;

@@ -14,13 +14,14 @@ use tch::nn::VarStore;
 use tch::Kind;
 use tokenizers::{Encoding, TruncationParams};
 
+use super::architectures::{Batch, TokenClassifier};
 use super::embed::dir_name;
-use super::models::{Batch, TokenClassifier};
 use super::tokenizer::SubwordTokenizer;
 use super::{model_error, torch_error, ModelConfig, DEFAULT_BATCH_SIZE};
 use crate::document::Tokenized;
 use crate::error::Result;
 use crate::models::{ComponentInfo, ModelFile};
+use crate::ner::chunk::{Chunker, Position};
 use crate::ner::{EntityLabel, EntityRecognizer, Mention};
 use crate::text::Span;
 
@@ -41,16 +42,6 @@ pub fn map_entity_type(raw: &str) -> Option<EntityLabel> {
         }
         _ => None,
     }
-}
-
-/// Where a tag puts its word within an entity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Position {
-    Begin,
-    Inside,
-    End,
-    Single,
-    Outside,
 }
 
 /// One class of the model, parsed from its `id2label` name.
@@ -96,7 +87,9 @@ impl Tag {
 /// A stretch of a document that fits the model: its words (a range of
 /// token indices) and their encoding, special tokens included.
 pub struct Window {
+    /// Its words, as token indices into the document.
     pub words: Range<usize>,
+    /// Their pieces, special tokens included.
     pub encoding: Encoding,
 }
 
@@ -333,62 +326,44 @@ impl EntityRecognizer for TransformerRecognizer {
     }
 }
 
-/// An entity being built while decoding.
-struct Open<'t> {
-    start: usize,
-    kind: &'t str,
-    scores: Vec<f32>,
-}
-
-/// Merges word tags into mentions: an entity opens at B/S, or at I/E whose
-/// type differs from the open one (IOB1 and lenient BIO), and never
-/// crosses a sentence boundary. Types newstag cannot map are dropped.
+/// Merges word tags into mentions with the one chunker ([`Chunker`]: an
+/// entity opens at B/S, or at I/E whose type differs from the open one's,
+/// as in IOB1 and lenient BIO), and never across a sentence boundary or a
+/// word without pieces (which has no tag). Types newstag cannot map are
+/// dropped; a mention's score is the mean of its words' probabilities.
 fn decode(doc: &Tokenized<'_>, labelled: &[Option<(usize, f32)>], tags: &[Tag]) -> Vec<Mention> {
-    let mut mentions = Vec::new();
-    let mut open: Option<Open<'_>> = None;
-    let close = |open: Option<Open<'_>>, end: usize, mentions: &mut Vec<Mention>| {
-        let Some(open) = open else { return };
-        let Some(label) = map_entity_type(open.kind) else {
-            return;
-        };
-        let score = open.scores.iter().sum::<f32>() / open.scores.len() as f32;
-        mentions.push(Mention {
-            span: Span::new(doc.tokens[open.start].start, doc.tokens[end - 1].end),
-            tokens: open.start..end,
-            label,
-            score,
-        });
-    };
+    let mut chunker = Chunker::default();
     for (i, word) in labelled.iter().enumerate() {
-        let new_sentence = i > 0 && doc.sentence_of(i) != doc.sentence_of(i - 1);
-        let (tag, score) = match word {
-            Some((class, score)) => (&tags[*class], *score),
-            None => {
-                close(open.take(), i, &mut mentions);
-                continue;
-            }
-        };
-        let continues = matches!(tag.position, Position::Inside | Position::End)
-            && !new_sentence
-            && open.as_ref().is_some_and(|o| o.kind == tag.kind);
-        if continues {
-            open.as_mut().expect("checked above").scores.push(score);
-        } else {
-            close(open.take(), i, &mut mentions);
-            if tag.position != Position::Outside {
-                open = Some(Open {
-                    start: i,
-                    kind: &tag.kind,
-                    scores: vec![score],
-                });
-            }
+        if i > 0 && doc.sentence_of(i) != doc.sentence_of(i - 1) {
+            chunker.close(i);
         }
-        if matches!(tag.position, Position::End | Position::Single) {
-            close(open.take(), i + 1, &mut mentions);
+        match word {
+            Some((class, _)) => {
+                let tag = &tags[*class];
+                chunker.push(i, tag.position, tag.kind.as_str());
+            }
+            None => chunker.close(i),
         }
     }
-    close(open.take(), labelled.len(), &mut mentions);
-    mentions
+    chunker
+        .finish(labelled.len())
+        .into_iter()
+        .filter_map(|(tokens, kind)| {
+            let label = map_entity_type(kind)?;
+            // Every word of an entity has a tag, so a probability.
+            let scores = labelled[tokens.clone()].iter().flatten().map(|(_, p)| *p);
+            let score = scores.sum::<f32>() / tokens.len() as f32;
+            Some(Mention {
+                span: Span::new(
+                    doc.tokens[tokens.start].start,
+                    doc.tokens[tokens.end - 1].end,
+                ),
+                tokens,
+                label,
+                score,
+            })
+        })
+        .collect()
 }
 
 // The recogniser is shared by the pipeline's worker threads.
@@ -491,6 +466,34 @@ mod tests {
                 ("Paris.".into(), EntityLabel::Loc),
                 ("London".into(), EntityLabel::Loc)
             ]
+        );
+    }
+
+    #[test]
+    fn a_word_without_pieces_ends_an_entity_and_scores_are_means() {
+        let text = "Kim Jong Un met Putin";
+        let tokens = tokenize(text);
+        let sentences = NewsSplitter.split(text, &tokens);
+        let doc = Tokenized {
+            text,
+            tokens: &tokens,
+            sentences: &sentences,
+        };
+        // "Un" has no pieces: "Kim Jong" ends before it.
+        let labelled = [
+            Some((1, 0.5)),
+            Some((2, 1.0)),
+            None,
+            Some((0, 0.9)),
+            Some((1, 0.8)),
+        ];
+        let got: Vec<_> = decode(&doc, &labelled, &tags(&["O", "B-PER", "I-PER"]))
+            .into_iter()
+            .map(|m| (m.span.slice(text).to_string(), m.tokens, m.score))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("Kim Jong".into(), 0..2, 0.75), ("Putin".into(), 4..5, 0.8)]
         );
     }
 

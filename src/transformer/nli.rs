@@ -9,15 +9,15 @@
 //! (entailment, neutral, contradiction), and not for 2-class models; so the
 //! pipeline is not used.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use tch::nn::VarStore;
 use tch::Kind;
 use tokenizers::{Encoding, TruncationParams, TruncationStrategy};
 
+use super::architectures::{Batch, SequenceClassifier};
 use super::embed::dir_name;
-use super::models::{Batch, SequenceClassifier};
 use super::tokenizer::SubwordTokenizer;
 use super::{model_error, rows_of, ModelConfig, DEFAULT_BATCH_SIZE};
 use crate::error::Result;
@@ -30,6 +30,8 @@ pub struct NliModel {
     _store: VarStore,
     tokenizer: SubwordTokenizer,
     labels: Vec<String>,
+    /// `config.json`, named when the model's output contradicts its labels.
+    config_path: PathBuf,
     entailment: usize,
     /// The class entailment is weighed against: contradiction for 3-class
     /// models, the other class for 2-class models.
@@ -79,6 +81,7 @@ impl NliModel {
             _store: store,
             tokenizer,
             labels,
+            config_path: config.path.clone(),
             entailment,
             opposite,
             max_len,
@@ -163,11 +166,14 @@ impl NliModel {
             };
             let rows = rows_of(&logits.to_kind(Kind::Float))?;
             if rows.first().is_some_and(|r| r.len() != self.labels.len()) {
-                return Err(crate::Error::Transformer(format!(
-                    "the model gives {} logits but id2label names {} classes",
-                    rows[0].len(),
-                    self.labels.len()
-                )));
+                return Err(model_error(
+                    &self.config_path,
+                    format!(
+                        "the model gives {} logits but id2label names {} classes",
+                        rows[0].len(),
+                        self.labels.len()
+                    ),
+                ));
             }
             for ((i, _), row) in chunk.iter().zip(rows) {
                 out[*i] = row;

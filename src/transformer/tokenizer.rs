@@ -21,7 +21,12 @@ use crate::error::{Error, Result};
 
 /// A loaded tokenizer and the file it came from.
 pub struct SubwordTokenizer {
+    /// The Hugging Face tokenizer. It pads nothing (batches are padded by
+    /// length, in [`Batch`](super::architectures::Batch)), and truncates
+    /// only where the model that loaded it asks.
     pub tokenizer: Tokenizer,
+    /// The file it was read from (`tokenizer.json`, `vocab.txt` or
+    /// `vocab.json`).
     pub path: PathBuf,
     /// Id used to pad a batch.
     pub pad_id: u32,

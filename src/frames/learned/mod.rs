@@ -371,10 +371,14 @@ pub fn train(
     for (i, label) in labels.iter().enumerate() {
         let count = examples.iter().filter(|e| e.labels[i]).count();
         if count < opts.min_positives {
-            return Err(Error::Config(format!(
-                "train-frames: label {label:?} has {count} framed sentences in the training data; at least {} are needed",
-                opts.min_positives
-            )));
+            return Err(Error::NotEnoughData {
+                what: "train-frames".to_string(),
+                message: format!(
+                    "label {label:?} has {count} framed sentences in the training data; at least {} \
+                     are needed (--min-positives)",
+                    opts.min_positives
+                ),
+            });
         }
     }
     let rows: Vec<&SentenceRow> = examples.iter().map(|e| e.row).collect();

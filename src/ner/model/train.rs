@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::metrics::Scores;
 use crate::ner::conll::ConllSentence;
 use crate::text::Span;
@@ -246,15 +246,23 @@ pub fn train(
     config: &TrainConfig,
     mut log: impl FnMut(&str),
 ) -> Result<(WeightFile, TrainReport)> {
-    let refuse = |why: &str| Err(crate::error::Error::Config(why.to_string()));
+    let too_little = |message: &str| {
+        Err(Error::NotEnoughData {
+            what: "NER training".to_string(),
+            message: message.to_string(),
+        })
+    };
     if config.epochs == 0 {
-        return refuse("training needs at least one epoch");
+        return Err(Error::InvalidArgument {
+            argument: "--epochs 0".to_string(),
+            message: "training needs at least one epoch".to_string(),
+        });
     }
     if train.iter().all(|s| s.tokens.is_empty()) {
-        return refuse("no training sentences");
+        return too_little("no training sentences");
     }
     if config.select_on_dev && dev.iter().all(|s| s.tokens.is_empty()) {
-        return refuse("no dev sentences to choose the epoch on (or pass --last-epoch)");
+        return too_little("no dev sentences to choose the epoch on (or pass --last-epoch)");
     }
     let started = Instant::now();
     let mut rng = Rng::new(config.seed);

@@ -30,10 +30,13 @@ use super::weights::load_into;
 use super::{model_error, torch_error, ModelConfig};
 use crate::error::Result;
 
-/// A padded batch of encoded sequences.
+/// A padded batch of encoded sequences, each tensor `[batch, seq]`.
 pub struct Batch {
+    /// Piece ids, padded with the tokenizer's pad id.
     pub input_ids: Tensor,
+    /// 1 for a piece, 0 for padding.
     pub attention_mask: Tensor,
+    /// Segment ids (0 for the first sequence of a pair, 1 for the second).
     pub token_type_ids: Tensor,
 }
 
@@ -110,8 +113,12 @@ fn store() -> VarStore {
 
 /// A bare encoder whose last hidden state is pooled into sentence vectors.
 pub enum Encoder {
+    /// `model_type` `bert`.
     Bert(BertModel<BertEmbeddings>),
+    /// `model_type` `roberta` or `xlm-roberta`: BERT layers under RoBERTa
+    /// embeddings.
     Roberta(BertModel<RobertaEmbeddings>),
+    /// `model_type` `distilbert`.
     DistilBert(DistilBertModel),
 }
 
@@ -267,7 +274,10 @@ macro_rules! classifiers {
         // Variants differ in size, but a process holds one model: boxing saves nothing.
         #[allow(clippy::large_enum_variant)]
         pub enum $name {
-            $($variant($model),)+
+            $(
+                #[doc = concat!("rust-bert's `", stringify!($model), "`, for `model_type` ", $("`", $model_type, "` ",)+ ".")]
+                $variant($model),
+            )+
         }
 
         impl $name {
