@@ -226,12 +226,13 @@ impl RoleRules {
         let vessel_prefixes = raw
             .vessel_prefixes
             .into_iter()
-            .map(|(prefix, code)| match code.parse() {
+            .map(|(prefix, code)| match code.parse::<Country>() {
                 Ok(country) => Ok((prefix, country)),
-                Err(e) => Err(crate::error::Error::Config(format!(
-                    "{}: vessel_prefixes.{prefix}: {e}",
-                    path.display()
-                ))),
+                Err(e) => Err(crate::error::Error::Field {
+                    path: path.to_path_buf(),
+                    field: format!("vessel_prefixes.{prefix}"),
+                    message: e.to_string(),
+                }),
             })
             .collect::<Result<_>>()?;
         Ok(Self {
