@@ -25,6 +25,7 @@ pub mod document;
 pub mod engine;
 pub mod error;
 pub mod eval;
+pub mod fold;
 #[allow(missing_docs)]
 pub mod frames;
 pub mod hashed;

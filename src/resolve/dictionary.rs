@@ -9,10 +9,8 @@ use std::io::BufRead;
 use std::path::Path;
 
 use serde_json::Value;
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
-
 use crate::error::{Error, Result};
+use crate::fold;
 use crate::ner::EntityLabel;
 use crate::resolve::Country;
 
@@ -281,7 +279,7 @@ fn parse_entry(line: &str) -> std::result::Result<Entry, (&'static str, String)>
 }
 
 /// Writes the lookup key of `surface` into `out`: case-folded, diacritics
-/// removed, a leading "the " and a trailing possessive dropped, full stops
+/// removed ([`fold::for_each_unaccented`], [`fold::push_lower`]), a leading "the " and a trailing possessive dropped, full stops
 /// dropped ("U.S." = "US"), hyphens and runs of spaces as one space
 /// ("Kim Jong-un" = "Kim Jong Un").
 pub fn normalize_into(surface: &str, out: &mut String) {
@@ -297,26 +295,17 @@ pub fn normalize_into(surface: &str, out: &mut String) {
         s = s[4..].trim_start();
     }
     let mut space = false;
-    let mut push = |c: char, out: &mut String| {
+    fold::for_each_unaccented(s, |c| {
         if c.is_whitespace() || c == '-' || c == '‐' || c == '–' {
             space = !out.is_empty();
-        } else if c != '.' && !is_combining_mark(c) {
+        } else if c != '.' {
             if space {
                 out.push(' ');
                 space = false;
             }
-            match c {
-                '’' | '‘' => out.push('\''),
-                c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-                c => out.extend(c.to_lowercase()),
-            }
+            fold::push_lower(c, out);
         }
-    };
-    if s.is_ascii() {
-        s.chars().for_each(|c| push(c, out));
-    } else {
-        s.nfd().for_each(|c| push(c, out));
-    }
+    });
 }
 
 #[cfg(test)]
