@@ -15,10 +15,11 @@ use newstag::frames::{FrameMethod, FrameSet};
 use newstag::ingest::IngestOptions;
 use newstag::learn::{Folds, FrameData};
 use newstag::ner::conll;
-use newstag::ner::model::build::{self, BuildOptions};
+use newstag::ner::model::build::{self, BuildOptions, NameList};
 use newstag::ner::model::train::TrainConfig;
 use newstag::output::RunRecord;
 use newstag::record::OutputOptions;
+use newstag::resolve::Dictionary;
 use newstag::{Format, Pipeline, PipelineConfig};
 
 mod analyst;
@@ -491,13 +492,20 @@ fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
 }
 
 fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
+    let names = match args.actors {
+        Some(path) => Some(NameList {
+            names: Dictionary::load(&path)?.name_list(),
+            source: path,
+        }),
+        None => None,
+    };
     let opts = BuildOptions {
         train: args.train,
         dev: args.dev,
         out: args.out,
         embeddings: args.embeddings.zip(args.vocab),
         no_clusters: args.no_clusters,
-        actors: args.actors,
+        names,
         no_gazetteer: args.no_gazetteer,
         train_config: TrainConfig {
             epochs: args.epochs,

@@ -9,6 +9,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use serde_json::Value;
+
 use crate::error::{Error, Result};
 use crate::fold;
 use crate::ner::EntityLabel;
@@ -219,6 +220,16 @@ impl Dictionary {
             .get(key.as_str())
             .and_then(|ids| seen.iter().rev().find(|id| ids.contains(id)));
         Some(recent.copied().unwrap_or(first))
+    }
+
+    /// Every alias that creates mentions (not the link-only ones, which are
+    /// ambiguous on their own), with its entry's label, in file order: the
+    /// names the NER model's name list is frozen from (`train-ner --actors`).
+    pub fn name_list(&self) -> Vec<(EntityLabel, String)> {
+        self.entries
+            .iter()
+            .flat_map(|e| e.aliases.iter().map(|alias| (e.label, alias.clone())))
+            .collect()
     }
 
     /// The `state` entry of `country`.
