@@ -358,6 +358,32 @@ pub fn train(
     files: Vec<ModelFile>,
 ) -> Result<ClassifierFile> {
     let labels: Vec<String> = set.label_names().map(str::to_string).collect();
+    let examples = examples(docs);
+    check_positives(&labels, &examples, opts)?;
+    let rows: Vec<&SentenceRow> = examples.iter().map(|e| e.row).collect();
+    let scaling = Scaling::fit(&rows);
+    let models = fit_models(&labels, &examples, &scaling, opts);
+    Ok(ClassifierFile {
+        format: FORMAT.to_string(),
+        frame_set: set.name.clone(),
+        exemplars: exemplars(&labels, docs),
+        labels,
+        dense_len,
+        scaling,
+        models,
+        training: Provenance {
+            files,
+            documents: docs.len(),
+            sentences: examples.len(),
+            options: opts.clone(),
+            newstag: env!("CARGO_PKG_VERSION").to_string(),
+        },
+    })
+}
+
+/// Every sentence of `docs` as a training example, numbered by document
+/// (the inner folds split by document).
+fn examples<'a>(docs: &[&'a LabelledDoc]) -> Vec<train::Example<'a>> {
     let mut examples = Vec::new();
     for (d, doc) in docs.iter().enumerate() {
         for (row, l) in doc.rows.iter().zip(&doc.labels) {
@@ -368,6 +394,16 @@ pub fn train(
             });
         }
     }
+    examples
+}
+
+/// Refuses a label with fewer framed sentences than `opts.min_positives`:
+/// its classifier would only learn noise.
+fn check_positives(
+    labels: &[String],
+    examples: &[train::Example<'_>],
+    opts: &TrainOptions,
+) -> Result<()> {
     for (i, label) in labels.iter().enumerate() {
         let count = examples.iter().filter(|e| e.labels[i]).count();
         if count < opts.min_positives {
@@ -377,13 +413,22 @@ pub fn train(
             )));
         }
     }
-    let rows: Vec<&SentenceRow> = examples.iter().map(|e| e.row).collect();
-    let scaling = Scaling::fit(&rows);
-    let models = labels
+    Ok(())
+}
+
+/// One fitted model per label, its regularisation and threshold chosen by
+/// the inner folds ([`train::fit_label`]).
+fn fit_models(
+    labels: &[String],
+    examples: &[train::Example<'_>],
+    scaling: &Scaling,
+    opts: &TrainOptions,
+) -> Vec<LabelModel> {
+    labels
         .iter()
         .enumerate()
         .map(|(i, label)| {
-            let fit = train::fit_label(&examples, &scaling, i, opts);
+            let fit = train::fit_label(examples, scaling, i, opts);
             LabelModel {
                 label: label.clone(),
                 threshold: fit.threshold,
@@ -393,7 +438,12 @@ pub fn train(
                 model: fit.model,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The framed training sentences that have a vector, kept as evidence for
+/// the frames the classifier assigns (the nearest of them to a sentence).
+fn exemplars(labels: &[String], docs: &[&LabelledDoc]) -> Vec<Exemplar> {
     let mut exemplars = Vec::new();
     for doc in docs {
         for (s, l) in doc.labels.iter().enumerate() {
@@ -413,22 +463,7 @@ pub fn train(
             });
         }
     }
-    Ok(ClassifierFile {
-        format: FORMAT.to_string(),
-        frame_set: set.name.clone(),
-        labels,
-        dense_len,
-        scaling,
-        models,
-        exemplars,
-        training: Provenance {
-            files,
-            documents: docs.len(),
-            sentences: examples.len(),
-            options: opts.clone(),
-            newstag: env!("CARGO_PKG_VERSION").to_string(),
-        },
-    })
+    exemplars
 }
 
 /// The sentence cut to [`EXCERPT_CHARS`] characters, with an ellipsis.
