@@ -1,8 +1,9 @@
 //! The actor dictionary (`models/actors.jsonl`, described in
 //! `models/ACTORS.md`): states, capitals, demonyms, leaders, agencies, forces
 //! and organisations with their aliases and ISO 3166-1 alpha-3 codes. Loaded
-//! once; the resolver links mentions to it and the gazetteer recogniser
-//! searches its aliases.
+//! once; the resolver links mentions to it, the dictionary recogniser
+//! ([`super::recognizer`]) searches its aliases, and the NER model's name
+//! list (its gazetteer) is frozen from them ([`Dictionary::name_list`]).
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -74,7 +75,8 @@ pub struct Entry {
     pub country: Option<Country>,
     /// The CoNLL label a recogniser should give the entry's mentions.
     pub label: EntityLabel,
-    /// Surfaces that both create mentions (gazetteer) and link them.
+    /// Surfaces that both create mentions (the dictionary recogniser, the
+    /// NER model's name list) and link them.
     pub aliases: Vec<String>,
     /// Surfaces that only link a mention some recogniser already found
     /// (surnames, ambiguous short forms).

@@ -3,7 +3,9 @@
 //! the model learns from training data how far to trust it. The list is a
 //! frozen copy of the actor dictionary's aliases taken at training time
 //! (`models/ner/gazetteer.tsv`), so the weights and the list they were
-//! trained with always travel together.
+//! trained with always travel together. (Not to be confused with the
+//! dictionary recogniser, `resolve::recognizer`, which tags the dictionary's
+//! names by themselves, without a model.)
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
