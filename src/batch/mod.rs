@@ -51,6 +51,7 @@ pub const MAX_JOBS: usize = 256;
 pub struct BatchOptions {
     /// Worker threads; 0 means one per available core; at most [`MAX_JOBS`].
     pub jobs: usize,
+    /// How the inputs are read.
     pub ingest: IngestOptions,
     /// Show a progress bar on stderr.
     pub progress: bool,
@@ -80,7 +81,9 @@ pub struct Summary {
     pub resumed_errors: u64,
     /// Tokens in the documents tagged.
     pub tokens: u64,
+    /// Wall-clock time of the whole run.
     pub elapsed: Duration,
+    /// Worker threads the run used.
     pub jobs: usize,
     /// Files in input directories left out because of their extension.
     pub skipped_files: usize,

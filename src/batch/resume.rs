@@ -141,6 +141,7 @@ impl Done {
         self.total
     }
 
+    /// Whether no record was counted (a fresh run, or an empty output).
     pub fn is_empty(&self) -> bool {
         self.total == 0
     }

@@ -32,6 +32,7 @@ struct LabelTally {
 }
 
 impl FrameTally {
+    /// Counts one sentence frame.
     pub fn add(&mut self, frame: &Frame) {
         let i = match self.labels.iter().position(|t| t.label == frame.label) {
             Some(i) => i,
@@ -54,6 +55,8 @@ impl FrameTally {
         tally.selected += usize::from(frame.selected);
     }
 
+    /// The document frames of everything added, one per label in order of
+    /// first appearance (see [`aggregate`]).
     pub fn finish(self) -> Vec<DocFrame> {
         self.labels
             .into_iter()

@@ -31,6 +31,7 @@ pub enum EvidenceKind {
 /// Why a frame was assigned.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
+    /// Where it comes from.
     pub kind: EvidenceKind,
     /// The cue words, description, example or hypothesis.
     pub text: String,
@@ -55,12 +56,19 @@ pub struct Evidence {
 /// A frame label scored on one sentence (or clause).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
+    /// Byte span of the sentence (or clause) in the document text.
     pub span: Span,
+    /// Index of the sentence.
     pub sentence: usize,
+    /// The frame label, as the frame set names it.
     pub label: String,
+    /// The label's score, on the method's own scale (see
+    /// [`FrameMethod`](super::FrameMethod)).
     pub score: f32,
     /// Whether the score passed the label's threshold.
     pub selected: bool,
+    /// What the score rests on: cues, the nearest description or example,
+    /// the classifier's strongest features, near training sentences.
     pub evidence: Vec<Evidence>,
     /// Index of the entity (an actor mention) the framing is about.
     pub target: Option<usize>,
@@ -69,6 +77,7 @@ pub struct Frame {
 /// A frame label aggregated over a whole document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocFrame {
+    /// The frame label.
     pub label: String,
     /// Mean of the label's [`DOC_TOP_K`](super::DOC_TOP_K) highest sentence scores: one
     /// strong sentence counts, several count more, and a long article's

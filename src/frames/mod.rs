@@ -50,5 +50,6 @@ pub trait FrameClassifier: Send + Sync {
         notes: &mut Vec<String>,
     ) -> Result<Vec<Frame>>;
 
+    /// Name and model files, for the record's `engine` field.
     fn info(&self) -> ComponentInfo;
 }

@@ -90,6 +90,8 @@ pub struct NliFramer {
 }
 
 impl NliFramer {
+    /// A framer for `set` that asks `model` whether each sentence entails
+    /// each label's hypotheses.
     pub fn new(set: FrameSet, model: NliModel) -> Result<Self> {
         let hypotheses = set.labels.iter().map(|d| d.filled_hypotheses()).collect();
         Ok(Self {
@@ -163,6 +165,8 @@ pub struct EmbeddingFramer {
 }
 
 impl EmbeddingFramer {
+    /// A framer for `set` that embeds each label's name, description and
+    /// examples with `model` once, to compare sentences with.
     pub fn new(set: FrameSet, model: SentenceEmbedder) -> Result<Self> {
         let prototypes = Prototypes::build(&set, |texts| {
             Ok(model.embed(texts)?.into_iter().map(Some).collect())

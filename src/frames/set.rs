@@ -44,6 +44,7 @@ pub struct FrameSet {
     /// on the same topic does not count as framed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub neutral: Vec<String>,
+    /// The labels, in the order records list them (`[[label]]` tables).
     #[serde(rename = "label")]
     pub labels: Vec<FrameDef>,
 }
@@ -51,7 +52,10 @@ pub struct FrameSet {
 /// One frame label and what describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameDef {
+    /// The label, as records name it (`short_of_men`).
     pub name: String,
+    /// What the frame means, in a sentence; embedded and compared with
+    /// sentences like an example.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// NLI hypothesis templates; `{}` stands for the label name.
@@ -65,6 +69,7 @@ pub struct FrameDef {
     /// finds "shortages".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cues: Vec<String>,
+    /// Decision threshold of this label, whatever the method.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -148,6 +153,7 @@ impl FrameSet {
         out
     }
 
+    /// The label names, in order.
     pub fn label_names(&self) -> impl Iterator<Item = &str> {
         self.labels.iter().map(|l| l.name.as_str())
     }

@@ -110,9 +110,15 @@ pub(super) fn input_error(
 /// the error that replaces it.
 #[derive(Debug)]
 pub struct Item {
+    /// The document id: the JSONL id field, else the path (with the line
+    /// number for a JSONL line).
     pub id: String,
+    /// Where it came from: the path, `path:line` for JSONL, `-` for stdin.
     pub source: String,
+    /// Input bytes it took (the file, or the line with its line end), for
+    /// progress.
     pub bytes: u64,
+    /// The raw text and the format to read it as, or why there is none.
     pub content: Result<(Format, String)>,
 }
 

@@ -14,16 +14,28 @@ use super::{input_error, IngestOptions, STDIN};
 /// One place documents are read from.
 #[derive(Debug)]
 pub enum Source {
-    /// A file, read as `format`; `size` in bytes (for progress).
+    /// A file.
     File {
+        /// Its path, as walked.
         path: PathBuf,
+        /// The format it is read as (forced, or by extension).
         format: Format,
+        /// Its size in bytes (for progress, and to refuse a file too large
+        /// before reading it).
         size: u64,
     },
-    /// Standard input, read as `format`.
-    Stdin { format: Format },
+    /// Standard input.
+    Stdin {
+        /// The format it is read as (forced, else plain text).
+        format: Format,
+    },
     /// A path that cannot be read; it yields one error record.
-    Broken { path: PathBuf, error: Error },
+    Broken {
+        /// The path.
+        path: PathBuf,
+        /// Why it cannot be read.
+        error: Error,
+    },
 }
 
 impl Source {

@@ -43,6 +43,7 @@ pub fn classifier_path(set_path: &Path) -> PathBuf {
 /// A trained classifier as stored on disk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassifierFile {
+    /// File format and version, [`FORMAT`]; another is refused at load.
     pub format: String,
     /// Name of the frame set it was trained for.
     pub frame_set: String,
@@ -50,18 +51,24 @@ pub struct ClassifierFile {
     pub labels: Vec<String>,
     /// Length of a dense feature row (checks the features still match).
     pub dense_len: usize,
+    /// Centring and scaling of the dense features, fitted on the training
+    /// rows.
     pub scaling: Scaling,
     /// Per label, in `labels` order.
     pub models: Vec<LabelModel>,
     /// Labelled training sentences, for evidence.
     pub exemplars: Vec<Exemplar>,
+    /// What it was trained on, and how.
     pub training: Provenance,
 }
 
 /// One label's fitted model and decision threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelModel {
+    /// The frame label.
     pub label: String,
+    /// Probability at which a sentence is selected for the label, chosen
+    /// by the inner cross-validation.
     pub threshold: f32,
     /// Regularisation chosen by the inner cross-validation.
     pub l2: f32,
@@ -69,6 +76,7 @@ pub struct LabelModel {
     pub inner_f1: f32,
     /// Positive training sentences.
     pub positives: usize,
+    /// The fitted weights.
     pub model: LinearModel,
 }
 
@@ -76,10 +84,13 @@ pub struct LabelModel {
 /// excerpt and its static vector.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exemplar {
+    /// The labels the gold gives it.
     pub labels: Vec<String>,
     /// `document-id#sentence`.
     pub document: String,
+    /// The sentence, cut to `EXCERPT_CHARS` (160) characters.
     pub text: String,
+    /// Its static vector, rounded to 4 decimals.
     pub vector: Vec<f32>,
 }
 
@@ -88,8 +99,11 @@ pub struct Exemplar {
 pub struct Provenance {
     /// Gold files, with their SHA-256.
     pub files: Vec<ModelFile>,
+    /// Training documents.
     pub documents: usize,
+    /// Training sentences.
     pub sentences: usize,
+    /// The training settings.
     pub options: TrainOptions,
     /// newstag version that trained it.
     pub newstag: String,
@@ -341,10 +355,16 @@ impl FrameClassifier for LearnedFramer {
 /// marks it.
 #[derive(Debug, Clone)]
 pub struct LabelledDoc {
+    /// The document id.
     pub id: String,
+    /// Its sentences' texts.
     pub sentences: Vec<String>,
+    /// Per sentence, its feature row.
     pub rows: Vec<SentenceRow>,
+    /// Per sentence, its static vector (`None` when no word of it has one).
     pub vectors: Vec<Option<Vec<f32>>>,
+    /// Per sentence and label (in the frame set's order), whether the gold
+    /// frames it.
     pub labels: Vec<Vec<bool>>,
 }
 

@@ -43,8 +43,11 @@ impl Default for TrainOptions {
 /// label, whether the gold marks it.
 #[derive(Debug, Clone, Copy)]
 pub struct Example<'a> {
+    /// Index of its document (the inner folds split by document).
     pub doc: usize,
+    /// Its feature row.
     pub row: &'a SentenceRow,
+    /// Per label, whether the gold frames it.
     pub labels: &'a [bool],
 }
 
@@ -52,7 +55,9 @@ pub struct Example<'a> {
 /// training rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scaling {
+    /// Mean of each dense feature, subtracted.
     pub mean: Vec<f32>,
+    /// Inverse standard deviation of each dense feature, multiplied by.
     pub scale: Vec<f32>,
 }
 
@@ -90,6 +95,7 @@ impl Scaling {
 /// A fitted linear model of one label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearModel {
+    /// The intercept, in log-odds.
     pub bias: f32,
     /// Weights of the scaled dense features.
     pub dense: Vec<f32>,
@@ -114,8 +120,11 @@ pub fn sigmoid(z: f32) -> f32 {
 /// What training chose for one label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelFit {
+    /// The model fitted on all training rows with the chosen `l2`.
     pub model: LinearModel,
+    /// The decision threshold with the best inner-fold F1.
     pub threshold: f32,
+    /// The regularisation strength chosen from the grid.
     pub l2: f32,
     /// Sentence-level F1 of the inner cross-validation at that threshold.
     pub inner_f1: f32,
