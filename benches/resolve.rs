@@ -1,4 +1,4 @@
-//! Throughput of the actor/place layer alone: the gazetteer recogniser and
+//! Throughput of the actor/place layer alone: the dictionary recogniser and
 //! the resolver on the seed articles, in tokens/s (criterion's "elem/s"),
 //! with the shipped dictionary. The stages bench covers the whole pipeline.
 //!

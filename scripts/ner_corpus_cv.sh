@@ -11,7 +11,7 @@
 #   scripts/ner_corpus_cv.sh [WEIGHTS...]     # default weights: 0 2 4
 #
 # Folds: documents in file order, document i goes to fold i mod FOLDS.
-# Needs a release build (cargo build --release --example gold_to_conll).
+# Needs a release build (cargo build --release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FOLDS=${FOLDS:-4}
@@ -20,10 +20,9 @@ CONLL=${CONLL:-../shared/data/conll2003}
 WEIGHTS=("${@:-0 2 4}")
 read -r -a WEIGHTS <<< "${WEIGHTS[*]}"
 BIN=target/release/newstag
-CONV=target/release/examples/gold_to_conll
 WORK=${WORK:-$(mktemp -d /tmp/ner-cv.XXXXXX)}
 mkdir -p "$WORK"
-[ -x "$BIN" ] && [ -x "$CONV" ] || { echo "build first: cargo build --release --example gold_to_conll" >&2; exit 2; }
+[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 
 python3 - "$GOLD" "$FOLDS" "$WORK" <<'PY'
 import json, sys
@@ -46,7 +45,7 @@ for w in "${WEIGHTS[@]}"; do
       for f in models/*; do [ "$(basename "$f")" = ner ] || ln -sfn "$PWD/$f" "$out/models/"; done
       mkdir -p "$out/models/ner"
       cp models/ner/clusters.tsv "$out/models/ner/"
-      "$CONV" "$GOLD" --exclude-ids "$(cat "$WORK/fold$k.ids")" > "$out/corpus.conll"  # unused when w=0
+      "$BIN" convert-gold "$GOLD" --exclude-ids "$(cat "$WORK/fold$k.ids")" > "$out/corpus.conll"  # unused when w=0
       args=()
       for ((r = 0; r < w; r++)); do args+=(--train "$out/corpus.conll"); done
       "$BIN" train-ner --train "$CONLL/train.txt" --train "$CONLL/dev.txt" "${args[@]}" \

@@ -15,10 +15,11 @@ use newstag::frames::{FrameMethod, FrameSet};
 use newstag::ingest::IngestOptions;
 use newstag::learn::{Folds, FrameData};
 use newstag::ner::conll;
-use newstag::ner::model::build::{self, BuildOptions};
+use newstag::ner::model::build::{self, BuildOptions, NameList};
 use newstag::ner::model::train::TrainConfig;
 use newstag::output::RunRecord;
 use newstag::record::OutputOptions;
+use newstag::resolve::Dictionary;
 use newstag::{Format, Pipeline, PipelineConfig};
 
 mod analyst;
@@ -81,6 +82,9 @@ enum Command {
     TrainFrames(TrainFramesArgs),
     /// Convert a CoNLL column file into gold JSONL, one document per sentence.
     ConvertConll(ConvertConllArgs),
+    /// Convert gold JSONL documents with entities into CoNLL columns for train-ner.
+    #[command(after_help = CONVERT_GOLD_EXAMPLES)]
+    ConvertGold(ConvertGoldArgs),
     /// Write a flat table (CSV or Parquet) from saved records.
     #[command(after_help = analyst::TABLE_EXAMPLES)]
     Table(analyst::TableArgs),
@@ -395,6 +399,26 @@ struct ConvertConllArgs {
     file: PathBuf,
 }
 
+const CONVERT_GOLD_EXAMPLES: &str = "\
+Example (the corpus part of the shipped NER model's training data, see models/README.md):
+  newstag convert-gold fixtures/corpus/articles.jsonl > corpus.conll
+
+Documents are tokenised and split into sentences as `tag` does; frames-only
+documents (no entity layer) are left out.";
+
+#[derive(Debug, Args)]
+struct ConvertGoldArgs {
+    /// Gold JSONL file (ANNOTATION.md format); CoNLL columns go to stdout.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Only the documents with these ids.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    ids: Option<Vec<String>>,
+    /// Leave out the documents with these ids (a held-out fold).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    exclude_ids: Vec<String>,
+}
+
 /// The models directory: `--models`, else `$NEWSTAG_MODELS`, else where
 /// [`newstag::models::models_dir`] finds it.
 fn models_dir(flag: Option<&Path>) -> PathBuf {
@@ -439,6 +463,7 @@ pub fn run() -> Result<ExitCode> {
         Command::TrainNer(args) => train_ner(args),
         Command::TrainFrames(args) => train_frames(args),
         Command::ConvertConll(args) => convert_conll(args),
+        Command::ConvertGold(args) => convert_gold(args),
         Command::Table(args) => analyst::table(args),
         Command::View(args) => analyst::view(args),
         Command::Models(command) => models(command),
@@ -494,13 +519,20 @@ fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
 }
 
 fn train_ner(args: TrainNerArgs) -> Result<ExitCode> {
+    let names = match args.actors {
+        Some(path) => Some(NameList {
+            names: Dictionary::load(&path)?.name_list(),
+            source: path,
+        }),
+        None => None,
+    };
     let opts = BuildOptions {
         train: args.train,
         dev: args.dev,
         out: args.out,
         embeddings: args.embeddings.zip(args.vocab),
         no_clusters: args.no_clusters,
-        actors: args.actors,
+        names,
         no_gazetteer: args.no_gazetteer,
         train_config: TrainConfig {
             epochs: args.epochs,
@@ -535,6 +567,21 @@ fn convert_conll(args: ConvertConllArgs) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(open_stdout()?);
     for (i, sentence) in sentences.iter().enumerate() {
         writeln!(out, "{}", conll::gold_line(&prefix, i + 1, sentence))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn convert_gold(args: ConvertGoldArgs) -> Result<ExitCode> {
+    let gold = newstag::eval::gold::read_all(&[&args.file])?;
+    let mut out = std::io::BufWriter::new(open_stdout()?);
+    for doc in &gold.docs {
+        let wanted = args.ids.as_ref().is_none_or(|ids| ids.contains(&doc.id))
+            && !args.exclude_ids.contains(&doc.id);
+        if doc.has_entities && wanted {
+            let entities: Vec<_> = doc.entities.iter().map(|e| (e.span, e.label)).collect();
+            conll::write_columns(&doc.text, &entities, &mut out)?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

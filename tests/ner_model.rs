@@ -13,7 +13,7 @@ use newstag::ner::model::clusters::Clusters;
 use newstag::ner::model::gazetteer::Gazetteer;
 use newstag::ner::model::train::{self, TrainConfig};
 use newstag::ner::model::{Lexicons, NerModel};
-use newstag::ner::EntityRecognizer;
+use newstag::ner::{EntityLabel, EntityRecognizer};
 use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::tokenize::tokenize;
 
@@ -304,4 +304,58 @@ fn conll_eval_and_converted_gold_agree() {
     let (tp, _, fn_) = counts(&direct);
     assert_eq!(tp + fn_, 7, "seven gold entities");
     assert!(tp >= 5, "{direct}");
+}
+
+/// `convert-gold` writes gold documents as CoNLL columns that `train-ner`
+/// reads back with their entities (a token only partly covered by a name,
+/// "Kremlin" in "Kremlin-linked", takes its label), and `--ids` and
+/// `--exclude-ids` pick the documents of a fold.
+#[test]
+fn converted_gold_reads_back_as_conll() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gold.jsonl"),
+        concat!(
+            r#"{"id":"a","text":"Kim Jong Un met Kremlin-linked officials. They left.","entities":[{"start":0,"end":11,"label":"PER"},{"start":16,"end":23,"label":"ORG"}]}"#,
+            "\n",
+            r#"{"id":"b","text":"Seoul said nothing.","entities":[{"start":0,"end":5,"label":"LOC"}]}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let convert = |extra: &[&str]| -> String {
+        let mut args = vec!["convert-gold", "gold.jsonl"];
+        args.extend_from_slice(extra);
+        let out = common::newstag(&args, dir.path());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let columns = convert(&[]);
+    assert!(columns.starts_with("-DOCSTART- -X- -X- O\n\nKim _ _ B-PER\nJong _ _ I-PER\n"));
+    let path = dir.path().join("all.conll");
+    std::fs::write(&path, &columns).unwrap();
+    let sentences = conll::read(&path).unwrap();
+    let entities: Vec<(String, EntityLabel)> = sentences
+        .iter()
+        .flat_map(|s| {
+            s.entities
+                .iter()
+                .map(|(r, label)| (s.tokens[r.clone()].join(" "), *label))
+        })
+        .collect();
+    assert_eq!(
+        entities,
+        [
+            ("Kim Jong Un".to_string(), EntityLabel::Per),
+            ("Kremlin-linked".to_string(), EntityLabel::Org),
+            ("Seoul".to_string(), EntityLabel::Loc),
+        ]
+    );
+    assert_eq!(sentences.len(), 3, "two sentences in a, one in b");
+    assert_eq!(convert(&["--ids", "b"]).matches("-DOCSTART-").count(), 1);
+    assert!(!convert(&["--exclude-ids", "a,b"]).contains("-DOCSTART-"));
 }

@@ -1,4 +1,4 @@
-//! The actor/place layer: dictionary loading, the gazetteer recogniser and
+//! The actor/place layer: dictionary loading, the dictionary recogniser and
 //! each role rule on small sentences, then (when the shipped dictionary and
 //! the gold fixtures are there) role and actor-country scores on the gold
 //! mentions, so the resolver is measured apart from any recogniser.

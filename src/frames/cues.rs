@@ -10,20 +10,22 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::document::Tokenized;
 use crate::error::{Error, Result};
+use crate::fold;
 use crate::frames::negation::Negation;
 use crate::frames::{Evidence, EvidenceKind, FrameSet};
 use crate::text::Span;
 use crate::tokenize::tokenize;
 
 /// Appends the match form of `word` to `out`: lowercase, curly apostrophe
-/// made straight, and a light suffix stripping that conflates inflections
-/// and common derivations ("losses" → "loss", "desperately" and
-/// "desperation" → "desperat", "capabilities" → "capabl"). It is applied
-/// the same way to text and cues, so consistency matters more than
-/// linguistic accuracy.
+/// made straight ([`fold::lower_into`]), and a light suffix stripping that
+/// conflates inflections and common derivations ("losses" → "loss",
+/// "desperately" and "desperation" → "desperat", "capabilities" →
+/// "capabl"). It is applied the same way to text and cues, so consistency
+/// matters more than linguistic accuracy. Frozen with the fold: the
+/// learned frame classifiers' word features hash these stems.
 pub fn stem_into(word: &str, out: &mut String) {
     let start = out.len();
-    fold_into(word, out);
+    fold::lower_into(word, out);
     let w = &mut *out;
     if !w[start..].bytes().all(|b| b.is_ascii_lowercase()) {
         return;
@@ -62,19 +64,6 @@ pub fn stem_into(word: &str, out: &mut String) {
     }
 }
 
-/// Appends `word` lowercased, with curly apostrophes made straight: the
-/// match form of negation triggers, which are listed in every inflection
-/// (stemming would turn "hardly" into "hard").
-pub fn fold_into(word: &str, out: &mut String) {
-    for c in word.chars() {
-        match c {
-            '’' | '‘' => out.push('\''),
-            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-}
-
 /// Replaces the first suffix in `rules` that `out[start..]` ends with,
 /// when at least `min` bytes of stem remain.
 fn strip_first(out: &mut String, start: usize, rules: &[(&str, &str, usize)]) {
@@ -109,10 +98,12 @@ pub fn normalize_phrase(phrase: &str) -> String {
     phrase_form(phrase, stem_into)
 }
 
-/// The plain match form of a phrase: its tokens lowercased ([`fold_into`])
-/// and joined by spaces.
+/// The plain match form of a phrase: its tokens lowercased
+/// ([`fold::lower_into`]) and joined by spaces. Negation triggers take this
+/// form: they are listed in every inflection, and stemming would turn
+/// "hardly" into "hard".
 pub fn fold_phrase(phrase: &str) -> String {
-    phrase_form(phrase, fold_into)
+    phrase_form(phrase, fold::lower_into)
 }
 
 fn phrase_form(phrase: &str, form: fn(&str, &mut String)) -> String {
@@ -230,7 +221,7 @@ impl CueMatcher {
         }
         hits.sort_by_key(|h| (h.span.start, h.label));
         if let Some(negation) = &self.negation {
-            buf.plain.build(doc, fold_into);
+            buf.plain.build(doc, fold::lower_into);
             negation.mark(doc, &buf.plain, &mut hits);
         }
         hits

@@ -169,8 +169,9 @@ pub struct SentenceAnalysis {
 pub struct LabelScores {
     /// Cue score in [0, 1] (negated hits count for nothing).
     pub cue: f32,
-    /// Cue hits that count, and negated ones.
+    /// Cue hits that count.
     pub hits: usize,
+    /// Cue hits under a negator, which count for nothing.
     pub negated: usize,
     /// Similarity evidence of the nearest prototype, in [0, 1].
     pub prototype: f32,

@@ -19,8 +19,11 @@ const MARGIN_FULL: f32 = 0.2;
 /// One text a label is compared with.
 #[derive(Debug, Clone)]
 pub struct Prototype {
+    /// What the text is: the label's name, description or an example.
     pub kind: EvidenceKind,
+    /// The text, as evidence shows it.
     pub text: String,
+    /// Its static vector.
     pub vector: Vec<f32>,
 }
 

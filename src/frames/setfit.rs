@@ -57,6 +57,7 @@ struct LabelHead {
 pub struct Neighbour {
     /// Document id and sentence number (`id#3`).
     pub document: String,
+    /// The sentence, as evidence shows it.
     pub text: String,
     /// The labels the sentence carries.
     pub labels: Vec<String>,

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, Result};
+use crate::fold;
 use crate::hashed::HashedMap;
 use crate::models::{require, ModelFile};
 
@@ -33,6 +33,8 @@ pub struct StaticEmbeddings {
     inv_norms: Vec<f32>,
     vocab: Vocab,
     prefix: String,
+    /// The normaliser's settings from `tokenizer.json`, for
+    /// [`fold::bert_normalize_into`].
     lowercase: bool,
     strip_accents: bool,
     max_chars: usize,
@@ -130,19 +132,7 @@ impl StaticEmbeddings {
         acc: &mut [f32],
         scratch: &mut Scratch,
     ) -> (usize, Option<u32>) {
-        scratch.word.clear();
-        if self.strip_accents && !word.is_ascii() {
-            scratch.word.extend(word.nfd().filter(|c| !is_mark(*c)));
-        } else {
-            scratch.word.push_str(word);
-        }
-        if self.lowercase {
-            if scratch.word.is_ascii() {
-                scratch.word.make_ascii_lowercase();
-            } else {
-                scratch.word = scratch.word.to_lowercase();
-            }
-        }
+        fold::bert_normalize_into(word, self.lowercase, self.strip_accents, &mut scratch.word);
         let word = std::mem::take(&mut scratch.word);
         let mut added = 0;
         let mut last = None;
@@ -267,10 +257,6 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     sums.iter().sum::<f32>() + tail
-}
-
-fn is_mark(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }
 
 fn model_error(path: &Path, message: impl Into<String>) -> Error {

@@ -2,9 +2,11 @@
 //! sentences, IOB1 or IOB2 tags): the training and evaluation data of the
 //! embedded NER model, read into sentences with entity token ranges, and
 //! written out as gold JSONL so that `eval --gold` scores the same data
-//! through the production pipeline.
+//! through the production pipeline (`newstag convert-conll`). The other
+//! way, gold documents are written as columns so that `train-ner` learns
+//! from them (`newstag convert-gold`, [`write_columns`]).
 
-use std::io::BufRead;
+use std::io::{self, BufRead, Write};
 use std::ops::Range;
 use std::path::Path;
 
@@ -15,8 +17,9 @@ use crate::error::{Error, Result};
 use crate::metrics::Scores;
 use crate::ner::chunk::{Chunker, Position};
 use crate::ner::{EntityLabel, EntityRecognizer};
-use crate::sentence::Sentence;
+use crate::sentence::{NewsSplitter, Sentence, SentenceSplitter};
 use crate::text::{CharOffsets, Span};
+use crate::tokenize::tokenize;
 
 /// One sentence of a CoNLL file.
 #[derive(Debug, Clone, PartialEq)]
@@ -269,6 +272,49 @@ pub fn gold_line(prefix: &str, index: usize, sentence: &ConllSentence) -> String
         entities,
     };
     serde_json::to_string(&line).expect("gold lines serialise")
+}
+
+/// Writes `text` with its `entities` (byte spans, in text order) as one
+/// CoNLL-2003 document of `TOKEN _ _ TAG` lines (IOB2), tokenised and split
+/// into sentences by newstag itself, so that training sees the tokens that
+/// tagging will. A token takes the label of the entity that covers it, even
+/// in part ("Kremlin" in "Kremlin-linked", which the tokenizer cannot
+/// split); whitespace inside a token is dropped, and a token of whitespace
+/// alone is left out.
+pub fn write_columns(
+    text: &str,
+    entities: &[(Span, EntityLabel)],
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let tokens = tokenize(text);
+    let sentences = NewsSplitter.split(text, &tokens);
+    writeln!(out, "-DOCSTART- -X- -X- O\n")?;
+    for sentence in &sentences {
+        let mut previous: Option<usize> = None;
+        for token in &tokens[sentence.tokens.clone()] {
+            let covering = entities
+                .iter()
+                .position(|(span, _)| span.start < token.end && token.start < span.end);
+            let tag = match covering {
+                Some(e) => {
+                    let prefix = if previous == Some(e) { "I" } else { "B" };
+                    format!("{prefix}-{}", entities[e].1)
+                }
+                None => "O".to_string(),
+            };
+            previous = covering;
+            let word: String = token
+                .slice(text)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            if !word.is_empty() {
+                writeln!(out, "{word} _ _ {tag}")?;
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,18 +1,18 @@
 //! The actor dictionary (`models/actors.jsonl`, described in
 //! `models/ACTORS.md`): states, capitals, demonyms, leaders, agencies, forces
 //! and organisations with their aliases and ISO 3166-1 alpha-3 codes. Loaded
-//! once; the resolver links mentions to it and the gazetteer recogniser
-//! searches its aliases.
+//! once; the resolver links mentions to it, the dictionary recogniser
+//! ([`super::recognizer`]) searches its aliases, and the NER model's name
+//! list (its gazetteer) is frozen from them ([`Dictionary::name_list`]).
 
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
 use serde_json::Value;
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, Result};
+use crate::fold;
 use crate::ner::EntityLabel;
 use crate::resolve::Country;
 
@@ -78,7 +78,8 @@ pub struct Entry {
     pub country: Option<Country>,
     /// The CoNLL label a recogniser should give the entry's mentions.
     pub label: EntityLabel,
-    /// Surfaces that both create mentions (gazetteer) and link them.
+    /// Surfaces that both create mentions (the dictionary recogniser, the
+    /// NER model's name list) and link them.
     pub aliases: Vec<String>,
     /// Surfaces that only link a mention some recogniser already found
     /// (surnames, ambiguous short forms).
@@ -236,6 +237,16 @@ impl Dictionary {
         Some(*recent.or_else(of_state).unwrap_or(&first))
     }
 
+    /// Every alias that creates mentions (not the link-only ones, which are
+    /// ambiguous on their own), with its entry's label, in file order: the
+    /// names the NER model's name list is frozen from (`train-ner --actors`).
+    pub fn name_list(&self) -> Vec<(EntityLabel, String)> {
+        self.entries
+            .iter()
+            .flat_map(|e| e.aliases.iter().map(|alias| (e.label, alias.clone())))
+            .collect()
+    }
+
     /// The `state` entry of `country`.
     pub fn state_of(&self, country: Country) -> Option<EntryId> {
         self.states.get(&country).copied()
@@ -294,7 +305,7 @@ fn parse_entry(line: &str) -> std::result::Result<Entry, (&'static str, String)>
 }
 
 /// Writes the lookup key of `surface` into `out`: case-folded, diacritics
-/// removed, a leading "the " and a trailing possessive dropped, full stops
+/// removed ([`fold::for_each_unaccented`], [`fold::push_lower`]), a leading "the " and a trailing possessive dropped, full stops
 /// dropped ("U.S." = "US"), hyphens and runs of spaces as one space
 /// ("Kim Jong-un" = "Kim Jong Un").
 pub fn normalize_into(surface: &str, out: &mut String) {
@@ -310,26 +321,17 @@ pub fn normalize_into(surface: &str, out: &mut String) {
         s = s[4..].trim_start();
     }
     let mut space = false;
-    let mut push = |c: char, out: &mut String| {
+    fold::for_each_unaccented(s, |c| {
         if c.is_whitespace() || c == '-' || c == '‐' || c == '–' {
             space = !out.is_empty();
-        } else if c != '.' && !is_combining_mark(c) {
+        } else if c != '.' {
             if space {
                 out.push(' ');
                 space = false;
             }
-            match c {
-                '’' | '‘' => out.push('\''),
-                c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-                c => out.extend(c.to_lowercase()),
-            }
+            fold::push_lower(c, out);
         }
-    };
-    if s.is_ascii() {
-        s.chars().for_each(|c| push(c, out));
-    } else {
-        s.nfd().for_each(|c| push(c, out));
-    }
+    });
 }
 
 #[cfg(test)]

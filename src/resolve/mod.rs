@@ -292,49 +292,14 @@ impl Resolver {
         let mut key = String::new();
         let mentions = self.labels.repair(dict, doc, mentions, &mut key);
         let (mentions, split) = self.split_state_compounds(doc, mentions, &mut key);
-        let n = mentions.len();
         let links = self.link(doc, &mentions, &mut key);
         let same = same_as_earlier(doc, &mentions, &links);
-        let mut classes: Vec<Class> = Vec::with_capacity(n);
-        for (i, (m, link)) in mentions.iter().zip(&links).enumerate() {
-            let class = match (link, same[i]) {
-                (Some(id), _) => Class::of_kind(dict.entry(*id).kind),
-                (None, Some(j)) => classes[j],
-                (None, None) => self.rules.class_of_unknown(m.label, m.span.slice(doc.text)),
-            };
-            classes.push(class);
-        }
-        let starts: Vec<(Range<usize>, Class)> = mentions
-            .iter()
-            .zip(&classes)
-            .map(|(m, c)| (m.tokens.clone(), *c))
-            .collect();
+        let classes = self.classes(doc, &mentions, &links, &same);
         let sentences: Vec<usize> = mentions
             .iter()
             .map(|m| doc.sentence_of(m.tokens.start))
             .collect();
-
-        let compound = compound_parts(doc, &mentions, &split);
-        let bounds = self.coordinations(doc, &mentions, &sentences);
-
-        let roles: Vec<Role> = (0..n)
-            .map(|i| {
-                let ctx = Context {
-                    doc,
-                    sentence: doc
-                        .sentences
-                        .get(sentences[i])
-                        .map_or(0..doc.tokens.len(), |s| s.tokens.clone()),
-                    first: bounds[i].0,
-                    last: bounds[i].1,
-                    mentions: &starts,
-                    in_compound: compound[i],
-                    suffix: hyphen_suffix(doc, &mentions[i]),
-                };
-                self.rules.role(classes[i], &ctx)
-            })
-            .collect();
-
+        let roles = self.roles(doc, &mentions, &classes, &sentences, &split);
         let tokens: Vec<Range<usize>> = mentions.iter().map(|m| m.tokens.clone()).collect();
         let near = Near {
             links: &links,
@@ -342,25 +307,15 @@ impl Resolver {
             tokens: &tokens,
             sentences: &sentences,
         };
-        let mut entities: Vec<Entity> = Vec::with_capacity(n);
+        let mut entities: Vec<Entity> = Vec::with_capacity(mentions.len());
         let mut actors = Grouping::default();
         let mut places = Grouping::default();
-        let mut conflicts = Vec::new();
-        let mut corrected = Vec::new();
+        let mut label_notes = LabelNotes::default();
         for (i, mut mention) in mentions.into_iter().enumerate() {
             let role = roles[i];
             let surface = mention.span.slice(doc.text);
             let entry = links[i].map(|id| dict.entry(id));
-            if let Some(entry) = entry.filter(|e| e.label != mention.label) {
-                let note = format!("{surface:?} {} (dictionary {})", mention.label, entry.label);
-                let sure = dict.lookup_sure(surface, &mut key) == links[i];
-                if sure && self.labels.corrects(entry.kind, mention.label) {
-                    mention.label = entry.label;
-                    corrected.push(note);
-                } else {
-                    conflicts.push(note);
-                }
-            }
+            self.check_label(&mut mention, surface, links[i], &mut key, &mut label_notes);
             let country = match (role, entry, same[i]) {
                 (Role::Other, _, _) => None,
                 // A short form ("Makaruk", "MoD") belongs where its full
@@ -406,32 +361,98 @@ impl Resolver {
             };
             entities.push(entity);
         }
-        let mut notes = Vec::new();
-        for (what, list) in [
-            (
-                "gave the actor dictionary's label where the recogniser gave another",
-                &corrected,
-            ),
-            (
-                "kept the recogniser's label where the actor dictionary gives another",
-                &conflicts,
-            ),
-        ] {
-            if !list.is_empty() {
-                let shown = list.len().min(5);
-                notes.push(format!(
-                    "{what} ({} mentions): {}{}",
-                    list.len(),
-                    list[..shown].join(", "),
-                    if list.len() > shown { ", ..." } else { "" }
-                ));
-            }
-        }
         Resolution {
             entities,
             actors: actors.referents,
             places: places.referents,
-            notes,
+            notes: label_notes.into_notes(),
+        }
+    }
+
+    /// The class of each mention: its dictionary entry's kind where it is
+    /// linked, else its label's.
+    fn classes(
+        &self,
+        doc: &Tokenized<'_>,
+        mentions: &[Mention],
+        links: &[Option<EntryId>],
+        same: &[Option<usize>],
+    ) -> Vec<Class> {
+        let mut classes: Vec<Class> = Vec::with_capacity(mentions.len());
+        for (i, (m, link)) in mentions.iter().zip(links).enumerate() {
+            let class = match (link, same[i]) {
+                (Some(id), _) => Class::of_kind(self.dictionary.entry(*id).kind),
+                (None, Some(j)) => classes[j],
+                (None, None) => self.rules.class_of_unknown(m.label, m.span.slice(doc.text)),
+            };
+            classes.push(class);
+        }
+        classes
+    }
+
+    /// The role of each mention, from its class and its context: its
+    /// sentence, the mentions coordinated with it, where the other mentions
+    /// start, and whether it is a part of a split state compound.
+    fn roles(
+        &self,
+        doc: &Tokenized<'_>,
+        mentions: &[Mention],
+        classes: &[Class],
+        sentences: &[usize],
+        split: &[bool],
+    ) -> Vec<Role> {
+        let starts: Vec<(Range<usize>, Class)> = mentions
+            .iter()
+            .zip(classes)
+            .map(|(m, c)| (m.tokens.clone(), *c))
+            .collect();
+        let compound = compound_parts(doc, mentions, split);
+        let bounds = self.coordinations(doc, mentions, sentences);
+        (0..mentions.len())
+            .map(|i| {
+                let ctx = Context {
+                    doc,
+                    sentence: doc
+                        .sentences
+                        .get(sentences[i])
+                        .map_or(0..doc.tokens.len(), |s| s.tokens.clone()),
+                    first: bounds[i].0,
+                    last: bounds[i].1,
+                    mentions: &starts,
+                    in_compound: compound[i],
+                    suffix: hyphen_suffix(doc, &mentions[i]),
+                };
+                self.rules.role(classes[i], &ctx)
+            })
+            .collect()
+    }
+
+    /// Where the dictionary entry `link` gives `mention` (written `surface`)
+    /// another label than the recogniser did: takes the dictionary's label
+    /// when the dictionary is sure of the name and the label rules let it
+    /// correct that label, else keeps the recogniser's; notes either.
+    fn check_label(
+        &self,
+        mention: &mut Mention,
+        surface: &str,
+        link: Option<EntryId>,
+        key: &mut String,
+        notes: &mut LabelNotes,
+    ) {
+        let dict = &*self.dictionary;
+        let Some(entry) = link.map(|id| dict.entry(id)) else {
+            return;
+        };
+        if entry.label == mention.label {
+            return;
+        }
+        let note = format!("{surface:?} {} (dictionary {})", mention.label, entry.label);
+        let sure = dict.lookup_sure(surface, key) == link;
+        if sure && self.labels.corrects(entry.kind, mention.label) {
+            mention.label = entry.label;
+            notes.corrected.push(note);
+        } else {
+            notes.conflicts.push(note);
         }
     }
 
@@ -659,6 +680,44 @@ impl Resolver {
     /// Name and files, for the record's `engine` field.
     pub fn info(&self) -> ComponentInfo {
         ComponentInfo::with_files("actors", self.files.clone())
+    }
+}
+
+/// Where the dictionary and the recogniser disagree on a label, by what
+/// came of it; reported in the record's notes.
+#[derive(Default)]
+struct LabelNotes {
+    /// The dictionary's label was taken.
+    corrected: Vec<String>,
+    /// The recogniser's label was kept.
+    conflicts: Vec<String>,
+}
+
+impl LabelNotes {
+    /// One note per kind of disagreement, with its first five mentions.
+    fn into_notes(self) -> Vec<String> {
+        let mut notes = Vec::new();
+        for (what, list) in [
+            (
+                "gave the actor dictionary's label where the recogniser gave another",
+                &self.corrected,
+            ),
+            (
+                "kept the recogniser's label where the actor dictionary gives another",
+                &self.conflicts,
+            ),
+        ] {
+            if !list.is_empty() {
+                let shown = list.len().min(5);
+                notes.push(format!(
+                    "{what} ({} mentions): {}{}",
+                    list.len(),
+                    list[..shown].join(", "),
+                    if list.len() > shown { ", ..." } else { "" }
+                ));
+            }
+        }
+        notes
     }
 }
 

@@ -132,6 +132,8 @@ impl EntityRecognizer for DictionaryRecognizer {
     }
 
     fn info(&self) -> ComponentInfo {
+        // The records' `engine.ner.name` under `--engine dictionary` since
+        // the first release: part of the output contract, so not renamed.
         ComponentInfo::new("gazetteer")
     }
 }

@@ -189,11 +189,6 @@ impl SentenceEmbedder {
     pub fn vocab_size(&self) -> usize {
         self.tokenizer.tokenizer.get_vocab_size(true)
     }
-
-    /// The tokenizer file the embedder uses.
-    pub fn tokenizer_path(&self) -> &Path {
-        &self.tokenizer.path
-    }
 }
 
 /// Scales `v` to unit length (a zero vector stays zero).

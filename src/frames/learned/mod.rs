@@ -43,6 +43,7 @@ pub fn classifier_path(set_path: &Path) -> PathBuf {
 /// A trained classifier as stored on disk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassifierFile {
+    /// File format and version, [`FORMAT`]; another is refused at load.
     pub format: String,
     /// Name of the frame set it was trained for.
     pub frame_set: String,
@@ -50,18 +51,24 @@ pub struct ClassifierFile {
     pub labels: Vec<String>,
     /// Length of a dense feature row (checks the features still match).
     pub dense_len: usize,
+    /// Centring and scaling of the dense features, fitted on the training
+    /// rows.
     pub scaling: Scaling,
     /// Per label, in `labels` order.
     pub models: Vec<LabelModel>,
     /// Labelled training sentences, for evidence.
     pub exemplars: Vec<Exemplar>,
+    /// What it was trained on, and how.
     pub training: Provenance,
 }
 
 /// One label's fitted model and decision threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelModel {
+    /// The frame label.
     pub label: String,
+    /// Probability at which a sentence is selected for the label, chosen
+    /// by the inner cross-validation.
     pub threshold: f32,
     /// Regularisation chosen by the inner cross-validation.
     pub l2: f32,
@@ -69,6 +76,7 @@ pub struct LabelModel {
     pub inner_f1: f32,
     /// Positive training sentences.
     pub positives: usize,
+    /// The fitted weights.
     pub model: LinearModel,
 }
 
@@ -76,10 +84,13 @@ pub struct LabelModel {
 /// excerpt and its static vector.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exemplar {
+    /// The labels the gold gives it.
     pub labels: Vec<String>,
     /// `document-id#sentence`.
     pub document: String,
+    /// The sentence, cut to `EXCERPT_CHARS` (160) characters.
     pub text: String,
+    /// Its static vector, rounded to 4 decimals.
     pub vector: Vec<f32>,
 }
 
@@ -88,8 +99,11 @@ pub struct Exemplar {
 pub struct Provenance {
     /// Gold files, with their SHA-256.
     pub files: Vec<ModelFile>,
+    /// Training documents.
     pub documents: usize,
+    /// Training sentences.
     pub sentences: usize,
+    /// The training settings.
     pub options: TrainOptions,
     /// newstag version that trained it.
     pub newstag: String,
@@ -341,10 +355,16 @@ impl FrameClassifier for LearnedFramer {
 /// marks it.
 #[derive(Debug, Clone)]
 pub struct LabelledDoc {
+    /// The document id.
     pub id: String,
+    /// Its sentences' texts.
     pub sentences: Vec<String>,
+    /// Per sentence, its feature row.
     pub rows: Vec<SentenceRow>,
+    /// Per sentence, its static vector (`None` when no word of it has one).
     pub vectors: Vec<Option<Vec<f32>>>,
+    /// Per sentence and label (in the frame set's order), whether the gold
+    /// frames it.
     pub labels: Vec<Vec<bool>>,
 }
 
@@ -358,6 +378,32 @@ pub fn train(
     files: Vec<ModelFile>,
 ) -> Result<ClassifierFile> {
     let labels: Vec<String> = set.label_names().map(str::to_string).collect();
+    let examples = examples(docs);
+    check_positives(&labels, &examples, opts)?;
+    let rows: Vec<&SentenceRow> = examples.iter().map(|e| e.row).collect();
+    let scaling = Scaling::fit(&rows);
+    let models = fit_models(&labels, &examples, &scaling, opts);
+    Ok(ClassifierFile {
+        format: FORMAT.to_string(),
+        frame_set: set.name.clone(),
+        exemplars: exemplars(&labels, docs),
+        labels,
+        dense_len,
+        scaling,
+        models,
+        training: Provenance {
+            files,
+            documents: docs.len(),
+            sentences: examples.len(),
+            options: opts.clone(),
+            newstag: env!("CARGO_PKG_VERSION").to_string(),
+        },
+    })
+}
+
+/// Every sentence of `docs` as a training example, numbered by document
+/// (the inner folds split by document).
+fn examples<'a>(docs: &[&'a LabelledDoc]) -> Vec<train::Example<'a>> {
     let mut examples = Vec::new();
     for (d, doc) in docs.iter().enumerate() {
         for (row, l) in doc.rows.iter().zip(&doc.labels) {
@@ -368,6 +414,16 @@ pub fn train(
             });
         }
     }
+    examples
+}
+
+/// Refuses a label with fewer framed sentences than `opts.min_positives`:
+/// its classifier would only learn noise.
+fn check_positives(
+    labels: &[String],
+    examples: &[train::Example<'_>],
+    opts: &TrainOptions,
+) -> Result<()> {
     for (i, label) in labels.iter().enumerate() {
         let count = examples.iter().filter(|e| e.labels[i]).count();
         if count < opts.min_positives {
@@ -381,13 +437,22 @@ pub fn train(
             });
         }
     }
-    let rows: Vec<&SentenceRow> = examples.iter().map(|e| e.row).collect();
-    let scaling = Scaling::fit(&rows);
-    let models = labels
+    Ok(())
+}
+
+/// One fitted model per label, its regularisation and threshold chosen by
+/// the inner folds ([`train::fit_label`]).
+fn fit_models(
+    labels: &[String],
+    examples: &[train::Example<'_>],
+    scaling: &Scaling,
+    opts: &TrainOptions,
+) -> Vec<LabelModel> {
+    labels
         .iter()
         .enumerate()
         .map(|(i, label)| {
-            let fit = train::fit_label(&examples, &scaling, i, opts);
+            let fit = train::fit_label(examples, scaling, i, opts);
             LabelModel {
                 label: label.clone(),
                 threshold: fit.threshold,
@@ -397,7 +462,12 @@ pub fn train(
                 model: fit.model,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The framed training sentences that have a vector, kept as evidence for
+/// the frames the classifier assigns (the nearest of them to a sentence).
+fn exemplars(labels: &[String], docs: &[&LabelledDoc]) -> Vec<Exemplar> {
     let mut exemplars = Vec::new();
     for doc in docs {
         for (s, l) in doc.labels.iter().enumerate() {
@@ -417,22 +487,7 @@ pub fn train(
             });
         }
     }
-    Ok(ClassifierFile {
-        format: FORMAT.to_string(),
-        frame_set: set.name.clone(),
-        labels,
-        dense_len,
-        scaling,
-        models,
-        exemplars,
-        training: Provenance {
-            files,
-            documents: docs.len(),
-            sentences: examples.len(),
-            options: opts.clone(),
-            newstag: env!("CARGO_PKG_VERSION").to_string(),
-        },
-    })
+    exemplars
 }
 
 /// The sentence cut to [`EXCERPT_CHARS`] characters, with an ellipsis.

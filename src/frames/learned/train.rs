@@ -43,8 +43,11 @@ impl Default for TrainOptions {
 /// label, whether the gold marks it.
 #[derive(Debug, Clone, Copy)]
 pub struct Example<'a> {
+    /// Index of its document (the inner folds split by document).
     pub doc: usize,
+    /// Its feature row.
     pub row: &'a SentenceRow,
+    /// Per label, whether the gold frames it.
     pub labels: &'a [bool],
 }
 
@@ -52,7 +55,9 @@ pub struct Example<'a> {
 /// training rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scaling {
+    /// Mean of each dense feature, subtracted.
     pub mean: Vec<f32>,
+    /// Inverse standard deviation of each dense feature, multiplied by.
     pub scale: Vec<f32>,
 }
 
@@ -90,6 +95,7 @@ impl Scaling {
 /// A fitted linear model of one label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearModel {
+    /// The intercept, in log-odds.
     pub bias: f32,
     /// Weights of the scaled dense features.
     pub dense: Vec<f32>,
@@ -114,8 +120,11 @@ pub fn sigmoid(z: f32) -> f32 {
 /// What training chose for one label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelFit {
+    /// The model fitted on all training rows with the chosen `l2`.
     pub model: LinearModel,
+    /// The decision threshold with the best inner-fold F1.
     pub threshold: f32,
+    /// The regularisation strength chosen from the grid.
     pub l2: f32,
     /// Sentence-level F1 of the inner cross-validation at that threshold.
     pub inner_f1: f32,
@@ -228,30 +237,80 @@ fn fit(
     l2: f32,
     opts: &TrainOptions,
 ) -> LinearModel {
-    let rows: Vec<&SentenceRow> = which.iter().map(|&i| examples[i].row).collect();
-    let x = dense_matrix(&rows, Some(scaling));
-    let n = rows.len();
-    // Word features seen in these rows, numbered in id order.
-    let mut ids: Vec<u32> = rows.iter().flat_map(|r| r.words.iter().copied()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let cols: Vec<Vec<usize>> = rows
-        .iter()
-        .map(|r| {
-            r.words
-                .iter()
-                .filter_map(|id| ids.binary_search(id).ok())
-                .collect()
-        })
-        .collect();
+    let design = Design::new(examples, which, scaling);
     let target: Array1<f32> = which.iter().map(|&i| f32::from(u8::from(y[i]))).collect();
+    let sample_weight = class_weights(&target);
+    let (w, v, b) = descend(&design, &target, &sample_weight, l2, opts);
+    LinearModel {
+        bias: b,
+        dense: w.to_vec(),
+        words: design
+            .ids
+            .into_iter()
+            .zip(v)
+            .filter(|(_, w)| w.abs() > 1e-4)
+            .collect(),
+    }
+}
+
+/// The rows a regression is fitted on: the scaled dense matrix, and the
+/// word features as columns of their own.
+struct Design {
+    /// Scaled dense features, one row per example.
+    x: Array2<f32>,
+    /// The word feature ids these rows hold, in id order; column `j` of
+    /// the word weights is `ids[j]`.
+    ids: Vec<u32>,
+    /// Per row, the word columns it has.
+    cols: Vec<Vec<usize>>,
+}
+
+impl Design {
+    /// The rows `which` of `examples`, dense parts scaled by `scaling`.
+    fn new(examples: &[Example<'_>], which: &[usize], scaling: &Scaling) -> Self {
+        let rows: Vec<&SentenceRow> = which.iter().map(|&i| examples[i].row).collect();
+        let x = dense_matrix(&rows, Some(scaling));
+        let mut ids: Vec<u32> = rows.iter().flat_map(|r| r.words.iter().copied()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let cols = rows
+            .iter()
+            .map(|r| {
+                r.words
+                    .iter()
+                    .filter_map(|id| ids.binary_search(id).ok())
+                    .collect()
+            })
+            .collect();
+        Self { x, ids, cols }
+    }
+}
+
+/// Per-example weights: positives count sqrt(negatives / positives) times
+/// (at least once), so that a rare label is not drowned by its negatives
+/// and a common one is not overweighted.
+fn class_weights(target: &Array1<f32>) -> Array1<f32> {
+    let n = target.len();
     let positives = target.sum();
     let pos_weight = if positives > 0.0 {
         ((n as f32 - positives) / positives).max(1.0).sqrt()
     } else {
         1.0
     };
-    let sample_weight: Array1<f32> = target.mapv(|t| if t > 0.0 { pos_weight } else { 1.0 });
+    target.mapv(|t| if t > 0.0 { pos_weight } else { 1.0 })
+}
+
+/// `opts.steps` of full-batch Adam from zero on the weighted logistic loss
+/// with L2 on all weights but the bias; returns the dense weights, the
+/// word weights (by column of `design.ids`) and the bias.
+fn descend(
+    design: &Design,
+    target: &Array1<f32>,
+    sample_weight: &Array1<f32>,
+    l2: f32,
+    opts: &TrainOptions,
+) -> (Array1<f32>, Vec<f32>, f32) {
+    let Design { x, ids, cols } = design;
     let norm = sample_weight.sum().max(1.0);
     let mut w = Array1::<f32>::zeros(x.ncols());
     let mut v = vec![0f32; ids.len()];
@@ -261,13 +320,13 @@ fn fit(
     let mut adam_b = Adam::new(1);
     for step in 1..=opts.steps {
         let mut z = x.dot(&w) + b;
-        for (zi, c) in z.iter_mut().zip(&cols) {
+        for (zi, c) in z.iter_mut().zip(cols) {
             *zi += c.iter().map(|&j| v[j]).sum::<f32>();
         }
-        let g: Array1<f32> = (z.mapv(sigmoid) - &target) * &sample_weight / norm;
+        let g: Array1<f32> = (z.mapv(sigmoid) - target) * sample_weight / norm;
         let grad_w = x.t().dot(&g) + &w * l2;
         let mut grad_v: Vec<f32> = v.iter().map(|&vj| vj * l2).collect();
-        for (gi, c) in g.iter().zip(&cols) {
+        for (gi, c) in g.iter().zip(cols) {
             for &j in c {
                 grad_v[j] += gi;
             }
@@ -287,15 +346,7 @@ fn fit(
             opts.learning_rate,
         );
     }
-    LinearModel {
-        bias: b,
-        dense: w.to_vec(),
-        words: ids
-            .into_iter()
-            .zip(v)
-            .filter(|(_, w)| w.abs() > 1e-4)
-            .collect(),
-    }
+    (w, v, b)
 }
 
 /// Adam's moment estimates for one parameter vector.

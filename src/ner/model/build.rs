@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::error::{Error, Result};
-use crate::ner::conll;
+use crate::ner::{conll, EntityLabel};
 
 use super::clusters::Clusters;
 use super::gazetteer::Gazetteer;
@@ -29,13 +29,24 @@ pub struct BuildOptions {
     pub embeddings: Option<(PathBuf, PathBuf)>,
     /// Train without word clusters.
     pub no_clusters: bool,
-    /// Freeze this actor dictionary's aliases into the name list; else
-    /// reuse the name list in `out` if there is one.
-    pub actors: Option<PathBuf>,
+    /// Freeze these names into the name list; else reuse the name list in
+    /// `out` if there is one.
+    pub names: Option<NameList>,
     /// Train without the name list.
     pub no_gazetteer: bool,
     /// The training run's settings.
     pub train_config: TrainConfig,
+}
+
+/// Names to freeze into the model's name list: the creating aliases of an
+/// actor dictionary (`resolve::Dictionary::name_list`, which reads
+/// `models/actors.jsonl`), with the file they came from.
+#[derive(Debug, Clone)]
+pub struct NameList {
+    /// The dictionary file, named in the list's header.
+    pub source: PathBuf,
+    /// Each name with the label its entry gives it, in file order.
+    pub names: Vec<(EntityLabel, String)>,
 }
 
 /// What a build wrote, and how the written model scores on dev.
@@ -99,8 +110,12 @@ fn lexicons(opts: &BuildOptions, progress: &mut impl FnMut(&str)) -> Result<Lexi
         Some(Clusters::load(&clusters_path)?)
     };
     let gazetteer_path = opts.out.join(file_name(super::GAZETTEER_FILE));
-    if let Some(actors) = &opts.actors {
-        let n = Gazetteer::build_from_actors(actors, &gazetteer_path)?;
+    if let Some(list) = &opts.names {
+        let names = list
+            .names
+            .iter()
+            .map(|(label, name)| (*label, name.as_str()));
+        let n = Gazetteer::write(names, &list.source, &gazetteer_path)?;
         progress(&format!(
             "{n} names written to {}",
             gazetteer_path.display()

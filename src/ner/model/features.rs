@@ -5,11 +5,12 @@
 //!
 //! Case and accents are folded for every lexical lookup ("PUTIN", "putin"
 //! and "Putin" share their lower-case features; "Zelenskyy" and "Zelenskýy"
-//! share theirs), while shape features are conjoined with the sentence's
+//! share theirs) by [`plain_lower_char`], whose output the shipped weights
+//! are keyed by, while shape features are conjoined with the sentence's
 //! casing mode, so an all-caps headline or lower-case text does not look
 //! like a run of names.
 
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use crate::fold::plain_lower_char;
 
 use super::clusters::Clusters;
 
@@ -38,32 +39,12 @@ pub(crate) fn finish(mut h: u64) -> u64 {
     h ^ (h >> 31)
 }
 
-/// Calls `f` with the lower-cased, accent-stripped characters of `c`;
-/// typographic quotes and dashes become their ASCII forms.
-#[inline]
-pub fn fold_lower(c: char, mut f: impl FnMut(char)) {
-    if c.is_ascii() {
-        f(c.to_ascii_lowercase());
-        return;
-    }
-    match c {
-        '’' | '‘' | '`' | '´' => f('\''),
-        '“' | '”' | '„' | '«' | '»' => f('"'),
-        '–' | '—' | '‐' | '‑' => f('-'),
-        _ => decompose_canonical(c, |d| {
-            if !is_combining_mark(d) {
-                d.to_lowercase().for_each(&mut f);
-            }
-        }),
-    }
-}
-
 /// The lookup key of a word: the hash of its folded form, as the cluster
 /// table and the tagger compute it.
 pub fn word_key(word: &str) -> u64 {
     let mut h = LOWER_SEED;
     for c in word.chars() {
-        fold_lower(c, |f| h = mix(h, f as u64));
+        plain_lower_char(c, |f| h = mix(h, f as u64));
     }
     finish(h)
 }
@@ -143,7 +124,7 @@ impl TokenInfo {
         let (mut prev_class, mut run) = ('\0', 0usize);
         for c in word.chars() {
             exact = mix(exact, c as u64);
-            fold_lower(c, |f| {
+            plain_lower_char(c, |f| {
                 lower = mix(lower, f as u64);
                 if n_folded < 4 {
                     prefix[n_folded] = lower;
@@ -166,7 +147,7 @@ impl TokenInfo {
                 'a'
             } else {
                 let mut folded = c;
-                fold_lower(c, |f| folded = f);
+                plain_lower_char(c, |f| folded = f);
                 folded
             };
             if class == prev_class {

@@ -3,13 +3,13 @@
 //! the model learns from training data how far to trust it. The list is a
 //! frozen copy of the actor dictionary's aliases taken at training time
 //! (`models/ner/gazetteer.tsv`), so the weights and the list they were
-//! trained with always travel together.
+//! trained with always travel together. (Not to be confused with the
+//! dictionary recogniser, `resolve::recognizer`, which tags the dictionary's
+//! names by themselves, without a model.)
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::path::Path;
-
-use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::hashed::Identity;
@@ -27,13 +27,6 @@ const PHRASE_SEED: u64 = 0x3c6e_f372_fe94_f82b;
 pub struct Gazetteer {
     first: HashSet<u64, Identity>,
     phrases: HashMap<u64, EntityLabel, Identity>,
-}
-
-#[derive(Deserialize)]
-struct ActorLine {
-    label: String,
-    #[serde(default)]
-    aliases: Vec<String>,
 }
 
 fn phrase_hash(keys: impl Iterator<Item = u64>) -> u64 {
@@ -84,35 +77,26 @@ impl Gazetteer {
         Ok(gazetteer)
     }
 
-    /// Writes the aliases of the actor dictionary `actors` (JSONL with
-    /// `label` and `aliases`; `link_only` forms are left out because they
-    /// are ambiguous on their own) as a gazetteer file `out`.
-    pub fn build_from_actors(actors: &Path, out: &Path) -> Result<usize> {
-        let text = std::fs::read_to_string(actors).map_err(|e| Error::io(actors, e))?;
-        let mut lines = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let actor: ActorLine = serde_json::from_str(line)
-                .map_err(|e| Error::record(actors, i + 1, "(record)", e.to_string()))?;
-            let label: EntityLabel = actor
-                .label
-                .parse()
-                .map_err(|e: Error| Error::record(actors, i + 1, "label", e.to_string()))?;
-            for alias in actor.aliases {
-                if !alias.contains(['\t', '\n']) {
-                    lines.push(format!("{label}\t{alias}"));
-                }
-            }
-        }
+    /// Writes `names` (label and name, in order) as a name list file
+    /// `out` whose header says they come from `source`; a name holding a
+    /// tab or a line end is left out. Returns how many were written.
+    pub fn write<'a>(
+        names: impl IntoIterator<Item = (EntityLabel, &'a str)>,
+        source: &Path,
+        out: &Path,
+    ) -> Result<usize> {
+        let lines: Vec<String> = names
+            .into_iter()
+            .filter(|(_, name)| !name.contains(['\t', '\n']))
+            .map(|(label, name)| format!("{label}\t{name}"))
+            .collect();
         let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
         let mut w = std::io::BufWriter::new(file);
         let io = |e| Error::io(out, e);
         writeln!(
             w,
             "# LABEL<TAB>name: aliases of {} at training time",
-            actors.display()
+            source.display()
         )
         .map_err(io)?;
         for line in &lines {

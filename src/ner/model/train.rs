@@ -246,6 +246,59 @@ pub fn train(
     config: &TrainConfig,
     mut log: impl FnMut(&str),
 ) -> Result<(WeightFile, TrainReport)> {
+    check_data(train, dev, config)?;
+    let started = Instant::now();
+    let sentences = with_recased_copies(train, config);
+    let (features, examples) = FeatureRows::count(&sentences, lexicons, config.min_count);
+    let dev_examples = features.examples(dev, lexicons);
+    log(&format!(
+        "{} training sentences ({} with recased copies), {} features kept (min count {})",
+        train.len(),
+        examples.len(),
+        features.kept.len(),
+        config.min_count
+    ));
+    let mut lattice = Lattice::default();
+    let bagged = fit_bags(
+        &examples,
+        &dev_examples,
+        features.kept.len(),
+        config,
+        &mut lattice,
+        &mut log,
+        started,
+    );
+    let trans = transitions(&bagged.t);
+    let (scale, entries) = quantise(&bagged.w, &features.kept);
+    let confidence_scale = median_margin(&bagged.w, &trans.masked(), &dev_examples, &mut lattice);
+    let report = TrainReport {
+        dev_by_epoch: bagged.dev_by_epoch,
+        best_epoch: bagged.best_epoch,
+        features: features.kept.len(),
+        entries: entries.len(),
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    log(&format!(
+        "best epoch {}; {} weight entries; confidence scale {confidence_scale:.3}",
+        report.best_epoch,
+        entries.len()
+    ));
+    Ok((
+        WeightFile::new(
+            lexicons.clusters.is_some(),
+            lexicons.gazetteer.is_some(),
+            scale,
+            confidence_scale,
+            trans,
+            entries,
+        ),
+        report,
+    ))
+}
+
+/// Refuses what cannot train a model: no epoch, no training sentence, or
+/// no dev sentence to choose the epoch on.
+fn check_data(train: &[ConllSentence], dev: &[ConllSentence], config: &TrainConfig) -> Result<()> {
     let too_little = |message: &str| {
         Err(Error::NotEnoughData {
             what: "NER training".to_string(),
@@ -264,7 +317,13 @@ pub fn train(
     if config.select_on_dev && dev.iter().all(|s| s.tokens.is_empty()) {
         return too_little("no dev sentences to choose the epoch on (or pass --last-epoch)");
     }
-    let started = Instant::now();
+    Ok(())
+}
+
+/// The non-empty training sentences, each followed, as the seeded draws
+/// say, by a lower-case and an upper-case copy of itself
+/// ([`TrainConfig::lower_copies`], [`TrainConfig::upper_copies`]).
+fn with_recased_copies(train: &[ConllSentence], config: &TrainConfig) -> Vec<ConllSentence> {
     let mut rng = Rng::new(config.seed);
     let mut sentences: Vec<ConllSentence> = Vec::with_capacity(train.len() * 5 / 4);
     for s in train.iter().filter(|s| !s.tokens.is_empty()) {
@@ -276,90 +335,124 @@ pub fn train(
             sentences.push(recase(s, true));
         }
     }
-    // Count features, then give each kept feature a row.
-    let mut buf = Vec::new();
-    let mut counts: HashMap<u64, u32> = HashMap::new();
-    let mut all_hashes: Vec<Vec<u64>> = Vec::with_capacity(sentences.len());
-    for s in &sentences {
-        hashes(&s.tokens, lexicons, &mut buf);
-        for &h in &buf {
-            *counts.entry(h).or_default() += 1;
-        }
-        all_hashes.push(buf.clone());
-    }
-    let mut kept: Vec<u64> = counts
-        .iter()
-        .filter(|(_, &c)| c >= config.min_count)
-        .map(|(&h, _)| h)
-        .collect();
-    kept.sort_unstable();
-    let row_of: HashMap<u64, u32> = kept
-        .iter()
-        .enumerate()
-        .map(|(i, &h)| (h, i as u32))
-        .collect();
-    drop(counts);
-    let to_rows = |hs: &[u64]| -> Vec<u32> {
-        hs.iter()
-            .map(|h| row_of.get(h).copied().unwrap_or(u32::MAX))
-            .collect()
-    };
-    let examples: Vec<Example> = sentences
-        .iter()
-        .zip(&all_hashes)
-        .map(|(s, hs)| Example {
-            rows: to_rows(hs),
-            gold: gold_tags(s),
-        })
-        .collect();
-    drop(all_hashes);
-    let dev_examples: Vec<Example> = dev
-        .iter()
-        .filter(|s| !s.tokens.is_empty())
-        .map(|s| {
-            hashes(&s.tokens, lexicons, &mut buf);
-            Example {
-                rows: to_rows(&buf),
-                gold: gold_tags(s),
-            }
-        })
-        .collect();
-    log(&format!(
-        "{} training sentences ({} with recased copies), {} features kept (min count {})",
-        train.len(),
-        examples.len(),
-        kept.len(),
-        config.min_count
-    ));
+    sentences
+}
 
-    let mut lattice = Lattice::default();
-    let mut w = vec![0f32; kept.len() * N_TAGS];
+/// The features kept for training, each with its row of weights.
+struct FeatureRows {
+    /// Feature hashes seen at least `min_count` times, sorted; the row of
+    /// `kept[i]` is `i`.
+    kept: Vec<u64>,
+    row_of: HashMap<u64, u32>,
+}
+
+impl FeatureRows {
+    /// Counts the features of `sentences` and keeps those seen at least
+    /// `min_count` times; returns them with `sentences` as examples.
+    fn count(
+        sentences: &[ConllSentence],
+        lexicons: &Lexicons,
+        min_count: u32,
+    ) -> (Self, Vec<Example>) {
+        let mut buf = Vec::new();
+        let mut counts: HashMap<u64, u32> = HashMap::new();
+        let mut all_hashes: Vec<Vec<u64>> = Vec::with_capacity(sentences.len());
+        for s in sentences {
+            hashes(&s.tokens, lexicons, &mut buf);
+            for &h in &buf {
+                *counts.entry(h).or_default() += 1;
+            }
+            all_hashes.push(buf.clone());
+        }
+        let mut kept: Vec<u64> = counts
+            .iter()
+            .filter(|(_, &c)| c >= min_count)
+            .map(|(&h, _)| h)
+            .collect();
+        kept.sort_unstable();
+        let row_of: HashMap<u64, u32> = kept
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| (h, i as u32))
+            .collect();
+        drop(counts);
+        let rows = Self { kept, row_of };
+        let examples = sentences
+            .iter()
+            .zip(&all_hashes)
+            .map(|(s, hs)| Example {
+                rows: rows.rows(hs),
+                gold: gold_tags(s),
+            })
+            .collect();
+        (rows, examples)
+    }
+
+    /// The rows of feature hashes; `u32::MAX` for one not kept.
+    fn rows(&self, hashes: &[u64]) -> Vec<u32> {
+        hashes
+            .iter()
+            .map(|h| self.row_of.get(h).copied().unwrap_or(u32::MAX))
+            .collect()
+    }
+
+    /// The non-empty `sentences` as examples over the kept features.
+    fn examples(&self, sentences: &[ConllSentence], lexicons: &Lexicons) -> Vec<Example> {
+        let mut buf = Vec::new();
+        sentences
+            .iter()
+            .filter(|s| !s.tokens.is_empty())
+            .map(|s| {
+                hashes(&s.tokens, lexicons, &mut buf);
+                Example {
+                    rows: self.rows(&buf),
+                    gold: gold_tags(s),
+                }
+            })
+            .collect()
+    }
+}
+
+/// `config.bags` perceptron runs with consecutive seeds, their emission and
+/// transition weights averaged; the epochs reported are the last run's.
+#[allow(clippy::too_many_arguments)]
+fn fit_bags(
+    examples: &[Example],
+    dev: &[Example],
+    rows: usize,
+    config: &TrainConfig,
+    lattice: &mut Lattice,
+    log: &mut impl FnMut(&str),
+    started: Instant,
+) -> Fit {
+    let bags = config.bags.max(1);
+    let mut w = vec![0f32; rows * N_TAGS];
     let mut t = vec![0f32; N_TRANS];
     let mut dev_by_epoch = Vec::new();
     let mut best_epoch = 0;
-    for bag in 0..config.bags.max(1) {
+    for bag in 0..bags {
         let mut bag_rng = Rng::new(config.seed.wrapping_add(bag as u64));
         let fit = fit(
-            &examples,
-            &dev_examples,
-            kept.len(),
+            examples,
+            dev,
+            rows,
             config,
             &mut bag_rng,
-            &mut lattice,
-            &mut log,
+            lattice,
+            log,
             started,
         );
         for (a, b) in w.iter_mut().zip(&fit.w) {
-            *a += b / config.bags.max(1) as f32;
+            *a += b / bags as f32;
         }
         for (a, b) in t.iter_mut().zip(&fit.t) {
-            *a += b / config.bags.max(1) as f32;
+            *a += b / bags as f32;
         }
         dev_by_epoch = fit.dev_by_epoch;
         best_epoch = fit.best_epoch;
     }
     if config.bags > 1 {
-        let scores = dev_scores(&w, &transitions(&t).masked(), &dev_examples, &mut lattice);
+        let scores = dev_scores(&w, &transitions(&t).masked(), dev, lattice);
         log(&format!(
             "average of {} runs: dev P {:.4} R {:.4} F1 {:.4}",
             config.bags,
@@ -368,10 +461,18 @@ pub fn train(
             scores.overall.f1()
         ));
     }
-    let trans = transitions(&t);
+    Fit {
+        w,
+        t,
+        best_epoch,
+        dev_by_epoch,
+    }
+}
 
-    // Quantise: one scale for all emission weights; rows that round to all
-    // zeros are left out.
+/// Quantises the emission weights to i16 with one scale for all, which it
+/// returns with the entries (feature hash, weights per tag); rows that
+/// round to all zeros are left out.
+fn quantise(w: &[f32], kept: &[u64]) -> (f32, Vec<(u64, [i16; N_TAGS])>) {
     let max = w.iter().fold(0f32, |m, x| m.max(x.abs())).max(1e-9);
     let scale = max / f32::from(i16::MAX);
     let mut entries = Vec::new();
@@ -384,32 +485,10 @@ pub fn train(
             entries.push((hash, q));
         }
     }
-    let confidence_scale = median_margin(&w, &trans.masked(), &dev_examples, &mut lattice);
-    let report = TrainReport {
-        dev_by_epoch,
-        best_epoch,
-        features: kept.len(),
-        entries: entries.len(),
-        seconds: started.elapsed().as_secs_f64(),
-    };
-    log(&format!(
-        "best epoch {best_epoch}; {} weight entries; confidence scale {confidence_scale:.3}",
-        entries.len()
-    ));
-    Ok((
-        WeightFile::new(
-            lexicons.clusters.is_some(),
-            lexicons.gazetteer.is_some(),
-            scale,
-            confidence_scale,
-            trans,
-            entries,
-        ),
-        report,
-    ))
+    (scale, entries)
 }
 
-/// The weights of one perceptron run.
+/// The weights of one perceptron run (or of several averaged).
 struct Fit {
     w: Vec<f32>,
     t: Vec<f32>,

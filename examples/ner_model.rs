@@ -1,6 +1,14 @@
-//! Prints the entities the shipped NER model finds in each line of stdin
-//! (one sentence or headline per line), to look at its behaviour by hand:
-//!   echo "Kim Jong Un visited Moscow ." | cargo run --release --example ner_probe
+//! The embedded NER model on its own, without the rest of the pipeline:
+//! loads it from `models/`, tags the tokens of each line of stdin (one
+//! sentence or headline per line) and prints each entity with its label and
+//! confidence. Handy to look at the model's behaviour by hand:
+//!
+//! ```sh
+//! echo "Kim Jong Un visited Moscow ." | cargo run --release --example ner_model
+//! ```
+//!
+//! `examples/tag_text.rs` shows the whole pipeline instead.
+
 use std::io::BufRead;
 
 use newstag::models::models_dir;

@@ -3,7 +3,8 @@
 //! on one thread, and prints tokens per second and the difference in
 //! microseconds per token.
 //!
-//! `cargo run --release --example frame_cost -- fixtures/gold.jsonl [repeats] [--frame-method M]`
+//! `cargo bench --bench frame_cost -- [FILE.jsonl] [repeats] [--frame-method M]`
+//! (default: `fixtures/gold.jsonl`, 20 repeats).
 
 use std::time::Instant;
 
@@ -11,10 +12,12 @@ use newstag::engine::FrameChoice;
 use newstag::{Pipeline, PipelineConfig};
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let path = args.first().ok_or_else(|| {
-        anyhow::anyhow!("usage: frame_cost FILE.jsonl [repeats] [--frame-method M]")
-    })?;
+    // `cargo bench` adds `--bench`.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let path = args.first().map_or("fixtures/gold.jsonl", String::as_str);
     let repeats: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(20);
     let method = args
         .iter()

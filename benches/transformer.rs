@@ -5,7 +5,10 @@
 //! cannot be downloaded here), and all-MiniLM-L6-v2 embedding sentences per
 //! second. Weights do not change the compute, so random heads time right.
 //!
-//!   cargo run --release --features transformers --example transformer_bench -- fixtures/seeds
+//!   cargo bench --features transformers --bench transformer -- [DIR] [PARTS]
+//!
+//! DIR defaults to `fixtures/seeds`, PARTS (any of ner-small, ner-base,
+//! embed) to all three.
 //!
 //! Needs `newstag models fetch all-MiniLM-L6-v2`. The bare pass runs the
 //! same padded batches through the same model; the overhead is the rest
@@ -35,15 +38,18 @@ struct Doc {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let input = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "fixtures/seeds".to_string());
+    // `cargo bench` adds `--bench`.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let input = args.first().map_or("fixtures/seeds", String::as_str);
     // Which parts to run: any of ner-small, ner-base, embed (default all).
-    let parts = std::env::args()
-        .nth(2)
-        .unwrap_or_else(|| "ner-small,ner-base,embed".to_string());
+    let parts = args
+        .get(1)
+        .map_or("ner-small,ner-base,embed", String::as_str);
     let minilm = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/hf/all-MiniLM-L6-v2");
-    let docs = read_docs(Path::new(&input))?;
+    let docs = read_docs(Path::new(input))?;
     let sentences: usize = docs.iter().map(|d| d.sentences.len()).sum();
     let words: usize = docs.iter().map(|d| d.tokens.len()).sum();
     println!(
