@@ -27,6 +27,11 @@ def half_overlap(a, b):
     return ov > 0 and 2 * ov >= min(a[1] - a[0], b[1] - b[0])
 
 
+def covering(spans, sent):
+    """The frame spans that cover sentence `sent`, as eval matches spans."""
+    return [f for f in spans if half_overlap((f[0], f[1]), sent)]
+
+
 def split(spans, frame, sentences, sent):
     """Replaces a frame span that reaches beyond `sent` by its pieces, one per sentence it
     covers (overlap by half the shorter span, as the labels per sentence were read), each
@@ -72,28 +77,28 @@ def main():
         for s in todo[doc_id]:
             sent = (s["start"], s["end"])
             want = set(s["adjudicated"])
-            covering = [f for f in spans if half_overlap((f[0], f[1]), sent)]
-            have = set().union(*(f[2] for f in covering)) if covering else set()
+            cover = covering(spans, sent)
+            have = set().union(*(f[2] for f in cover))
             if have == want:
                 continue
             edited = True
             for label in have - want:
-                for f in [f for f in covering if label in f[2]]:
+                for f in [f for f in cover if label in f[2]]:
                     if f[0] < sent[0] or f[1] > sent[1]:
                         f = split(spans, f, bounds[doc_id], sent)
                     f[2].discard(label)
-                covering = [g for g in spans if half_overlap((g[0], g[1]), sent)]
+                cover = covering(spans, sent)
             for label in want - have:
-                inside = [f for f in covering if f[2]]
+                inside = [f for f in cover if f[2]]
                 if inside:
                     f = inside[0]
                     if f[0] < sent[0] or f[1] > sent[1]:
                         f = split(spans, f, bounds[doc_id], sent)
-                        covering = [g for g in spans if half_overlap((g[0], g[1]), sent)]
+                        cover = covering(spans, sent)
                     f[2].add(label)
                 else:
                     spans.append([sent[0], sent[1], {label}])
-                    covering.append(spans[-1])
+                    cover.append(spans[-1])
         if not edited:
             continue
         kept = []
