@@ -20,6 +20,12 @@ weights, bias and threshold, the labelled training sentences with their
 vectors (for evidence: nearest training sentences), and provenance
 (training files with SHA-256, documents, sentences, options, versions).
 
+With --objective classify the encoder is instead fine-tuned on the labels
+themselves, end to end with a linear head (binary cross-entropy per label);
+a share of the training documents is kept out to choose the epoch and the
+thresholds. The head is written in the same format, so newstag scores it the
+same way.
+
 With --cv the script instead measures frame F1 on held-out documents:
 `folds` (5-fold cross-validation over documents), `conflict`
 (leave-one-conflict-out over the documents' `conflict` field) or `both`.
@@ -233,6 +239,77 @@ def fine_tune(model, rows, opts, log):
     return len(pairs)
 
 
+def fine_tune_classifier(model, rows, labels, opts, log):
+    """Supervised fine-tuning (--objective classify): the encoder and one
+    linear layer over its unit sentence vector, trained end to end with
+    binary cross-entropy per label (positives weighted by negatives/positives,
+    as the balanced heads are). A share of the training documents
+    (--validation) is kept out of training: after each epoch the thresholds
+    with the best sentence F1 there are found, and the epoch with the best
+    validation F1 is kept. Returns the Head of that epoch: the linear layer is
+    the head, so newstag's `setfit` method scores it unchanged."""
+    rng = random.Random(opts.seed)
+    torch.manual_seed(opts.seed)
+    docs = sorted({r["doc"] for r in rows})
+    rng.shuffle(docs)
+    held = set(docs[:max(1, round(len(docs) * opts.validation))])
+    train = [r for r in rows if r["doc"] not in held]
+    valid = [r for r in rows if r["doc"] in held]
+    y_train = torch.tensor([r["y"] for r in train], dtype=torch.float32)
+    y_valid = np.array([r["y"] for r in valid])
+    positives = y_train.sum(0).clamp(min=1.0)
+    pos_weight = (len(train) - positives) / positives
+    dim = model.get_sentence_embedding_dimension()
+    layer = torch.nn.Linear(dim, len(labels))
+    optimiser = torch.optim.AdamW([
+        {"params": model.parameters(), "lr": opts.learning_rate},
+        {"params": layer.parameters(), "lr": opts.head_learning_rate},
+    ])
+    loss_of = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    best, steps, start = None, 0, time.time()
+    for epoch in range(opts.epochs):
+        model.train()
+        order = list(range(len(train)))
+        rng.shuffle(order)
+        for b in range(0, len(order), opts.batch_size):
+            batch = order[b:b + opts.batch_size]
+            features = model.tokenize([train[i]["text"] for i in batch])
+            logits = layer(model(features)["sentence_embedding"])
+            loss = loss_of(logits, y_train[batch])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            steps += 1
+            if steps % 25 == 0:
+                log(f"  step {steps}: loss {loss.item():.4f} ({time.time() - start:.0f}s)")
+        model.eval()
+        weights = layer.weight.detach().numpy().copy()
+        bias = layer.bias.detach().numpy().copy()
+        head = Head(labels, weights, bias, [0.5] * len(labels), [])
+        scores = head.scores(embed(model, [r["text"] for r in valid]))
+        thresholds, f1s = [], []
+        for j in range(len(labels)):
+            t = max(THRESHOLDS, key=lambda t: (sentence_f1(y_valid[:, j], scores[:, j], t), -abs(t - 0.5)))
+            thresholds.append(t)
+            f1s.append(sentence_f1(y_valid[:, j], scores[:, j], t))
+        f1 = float(np.mean(f1s))
+        log(f"  epoch {epoch + 1}: validation F1 {f1:.3f} over {len(valid)} sentences, thresholds {thresholds}")
+        if best is None or f1 > best[0]:
+            state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best = (f1, weights, bias, thresholds, state)
+    f1, weights, bias, thresholds, state = best
+    model.load_state_dict(state)
+    model.eval()
+    vectors = embed(model, [r["text"] for r in rows])
+    neighbours = [
+        {"document": r["id"], "text": r["text"],
+         "labels": [l for l, v in zip(labels, r["y"]) if v],
+         "vector": [round(float(v), 6) for v in vectors[i]]}
+        for i, r in enumerate(rows) if any(r["y"])
+    ]
+    return Head(labels, weights, bias, thresholds, neighbours)
+
+
 # ---------------------------------------------------------------- head
 
 
@@ -383,6 +460,9 @@ def train_fold(rows, labels, opts, log, frozen=None):
     """Fine-tune a fresh encoder on rows (unless --pairs-per-sentence 0), fit
     the head. `frozen`: the base encoder and its vectors of all rows by id,
     reused across folds when there is no fine-tuning."""
+    if opts.objective == "classify":
+        model = load_encoder(opts.base, opts.max_seq_length)
+        return model, fine_tune_classifier(model, rows, labels, opts, log), 0
     if opts.pairs_per_sentence > 0 or frozen is None:
         model = load_encoder(opts.base, opts.max_seq_length)
         pairs = fine_tune(model, rows, opts, log) if opts.pairs_per_sentence > 0 else 0
@@ -396,7 +476,7 @@ def train_fold(rows, labels, opts, log, frozen=None):
 def cross_validate(docs, rows, labels, opts, log):
     schemes = ["folds", "conflict"] if opts.cv == "both" else [opts.cv]
     frozen = None
-    if opts.pairs_per_sentence == 0:
+    if opts.pairs_per_sentence == 0 and opts.objective == "contrastive":
         model = load_encoder(opts.base, opts.max_seq_length)
         vectors = embed(model, [r["text"] for r in rows])
         frozen = (model, {r["id"]: v for r, v in zip(rows, vectors)})
@@ -429,9 +509,12 @@ def cross_validate(docs, rows, labels, opts, log):
                 f"{pairs} pairs, thresholds {dict(zip(labels, map(float, head.thresholds)))} ({time.time() - started:.0f}s)")
         name = {"folds": f"{opts.folds}-fold cross-validation over documents",
                 "conflict": "leave-one-conflict-out"}[scheme]
-        print(tally.table(f"frames, {name} ({len(docs)} documents; "
-                          f"{opts.pairs_per_sentence} pair iterations per sentence, at most {opts.max_pairs} pairs, "
-                          f"{opts.epochs} epoch(s); {time.time() - started:.0f}s)"))
+        if opts.objective == "classify":
+            how = f"encoder fine-tuned on the labels, at most {opts.epochs} epoch(s)"
+        else:
+            how = (f"{opts.pairs_per_sentence} pair iterations per sentence, at most {opts.max_pairs} pairs, "
+                   f"{opts.epochs} epoch(s)")
+        print(tally.table(f"frames, {name} ({len(docs)} documents; {how}; {time.time() - started:.0f}s)"))
         sys.stdout.flush()
 
 
@@ -449,6 +532,13 @@ def parse_args(argv):
     p.add_argument("--cv", choices=["folds", "conflict", "both"], help="measure held-out frame F1 instead of training")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--inner-folds", type=int, default=5, help="folds over training documents for thresholds")
+    p.add_argument("--objective", choices=["contrastive", "classify"], default="contrastive",
+                   help="contrastive: SetFit pairs, then logistic heads; classify: encoder and linear "
+                        "head trained end to end on the labels (epoch and thresholds chosen on --validation)")
+    p.add_argument("--validation", type=float, default=0.15,
+                   help="with --objective classify: share of training documents kept out for epoch and thresholds")
+    p.add_argument("--head-learning-rate", type=float, default=1e-3,
+                   help="with --objective classify: learning rate of the linear head")
     p.add_argument("--pairs-per-sentence", type=int, default=5,
                    help="SetFit iterations: pairs per sentence (0: no fine-tuning, head on the base encoder)")
     p.add_argument("--max-pairs", type=int, default=0, help="at most this many pairs (0: no limit)")
