@@ -1326,6 +1326,11 @@ fn sure_dictionary_names_correct_labels_and_spans() {
         ]
     );
 
+    // A missed state is the name alone, not the dash after it (the key
+    // of "UKRAINE –" is "ukraine").
+    let text = "KYIV, UKRAINE – TROOPS ADVANCE";
+    let r = resolve_with(&s, text, Some(&[]));
+    assert_eq!(shown(&r, text), [("UKRAINE".to_string(), EntityLabel::Loc)]);
     let text = "Officials of the US and NATO spoke of US$750 billion.";
     let r = resolve_with(&s, text, Some(&[("NATO", EntityLabel::Org)]));
     assert_eq!(

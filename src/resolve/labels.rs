@@ -206,8 +206,13 @@ impl LabelRules {
                     .rev()
                     .find_map(|end| {
                         let span = Span::new(doc.tokens[t].start, doc.tokens[end - 1].end);
-                        // "US$750 billion" is a currency, not the state.
-                        if doc.text[span.end..].starts_with('$') {
+                        // "US$750 billion" is a currency, not the state; a
+                        // name does not end in a dash ("SOMALIA –" is keyed
+                        // as "somalia").
+                        let last = doc.tokens[end - 1].slice(doc.text);
+                        if doc.text[span.end..].starts_with('$')
+                            || !last.starts_with(char::is_alphanumeric)
+                        {
                             return None;
                         }
                         let id = dict.lookup_sure(span.slice(doc.text), key)?;
