@@ -977,8 +977,8 @@ fn a_capitalised_force_name_is_one_org() {
 }
 
 #[test]
-fn a_place_keeps_its_capitalised_suffix() {
-    use EntityLabel::{Loc, Org};
+fn places_and_wars_take_their_capitalised_words() {
+    use EntityLabel::{Loc, Misc, Org};
     let s = shipped();
     let cases: &[SpanCase] = &[
         (
@@ -1003,6 +1003,42 @@ fn a_place_keeps_its_capitalised_suffix() {
             &[("US", Loc), ("State Department", Org)],
         ),
         ("in the Kursk region", &[("Kursk", Loc)], &[("Kursk", Loc)]),
+        // A capitalised compass word before a place, not a state's.
+        (
+            "Russia pumps gas from Western Siberia through Ukraine.",
+            &[
+                ("Russia", Loc),
+                ("Western", Misc),
+                ("Siberia", Loc),
+                ("Ukraine", Loc),
+            ],
+            &[("Russia", Loc), ("Western Siberia", Loc), ("Ukraine", Loc)],
+        ),
+        (
+            "Fighters were killed in Southern Lebanon during the offensive.",
+            &[("Lebanon", Loc)],
+            &[("Lebanon", Loc)],
+        ),
+        (
+            "Western Siberia supplies the gas.",
+            &[("Western", Misc), ("Siberia", Loc)],
+            &[("Western", Misc), ("Siberia", Loc)],
+        ),
+        // Named wars.
+        (
+            "They fought in the Donbas War against Russia and in the Ukrainian War.",
+            &[("Donbas", Loc), ("Russia", Loc), ("Ukrainian", Misc)],
+            &[
+                ("Donbas War", Misc),
+                ("Russia", Loc),
+                ("Ukrainian War", Misc),
+            ],
+        ),
+        (
+            "Ukraine War Enters Third Year",
+            &[("Ukraine", Loc)],
+            &[("Ukraine", Loc)],
+        ),
     ];
     for &(text, given, want) in cases {
         assert_eq!(drawn_names(&s, text, given), names(want), "{text:?}");

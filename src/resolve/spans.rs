@@ -49,6 +49,7 @@ struct RawRules {
     combining_forms: BTreeMap<String, String>,
     bodies: RawBodies,
     places: RawPlaces,
+    events: RawEvents,
     titles: RawTitles,
 }
 
@@ -62,6 +63,13 @@ struct RawBodies {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPlaces {
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvents {
     suffixes: Vec<String>,
 }
 
@@ -73,7 +81,8 @@ struct RawTitles {
 }
 
 /// The span conventions of `spans.toml`. Word lists hold lower-case words;
-/// place suffixes keep their capitals, as they must be written in text.
+/// the words of place and event names keep their capitals, as they must be
+/// written in text.
 #[derive(Debug, Clone, Default)]
 pub struct SpanRules {
     name_particles: HashSet<String>,
@@ -82,7 +91,9 @@ pub struct SpanRules {
     combining_forms: HashMap<String, String>,
     split_heads: HashSet<String>,
     force_heads: HashSet<String>,
+    place_prefixes: HashSet<String>,
     place_suffixes: Vec<Vec<String>>,
+    event_suffixes: Vec<Vec<String>>,
     titles: HashSet<String>,
     title_words: HashSet<String>,
 }
@@ -103,12 +114,9 @@ impl SpanRules {
                 .collect(),
             split_heads: set(raw.bodies.split_heads),
             force_heads: set(raw.bodies.force_heads),
-            place_suffixes: raw
-                .places
-                .suffixes
-                .iter()
-                .map(|s| s.split_whitespace().map(str::to_string).collect())
-                .collect(),
+            place_prefixes: raw.places.prefixes.into_iter().collect(),
+            place_suffixes: words(&raw.places.suffixes),
+            event_suffixes: words(&raw.events.suffixes),
             titles: set(raw.titles.titles),
             title_words: set(raw.titles.title_words),
         })
@@ -189,7 +197,7 @@ impl SpanRules {
 
     /// The conventions that need the words around a mention, applied after
     /// the dictionary's own repairs: titles without a name dropped, bodies
-    /// split from the state before them, force names and place suffixes
+    /// split from the state before them, force names, place and event words
     /// taken in, datelines made places with every mention of their name.
     /// `mentions` is sorted and non-overlapping, and so is the result.
     pub fn follow_conventions(
@@ -211,9 +219,19 @@ impl SpanRules {
                 out.extend([state, body]);
                 continue;
             }
+            let m = match self.place_prefix(dict, doc, &m, out.last(), key) {
+                Some((grown, replaces_last)) => {
+                    if replaces_last {
+                        out.pop();
+                    }
+                    grown
+                }
+                None => m,
+            };
             let grown = self
                 .force_name(dict, doc, &m, key)
-                .or_else(|| self.place_name(doc, &m));
+                .or_else(|| self.place_name(doc, &m))
+                .or_else(|| self.event_name(doc, &m));
             match grown {
                 // A longer name replaces the mentions it covers whole, never
                 // one that it would cut.
@@ -353,19 +371,82 @@ impl SpanRules {
         if m.label != EntityLabel::Loc {
             return None;
         }
+        let end = suffix_end(doc, m, &self.place_suffixes)?;
+        Some(Mention {
+            span: Span::new(m.span.start, doc.tokens[end - 1].end),
+            tokens: m.tokens.start..end,
+            label: EntityLabel::Loc,
+            score: m.score,
+        })
+    }
+
+    /// "Western" + "Siberia" → LOC "Western Siberia": a capitalised
+    /// compass word right before a LOC mention belongs to its name, unless
+    /// it opens the sentence, the sentence is a heading (where every word
+    /// is capitalised) or the place is a state, whose name is whole without
+    /// it ("Southern Lebanon" is a part of Lebanon, as "southern Lebanon").
+    /// Also says whether the word was the mention before (`previous`,
+    /// "Western" MISC), which the name replaces.
+    fn place_prefix(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        m: &Mention,
+        previous: Option<&Mention>,
+        key: &mut String,
+    ) -> Option<(Mention, bool)> {
+        let before = m.tokens.start.checked_sub(1)?;
         let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
-        let word = |t: usize| doc.tokens[t].slice(doc.text);
-        self.place_suffixes.iter().find_map(|suffix| {
-            let end = m.tokens.end + suffix.len();
-            let fits = end <= sentence.tokens.end
-                && (m.tokens.end..end).zip(suffix).all(|(t, w)| word(t) == w)
-                && (end == sentence.tokens.end || !starts_upper(word(end)));
-            fits.then(|| Mention {
-                span: Span::new(m.span.start, doc.tokens[end - 1].end),
-                tokens: m.tokens.start..end,
-                label: EntityLabel::Loc,
-                score: m.score,
-            })
+        let whole_token = doc.tokens[m.tokens.start].start == m.span.start;
+        let state = dict
+            .lookup(m.span.slice(doc.text), key)
+            .is_some_and(|id| dict.entry(id).kind == Kind::State);
+        if m.label != EntityLabel::Loc
+            || state
+            || !whole_token
+            || before <= sentence.tokens.start
+            || !self
+                .place_prefixes
+                .contains(doc.tokens[before].slice(doc.text))
+            || is_heading(doc, sentence.tokens.clone())
+        {
+            return None;
+        }
+        let replaces_last = match previous {
+            Some(p) if p.tokens.end > before => {
+                if p.tokens != (before..before + 1) || p.span != doc.tokens[before] {
+                    return None;
+                }
+                true
+            }
+            _ => false,
+        };
+        let grown = Mention {
+            span: Span::new(doc.tokens[before].start, m.span.end),
+            tokens: before..m.tokens.end,
+            label: EntityLabel::Loc,
+            score: m.score,
+        };
+        Some((grown, replaces_last))
+    }
+
+    /// "Donbas" + "War" → MISC "Donbas War": named wars are MISC
+    /// (ANNOTATION.md). An event word right after a LOC or MISC mention,
+    /// when no capitalised word follows it and the sentence is no heading
+    /// ("Ukraine War Enters Third Year").
+    fn event_name(&self, doc: &Tokenized<'_>, m: &Mention) -> Option<Mention> {
+        let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
+        if !matches!(m.label, EntityLabel::Loc | EntityLabel::Misc)
+            || is_heading(doc, sentence.tokens.clone())
+        {
+            return None;
+        }
+        let end = suffix_end(doc, m, &self.event_suffixes)?;
+        Some(Mention {
+            span: Span::new(m.span.start, doc.tokens[end - 1].end),
+            tokens: m.tokens.start..end,
+            label: EntityLabel::Misc,
+            score: m.score,
         })
     }
 
@@ -508,6 +589,30 @@ fn datelines_are_places(doc: &Tokenized<'_>, mentions: &mut [Mention], key: &mut
             m.label = EntityLabel::Loc;
         }
     }
+}
+
+/// Each name of `list` as its words.
+fn words(list: &[String]) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|s| s.split_whitespace().map(str::to_string).collect())
+        .collect()
+}
+
+/// The token end of the first of `suffixes` (as words) written right after
+/// `m` in its sentence, when no capitalised word follows it ("Borno State
+/// has", not "US State Department").
+fn suffix_end(doc: &Tokenized<'_>, m: &Mention, suffixes: &[Vec<String>]) -> Option<usize> {
+    let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
+    let word = |t: usize| doc.tokens[t].slice(doc.text);
+    let whole_token = doc.tokens[m.tokens.end - 1].end == m.span.end;
+    suffixes.iter().find_map(|suffix| {
+        let end = m.tokens.end + suffix.len();
+        let fits = whole_token
+            && end <= sentence.tokens.end
+            && (m.tokens.end..end).zip(suffix).all(|(t, w)| word(t) == w)
+            && (end == sentence.tokens.end || !starts_upper(word(end)));
+        fits.then_some(end)
+    })
 }
 
 /// The tokens of `tokens` that overlap `span`.
