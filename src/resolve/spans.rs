@@ -17,7 +17,8 @@ use serde::Deserialize;
 use crate::document::Tokenized;
 use crate::error::Result;
 use crate::ner::{EntityLabel, Mention};
-use crate::resolve::{normalize_into, Dictionary, EntryId, Kind};
+use crate::resolve::roles::in_word_list;
+use crate::resolve::{normalize_into, Dictionary, EntryId, Kind, RoleRules};
 use crate::text::Span;
 
 /// File name of the span rules under the models directory.
@@ -164,13 +165,12 @@ impl SpanRules {
         let prefix = &surface[..at];
         let hyphen = surface[at..].chars().next()?.len_utf8();
         let rest = &surface[at + hyphen..];
-        let lower = prefix.to_lowercase();
         let lower_word = !prefix.is_empty()
             && prefix.chars().all(char::is_lowercase)
-            && !self.name_particles.contains(&lower);
+            && !in_word_list(&self.name_particles, prefix);
         let capitalised_prefix = starts_upper(prefix)
             && prefix.chars().skip(1).all(char::is_lowercase)
-            && self.prefixes.contains(&lower);
+            && in_word_list(&self.prefixes, prefix);
         ((lower_word || capitalised_prefix) && starts_upper(rest)).then_some(at + hyphen)
     }
 
@@ -189,7 +189,7 @@ impl SpanRules {
         let head = &surface[..at];
         let cut = suffix.chars().count() >= MIN_SUFFIX_LEN
             && suffix.chars().all(char::is_lowercase)
-            && !self.name_particles.contains(suffix)
+            && !in_word_list(&self.name_particles, suffix)
             && starts_upper(head.trim_start_matches(|c: char| c.is_lowercase() || c == '-'))
             && (label != EntityLabel::Per || dict.lookup(head, key).is_some());
         cut.then_some(at)
@@ -260,10 +260,11 @@ impl SpanRules {
     fn is_title(&self, surface: &str) -> bool {
         let mut title = false;
         for word in surface.split(|c: char| c.is_whitespace() || HYPHENS.contains(&c)) {
-            let lower = word.to_lowercase();
-            if self.titles.contains(&lower) {
+            if in_word_list(&self.titles, word) {
                 title = true;
-            } else if !(self.title_words.contains(&lower) || word.chars().all(char::is_lowercase)) {
+            } else if !(in_word_list(&self.title_words, word)
+                || word.chars().all(char::is_lowercase))
+            {
                 return false;
             }
         }
@@ -282,7 +283,12 @@ impl SpanRules {
         m: &Mention,
         key: &mut String,
     ) -> Option<(Mention, Mention)> {
-        if m.label != EntityLabel::Org || m.tokens.len() < 2 {
+        let head_word_in = |t: usize| {
+            let w = doc.tokens[t].slice(doc.text);
+            in_word_list(&self.split_heads, w) || in_word_list(&self.force_heads, w)
+        };
+        if m.label != EntityLabel::Org || m.tokens.len() < 2 || !m.tokens.clone().any(head_word_in)
+        {
             return None;
         }
         let longest = MAX_PREFIX_TOKENS.min(m.tokens.len() - 1);
@@ -296,11 +302,11 @@ impl SpanRules {
             return None;
         }
         let rest = m.tokens.start + k..m.tokens.end;
-        let head = head_word(doc, rest.clone())?.to_lowercase();
+        let head = head_word(doc, rest.clone())?;
         let prefix = Span::new(m.span.start, doc.tokens[rest.start - 1].end);
         let abbreviation = entry.kind == Kind::State && is_abbreviation(prefix.slice(doc.text));
-        let splits =
-            self.split_heads.contains(&head) || (abbreviation && self.force_heads.contains(&head));
+        let splits = in_word_list(&self.split_heads, head)
+            || (abbreviation && in_word_list(&self.force_heads, head));
         if !splits || !starts_upper(doc.tokens[rest.start].slice(doc.text)) {
             return None;
         }
@@ -332,36 +338,35 @@ impl SpanRules {
         m: &Mention,
         key: &mut String,
     ) -> Option<Mention> {
-        let surface = m.span.slice(doc.text);
-        let entry = dict.entry(dict.lookup_sure(surface, key)?);
-        let national =
-            entry.kind == Kind::Demonym || (entry.kind == Kind::State && !is_abbreviation(surface));
         let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
-        let whole_tokens = doc.tokens[m.tokens.end - 1].end == m.span.end;
-        if !national || !whole_tokens || is_heading(doc, sentence.tokens.clone()) {
-            return None;
-        }
-        let mut best = None;
         let last = (m.tokens.end + MAX_EXTRA_TOKENS).min(sentence.tokens.end);
-        for end in m.tokens.end + 1..=last {
-            let word = doc.tokens[end - 1].slice(doc.text);
+        let mut end = None;
+        for next in m.tokens.end..last {
+            let word = doc.tokens[next].slice(doc.text);
             // "Korean People's Army": a possessive inside the name.
-            if end > m.tokens.end + 1 && crate::resolve::RoleRules::is_possessive(word) {
+            if next > m.tokens.end && RoleRules::is_possessive(word) {
                 continue;
             }
             if !starts_upper(word) {
                 break;
             }
-            if self.force_heads.contains(&word.to_lowercase()) {
-                best = Some(Mention {
-                    span: Span::new(m.span.start, doc.tokens[end - 1].end),
-                    tokens: m.tokens.start..end,
-                    label: EntityLabel::Org,
-                    score: m.score,
-                });
+            if in_word_list(&self.force_heads, word) {
+                end = Some(next + 1);
             }
         }
-        best
+        let end = end?;
+        let surface = m.span.slice(doc.text);
+        let entry = dict.entry(dict.lookup_sure(surface, key)?);
+        let national =
+            entry.kind == Kind::Demonym || (entry.kind == Kind::State && !is_abbreviation(surface));
+        let whole_tokens = doc.tokens[m.tokens.end - 1].end == m.span.end;
+        let named = national && whole_tokens && !is_heading(doc, sentence.tokens.clone());
+        named.then(|| Mention {
+            span: Span::new(m.span.start, doc.tokens[end - 1].end),
+            tokens: m.tokens.start..end,
+            label: EntityLabel::Org,
+            score: m.score,
+        })
     }
 
     /// "Gwoza" + "Local Government Area" → LOC "Gwoza Local Government
@@ -396,18 +401,21 @@ impl SpanRules {
         key: &mut String,
     ) -> Option<(Mention, bool)> {
         let before = m.tokens.start.checked_sub(1)?;
+        if m.label != EntityLabel::Loc
+            || !self
+                .place_prefixes
+                .contains(doc.tokens[before].slice(doc.text))
+        {
+            return None;
+        }
         let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
         let whole_token = doc.tokens[m.tokens.start].start == m.span.start;
         let state = dict
             .lookup(m.span.slice(doc.text), key)
             .is_some_and(|id| dict.entry(id).kind == Kind::State);
-        if m.label != EntityLabel::Loc
-            || state
+        if state
             || !whole_token
             || before <= sentence.tokens.start
-            || !self
-                .place_prefixes
-                .contains(doc.tokens[before].slice(doc.text))
             || is_heading(doc, sentence.tokens.clone())
         {
             return None;
@@ -435,13 +443,14 @@ impl SpanRules {
     /// when no capitalised word follows it and the sentence is no heading
     /// ("Ukraine War Enters Third Year").
     fn event_name(&self, doc: &Tokenized<'_>, m: &Mention) -> Option<Mention> {
-        let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
-        if !matches!(m.label, EntityLabel::Loc | EntityLabel::Misc)
-            || is_heading(doc, sentence.tokens.clone())
-        {
+        if !matches!(m.label, EntityLabel::Loc | EntityLabel::Misc) {
             return None;
         }
         let end = suffix_end(doc, m, &self.event_suffixes)?;
+        let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
+        if is_heading(doc, sentence.tokens.clone()) {
+            return None;
+        }
         Some(Mention {
             span: Span::new(m.span.start, doc.tokens[end - 1].end),
             tokens: m.tokens.start..end,
