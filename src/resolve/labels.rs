@@ -1,8 +1,10 @@
 //! Where the actor dictionary overrules the recogniser: which labels a sure
 //! dictionary match corrects, and the span repairs the conflict-news
-//! conventions of ANNOTATION.md call for ("Kremlin-linked" → "Kremlin",
-//! "Russian" + "Army" → "Russian Army", "The" of "The Washington Post").
-//! The rules are data, in `models/labels.toml`; this module applies them.
+//! conventions of ANNOTATION.md call for where the dictionary knows the name
+//! ("Russian" + "Army" → "Russian Army", "The" of "The Washington Post", "US"
+//! in "the US and the EU"). The rules are data, in `models/labels.toml`;
+//! this module applies them. The conventions that hold for any name, known
+//! to the dictionary or not, are [`super::spans`].
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -31,7 +33,6 @@ struct RawRules {
     keep_the: Vec<Kind>,
     #[serde(default)]
     create: Vec<Kind>,
-    trim_hyphen_suffix: bool,
 }
 
 /// Which recogniser labels a sure dictionary match corrects, and which span
@@ -42,7 +43,6 @@ pub struct LabelRules {
     extend_right: HashSet<Kind>,
     keep_the: HashSet<Kind>,
     create: HashSet<Kind>,
-    trim_hyphen_suffix: bool,
 }
 
 impl LabelRules {
@@ -59,7 +59,6 @@ impl LabelRules {
             extend_right: raw.extend_right.into_iter().collect(),
             keep_the: raw.keep_the.into_iter().collect(),
             create: raw.create.into_iter().collect(),
-            trim_hyphen_suffix: raw.trim_hyphen_suffix,
         })
     }
 
@@ -84,9 +83,6 @@ impl LabelRules {
         while next < mentions.len() {
             let mut m = mentions[next].clone();
             next += 1;
-            if self.trim_hyphen_suffix {
-                self.trim_suffix(dict, doc, &mut m, key);
-            }
             if let Some(grown) = self.extend(dict, doc, &m, key) {
                 // A longer name replaces the mentions it covers whole, never
                 // one that it would cut.
@@ -106,37 +102,6 @@ impl LabelRules {
             self.add_missed(dict, doc, &mut out, key);
         }
         out
-    }
-
-    /// "Kremlin-linked" → "Kremlin": a mention ending in a hyphen and a
-    /// lower-case word, whose part before the hyphen the dictionary knows
-    /// and whose whole surface it does not.
-    fn trim_suffix(
-        &self,
-        dict: &Dictionary,
-        doc: &Tokenized<'_>,
-        m: &mut Mention,
-        key: &mut String,
-    ) {
-        let surface = m.span.slice(doc.text);
-        let Some(at) = surface.rfind(['-', '‐', '–']) else {
-            return;
-        };
-        let hyphen = surface[at..].chars().next().map_or(1, char::len_utf8);
-        let suffix = &surface[at + hyphen..];
-        let head = &surface[..at];
-        if suffix.len() < 3
-            || !suffix.chars().all(|c| c.is_lowercase() || c == '-')
-            || head.is_empty()
-            || dict.lookup(surface, key).is_some()
-            || dict.lookup(head, key).is_none()
-        {
-            return;
-        }
-        let end = m.span.start + at;
-        m.span = Span::new(m.span.start, end);
-        let last = m.tokens.start + doc.tokens[m.tokens.clone()].partition_point(|t| t.start < end);
-        m.tokens = m.tokens.start..last.max(m.tokens.start + 1);
     }
 
     /// "Russian" + "Army" → "Russian Army": the longest run of up to
@@ -241,8 +206,13 @@ impl LabelRules {
                     .rev()
                     .find_map(|end| {
                         let span = Span::new(doc.tokens[t].start, doc.tokens[end - 1].end);
-                        // "US$750 billion" is a currency, not the state.
-                        if doc.text[span.end..].starts_with('$') {
+                        // "US$750 billion" is a currency, not the state; a
+                        // name does not end in a dash ("SOMALIA –" is keyed
+                        // as "somalia").
+                        let last = doc.tokens[end - 1].slice(doc.text);
+                        if doc.text[span.end..].starts_with('$')
+                            || !last.starts_with(char::is_alphanumeric)
+                        {
                             return None;
                         }
                         let id = dict.lookup_sure(span.slice(doc.text), key)?;

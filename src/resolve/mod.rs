@@ -21,10 +21,14 @@ pub mod dictionary;
 pub mod labels;
 pub mod recognizer;
 pub mod roles;
+pub mod spans;
 
 pub use dictionary::{normalize_into, Dictionary, Entry, EntryId, Kind, ACTORS_FILE};
 pub use labels::{LabelRules, LABELS_FILE};
 pub use roles::{Class, Context, RoleRules, ROLES_FILE};
+pub use spans::{SpanRules, SPANS_FILE};
+
+use spans::HYPHENS;
 
 crate::names::named_enum! {
     /// What part a mention plays in the text (see ANNOTATION.md).
@@ -159,14 +163,21 @@ pub struct Resolution {
 /// take that name's class, country and referent, so that one actor keeps
 /// one kind and country in a document.
 ///
-/// States joined by hyphens ("the Ukraine-Russia conflict", "the
-/// Russia-North Korea treaty") are split into one LOC entity per state, each
-/// an actor of the relation that joins its state's referent.
+/// States and nationalities joined by hyphens ("the Ukraine-Russia
+/// conflict", "the Russia-North Korea treaty", "the Armenian-Azerbaijani
+/// war") are split into one entity per part, each an actor of the relation
+/// that joins its state's referent.
+///
+/// Before any of this, mention spans are made to follow ANNOTATION.md
+/// ([`SpanRules`], [`LabelRules`]).
 #[derive(Debug, Default)]
 pub struct Resolver {
     dictionary: Arc<Dictionary>,
     rules: RoleRules,
     labels: LabelRules,
+    /// `None`: the recogniser's spans are kept (but for the split of
+    /// compounds of states and nationalities).
+    spans: Option<SpanRules>,
     files: Vec<ModelFile>,
 }
 
@@ -195,26 +206,35 @@ impl Resolver {
             LABELS_FILE,
             "the dictionary's label rules ship in models/ (see models/ACTORS.md)",
         )?;
+        let spans = require(
+            models_dir,
+            SPANS_FILE,
+            "the span conventions ship in models/ (see README, Actors and places)",
+        )?;
         let mut resolver = Self::new(
             Arc::new(Dictionary::load(&actors)?),
             RoleRules::load(&roles)?,
-        );
-        resolver.labels = LabelRules::load(&labels)?;
+        )
+        .with_labels(LabelRules::load(&labels)?)
+        .with_spans(SpanRules::load(&spans)?);
         resolver.files = vec![
             ModelFile::hash(&actors)?,
             ModelFile::hash(&roles)?,
             ModelFile::hash(&labels)?,
+            ModelFile::hash(&spans)?,
         ];
         Ok(resolver)
     }
 
     /// A resolver over an already loaded dictionary and word lists, that
-    /// keeps the recogniser's labels and spans (see [`with_labels`](Self::with_labels)).
+    /// keeps the recogniser's labels and spans (see
+    /// [`with_labels`](Self::with_labels), [`with_spans`](Self::with_spans)).
     pub fn new(dictionary: Arc<Dictionary>, rules: RoleRules) -> Self {
         Self {
             dictionary,
             rules,
             labels: LabelRules::default(),
+            spans: None,
             files: Vec::new(),
         }
     }
@@ -225,26 +245,36 @@ impl Resolver {
         self
     }
 
+    /// The same resolver, drawing mention spans by the conventions `spans`.
+    pub fn with_spans(mut self, spans: SpanRules) -> Self {
+        self.spans = Some(spans);
+        self
+    }
+
     /// The dictionary, to share with the dictionary recogniser.
     pub fn dictionary(&self) -> &Arc<Dictionary> {
         &self.dictionary
     }
 
     /// The dictionary entry of each mention, looked up in the context of the
-    /// entries linked before it.
+    /// entries linked before it; a part of a split compound keeps the entry
+    /// it was split by (`parts`).
     fn link(
         &self,
         doc: &Tokenized<'_>,
         mentions: &[Mention],
+        parts: &[Option<EntryId>],
         key: &mut String,
     ) -> Vec<Option<EntryId>> {
         let mut seen = Vec::new();
         mentions
             .iter()
-            .map(|m| {
-                let link = self
-                    .dictionary
-                    .lookup_in_context(m.span.slice(doc.text), key, &seen);
+            .zip(parts)
+            .map(|(m, part)| {
+                let link = part.or_else(|| {
+                    self.dictionary
+                        .lookup_in_context(m.span.slice(doc.text), key, &seen)
+                });
                 seen.extend(link);
                 link
             })
@@ -290,9 +320,9 @@ impl Resolver {
     pub fn resolve(&self, doc: &Tokenized<'_>, mentions: Vec<Mention>) -> Resolution {
         let dict = &*self.dictionary;
         let mut key = String::new();
-        let mentions = self.labels.repair(dict, doc, mentions, &mut key);
-        let (mentions, split) = self.split_state_compounds(doc, mentions, &mut key);
-        let links = self.link(doc, &mentions, &mut key);
+        let (mentions, parts) = self.draw_spans(doc, mentions, &mut key);
+        let links = self.link(doc, &mentions, &parts, &mut key);
+        let split: Vec<bool> = parts.iter().map(Option::is_some).collect();
         let same = same_as_earlier(doc, &mentions, &links);
         let classes = self.classes(doc, &mentions, &links, &same);
         let sentences: Vec<usize> = mentions
@@ -456,85 +486,26 @@ impl Resolver {
         }
     }
 
-    /// Replaces each mention that joins dictionary states with hyphens
-    /// ("Ukraine-Russia", "Russia-North Korea") by one mention per state, as
-    /// ANNOTATION.md tags them, so that each state gets its own role, country
-    /// and referent. A part takes the state's dictionary label (LOC) and the
-    /// compound's score and tokens (the tokens that overlap it, so the parts
-    /// of "Ukraine-Russia" share one token): entities stay in text order and
-    /// never overlap by span, but two may share a token. Also says which
-    /// mentions are such parts. A name the dictionary knows whole
-    /// ("Guinea-Bissau") and compounds with any part that is not a state
-    /// ("Rolls-Royce", "pro-Russia", "Kim Jong-un") stay as they are.
-    fn split_state_compounds(
+    /// The mentions with their spans drawn as ANNOTATION.md draws them:
+    /// hyphenated compounds cut to their name, the dictionary's repairs
+    /// ([`LabelRules::repair`]), the conventions of [`SpanRules`], then
+    /// compounds of states and nationalities split into their parts. Also
+    /// gives each part's dictionary entry (`None` for other mentions).
+    fn draw_spans(
         &self,
         doc: &Tokenized<'_>,
-        mentions: Vec<Mention>,
+        mut mentions: Vec<Mention>,
         key: &mut String,
-    ) -> (Vec<Mention>, Vec<bool>) {
-        if !mentions
-            .iter()
-            .any(|m| m.span.slice(doc.text).contains(HYPHENS))
-        {
-            let n = mentions.len();
-            return (mentions, vec![false; n]);
-        }
-        let mut out = Vec::with_capacity(mentions.len() + 2);
-        let mut split = Vec::with_capacity(mentions.len() + 2);
-        for m in mentions {
-            let parts = self.state_parts(m.span.slice(doc.text), key);
-            if parts.is_empty() {
-                out.push(m);
-                split.push(false);
-                continue;
-            }
-            for (part, id) in parts {
-                let span = Span::new(m.span.start + part.start, m.span.start + part.end);
-                let toks = &doc.tokens[m.tokens.clone()];
-                let first = m.tokens.start + toks.partition_point(|t| t.end <= span.start);
-                let last = m.tokens.start + toks.partition_point(|t| t.start < span.end);
-                let label = self.dictionary.entry(id).label;
-                out.push(Mention {
-                    span,
-                    tokens: first..last.max(first + 1),
-                    label,
-                    score: m.score,
-                });
-                split.push(true);
-            }
-        }
-        (out, split)
-    }
-
-    /// The byte ranges (within `surface`) and state entries of the parts of
-    /// `surface` when it joins two or more states with hyphens; empty
-    /// otherwise.
-    fn state_parts(&self, surface: &str, key: &mut String) -> Vec<(Range<usize>, EntryId)> {
+    ) -> (Vec<Mention>, Vec<Option<EntryId>>) {
         let dict = &*self.dictionary;
-        if !surface.contains(HYPHENS) || dict.lookup(surface, key).is_some() {
-            return Vec::new();
-        }
-        let ends = surface
-            .match_indices(HYPHENS)
-            .map(|(at, h)| (at, at + h.len()));
-        let mut parts = Vec::new();
-        let mut from = 0;
-        for (end, next) in ends.chain([(surface.len(), surface.len())]) {
-            let piece = &surface[from..end];
-            let start = from + piece.len() - piece.trim_start().len();
-            let part = start..from + piece.trim_end().len();
-            // An empty part ("Russia-" or " - ") is no key of the dictionary.
-            let state = surface
-                .get(part.clone())
-                .and_then(|p| dict.lookup(p, key))
-                .filter(|&id| dict.entry(id).kind == Kind::State);
-            match state {
-                Some(id) => parts.push((part, id)),
-                None => return Vec::new(),
-            }
-            from = next;
-        }
-        parts
+        let Some(spans) = &self.spans else {
+            let mentions = self.labels.repair(dict, doc, mentions, key);
+            return SpanRules::default().split_compounds(dict, doc, mentions, key);
+        };
+        spans.trim_hyphens(dict, doc, &mut mentions, key);
+        let mentions = self.labels.repair(dict, doc, mentions, key);
+        let mentions = spans.follow_conventions(dict, doc, mentions, key);
+        spans.split_compounds(dict, doc, mentions, key)
     }
 
     /// Country of a mention the dictionary does not know, from cheap
@@ -581,7 +552,12 @@ impl Resolver {
                     && matches!(near.classes[i], Class::Person | Class::Group)
                     && (1..=3).contains(&office.len())
                     && office.clone().all(|t| self.rules.is_group_noun(word(t)));
-                if possessive || title {
+                // "US" + "Navy", "Russian" + "Ministry of Defence": a state
+                // or nationality split from the body right after it.
+                let body = gap.is_empty()
+                    && matches!(dict.entry(id).kind, Kind::Demonym | Kind::State)
+                    && near.classes[i] == Class::Group;
+                if possessive || title || body {
                     if let Some(c) = national(id) {
                         return Some(c);
                     }
@@ -750,12 +726,8 @@ impl Grouping {
     }
 }
 
-/// The hyphens that join the parts of a compound ("Ukraine-Russia"), as
-/// [`normalize_into`] reads them.
-const HYPHENS: &[char] = &['-', '‐', '–'];
-
 /// Whether each mention is part of a hyphenated compound: split by
-/// `Resolver::split_state_compounds` (`split`), or a sub-token mention
+/// [`SpanRules::split_compounds`] (`split`), or a sub-token mention
 /// from elsewhere (gold spans).
 fn compound_parts(doc: &Tokenized<'_>, mentions: &[Mention], split: &[bool]) -> Vec<bool> {
     mentions

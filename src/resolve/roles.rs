@@ -657,18 +657,24 @@ impl RoleRules {
         false
     }
 
-    /// Set membership of `word` lower-cased, without allocating: the lists
-    /// hold short ASCII words only.
+    /// Set membership of `word` lower-cased ([`in_word_list`]).
     fn is(&self, set: &HashSet<String>, word: &str) -> bool {
-        let mut buf = [0u8; 24];
-        if word.len() > buf.len() || !word.is_ascii() {
-            return false;
-        }
-        let lower = &mut buf[..word.len()];
-        lower.copy_from_slice(word.as_bytes());
-        lower.make_ascii_lowercase();
-        std::str::from_utf8(lower).is_ok_and(|w| set.contains(w))
+        in_word_list(set, word)
     }
+}
+
+/// Whether the word list `set` (lower-case words) holds `word` lower-cased,
+/// without allocating: the lists of the resolver's data files hold short
+/// ASCII words only.
+pub(crate) fn in_word_list(set: &HashSet<String>, word: &str) -> bool {
+    let mut buf = [0u8; 24];
+    if word.len() > buf.len() || !word.is_ascii() {
+        return false;
+    }
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    std::str::from_utf8(lower).is_ok_and(|w| set.contains(w))
 }
 
 /// A word of letters (hyphens and apostrophes inside allowed).

@@ -1,0 +1,743 @@
+//! Mention spans as ANNOTATION.md draws them, whatever the recogniser's
+//! tokens gave: only the name part of a hyphenated compound ("non-Russian"
+//! → "Russian", "Russo-Georgian" → "Russo" + "Georgian"), a state or
+//! nationality before a body as its own mention ("US State Department" →
+//! "US" + "State Department"), a capitalised force name whole ("Georgian
+//! Legion"), a place's capitalised suffix inside its name ("Gwoza Local
+//! Government Area"), no title without a name ("the Defense Minister"), and
+//! a dateline's name a place wherever it recurs. The word lists are data, in
+//! `models/spans.toml`; this module applies them.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::document::Tokenized;
+use crate::error::Result;
+use crate::ner::{EntityLabel, Mention};
+use crate::resolve::roles::in_word_list;
+use crate::resolve::{normalize_into, Dictionary, EntryId, Kind, RoleRules};
+use crate::text::Span;
+
+/// File name of the span rules under the models directory.
+pub const SPANS_FILE: &str = "spans.toml";
+
+/// The hyphens that join the parts of a compound ("Ukraine-Russia",
+/// "non-Russian"), as [`normalize_into`] reads them.
+pub const HYPHENS: &[char] = &['-', '‐', '–'];
+
+/// The most words a force name or a place suffix adds after a mention
+/// ("Special Operations Forces" is 3, "Local Government Area" 3).
+const MAX_EXTRA_TOKENS: usize = 4;
+
+/// The most words of a state or nationality at the start of a body's name
+/// ("North Korean", "Central African Republic").
+const MAX_PREFIX_TOKENS: usize = 3;
+
+/// The shortest lower-case word after a hyphen that is cut off
+/// ("Muslim-majority", "Kremlin-led"); shorter ones are rarely English words
+/// and often parts of names ("Gyeonggi-do").
+const MIN_SUFFIX_LEN: usize = 3;
+
+/// The rules as written in `spans.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    name_particles: Vec<String>,
+    prefixes: Vec<String>,
+    combining_forms: BTreeMap<String, String>,
+    bodies: RawBodies,
+    places: RawPlaces,
+    events: RawEvents,
+    titles: RawTitles,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBodies {
+    split_heads: Vec<String>,
+    force_heads: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlaces {
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvents {
+    suffixes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTitles {
+    titles: Vec<String>,
+    title_words: Vec<String>,
+}
+
+/// The span conventions of `spans.toml`. Word lists hold lower-case words;
+/// the words of place and event names keep their capitals, as they must be
+/// written in text.
+#[derive(Debug, Clone, Default)]
+pub struct SpanRules {
+    name_particles: HashSet<String>,
+    prefixes: HashSet<String>,
+    /// Lower-case combining form ("russo") to the demonym it stands for.
+    combining_forms: HashMap<String, String>,
+    split_heads: HashSet<String>,
+    force_heads: HashSet<String>,
+    place_prefixes: HashSet<String>,
+    place_suffixes: Vec<Vec<String>>,
+    event_suffixes: Vec<Vec<String>>,
+    titles: HashSet<String>,
+    title_words: HashSet<String>,
+}
+
+impl SpanRules {
+    /// Reads `spans.toml`; an error names the file, line and field.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| crate::error::Error::io(path, e))?;
+        let raw: RawRules = crate::datafile::parse_toml(&text, path)?;
+        let set = |words: Vec<String>| words.iter().map(|w| w.to_lowercase()).collect();
+        Ok(Self {
+            name_particles: set(raw.name_particles),
+            prefixes: set(raw.prefixes),
+            combining_forms: raw
+                .combining_forms
+                .into_iter()
+                .map(|(form, demonym)| (form.to_lowercase(), demonym))
+                .collect(),
+            split_heads: set(raw.bodies.split_heads),
+            force_heads: set(raw.bodies.force_heads),
+            place_prefixes: raw.places.prefixes.into_iter().collect(),
+            place_suffixes: words(&raw.places.suffixes),
+            event_suffixes: words(&raw.events.suffixes),
+            titles: set(raw.titles.titles),
+            title_words: set(raw.titles.title_words),
+        })
+    }
+
+    /// Cuts the parts of a hyphenated compound that are not the name: a
+    /// lower-case word before a hyphen ("non-Russian" → "Russian", "army-RSF"
+    /// → "RSF"; also a capitalised prefix such as "Anti-"), and a trailing
+    /// hyphen and lower-case word ("Muslim-majority" → "Muslim",
+    /// "al-Qaida-linked" → "al-Qaida"). Name particles ("al-Qaida",
+    /// "Hwanghae-namdo") and names the dictionary knows whole stay; a
+    /// person's name keeps a lower-case ending ("Kim Jong-un") unless the
+    /// dictionary knows the part before it. A cut mention keeps the tokens
+    /// it overlaps, so the role rules still read the compound's suffix.
+    pub fn trim_hyphens(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        mentions: &mut [Mention],
+        key: &mut String,
+    ) {
+        for m in mentions {
+            let surface = m.span.slice(doc.text);
+            if !surface.contains(HYPHENS) || dict.lookup(surface, key).is_some() {
+                continue;
+            }
+            let mut span = m.span;
+            if let Some(cut) = self.prefix_len(span.slice(doc.text)) {
+                span = Span::new(span.start + cut, span.end);
+            }
+            if let Some(kept) = self.without_suffix(dict, span.slice(doc.text), m.label, key) {
+                span = Span::new(span.start, span.start + kept);
+            }
+            if span != m.span {
+                m.span = span;
+                m.tokens = covering_tokens(doc, m.tokens.clone(), span);
+            }
+        }
+    }
+
+    /// Bytes of `surface` before its name when it opens with a prefix and a
+    /// hyphen ("non-" of "non-Russian").
+    fn prefix_len(&self, surface: &str) -> Option<usize> {
+        let at = surface.find(HYPHENS)?;
+        let prefix = &surface[..at];
+        let hyphen = surface[at..].chars().next()?.len_utf8();
+        let rest = &surface[at + hyphen..];
+        let lower_word = !prefix.is_empty()
+            && prefix.chars().all(char::is_lowercase)
+            && !in_word_list(&self.name_particles, prefix);
+        let capitalised_prefix = starts_upper(prefix)
+            && prefix.chars().skip(1).all(char::is_lowercase)
+            && in_word_list(&self.prefixes, prefix);
+        ((lower_word || capitalised_prefix) && starts_upper(rest)).then_some(at + hyphen)
+    }
+
+    /// Bytes of `surface` before a trailing hyphen and lower-case word
+    /// ("Muslim" of "Muslim-majority").
+    fn without_suffix(
+        &self,
+        dict: &Dictionary,
+        surface: &str,
+        label: EntityLabel,
+        key: &mut String,
+    ) -> Option<usize> {
+        let at = surface.rfind(HYPHENS)?;
+        let hyphen = surface[at..].chars().next()?.len_utf8();
+        let suffix = &surface[at + hyphen..];
+        let head = &surface[..at];
+        let cut = suffix.chars().count() >= MIN_SUFFIX_LEN
+            && suffix.chars().all(char::is_lowercase)
+            && !in_word_list(&self.name_particles, suffix)
+            && starts_upper(head.trim_start_matches(|c: char| c.is_lowercase() || c == '-'))
+            && (label != EntityLabel::Per || dict.lookup(head, key).is_some());
+        cut.then_some(at)
+    }
+
+    /// The conventions that need the words around a mention, applied after
+    /// the dictionary's own repairs: titles without a name dropped, bodies
+    /// split from the state before them, force names, place and event words
+    /// taken in, datelines made places with every mention of their name.
+    /// `mentions` is sorted and non-overlapping, and so is the result.
+    pub fn follow_conventions(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        mentions: Vec<Mention>,
+        key: &mut String,
+    ) -> Vec<Mention> {
+        let mut out: Vec<Mention> = Vec::with_capacity(mentions.len() + 2);
+        let mut next = 0;
+        while next < mentions.len() {
+            let m = mentions[next].clone();
+            next += 1;
+            if self.is_title(m.span.slice(doc.text)) {
+                continue;
+            }
+            if let Some((state, body)) = self.split_body(dict, doc, &m, key) {
+                out.extend([state, body]);
+                continue;
+            }
+            let m = match self.place_prefix(dict, doc, &m, out.last(), key) {
+                Some((grown, replaces_last)) => {
+                    if replaces_last {
+                        out.pop();
+                    }
+                    grown
+                }
+                None => m,
+            };
+            let grown = self
+                .force_name(dict, doc, &m, key)
+                .or_else(|| self.place_name(doc, &m))
+                .or_else(|| self.event_name(doc, &m));
+            match grown {
+                // A longer name replaces the mentions it covers whole, never
+                // one that it would cut.
+                Some(grown) => {
+                    let covered =
+                        mentions[next..].partition_point(|n| n.span.start < grown.span.end);
+                    if mentions[next..next + covered]
+                        .iter()
+                        .all(|n| n.span.end <= grown.span.end)
+                    {
+                        next += covered;
+                        out.push(grown);
+                    } else {
+                        out.push(m);
+                    }
+                }
+                None => out.push(m),
+            }
+        }
+        datelines_are_places(doc, &mut out, key);
+        out
+    }
+
+    /// Whether `surface` is a title without a name ("Defense Minister",
+    /// "Secretary of State").
+    fn is_title(&self, surface: &str) -> bool {
+        let mut title = false;
+        for word in surface.split(|c: char| c.is_whitespace() || HYPHENS.contains(&c)) {
+            if in_word_list(&self.titles, word) {
+                title = true;
+            } else if !(in_word_list(&self.title_words, word)
+                || word.chars().all(char::is_lowercase))
+            {
+                return false;
+            }
+        }
+        title
+    }
+
+    /// "US State Department" → LOC "US" + ORG "State Department", "Russian
+    /// Ministry of Defence" → MISC "Russian" + ORG "Ministry of Defence": an
+    /// ORG mention that opens with a state or a nationality of one state,
+    /// followed by a body whose head is a `split_heads` word, or a force
+    /// (`force_heads`) after a state's abbreviation ("US Navy").
+    fn split_body(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        m: &Mention,
+        key: &mut String,
+    ) -> Option<(Mention, Mention)> {
+        let head_word_in = |t: usize| {
+            let w = doc.tokens[t].slice(doc.text);
+            in_word_list(&self.split_heads, w) || in_word_list(&self.force_heads, w)
+        };
+        if m.label != EntityLabel::Org || m.tokens.len() < 2 || !m.tokens.clone().any(head_word_in)
+        {
+            return None;
+        }
+        let longest = MAX_PREFIX_TOKENS.min(m.tokens.len() - 1);
+        let (k, id) = (1..=longest).rev().find_map(|k| {
+            let end = doc.tokens[m.tokens.start + k - 1].end;
+            let prefix = Span::new(m.span.start, end).slice(doc.text);
+            dict.lookup_sure(prefix, key).map(|id| (k, id))
+        })?;
+        let entry = dict.entry(id);
+        if !matches!(entry.kind, Kind::State | Kind::Demonym) || entry.country.is_none() {
+            return None;
+        }
+        let rest = m.tokens.start + k..m.tokens.end;
+        let head = head_word(doc, rest.clone())?;
+        let prefix = Span::new(m.span.start, doc.tokens[rest.start - 1].end);
+        let abbreviation = entry.kind == Kind::State && is_abbreviation(prefix.slice(doc.text));
+        let splits = in_word_list(&self.split_heads, head)
+            || (abbreviation && in_word_list(&self.force_heads, head));
+        if !splits || !starts_upper(doc.tokens[rest.start].slice(doc.text)) {
+            return None;
+        }
+        let state = Mention {
+            span: prefix,
+            tokens: m.tokens.start..rest.start,
+            label: entry.label,
+            score: m.score,
+        };
+        let body = Mention {
+            span: Span::new(doc.tokens[rest.start].start, m.span.end),
+            tokens: rest,
+            label: EntityLabel::Org,
+            score: m.score,
+        };
+        Some((state, body))
+    }
+
+    /// "Georgian" + "Legion" → ORG "Georgian Legion": a nationality or a
+    /// state (not its abbreviation) followed by capitalised words that end
+    /// in a force head is one ORG, the longest such. Not after a possessive
+    /// ("Ukraine's National Guard" is two names), nor after the name part of
+    /// a compound ("Kurdish-led Syrian Democratic Forces"), nor in headings,
+    /// whose every word is capitalised ("Ukrainian Forces Advance").
+    fn force_name(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        m: &Mention,
+        key: &mut String,
+    ) -> Option<Mention> {
+        let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
+        let last = (m.tokens.end + MAX_EXTRA_TOKENS).min(sentence.tokens.end);
+        let mut end = None;
+        for next in m.tokens.end..last {
+            let word = doc.tokens[next].slice(doc.text);
+            // "Korean People's Army": a possessive inside the name.
+            if next > m.tokens.end && RoleRules::is_possessive(word) {
+                continue;
+            }
+            if !starts_upper(word) {
+                break;
+            }
+            if in_word_list(&self.force_heads, word) {
+                end = Some(next + 1);
+            }
+        }
+        let end = end?;
+        let surface = m.span.slice(doc.text);
+        let entry = dict.entry(dict.lookup_sure(surface, key)?);
+        let national =
+            entry.kind == Kind::Demonym || (entry.kind == Kind::State && !is_abbreviation(surface));
+        let whole_tokens = doc.tokens[m.tokens.end - 1].end == m.span.end;
+        let named = national && whole_tokens && !is_heading(doc, sentence.tokens.clone());
+        named.then(|| Mention {
+            span: Span::new(m.span.start, doc.tokens[end - 1].end),
+            tokens: m.tokens.start..end,
+            label: EntityLabel::Org,
+            score: m.score,
+        })
+    }
+
+    /// "Gwoza" + "Local Government Area" → LOC "Gwoza Local Government
+    /// Area": a place suffix right after a LOC mention, when no capitalised
+    /// word follows it.
+    fn place_name(&self, doc: &Tokenized<'_>, m: &Mention) -> Option<Mention> {
+        if m.label != EntityLabel::Loc {
+            return None;
+        }
+        let end = suffix_end(doc, m, &self.place_suffixes)?;
+        Some(Mention {
+            span: Span::new(m.span.start, doc.tokens[end - 1].end),
+            tokens: m.tokens.start..end,
+            label: EntityLabel::Loc,
+            score: m.score,
+        })
+    }
+
+    /// "Western" + "Siberia" → LOC "Western Siberia": a capitalised
+    /// compass word right before a LOC mention belongs to its name, unless
+    /// it opens the sentence, the sentence is a heading (where every word
+    /// is capitalised) or the place is a state, whose name is whole without
+    /// it ("Southern Lebanon" is a part of Lebanon, as "southern Lebanon").
+    /// Also says whether the word was the mention before (`previous`,
+    /// "Western" MISC), which the name replaces.
+    fn place_prefix(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        m: &Mention,
+        previous: Option<&Mention>,
+        key: &mut String,
+    ) -> Option<(Mention, bool)> {
+        let before = m.tokens.start.checked_sub(1)?;
+        if m.label != EntityLabel::Loc
+            || !self
+                .place_prefixes
+                .contains(doc.tokens[before].slice(doc.text))
+        {
+            return None;
+        }
+        let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
+        let whole_token = doc.tokens[m.tokens.start].start == m.span.start;
+        let state = dict
+            .lookup(m.span.slice(doc.text), key)
+            .is_some_and(|id| dict.entry(id).kind == Kind::State);
+        if state
+            || !whole_token
+            || before <= sentence.tokens.start
+            || is_heading(doc, sentence.tokens.clone())
+        {
+            return None;
+        }
+        let replaces_last = match previous {
+            Some(p) if p.tokens.end > before => {
+                if p.tokens != (before..before + 1) || p.span != doc.tokens[before] {
+                    return None;
+                }
+                true
+            }
+            _ => false,
+        };
+        let grown = Mention {
+            span: Span::new(doc.tokens[before].start, m.span.end),
+            tokens: before..m.tokens.end,
+            label: EntityLabel::Loc,
+            score: m.score,
+        };
+        Some((grown, replaces_last))
+    }
+
+    /// "Donbas" + "War" → MISC "Donbas War": named wars are MISC
+    /// (ANNOTATION.md). An event word right after a LOC or MISC mention,
+    /// when no capitalised word follows it and the sentence is no heading
+    /// ("Ukraine War Enters Third Year").
+    fn event_name(&self, doc: &Tokenized<'_>, m: &Mention) -> Option<Mention> {
+        if !matches!(m.label, EntityLabel::Loc | EntityLabel::Misc) {
+            return None;
+        }
+        let end = suffix_end(doc, m, &self.event_suffixes)?;
+        let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
+        if is_heading(doc, sentence.tokens.clone()) {
+            return None;
+        }
+        Some(Mention {
+            span: Span::new(m.span.start, doc.tokens[end - 1].end),
+            tokens: m.tokens.start..end,
+            label: EntityLabel::Misc,
+            score: m.score,
+        })
+    }
+
+    /// Replaces each mention that joins states or nationalities with hyphens
+    /// ("Ukraine-Russia", "Russia-North Korea", "Armenian-Azerbaijani",
+    /// "Russo-Georgian") by one mention per part, as ANNOTATION.md tags
+    /// them, so that each state gets its own role, country and referent. A
+    /// part takes its entry's label (LOC for a state, MISC for a
+    /// nationality) and the compound's score and tokens (the tokens that
+    /// overlap it, so the parts of "Ukraine-Russia" share one token):
+    /// mentions stay in text order and never overlap by span, but two may
+    /// share a token. Also gives, for each mention, the dictionary entry of
+    /// the part it is (a combining form such as "Russo" links to its
+    /// nationality), `None` for a mention that is no such part. A name the
+    /// dictionary knows whole ("Guinea-Bissau") and compounds with any part
+    /// that is not a state or nationality ("Rolls-Royce", "Kim Jong-un")
+    /// stay as they are. Needs no word list but the combining forms, so it
+    /// also runs without `spans.toml`.
+    pub fn split_compounds(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        mentions: Vec<Mention>,
+        key: &mut String,
+    ) -> (Vec<Mention>, Vec<Option<EntryId>>) {
+        if !mentions
+            .iter()
+            .any(|m| m.span.slice(doc.text).contains(HYPHENS))
+        {
+            let n = mentions.len();
+            return (mentions, vec![None; n]);
+        }
+        let mut out = Vec::with_capacity(mentions.len() + 2);
+        let mut parts_of = Vec::with_capacity(mentions.len() + 2);
+        for m in mentions {
+            let parts = self.national_parts(dict, m.span.slice(doc.text), key);
+            if parts.is_empty() {
+                out.push(m);
+                parts_of.push(None);
+                continue;
+            }
+            for (part, id) in parts {
+                let span = Span::new(m.span.start + part.start, m.span.start + part.end);
+                out.push(Mention {
+                    span,
+                    tokens: covering_tokens(doc, m.tokens.clone(), span),
+                    label: dict.entry(id).label,
+                    score: m.score,
+                });
+                parts_of.push(Some(id));
+            }
+        }
+        (out, parts_of)
+    }
+
+    /// The byte ranges (within `surface`) and entries of the parts of
+    /// `surface` when it joins two or more states or nationalities with
+    /// hyphens (a combining form, "Russo", before a hyphen); empty
+    /// otherwise.
+    fn national_parts(
+        &self,
+        dict: &Dictionary,
+        surface: &str,
+        key: &mut String,
+    ) -> Vec<(Range<usize>, EntryId)> {
+        if !surface.contains(HYPHENS) || dict.lookup(surface, key).is_some() {
+            return Vec::new();
+        }
+        let ends = surface
+            .match_indices(HYPHENS)
+            .map(|(at, h)| (at, at + h.len()));
+        let mut parts = Vec::new();
+        let mut from = 0;
+        for (end, next) in ends.chain([(surface.len(), surface.len())]) {
+            let piece = &surface[from..end];
+            let start = from + piece.len() - piece.trim_start().len();
+            let part = start..from + piece.trim_end().len();
+            let text = surface.get(part.clone()).unwrap_or_default();
+            let combining = (end < surface.len())
+                .then(|| self.combining_forms.get(&text.to_lowercase()))
+                .flatten();
+            // An empty part ("Russia-" or " - ") is no key of the dictionary.
+            let national = dict
+                .lookup(combining.map_or(text, String::as_str), key)
+                .filter(|&id| matches!(dict.entry(id).kind, Kind::State | Kind::Demonym));
+            match national {
+                Some(id) if !text.is_empty() => parts.push((part, id)),
+                _ => return Vec::new(),
+            }
+            from = next;
+        }
+        parts
+    }
+}
+
+/// A dateline ("KYIV, Ukraine (AP) —", "AADAN YABAAL, Somalia –",
+/// "WASHINGTON —") names a place (ANNOTATION.md): its mention becomes LOC,
+/// and so does every other mention of the same name in the document
+/// ("Aadan Yabaal" later in the story), whatever the recogniser made of it.
+/// A dateline is a mention in capitals that opens a sentence (after "The"
+/// at most), is followed by a comma, a bracket or a dash, and then, within
+/// a few words, by a dash and running text.
+fn datelines_are_places(doc: &Tokenized<'_>, mentions: &mut [Mention], key: &mut String) {
+    let word = |t: usize| doc.tokens[t].slice(doc.text);
+    let is_dash = |w: &str| matches!(w, "—" | "–" | "-" | "--");
+    let mut names: Vec<String> = Vec::new();
+    for m in mentions.iter() {
+        let sentence = &doc.sentences[doc.sentence_of(m.tokens.start)];
+        let opens = m.tokens.start == sentence.tokens.start
+            || (m.tokens.start == sentence.tokens.start + 1
+                && word(sentence.tokens.start).eq_ignore_ascii_case("the"));
+        let capitals = m.tokens.clone().all(|t| {
+            let w = word(t);
+            w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase)
+        });
+        let after = m.tokens.end;
+        if !opens || !capitals || after >= sentence.tokens.end {
+            continue;
+        }
+        if !(matches!(word(after), "," | "(") || is_dash(word(after))) {
+            continue;
+        }
+        let window = after..(after + 8).min(sentence.tokens.end);
+        let Some(dash) = window.clone().find(|&t| is_dash(word(t))) else {
+            continue;
+        };
+        let running = (dash + 1..sentence.tokens.end)
+            .any(|t| word(t).chars().next().is_some_and(char::is_lowercase));
+        if running {
+            normalize_into(m.span.slice(doc.text), key);
+            names.push(key.clone());
+        }
+    }
+    if names.is_empty() {
+        return;
+    }
+    for m in mentions.iter_mut() {
+        normalize_into(m.span.slice(doc.text), key);
+        if names.contains(key) {
+            m.label = EntityLabel::Loc;
+        }
+    }
+}
+
+/// Each name of `list` as its words.
+fn words(list: &[String]) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|s| s.split_whitespace().map(str::to_string).collect())
+        .collect()
+}
+
+/// The token end of the first of `suffixes` (as words) written right after
+/// `m` in its sentence, when no capitalised word follows it ("Borno State
+/// has", not "US State Department").
+fn suffix_end(doc: &Tokenized<'_>, m: &Mention, suffixes: &[Vec<String>]) -> Option<usize> {
+    let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?;
+    let word = |t: usize| doc.tokens[t].slice(doc.text);
+    let whole_token = doc.tokens[m.tokens.end - 1].end == m.span.end;
+    suffixes.iter().find_map(|suffix| {
+        let end = m.tokens.end + suffix.len();
+        let fits = whole_token
+            && end <= sentence.tokens.end
+            && (m.tokens.end..end).zip(suffix).all(|(t, w)| word(t) == w)
+            && (end == sentence.tokens.end || !starts_upper(word(end)));
+        fits.then_some(end)
+    })
+}
+
+/// The tokens of `tokens` that overlap `span`.
+fn covering_tokens(doc: &Tokenized<'_>, tokens: Range<usize>, span: Span) -> Range<usize> {
+    let toks = &doc.tokens[tokens.clone()];
+    let first = tokens.start + toks.partition_point(|t| t.end <= span.start);
+    let last = tokens.start + toks.partition_point(|t| t.start < span.end);
+    first..last.max(first + 1)
+}
+
+/// The head of a body's name: its last capitalised word before the first
+/// lower-case word ("Ministry" of "Ministry of Defence", "Army" of
+/// "People's Army").
+fn head_word<'t>(doc: &Tokenized<'t>, tokens: Range<usize>) -> Option<&'t str> {
+    let mut head = None;
+    for t in tokens {
+        let w = doc.tokens[t].slice(doc.text);
+        if w.chars().next().is_some_and(char::is_lowercase) {
+            break;
+        }
+        if w.chars().next().is_some_and(char::is_alphabetic) {
+            head = Some(w);
+        }
+    }
+    head
+}
+
+/// Whether a sentence is a heading in title case or capitals: none of its
+/// words of four letters or more starts in lower case (title case leaves
+/// only short function words in lower case: "of", "in", "the").
+fn is_heading(doc: &Tokenized<'_>, tokens: Range<usize>) -> bool {
+    !tokens.into_iter().any(|t| {
+        let w = doc.tokens[t].slice(doc.text);
+        w.chars().count() >= 4 && w.chars().next().is_some_and(char::is_lowercase)
+    })
+}
+
+/// A state's abbreviation ("US", "U.S.", "UK", "UAE"): two to four capital
+/// letters, full stops allowed.
+fn is_abbreviation(surface: &str) -> bool {
+    let letters = surface.chars().filter(|c| *c != '.').count();
+    (2..=4).contains(&letters) && surface.chars().all(|c| c.is_ascii_uppercase() || c == '.')
+}
+
+fn starts_upper(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> SpanRules {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(SPANS_FILE);
+        SpanRules::load(&path).expect("the shipped span conventions load")
+    }
+
+    #[test]
+    fn prefixes_are_cut_but_not_particles_of_names() {
+        let rules = shipped();
+        assert_eq!(rules.prefix_len("non-Russian"), Some(4));
+        assert_eq!(rules.prefix_len("army-RSF"), Some(5));
+        assert_eq!(rules.prefix_len("Anti-French"), Some(5));
+        assert_eq!(rules.prefix_len("al-Qaida"), None);
+        assert_eq!(
+            rules.prefix_len("Army-RSF"),
+            None,
+            "a capitalised word is a name"
+        );
+        assert_eq!(rules.prefix_len("non-aligned"), None, "no name follows");
+    }
+
+    #[test]
+    fn titles_are_whole_mentions_of_title_words() {
+        let rules = shipped();
+        for title in [
+            "Defense Minister",
+            "Secretary of State",
+            "Secretary-General",
+        ] {
+            assert!(rules.is_title(title), "{title}");
+        }
+        for name in [
+            "Defense Ministry",
+            "General Staff",
+            "Minister Sybiha",
+            "Supreme Court",
+        ] {
+            assert!(!rules.is_title(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn abbreviations_of_states() {
+        for short in ["US", "U.S.", "UK", "UAE"] {
+            assert!(is_abbreviation(short), "{short}");
+        }
+        for long in ["Japan", "U", "Ukrainian", "UKRAINE"] {
+            assert!(!is_abbreviation(long), "{long}");
+        }
+    }
+
+    #[test]
+    fn a_bad_file_names_its_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SPANS_FILE);
+        let shipped = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("models")
+                .join(SPANS_FILE),
+        )
+        .unwrap();
+        std::fs::write(&path, shipped.replace("split_heads", "split_words")).unwrap();
+        let err = SpanRules::load(&path).unwrap_err().to_string();
+        assert!(err.contains(SPANS_FILE) && err.contains("bodies"), "{err}");
+    }
+}
