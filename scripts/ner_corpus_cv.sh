@@ -10,6 +10,9 @@
 #
 #   scripts/ner_corpus_cv.sh [WEIGHTS...]     # default weights: 0 2 4
 #
+# CHECK="web-e web-f ..." also reports the same folds over only the documents
+# whose id starts with one of these prefixes (a held-out part of the corpus).
+#
 # Folds: documents in file order, document i goes to fold i mod FOLDS.
 # Needs a release build (cargo build --release).
 set -euo pipefail
@@ -24,14 +27,16 @@ WORK=${WORK:-$(mktemp -d /tmp/ner-cv.XXXXXX)}
 mkdir -p "$WORK"
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 
-python3 - "$GOLD" "$FOLDS" "$WORK" <<'PY'
+python3 - "$GOLD" "$FOLDS" "$WORK" "${CHECK:-}" <<'PY'
 import json, sys
-gold, folds, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+gold, folds, work, check = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split()
 lines = [l for l in open(gold, encoding="utf-8") if l.strip()]
 for k in range(folds):
     held = [l for i, l in enumerate(lines) if i % folds == k]
     open(f"{work}/fold{k}.jsonl", "w", encoding="utf-8").writelines(held)
     open(f"{work}/fold{k}.ids", "w").write(",".join(json.loads(l)["id"] for l in held))
+    checked = [l for l in held if json.loads(l)["id"].startswith(tuple(check))] if check else []
+    open(f"{work}/check{k}.jsonl", "w", encoding="utf-8").writelines(checked)
 PY
 
 for w in "${WEIGHTS[@]}"; do
@@ -54,25 +59,36 @@ for w in "${WEIGHTS[@]}"; do
       models="$out/models"
     fi
     "$BIN" eval --gold "$WORK/fold$k.jsonl" --no-frames --json --models "$models" > "$WORK/w$w-f$k.json"
+    if [ -s "$WORK/check$k.jsonl" ]; then
+      "$BIN" eval --gold "$WORK/check$k.jsonl" --no-frames --json --models "$models" > "$WORK/w$w-c$k.json"
+    fi
   done
 done
 
-python3 - "$WORK" "$FOLDS" "${WEIGHTS[@]}" <<'PY'
-import json, sys
-work, folds, weights = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+python3 - "$WORK" "$FOLDS" "${CHECK:-}" "${WEIGHTS[@]}" <<'PY'
+import json, os, sys
+work, folds, check, weights = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 def f1(tp, fp, fn):
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-print(f"{folds}-fold cross-validation over documents, summed over folds ({work})")
-print(f"{'weight':>6}  {'strict P':>8} {'R':>6} {'F1':>6}  {'role F1':>7}  {'countries F1':>12}")
-for w in weights:
-    sums = {"strict": [0, 0, 0], "role": [0, 0, 0], "countries": [0, 0, 0]}
-    for k in range(folds):
-        d = json.load(open(f"{work}/w{w}-f{k}.json"))
-        for name, part in (("strict", d["entities"]["strict"]), ("role", d["entities"]["role"]), ("countries", d["actor_countries"])):
-            for i, key in enumerate(("tp", "fp", "fn")):
-                sums[name][i] += part[key]
-    s, r, c = (f1(*sums[n]) for n in ("strict", "role", "countries"))
-    print(f"{w:>6}  {s[0]:8.3f} {s[1]:6.3f} {s[2]:6.3f}  {r[2]:7.3f}  {c[2]:12.3f}")
+def table(title, part):
+    print(title)
+    print(f"{'weight':>6}  {'strict P':>8} {'R':>6} {'F1':>6}  {'role F1':>7}  {'countries F1':>12}")
+    for w in weights:
+        sums = {"strict": [0, 0, 0], "role": [0, 0, 0], "countries": [0, 0, 0]}
+        for k in range(folds):
+            path = f"{work}/w{w}-{part}{k}.json"
+            if not os.path.exists(path):
+                continue
+            d = json.load(open(path))
+            for name, counts in (("strict", d["entities"]["strict"]), ("role", d["entities"]["role"]), ("countries", d["actor_countries"])):
+                for i, key in enumerate(("tp", "fp", "fn")):
+                    sums[name][i] += counts[key]
+        s, r, c = (f1(*sums[n]) for n in ("strict", "role", "countries"))
+        print(f"{w:>6}  {s[0]:8.3f} {s[1]:6.3f} {s[2]:6.3f}  {r[2]:7.3f}  {c[2]:12.3f}")
+
+table(f"{folds}-fold cross-validation over documents, summed over folds ({work})", "f")
+if check:
+    table(f"the same folds, only the documents of {check}", "c")
 PY
