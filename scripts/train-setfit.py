@@ -209,6 +209,17 @@ def make_pairs(rows, pairs_per_sentence, max_pairs, rng):
     return pairs[:max_pairs] if max_pairs else pairs
 
 
+def optimise(optimiser, loss, steps, start, log):
+    """One optimiser step on `loss`; logs every 25th. Returns the step count."""
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+    steps += 1
+    if steps % 25 == 0:
+        log(f"  step {steps}: loss {loss.item():.4f} ({time.time() - start:.0f}s)")
+    return steps
+
+
 def fine_tune(model, rows, opts, log):
     """Contrastive fine-tuning with the cosine-similarity loss (SetFit's)."""
     rng = random.Random(opts.seed)
@@ -229,12 +240,7 @@ def fine_tune(model, rows, opts, log):
             v = model(right)["sentence_embedding"]
             target = torch.tensor([t for _, _, t in batch], dtype=torch.float32)
             loss = torch.nn.functional.mse_loss(torch.cosine_similarity(u, v), target)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            steps += 1
-            if steps % 25 == 0:
-                log(f"  step {steps}: loss {loss.item():.4f} ({time.time() - start:.0f}s)")
+            steps = optimise(optimiser, loss, steps, start, log)
     model.eval()
     return len(pairs)
 
@@ -276,12 +282,7 @@ def fine_tune_classifier(model, rows, labels, opts, log):
             features = model.tokenize([train[i]["text"] for i in batch])
             logits = layer(model(features)["sentence_embedding"])
             loss = loss_of(logits, y_train[batch])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            steps += 1
-            if steps % 25 == 0:
-                log(f"  step {steps}: loss {loss.item():.4f} ({time.time() - start:.0f}s)")
+            steps = optimise(optimiser, loss, steps, start, log)
         model.eval()
         weights = layer.weight.detach().numpy().copy()
         bias = layer.bias.detach().numpy().copy()

@@ -9,6 +9,12 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
+/// Reads and deserialises the TOML file at `path`; a read error names the file.
+pub fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_toml(&text, path)
+}
+
 /// Deserialises the TOML `text` of the file at `path` (which only names the
 /// source in errors).
 pub fn parse_toml<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T> {

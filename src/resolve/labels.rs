@@ -48,8 +48,7 @@ pub struct LabelRules {
 impl LabelRules {
     /// Reads `labels.toml`; an error names the file and line.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| crate::error::Error::io(path, e))?;
-        let raw: RawRules = crate::datafile::parse_toml(&text, path)?;
+        let raw: RawRules = crate::datafile::read_toml(path)?;
         Ok(Self {
             correct: raw
                 .correct

@@ -206,8 +206,7 @@ impl Context<'_> {
 impl RoleRules {
     /// Reads `roles.toml`.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| crate::error::Error::io(path, e))?;
-        let raw: RawRules = datafile::parse_toml(&text, path)?;
+        let raw: RawRules = datafile::read_toml(path)?;
         let set = |words: Vec<String>| {
             words
                 .into_iter()

@@ -102,8 +102,7 @@ pub struct SpanRules {
 impl SpanRules {
     /// Reads `spans.toml`; an error names the file, line and field.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| crate::error::Error::io(path, e))?;
-        let raw: RawRules = crate::datafile::parse_toml(&text, path)?;
+        let raw: RawRules = crate::datafile::read_toml(path)?;
         let set = |words: Vec<String>| words.iter().map(|w| w.to_lowercase()).collect();
         Ok(Self {
             name_particles: set(raw.name_particles),
