@@ -15,6 +15,8 @@ output the Python reference gives on it, for newstag's parity tests
                on fixtures/gold.jsonl (a few steps) with its head, and
                expected.json: sentence-transformers' embeddings through the
                head, per sentence and label.
+  OUT/setfit-classify/  the same, fine-tuned on the labels themselves
+               (--objective classify: encoder and linear head end to end).
 
 Weights are random but seeded, so a run is reproducible on one machine.
 
@@ -179,8 +181,10 @@ def load_trainer():
     return module
 
 
-def make_setfit(out, newstag):
-    """A tiny encoder, fine-tuned and given a head by train-setfit.py itself."""
+def make_setfit(out, newstag, objective):
+    """A tiny encoder, fine-tuned and given a head by train-setfit.py itself,
+    with `objective` (contrastive: SetFit pairs and logistic heads; classify:
+    the encoder and a linear head trained on the labels)."""
     trainer = load_trainer()
     base = out + "-base"
     os.makedirs(base, exist_ok=True)
@@ -196,8 +200,10 @@ def make_setfit(out, newstag):
             "--base", base,
             "--out", out,
             "--newstag", newstag,
+            "--objective", objective,
             "--pairs-per-sentence", "1",
             "--max-pairs", "256",
+            "--epochs", "1" if objective == "contrastive" else "2",
             # Above every sentence's length in pieces: past the limit
             # sentence-transformers truncates and newstag averages windows.
             "--max-seq-length", "512",
@@ -236,8 +242,10 @@ def main():
     make_ner(os.path.join(args.out, "ner"))
     make_nli(os.path.join(args.out, "nli"), NLI_LABELS, 11)
     make_nli(os.path.join(args.out, "nli2"), NLI2_LABELS, 13)
-    make_setfit(os.path.join(args.out, "setfit"), args.newstag)
-    print(f"make-tiny-checkpoints: wrote ner, nli, nli2, setfit under {args.out}", file=sys.stderr)
+    make_setfit(os.path.join(args.out, "setfit"), args.newstag, "contrastive")
+    make_setfit(os.path.join(args.out, "setfit-classify"), args.newstag, "classify")
+    print(f"make-tiny-checkpoints: wrote ner, nli, nli2, setfit, setfit-classify under {args.out}",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -176,7 +176,18 @@ fn setfit_framer(dir: &Path, labels: &[&str]) -> newstag::Result<SetfitFramer> {
 
 #[test]
 fn setfit_scores_match_sentence_transformers_and_the_head() {
-    let dir = checkpoint("setfit");
+    assert_setfit_scores_match("setfit");
+}
+
+#[test]
+fn setfit_fine_tuned_on_the_labels_matches_sentence_transformers() {
+    assert_setfit_scores_match("setfit-classify");
+}
+
+/// newstag's scores of the checkpoint `name` equal Python's (the encoder as
+/// sentence-transformers runs it, then the head) to TOLERANCE.
+fn assert_setfit_scores_match(name: &str) {
+    let dir = checkpoint(name);
     let want = expected(&dir);
     let head = SetfitHead::load(&dir).unwrap();
     let labels: Vec<&str> = head.labels().iter().map(String::as_str).collect();
