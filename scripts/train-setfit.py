@@ -302,16 +302,21 @@ def fine_tune_classifier(model, rows, labels, opts, log):
     model.load_state_dict(state)
     model.eval()
     vectors = embed(model, [r["text"] for r in rows])
-    neighbours = [
+    return Head(labels, weights, bias, thresholds, neighbours(rows, labels, vectors))
+
+
+# ---------------------------------------------------------------- head
+
+
+def neighbours(rows, labels, vectors):
+    """The labelled training sentences with their vectors, kept in the head
+    for evidence (the nearest training sentences of a selected label)."""
+    return [
         {"document": r["id"], "text": r["text"],
          "labels": [l for l, v in zip(labels, r["y"]) if v],
          "vector": [round(float(v), 6) for v in vectors[i]]}
         for i, r in enumerate(rows) if any(r["y"])
     ]
-    return Head(labels, weights, bias, thresholds, neighbours)
-
-
-# ---------------------------------------------------------------- head
 
 
 class Head:
@@ -409,13 +414,7 @@ def fit_head(vectors, rows, labels, opts):
         weights.append(model.coef_[0])
         bias.append(model.intercept_[0])
         thresholds.append(best)
-    neighbours = [
-        {"document": r["id"], "text": r["text"],
-         "labels": [l for l, v in zip(labels, r["y"]) if v],
-         "vector": [round(float(v), 6) for v in vectors[i]]}
-        for i, r in enumerate(rows) if any(r["y"])
-    ]
-    return Head(labels, weights, bias, thresholds, neighbours)
+    return Head(labels, weights, bias, thresholds, neighbours(rows, labels, vectors))
 
 
 # ---------------------------------------------------------------- evaluation

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::document::Tokenized;
 use crate::error::Result;
 use crate::ner::{EntityLabel, Mention};
-use crate::resolve::{Dictionary, Kind};
+use crate::resolve::{starts_upper, Dictionary, Kind};
 use crate::text::Span;
 
 /// File name of the label rules under the models directory.
@@ -237,8 +237,4 @@ impl LabelRules {
             mentions.sort_by_key(|m| m.span.start);
         }
     }
-}
-
-fn starts_upper(word: &str) -> bool {
-    word.chars().next().is_some_and(char::is_uppercase)
 }

@@ -726,6 +726,12 @@ impl Grouping {
     }
 }
 
+/// Whether `word` begins with a capital letter (the span rules of
+/// [`labels`] and [`spans`] read names by their capitals).
+fn starts_upper(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
+
 /// Whether each mention is part of a hyphenated compound: split by
 /// [`SpanRules::split_compounds`] (`split`), or a sub-token mention
 /// from elsewhere (gold spans).

@@ -18,7 +18,7 @@ use crate::document::Tokenized;
 use crate::error::Result;
 use crate::ner::{EntityLabel, Mention};
 use crate::resolve::roles::in_word_list;
-use crate::resolve::{normalize_into, Dictionary, EntryId, Kind, RoleRules};
+use crate::resolve::{normalize_into, starts_upper, Dictionary, EntryId, Kind, RoleRules};
 use crate::text::Span;
 
 /// File name of the span rules under the models directory.
@@ -663,10 +663,6 @@ fn is_heading(doc: &Tokenized<'_>, tokens: Range<usize>) -> bool {
 fn is_abbreviation(surface: &str) -> bool {
     let letters = surface.chars().filter(|c| *c != '.').count();
     (2..=4).contains(&letters) && surface.chars().all(|c| c.is_ascii_uppercase() || c == '.')
-}
-
-fn starts_upper(word: &str) -> bool {
-    word.chars().next().is_some_and(char::is_uppercase)
 }
 
 #[cfg(test)]
