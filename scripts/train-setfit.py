@@ -245,6 +245,18 @@ def fine_tune(model, rows, opts, log):
     return len(pairs)
 
 
+def check_examples(rows, labels, opts):
+    """Every label needs --min-examples framed training sentences; the error
+    names the label and its count."""
+    for j, label in enumerate(labels):
+        positives = sum(r["y"][j] for r in rows)
+        if positives < opts.min_examples:
+            raise CorpusError(
+                f"label {label!r} has {positives} framed training sentences, fewer than "
+                f"--min-examples {opts.min_examples}"
+            )
+
+
 def fine_tune_classifier(model, rows, labels, opts, log):
     """Supervised fine-tuning (--objective classify): the encoder and one
     linear layer over its unit sentence vector, trained end to end with
@@ -254,9 +266,12 @@ def fine_tune_classifier(model, rows, labels, opts, log):
     with the best sentence F1 there are found, and the epoch with the best
     validation F1 is kept. Returns the Head of that epoch: the linear layer is
     the head, so newstag's `setfit` method scores it unchanged."""
+    check_examples(rows, labels, opts)
     rng = random.Random(opts.seed)
     torch.manual_seed(opts.seed)
     docs = sorted({r["doc"] for r in rows})
+    if len(docs) < 2:
+        raise CorpusError("the training data has fewer than 2 documents: none to keep out for validation")
     rng.shuffle(docs)
     held = set(docs[:max(1, round(len(docs) * opts.validation))])
     train = [r for r in rows if r["doc"] not in held]
@@ -386,6 +401,7 @@ def fit_regression(x, y, c):
 def fit_head(vectors, rows, labels, opts):
     """Heads on all rows; thresholds from out-of-fold probabilities of an
     inner cross-validation over the rows' documents."""
+    check_examples(rows, labels, opts)
     docs = [r["doc"] for r in rows]
     y_all = np.array([r["y"] for r in rows])
     k = min(opts.inner_folds, len(set(docs)))
@@ -396,12 +412,6 @@ def fit_head(vectors, rows, labels, opts):
     weights, bias, thresholds = [], [], []
     for j, label in enumerate(labels):
         y = y_all[:, j]
-        positives = int(y.sum())
-        if positives < opts.min_examples:
-            raise CorpusError(
-                f"label {label!r} has {positives} framed training sentences, fewer than "
-                f"--min-examples {opts.min_examples}"
-            )
         oof = np.zeros(len(rows), dtype=np.float32)
         for f in range(k):
             train, test = folds != f, folds == f
