@@ -28,7 +28,10 @@ same way.
 
 With --cv the script instead measures frame F1 on held-out documents:
 `folds` (5-fold cross-validation over documents), `conflict`
-(leave-one-conflict-out over the documents' `conflict` field) or `both`.
+(leave-one-conflict-out over the documents' `conflict` field),
+`conflict-groups` (--folds folds over conflicts, each conflict's documents
+held out together, dealt as `newstag eval --cv conflict:K` deals them) or
+`both` (the first two).
 The encoder is fine-tuned afresh inside every training fold and the head
 and thresholds are fitted there too; nothing is written.
 
@@ -377,6 +380,21 @@ class Head:
                     value["neighbours"], value.get("provenance"))
 
 
+def conflict_groups(conflicts, k):
+    """Conflicts dealt into k folds of about equal document counts, as newstag's
+    `eval --cv conflict:K` deals them: the conflict with the most documents first (ties by
+    name), each to the fold with the fewest documents so far (the lowest-numbered on a tie)."""
+    counts = {}
+    for c in conflicts:
+        counts[c] = counts.get(c, 0) + 1
+    sizes, fold_of = [0] * k, {}
+    for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        fold = min(range(k), key=lambda f: (sizes[f], f))
+        sizes[fold] += n
+        fold_of[name] = fold
+    return fold_of
+
+
 def doc_folds(doc_ids, k, seed):
     """Documents split into k folds by a seeded shuffle."""
     order = sorted(set(doc_ids))
@@ -497,8 +515,11 @@ def cross_validate(docs, rows, labels, opts, log):
         else:
             missing = [d["where"] for d in docs if not d["conflict"]]
             if missing:
-                raise CorpusError(f"{missing[0]}: field `conflict`: missing (needed by --cv conflict)")
+                raise CorpusError(f"{missing[0]}: field `conflict`: missing (needed by --cv {scheme})")
             groups = {d["id"]: d["conflict"] for d in docs}
+            if scheme == "conflict-groups":
+                fold_of = conflict_groups([d["conflict"] for d in docs], opts.folds)
+                groups = {i: f"conflict fold {fold_of[c] + 1}" for i, c in groups.items()}
         tally = Tally(labels)
         started = time.time()
         for group in sorted(set(groups.values())):
@@ -518,7 +539,8 @@ def cross_validate(docs, rows, labels, opts, log):
             log(f"{scheme} {group}: {len(held)} held-out documents, {len(train)} training sentences, "
                 f"{pairs} pairs, thresholds {dict(zip(labels, map(float, head.thresholds)))} ({time.time() - started:.0f}s)")
         name = {"folds": f"{opts.folds}-fold cross-validation over documents",
-                "conflict": "leave-one-conflict-out"}[scheme]
+                "conflict": "leave-one-conflict-out",
+                "conflict-groups": f"{opts.folds} folds over conflicts (each conflict held out whole)"}[scheme]
         if opts.objective == "classify":
             how = f"encoder fine-tuned on the labels, at most {opts.epochs} epoch(s)"
         else:
@@ -539,7 +561,10 @@ def parse_args(argv):
     p.add_argument("--newstag", default=os.path.join(ROOT, "target", "release", "newstag"),
                    help="newstag binary, for its sentence splitter")
     p.add_argument("--labels", help="labels to train, comma-separated (default: every label in the corpus)")
-    p.add_argument("--cv", choices=["folds", "conflict", "both"], help="measure held-out frame F1 instead of training")
+    p.add_argument("--cv", choices=["folds", "conflict", "conflict-groups", "both"],
+                   help="measure held-out frame F1 instead of training: folds over documents, one fold per "
+                        "conflict, --folds folds over conflicts (as `newstag eval --cv conflict:K`), or the "
+                        "first two")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--inner-folds", type=int, default=5, help="folds over training documents for thresholds")
     p.add_argument("--objective", choices=["contrastive", "classify"], default="contrastive",

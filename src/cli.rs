@@ -291,10 +291,12 @@ struct EvalArgs {
     )]
     gold: Vec<PathBuf>,
     /// Score frames by cross-validation of the learned classifier instead
-    /// of the shipped one: `docs` (5 folds over documents), `docs:K`, or
+    /// of the shipped one: `docs` (5 folds over documents), `docs:K`,
     /// `conflict` (leave one conflict out: one fold per value of the gold
-    /// records' `conflict` field). Each fold's classifier, regularisation
-    /// and thresholds are fitted on the other folds only.
+    /// records' `conflict` field), or `conflict:K` (K folds over conflicts:
+    /// every document of a conflict is held out in the same fold). Each
+    /// fold's classifier, regularisation and thresholds are fitted on the
+    /// other folds only.
     #[arg(long, value_name = "FOLDS", conflicts_with_all = ["conll", "pred"])]
     cv: Option<Folds>,
     /// CoNLL column file: score the recogniser alone on its tokens and

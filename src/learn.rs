@@ -5,6 +5,7 @@
 //! each training fold ([`crate::frames::learned::train()`]), never on the
 //! documents a fold is scored on.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -194,6 +195,9 @@ impl FrameData {
         let protocol = match folds {
             Folds::Documents(k) => format!("cross-validation over documents, {k} folds"),
             Folds::Conflicts => format!("leave one conflict out, {count} conflicts"),
+            Folds::ConflictGroups(k) => {
+                format!("{k} folds over conflicts (each conflict's documents held out together)")
+            }
         };
         let (mut report, misses) =
             scorer.finish(gold, ReportEngine::Pipeline(Arc::clone(&self.engine)));
@@ -205,31 +209,59 @@ impl FrameData {
     fn folds(&self, folds: Folds) -> Result<Vec<usize>> {
         match folds {
             Folds::Documents(k) => Ok((0..self.docs.len()).map(|d| d % k.max(2)).collect()),
-            Folds::Conflicts => {
+            Folds::Conflicts | Folds::ConflictGroups(_) => {
                 let mut names: Vec<&str> = Vec::new();
                 for doc in &self.docs {
                     let Some(c) = doc.conflict.as_deref() else {
                         return Err(Error::InvalidArgument {
                             argument: "--cv conflict".to_string(),
                             message: format!(
-                                "gold document {:?} has no `conflict` field (leave-one-conflict-out \
-                                 needs one in every document)",
+                                "gold document {:?} has no `conflict` field (folds over conflicts \
+                                 need one in every document)",
                                 doc.data.id
                             ),
                         });
                     };
                     names.push(c);
                 }
-                let mut distinct = names.clone();
-                distinct.sort_unstable();
-                distinct.dedup();
-                Ok(names
-                    .iter()
-                    .map(|n| distinct.binary_search(n).unwrap_or(0))
-                    .collect())
+                let fold_of_conflict = match folds {
+                    Folds::ConflictGroups(k) => conflict_groups(&names, k),
+                    _ => {
+                        let mut distinct = names.clone();
+                        distinct.sort_unstable();
+                        distinct.dedup();
+                        distinct
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, c)| (c, i))
+                            .collect()
+                    }
+                };
+                Ok(names.iter().map(|n| fold_of_conflict[n]).collect())
             }
         }
     }
+}
+
+/// Conflicts dealt into `k` folds of about equal document counts: the
+/// conflict with the most documents first (ties by name), each to the fold
+/// that has the fewest documents so far (the lowest-numbered on a tie).
+/// Deterministic; `scripts/train-setfit.py` deals them the same way.
+fn conflict_groups<'a>(names: &[&'a str], k: usize) -> HashMap<&'a str, usize> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for n in names {
+        *counts.entry(n).or_default() += 1;
+    }
+    let mut order: Vec<(&str, usize)> = counts.into_iter().collect();
+    order.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut sizes = vec![0usize; k];
+    let mut fold_of = HashMap::new();
+    for (name, count) in order {
+        let fold = (0..k).min_by_key(|&f| (sizes[f], f)).unwrap_or(0);
+        sizes[fold] += count;
+        fold_of.insert(name, fold);
+    }
+    fold_of
 }
 
 /// How cross-validation splits the documents.
@@ -239,6 +271,9 @@ pub enum Folds {
     Documents(usize),
     /// One fold per value of the documents' `conflict` field.
     Conflicts,
+    /// `k` folds over the values of the `conflict` field: every document
+    /// of a conflict is held out in the same fold (see [`conflict_groups`]).
+    ConflictGroups(usize),
 }
 
 impl std::str::FromStr for Folds {
@@ -247,6 +282,13 @@ impl std::str::FromStr for Folds {
     fn from_str(s: &str) -> Result<Self> {
         match s {
             "conflict" | "conflicts" => Ok(Self::Conflicts),
+            _ if s.starts_with("conflict:") => match s["conflict:".len()..].parse::<usize>() {
+                Ok(k) if k >= 2 => Ok(Self::ConflictGroups(k)),
+                _ => Err(Error::InvalidArgument {
+                    argument: format!("--cv {s:?}"),
+                    message: "the number of folds must be a whole number of at least 2".to_string(),
+                }),
+            },
             _ => match s.strip_prefix("docs").map(|k| k.trim_start_matches(':')) {
                 Some("") => Ok(Self::Documents(5)),
                 Some(k) => match k.parse::<usize>() {
@@ -259,9 +301,40 @@ impl std::str::FromStr for Folds {
                 },
                 None => Err(Error::InvalidArgument {
                     argument: format!("--cv {s:?}"),
-                    message: "expected `docs`, `docs:K` or `conflict`".to_string(),
+                    message: "expected `docs`, `docs:K`, `conflict` or `conflict:K`".to_string(),
                 }),
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflicts_are_dealt_largest_first_to_the_smallest_fold() {
+        let names = ["a", "a", "b", "c", "c", "c", "d"];
+        let folds = conflict_groups(&names, 2);
+        // c (3) to fold 0, a (2) to fold 1, b (1) to fold 1 (2 < 3), d (1)
+        // to fold 0 on the tie at 3.
+        assert_eq!(folds["c"], 0);
+        assert_eq!(folds["a"], 1);
+        assert_eq!(folds["b"], 1);
+        assert_eq!(folds["d"], 0);
+    }
+
+    #[test]
+    fn folds_parse_every_scheme() {
+        assert_eq!("docs".parse::<Folds>().unwrap(), Folds::Documents(5));
+        assert_eq!("docs:3".parse::<Folds>().unwrap(), Folds::Documents(3));
+        assert_eq!("conflict".parse::<Folds>().unwrap(), Folds::Conflicts);
+        assert_eq!(
+            "conflict:5".parse::<Folds>().unwrap(),
+            Folds::ConflictGroups(5)
+        );
+        for bad in ["conflict:1", "conflict:x", "docs:1", "folds"] {
+            assert!(bad.parse::<Folds>().is_err(), "{bad}");
         }
     }
 }
