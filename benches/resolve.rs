@@ -8,12 +8,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use newstag::document::Tokenized;
+use newstag::document::TokenizedText;
 use newstag::ner::EntityRecognizer;
 use newstag::resolve::recognizer::DictionaryRecognizer;
 use newstag::resolve::Resolver;
-use newstag::sentence::{NewsSplitter, SentenceSplitter};
-use newstag::tokenize::tokenize;
 
 fn resolve(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -32,17 +30,12 @@ fn resolve(c: &mut Criterion) {
     }
     let resolver = Resolver::load(&root.join("models")).expect("the shipped dictionary loads");
     let gazetteer = DictionaryRecognizer::new(resolver.dictionary()).expect("the gazetteer builds");
-    let tokens = tokenize(&text);
-    let sentences = NewsSplitter.split(&text, &tokens);
-    let doc = Tokenized {
-        text: &text,
-        tokens: &tokens,
-        sentences: &sentences,
-    };
+    let tokenized = TokenizedText::new(text);
+    let doc = tokenized.view();
     let mentions = gazetteer.recognize(&doc, &mut Vec::new()).unwrap();
     eprintln!(
         "resolve: {} tokens, {} mentions",
-        tokens.len(),
+        doc.tokens.len(),
         mentions.len()
     );
 
@@ -51,7 +44,7 @@ fn resolve(c: &mut Criterion) {
         .sample_size(20)
         .measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_secs(1));
-    group.throughput(Throughput::Elements(tokens.len() as u64));
+    group.throughput(Throughput::Elements(doc.tokens.len() as u64));
     group.bench_function("gazetteer", |b| {
         b.iter(|| gazetteer.recognize(&doc, &mut Vec::new()).unwrap())
     });

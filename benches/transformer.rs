@@ -17,10 +17,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use newstag::document::Tokenized;
+use newstag::document::{Tokenized, TokenizedText};
 use newstag::ner::EntityRecognizer;
-use newstag::sentence::{NewsSplitter, Sentence, SentenceSplitter};
-use newstag::tokenize::{tokenize, Token};
 use newstag::transformer::architectures::{Batch, Encoder, TokenClassifier};
 use newstag::transformer::tokenizer::SubwordTokenizer;
 use newstag::transformer::{ModelConfig, SentenceEmbedder, TransformerRecognizer};
@@ -30,12 +28,6 @@ use tch::{Device, Kind, Tensor};
 const CONLL_LABELS: [&str; 9] = [
     "O", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC",
 ];
-
-struct Doc {
-    text: String,
-    tokens: Vec<Token>,
-    sentences: Vec<Sentence>,
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `cargo bench` adds `--bench`.
@@ -49,7 +41,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .get(1)
         .map_or("ner-small,ner-base,embed", String::as_str);
     let minilm = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/hf/all-MiniLM-L6-v2");
-    let docs = read_docs(Path::new(input))?;
+    let tokenized = read_docs(Path::new(input))?;
+    let docs: Vec<Tokenized<'_>> = tokenized.iter().map(TokenizedText::view).collect();
     let sentences: usize = docs.iter().map(|d| d.sentences.len()).sum();
     let words: usize = docs.iter().map(|d| d.tokens.len()).sum();
     println!(
@@ -75,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn read_docs(dir: &Path) -> Result<Vec<Doc>, Box<dyn std::error::Error>> {
+fn read_docs(dir: &Path) -> Result<Vec<TokenizedText>, Box<dyn std::error::Error>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
@@ -85,24 +78,9 @@ fn read_docs(dir: &Path) -> Result<Vec<Doc>, Box<dyn std::error::Error>> {
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "txt" || e == "md"))
     {
-        let text = std::fs::read_to_string(path)?;
-        let tokens = tokenize(&text);
-        let sentences = NewsSplitter.split(&text, &tokens);
-        docs.push(Doc {
-            text,
-            tokens,
-            sentences,
-        });
+        docs.push(TokenizedText::new(std::fs::read_to_string(path)?));
     }
     Ok(docs)
-}
-
-fn doc_view(doc: &Doc) -> Tokenized<'_> {
-    Tokenized {
-        text: &doc.text,
-        tokens: &doc.tokens,
-        sentences: &doc.sentences,
-    }
 }
 
 /// Wall-clock and process CPU seconds of one run.
@@ -153,13 +131,13 @@ fn process_cpu_seconds() -> f64 {
 fn bench_ner(
     name: &str,
     dir: &Path,
-    docs: &[Doc],
+    docs: &[Tokenized<'_>],
     sentences: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let recognizer = TransformerRecognizer::load(dir, None)?;
     let full = best_of(2, || {
         for doc in docs {
-            recognizer.recognize(&doc_view(doc), &mut Vec::new())?;
+            recognizer.recognize(doc, &mut Vec::new())?;
         }
         Ok(())
     })?;
@@ -168,7 +146,7 @@ fn bench_ner(
     let (model, _store, _) = TokenClassifier::load(dir, &config)?;
     let mut batches: Vec<Batch> = Vec::new();
     for doc in docs {
-        let words: Vec<&str> = doc.tokens.iter().map(|t| t.slice(&doc.text)).collect();
+        let words: Vec<&str> = doc.tokens.iter().map(|t| t.slice(doc.text)).collect();
         let (windows, _) = recognizer.windows_of(&words)?;
         batches.extend(
             windows
@@ -188,13 +166,13 @@ fn bench_ner(
 
 fn bench_embedding(
     dir: &Path,
-    docs: &[Doc],
+    docs: &[Tokenized<'_>],
     sentences: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let embedder = SentenceEmbedder::load(dir, None)?;
     let texts: Vec<&str> = docs
         .iter()
-        .flat_map(|d| d.sentences.iter().map(move |s| s.span.slice(&d.text)))
+        .flat_map(|d| d.sentences.iter().map(move |s| s.span.slice(d.text)))
         .collect();
     let full = best_of(2, || {
         embedder.embed(&texts)?;

@@ -1,9 +1,10 @@
 //! The document type every stage works on ([`Document`] as read,
-//! [`Tokenized`] once split into tokens and sentences), and the map from its
-//! visible text back to the original markup it was extracted from.
+//! [`Tokenized`] once split into tokens and sentences, [`TokenizedText`]
+//! owning what a `Tokenized` borrows), and the map from its visible text back
+//! to the original markup it was extracted from.
 
-use crate::sentence::Sentence;
-use crate::tokenize::Token;
+use crate::sentence::{NewsSplitter, Sentence, SentenceSplitter};
+use crate::tokenize::{tokenize, Token};
 
 crate::names::named_enum! {
     /// The input format a document was read from.
@@ -90,6 +91,41 @@ impl<'a> Tokenized<'a> {
             .iter()
             .map(|s| s.span.slice(self.text))
             .collect()
+    }
+}
+
+/// A text with its own tokens and the news splitter's sentences: the owner a
+/// caller that tokenises a whole text itself (tests, benches, a recogniser
+/// run outside the pipeline) lends out as a [`Tokenized`]. The pipeline does
+/// not use it: it tokenises window by window with the configured splitter.
+#[derive(Debug, Clone)]
+pub struct TokenizedText {
+    text: String,
+    tokens: Vec<Token>,
+    sentences: Vec<Sentence>,
+}
+
+impl TokenizedText {
+    /// `text` tokenised ([`tokenize`]) and split into sentences by
+    /// [`NewsSplitter`].
+    pub fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
+        let tokens = tokenize(&text);
+        let sentences = NewsSplitter.split(&text, &tokens);
+        Self {
+            text,
+            tokens,
+            sentences,
+        }
+    }
+
+    /// The borrowed view every stage reads.
+    pub fn view(&self) -> Tokenized<'_> {
+        Tokenized {
+            text: &self.text,
+            tokens: &self.tokens,
+            sentences: &self.sentences,
+        }
     }
 }
 

@@ -6,16 +6,14 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use newstag::document::Tokenized;
+use newstag::document::TokenizedText;
 use newstag::frames::embedded::StaticFramer;
 use newstag::frames::negation::{Negation, NEGATION_FILE};
 use newstag::frames::vectors::{StaticEmbeddings, STATIC_MODEL_DIR};
 use newstag::frames::{EvidenceKind, Frame, FrameClassifier, FrameMethod, FrameSet, DEFAULT_SET};
 use newstag::ner::{EntityLabel, Mention};
 use newstag::resolve::{Entity, Role};
-use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::text::Span;
-use newstag::tokenize::tokenize;
 use newstag::{Error, FrameChoice, Pipeline, PipelineConfig};
 
 fn models() -> PathBuf {
@@ -43,21 +41,18 @@ fn vectors() -> Arc<StaticEmbeddings> {
 /// Classifies `text` with `framer`; `actors` are (start, end) byte ranges
 /// to treat as actor entities.
 fn classify(framer: &dyn FrameClassifier, text: &str, actors: &[(usize, usize)]) -> Vec<Frame> {
-    let tokens = tokenize(text);
-    let sentences = NewsSplitter.split(text, &tokens);
-    let doc = Tokenized {
-        text,
-        tokens: &tokens,
-        sentences: &sentences,
-    };
+    let tokenized = TokenizedText::new(text);
+    let doc = tokenized.view();
     let entities: Vec<Entity> = actors
         .iter()
         .map(|&(start, end)| {
-            let first = tokens
+            let first = doc
+                .tokens
                 .iter()
                 .position(|t| t.start == start)
                 .expect("actor starts on a token");
-            let last = tokens
+            let last = doc
+                .tokens
                 .iter()
                 .position(|t| t.end == end)
                 .expect("actor ends on a token");

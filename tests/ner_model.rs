@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use newstag::document::Tokenized;
+use newstag::document::TokenizedText;
 use newstag::models::models_dir;
 use newstag::ner::conll;
 use newstag::ner::model::clusters::Clusters;
@@ -14,8 +14,6 @@ use newstag::ner::model::gazetteer::Gazetteer;
 use newstag::ner::model::train::{self, TrainConfig};
 use newstag::ner::model::{Lexicons, NerModel};
 use newstag::ner::{EntityLabel, EntityRecognizer};
-use newstag::sentence::{NewsSplitter, SentenceSplitter};
-use newstag::tokenize::tokenize;
 
 fn model() -> NerModel {
     NerModel::load(&models_dir(None)).expect("the shipped model loads")
@@ -24,13 +22,8 @@ fn model() -> NerModel {
 /// (surface, label) of every mention, after checking the recogniser
 /// contract: sorted, non-overlapping, token-aligned, scores in [0, 1].
 fn tag(model: &NerModel, text: &str) -> Vec<(String, &'static str)> {
-    let tokens = tokenize(text);
-    let sentences = NewsSplitter.split(text, &tokens);
-    let doc = Tokenized {
-        text,
-        tokens: &tokens,
-        sentences: &sentences,
-    };
+    let tokenized = TokenizedText::new(text);
+    let doc = tokenized.view();
     let mentions = model.recognize(&doc, &mut Vec::new()).unwrap();
     for pair in mentions.windows(2) {
         assert!(
@@ -41,8 +34,8 @@ fn tag(model: &NerModel, text: &str) -> Vec<(String, &'static str)> {
         );
     }
     for m in &mentions {
-        assert_eq!(m.span.start, tokens[m.tokens.start].start);
-        assert_eq!(m.span.end, tokens[m.tokens.end - 1].end);
+        assert_eq!(m.span.start, doc.tokens[m.tokens.start].start);
+        assert_eq!(m.span.end, doc.tokens[m.tokens.end - 1].end);
         assert!((0.0..=1.0).contains(&m.score), "score {}", m.score);
     }
     mentions

@@ -12,12 +12,10 @@
 
 use std::path::{Path, PathBuf};
 
-use newstag::document::Tokenized;
+use newstag::document::{Tokenized, TokenizedText};
 use newstag::frames::setfit::{SetfitFramer, SetfitHead, HEAD_FILE};
 use newstag::frames::{EvidenceKind, FrameClassifier, FrameSet};
 use newstag::ner::EntityRecognizer;
-use newstag::sentence::{NewsSplitter, SentenceSplitter};
-use newstag::tokenize::tokenize;
 use newstag::transformer::{NliModel, SentenceEmbedder, TransformerRecognizer};
 use serde_json::Value;
 
@@ -54,13 +52,7 @@ fn chars_before(text: &str, at: usize) -> usize {
 }
 
 fn with_doc<T>(text: &str, f: impl FnOnce(&Tokenized<'_>) -> T) -> T {
-    let tokens = tokenize(text);
-    let sentences = NewsSplitter.split(text, &tokens);
-    f(&Tokenized {
-        text,
-        tokens: &tokens,
-        sentences: &sentences,
-    })
+    f(&TokenizedText::new(text).view())
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use newstag::document::Tokenized;
+use newstag::document::{Tokenized, TokenizedText};
 use newstag::eval::{gold, Prediction, ReportEngine, Scorer};
 use newstag::metrics::{Prf, Scores};
 use newstag::ner::{EntityLabel, EntityRecognizer, Mention};
@@ -15,9 +15,7 @@ use newstag::resolve::recognizer::DictionaryRecognizer;
 use newstag::resolve::{
     Kind, Resolution, Resolver, Role, ACTORS_FILE, LABELS_FILE, ROLES_FILE, SPANS_FILE,
 };
-use newstag::sentence::{NewsSplitter, SentenceSplitter};
 use newstag::text::Span;
-use newstag::tokenize::tokenize;
 
 /// A small dictionary in the format of models/actors.jsonl.
 const SAMPLE: &str = r#"{"name":"North Korea","kind":"state","country":"PRK","label":"LOC","aliases":["North Korea","DPRK"]}
@@ -93,13 +91,8 @@ fn shipped() -> Setup {
 
 /// Runs tokeniser, splitter and `mentions` (or the gazetteer) and resolves.
 fn resolve_with(s: &Setup, text: &str, mentions: Option<&[(&str, EntityLabel)]>) -> Resolution {
-    let tokens = tokenize(text);
-    let sentences = NewsSplitter.split(text, &tokens);
-    let doc = Tokenized {
-        text,
-        tokens: &tokens,
-        sentences: &sentences,
-    };
+    let tokenized = TokenizedText::new(text);
+    let doc = tokenized.view();
     let found = match mentions {
         Some(list) => list
             .iter()
@@ -679,13 +672,8 @@ fn drawn(
     text: &str,
     given: &[(&str, EntityLabel)],
 ) -> Vec<(String, EntityLabel, Role, Option<String>)> {
-    let tokens = tokenize(text);
-    let sentences = NewsSplitter.split(text, &tokens);
-    let doc = Tokenized {
-        text,
-        tokens: &tokens,
-        sentences: &sentences,
-    };
+    let tokenized = TokenizedText::new(text);
+    let doc = tokenized.view();
     let mut from = 0;
     let mentions = given
         .iter()
@@ -708,8 +696,8 @@ fn drawn(
         .map(|e| {
             let m = &e.mention;
             assert!(
-                tokens[m.tokens.start].start <= m.span.start
-                    && m.span.end <= tokens[m.tokens.end - 1].end,
+                doc.tokens[m.tokens.start].start <= m.span.start
+                    && m.span.end <= doc.tokens[m.tokens.end - 1].end,
                 "{m:?} lies in its tokens"
             );
             let country = e.country.map(|c| c.to_string());
@@ -1214,13 +1202,8 @@ fn unknown_names_group_by_text_and_surname() {
 fn a_shared_surname_links_to_the_person_already_named() {
     let s = setup();
     let text = "Kim Yo Jong spoke first. Kim Min-seok replied. Later Kim said more.";
-    let tokens = tokenize(text);
-    let sentences = NewsSplitter.split(text, &tokens);
-    let doc = Tokenized {
-        text,
-        tokens: &tokens,
-        sentences: &sentences,
-    };
+    let tokenized = TokenizedText::new(text);
+    let doc = tokenized.view();
     let at = text.rfind("Kim").unwrap();
     let lone = mention_at(&doc, Span::new(at, at + 3), EntityLabel::Per);
     // Three entries share the link-only "Kim": it links to the one named
@@ -1419,13 +1402,8 @@ fn oracle_mentions_on_the_gold_fixtures() {
 fn oracle_scores(resolver: &Resolver, gold: &gold::GoldSet) -> (Scores, Prf) {
     let mut scorer = Scorer::new(false);
     for doc in &gold.docs {
-        let tokens = tokenize(&doc.text);
-        let sentences = NewsSplitter.split(&doc.text, &tokens);
-        let tk = Tokenized {
-            text: &doc.text,
-            tokens: &tokens,
-            sentences: &sentences,
-        };
+        let tokenized = TokenizedText::new(doc.text.as_str());
+        let tk = tokenized.view();
         let mentions = doc
             .entities
             .iter()

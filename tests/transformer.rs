@@ -8,10 +8,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use newstag::document::Tokenized;
+use newstag::document::TokenizedText;
 use newstag::ner::{EntityLabel, EntityRecognizer};
-use newstag::sentence::{NewsSplitter, SentenceSplitter};
-use newstag::tokenize::tokenize;
 use newstag::transformer::embed::cosine;
 use newstag::transformer::ner::map_entity_type;
 use newstag::transformer::{weights, NliModel, SentenceEmbedder, TransformerRecognizer};
@@ -126,31 +124,21 @@ fn recognise(
     Vec<String>,
     Vec<newstag::text::Span>,
 ) {
-    let tokens = tokenize(text);
-    let sentences = NewsSplitter.split(text, &tokens);
-    let doc = Tokenized {
-        text,
-        tokens: &tokens,
-        sentences: &sentences,
-    };
+    let tokenized = TokenizedText::new(text);
+    let doc = tokenized.view();
     let mut notes = Vec::new();
     let mentions = recognizer.recognize(&doc, &mut notes).unwrap();
-    (mentions, notes, tokens)
+    (mentions, notes, doc.tokens.to_vec())
 }
 
 fn tokens_and_labels(
     recognizer: &TransformerRecognizer,
     text: &str,
 ) -> (Vec<newstag::text::Span>, Vec<Option<(String, f32)>>) {
-    let tokens = tokenize(text);
-    let sentences = NewsSplitter.split(text, &tokens);
-    let doc = Tokenized {
-        text,
-        tokens: &tokens,
-        sentences: &sentences,
-    };
+    let tokenized = TokenizedText::new(text);
+    let doc = tokenized.view();
     let labels = recognizer.label_tokens(&doc, &mut Vec::new()).unwrap();
-    (tokens, labels)
+    (doc.tokens.to_vec(), labels)
 }
 
 /// A news-like text of `sentences` sentences.

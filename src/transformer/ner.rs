@@ -375,21 +375,15 @@ const _: fn() = || {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sentence::{NewsSplitter, SentenceSplitter};
-    use crate::tokenize::tokenize;
+    use crate::document::TokenizedText;
 
     fn tags(names: &[&str]) -> Vec<Tag> {
         names.iter().map(|n| Tag::parse(n)).collect()
     }
 
     fn run(text: &str, names: &[&str], classes: &[usize]) -> Vec<(String, EntityLabel)> {
-        let tokens = tokenize(text);
-        let sentences = NewsSplitter.split(text, &tokens);
-        let doc = Tokenized {
-            text,
-            tokens: &tokens,
-            sentences: &sentences,
-        };
+        let tokenized = TokenizedText::new(text);
+        let doc = tokenized.view();
         let labelled: Vec<_> = classes.iter().map(|&c| Some((c, 0.9))).collect();
         decode(&doc, &labelled, &tags(names))
             .into_iter()
@@ -472,13 +466,8 @@ mod tests {
     #[test]
     fn a_word_without_pieces_ends_an_entity_and_scores_are_means() {
         let text = "Kim Jong Un met Putin";
-        let tokens = tokenize(text);
-        let sentences = NewsSplitter.split(text, &tokens);
-        let doc = Tokenized {
-            text,
-            tokens: &tokens,
-            sentences: &sentences,
-        };
+        let tokenized = TokenizedText::new(text);
+        let doc = tokenized.view();
         // "Un" has no pieces: "Kim Jong" ends before it.
         let labelled = [
             Some((1, 0.5)),
