@@ -2,7 +2,7 @@
 //! the cross-validated frame scores of `newstag eval --cv`. It sits above
 //! the pipeline (it annotates the gold texts once, without frames) and
 //! below the command line. Thresholds and regularisation are chosen inside
-//! each training fold ([`crate::frames::learned::train()`]), never on the
+//! each training fold ([`crate::frames::learned::train()`], over [`crate::logistic`]), never on the
 //! documents a fold is scored on.
 
 use std::path::PathBuf;

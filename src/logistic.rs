@@ -1,16 +1,56 @@
-//! Training of the learned frame classifier: one L2-regularised logistic
-//! regression per label over [`SentenceRow`]s, fitted by full-batch Adam on
-//! ndarray matrices, deterministic (fixed initialisation, fixed order, no
+//! Logistic regression for the project's learned models (the frame
+//! classifier, the role model): one L2-regularised binary regression per
+//! label over [`FeatureRow`]s, fitted by full-batch Adam on ndarray
+//! matrices, deterministic (fixed initialisation, fixed order, no
 //! randomness). The regularisation strength and the decision threshold are
 //! chosen by cross-validation over the training documents only, so a
-//! threshold never sees the documents it is scored on.
+//! threshold never sees the documents it is scored on. Hashed features use
+//! [`Fnv`], fixed so that a trained model means the same on every platform.
 
 use std::collections::BTreeMap;
+use std::hash::Hasher;
 
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::frames::learned::features::SentenceRow;
+/// The features of one example: a few dense values and hashed sparse ones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeatureRow {
+    /// Raw (unscaled) dense features.
+    pub dense: Vec<f32>,
+    /// Hashed sparse features (present or not), sorted and distinct.
+    pub words: Vec<u32>,
+}
+
+/// FNV-1a, the hash of the learned models' sparse features: fixed, so a
+/// trained model means the same on every platform and in every release.
+pub struct Fnv(u64);
+
+impl Fnv {
+    /// The FNV-1a offset basis.
+    pub fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
 
 /// Options of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +86,7 @@ pub struct Example<'a> {
     /// Index of its document (the inner folds split by document).
     pub doc: usize,
     /// Its feature row.
-    pub row: &'a SentenceRow,
+    pub row: &'a FeatureRow,
     /// Per label, whether the gold frames it.
     pub labels: &'a [bool],
 }
@@ -64,7 +104,7 @@ pub struct Scaling {
 impl Scaling {
     /// Mean and inverse standard deviation of each dense feature (1 for a
     /// constant one).
-    pub fn fit(rows: &[&SentenceRow]) -> Self {
+    pub fn fit(rows: &[&FeatureRow]) -> Self {
         let x = dense_matrix(rows, None);
         let mean = x.mean_axis(Axis(0)).unwrap_or_default();
         let std = x.std_axis(Axis(0), 0.0);
@@ -182,7 +222,7 @@ pub fn fit_label(
 }
 
 /// Probability of the label for a raw row.
-pub fn score(model: &LinearModel, scaling: &Scaling, row: &SentenceRow) -> f32 {
+pub fn score(model: &LinearModel, scaling: &Scaling, row: &FeatureRow) -> f32 {
     sigmoid(model.logit(&scaling.scale(&row.dense), &row.words))
 }
 
@@ -215,7 +255,7 @@ pub fn best_threshold(scores: &[f32], y: &[bool]) -> (f32, f32) {
 }
 
 /// Dense rows as a matrix, scaled when `scaling` is given.
-fn dense_matrix(rows: &[&SentenceRow], scaling: Option<&Scaling>) -> Array2<f32> {
+fn dense_matrix(rows: &[&FeatureRow], scaling: Option<&Scaling>) -> Array2<f32> {
     let d = rows.first().map_or(0, |r| r.dense.len());
     let mut x = Array2::<f32>::zeros((rows.len(), d));
     for (mut out, row) in x.axis_iter_mut(Axis(0)).zip(rows) {
@@ -268,7 +308,7 @@ struct Design {
 impl Design {
     /// The rows `which` of `examples`, dense parts scaled by `scaling`.
     fn new(examples: &[Example<'_>], which: &[usize], scaling: &Scaling) -> Self {
-        let rows: Vec<&SentenceRow> = which.iter().map(|&i| examples[i].row).collect();
+        let rows: Vec<&FeatureRow> = which.iter().map(|&i| examples[i].row).collect();
         let x = dense_matrix(&rows, Some(scaling));
         let mut ids: Vec<u32> = rows.iter().flat_map(|r| r.words.iter().copied()).collect();
         ids.sort_unstable();
@@ -398,8 +438,8 @@ mod tests {
 
     #[test]
     fn fits_a_separable_label_deterministically() {
-        let rows: Vec<SentenceRow> = (0..40)
-            .map(|i| SentenceRow {
+        let rows: Vec<FeatureRow> = (0..40)
+            .map(|i| FeatureRow {
                 dense: vec![(i % 2) as f32, (i % 3) as f32],
                 words: if i % 2 == 1 { vec![7] } else { vec![9] },
             })
@@ -415,7 +455,7 @@ mod tests {
                 labels: l,
             })
             .collect();
-        let refs: Vec<&SentenceRow> = rows.iter().collect();
+        let refs: Vec<&FeatureRow> = rows.iter().collect();
         let scaling = Scaling::fit(&refs);
         let opts = TrainOptions::default();
         let a = fit_label(&examples, &scaling, 0, &opts);
