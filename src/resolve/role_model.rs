@@ -46,6 +46,9 @@ pub fn default_options() -> TrainOptions {
     }
 }
 
+/// Fewest training mentions a feature must be seen in to be kept.
+const MIN_FEATURE_COUNT: usize = 2;
+
 /// One training mention: its document (the inner folds split by
 /// document), its features, the rules' role and the gold role.
 #[derive(Debug, Clone)]
@@ -242,6 +245,8 @@ pub fn train(
             });
         }
     }
+    let common = without_rare_features(examples, MIN_FEATURE_COUNT);
+    let examples = &common[..];
     let all: Vec<usize> = (0..examples.len()).collect();
     let fits = fit_roles(examples, &all, opts);
     // The inner folds refit with the regularisation chosen on all
@@ -323,6 +328,34 @@ pub fn train(
             ..provenance
         },
     })
+}
+
+/// The examples with only the features that at least `min` of them have:
+/// a feature of one mention (a rare name, a rare pair of words) can only be
+/// learned by heart, and would fill the file.
+fn without_rare_features(examples: &[RoleExample], min: usize) -> Vec<RoleExample> {
+    let mut counts: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for e in examples {
+        for &id in &e.row.words {
+            *counts.entry(id).or_default() += 1;
+        }
+    }
+    examples
+        .iter()
+        .map(|e| RoleExample {
+            row: FeatureRow {
+                dense: e.row.dense.clone(),
+                words: e
+                    .row
+                    .words
+                    .iter()
+                    .copied()
+                    .filter(|id| counts[id] >= min)
+                    .collect(),
+            },
+            ..e.clone()
+        })
+        .collect()
 }
 
 /// One fitted model per role on the examples `which`.

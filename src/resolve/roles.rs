@@ -387,7 +387,9 @@ impl RoleRules {
         add("rule|class", &[rule, class]);
         add("class", &[class]);
         add("label", &[m.label.as_str()]);
-        add("kind", &[m.kind.map_or("none", Kind::as_str)]);
+        let kind = m.kind.map_or("none", Kind::as_str);
+        add("kind", &[kind]);
+        add("kind|label|rule", &[kind, m.label.as_str(), rule]);
         let surface: Vec<&str> = m.tokens.clone().map(word).collect();
         add("mention", &surface);
         add("last", &[surface.last().copied().unwrap_or("")]);
