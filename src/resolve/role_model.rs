@@ -457,9 +457,9 @@ mod tests {
 
     #[test]
     fn margin_keeps_the_rules_unless_the_model_is_surer() {
-        let p = [0.6, 0.5, 0.1];
-        assert_eq!(decide(&p, Role::Place, 0.05), Role::Actor);
-        assert_eq!(decide(&p, Role::Place, 0.1), Role::Place);
+        let p = [0.6, 0.45, 0.1];
+        assert_eq!(decide(&p, Role::Place, 0.1), Role::Actor);
+        assert_eq!(decide(&p, Role::Place, 0.2), Role::Place);
         assert_eq!(decide(&p, Role::Actor, 0.0), Role::Actor);
         assert_eq!(decide(&[0.9, 0.0, 0.0], Role::Other, 1.0), Role::Other);
     }
