@@ -62,7 +62,8 @@ Examples (the shipped model, see README, Actors and places):
 Training mentions are the gold mentions (gold span, label and role) of the
 documents with entities; their features are read in each document's own
 context by the code `tag` runs, with the role word lists of the models
-directory. The resolver uses the model when roles.model.json is in its models
+directory; mentions whose role the rules read from their form (hyphenated
+compounds, datelines) are left to the rules and out of training. The resolver uses the model when roles.model.json is in its models
 directory, and the rules alone when it is not. Training is deterministic; the
 regularisation and the margin by which the model must beat the rules are
 chosen by 4-fold cross-validation over the training documents.";

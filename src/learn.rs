@@ -332,7 +332,9 @@ pub fn train_roles(
 }
 
 /// The training mentions of one gold document (number `d`): its entities
-/// that have a role, on the tokens and sentences `tag` would give the text.
+/// that have a role, on the tokens and sentences `tag` would give the text,
+/// but those whose role the rules read from their form (the model leaves
+/// those).
 fn role_examples(resolver: &Resolver, doc: &GoldDoc, d: usize) -> Vec<RoleExample> {
     let mut tokens = Vec::new();
     tokenize_into(&doc.text, &mut tokens);
@@ -366,11 +368,13 @@ fn role_examples(resolver: &Resolver, doc: &GoldDoc, d: usize) -> Vec<RoleExampl
         .role_rows(&tokenized, &mentions)
         .into_iter()
         .zip(&gold)
-        .map(|((row, rule), (_, gold))| RoleExample {
-            doc: d,
-            row,
-            rule,
-            gold: *gold,
+        .filter_map(|(row, (_, gold))| {
+            row.map(|(row, rule)| RoleExample {
+                doc: d,
+                row,
+                rule,
+                gold: *gold,
+            })
         })
         .collect()
 }

@@ -1,7 +1,7 @@
-//! Logistic regression for the project's learned models (the frame
-//! classifier, the role model): one L2-regularised binary regression per
-//! label over [`FeatureRow`]s, fitted by full-batch Adam on ndarray
-//! matrices, deterministic (fixed initialisation, fixed order, no
+//! Logistic regression for the project's learned models: one
+//! L2-regularised binary regression per label over [`FeatureRow`]s (the
+//! frame classifier), or one multinomial regression over classes (the role
+//! model, [`fit_softmax`]), fitted by full-batch Adam on ndarray matrices, deterministic (fixed initialisation, fixed order, no
 //! randomness). The regularisation strength and the decision threshold are
 //! chosen by cross-validation over the training documents only, so a
 //! threshold never sees the documents it is scored on. Hashed features use
@@ -309,7 +309,12 @@ impl Design {
     /// The rows `which` of `examples`, dense parts scaled by `scaling`.
     fn new(examples: &[Example<'_>], which: &[usize], scaling: &Scaling) -> Self {
         let rows: Vec<&FeatureRow> = which.iter().map(|&i| examples[i].row).collect();
-        let x = dense_matrix(&rows, Some(scaling));
+        Self::of_rows(&rows, scaling)
+    }
+
+    /// `rows`, dense parts scaled by `scaling`.
+    fn of_rows(rows: &[&FeatureRow], scaling: &Scaling) -> Self {
+        let x = dense_matrix(rows, Some(scaling));
         let mut ids: Vec<u32> = rows.iter().flat_map(|r| r.words.iter().copied()).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -389,6 +394,92 @@ fn descend(
     (w, v, b)
 }
 
+/// Multinomial (softmax) logistic regression of `rows` (dense parts scaled
+/// by `scaling`) on the classes `y` (each below `classes`): one linear model
+/// per class, fitted jointly, unweighted, with L2 `l2` on all weights but
+/// the biases, `opts.steps` of full-batch Adam from zero. Deterministic.
+pub fn fit_softmax(
+    rows: &[&FeatureRow],
+    y: &[usize],
+    classes: usize,
+    scaling: &Scaling,
+    l2: f32,
+    opts: &TrainOptions,
+) -> Vec<LinearModel> {
+    let Design { x, ids, cols } = Design::of_rows(rows, scaling);
+    let (n, k) = (rows.len(), classes);
+    let norm = n.max(1) as f32;
+    let mut w = Array2::<f32>::zeros((x.ncols(), k));
+    let mut v = vec![0f32; ids.len() * k];
+    let mut b = vec![0f32; k];
+    let mut adam_w = Adam::new(w.len());
+    let mut adam_v = Adam::new(v.len());
+    let mut adam_b = Adam::new(k);
+    for step in 1..=opts.steps {
+        let mut z = x.dot(&w);
+        for (mut zi, c) in z.axis_iter_mut(Axis(0)).zip(&cols) {
+            for (class, zc) in zi.iter_mut().enumerate() {
+                *zc += b[class] + c.iter().map(|&j| v[j * k + class]).sum::<f32>();
+            }
+        }
+        // The gradient of the mean cross-entropy: softmax minus one-hot.
+        for (mut zi, &yi) in z.axis_iter_mut(Axis(0)).zip(y) {
+            let max = zi.fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+            zi.mapv_inplace(|x| (x - max).exp());
+            let sum = zi.sum();
+            zi.mapv_inplace(|x| x / sum);
+            zi[yi] -= 1.0;
+            zi.mapv_inplace(|x| x / norm);
+        }
+        let g = z;
+        let grad_w = x.t().dot(&g) + &w * l2;
+        let mut grad_v: Vec<f32> = v.iter().map(|&vj| vj * l2).collect();
+        for (gi, c) in g.axis_iter(Axis(0)).zip(&cols) {
+            for &j in c {
+                for (class, &gc) in gi.iter().enumerate() {
+                    grad_v[j * k + class] += gc;
+                }
+            }
+        }
+        let grad_b = g.sum_axis(Axis(0));
+        adam_w.step(
+            w.as_slice_mut().expect("contiguous"),
+            grad_w.as_slice().expect("contiguous"),
+            step,
+            opts.learning_rate,
+        );
+        adam_v.step(&mut v, &grad_v, step, opts.learning_rate);
+        adam_b.step(
+            &mut b,
+            grad_b.as_slice().expect("contiguous"),
+            step,
+            opts.learning_rate,
+        );
+    }
+    (0..k)
+        .map(|class| LinearModel {
+            bias: b[class],
+            dense: w.column(class).to_vec(),
+            words: ids
+                .iter()
+                .enumerate()
+                .map(|(j, &id)| (id, v[j * k + class]))
+                .filter(|(_, w)| w.abs() > 1e-4)
+                .collect(),
+        })
+        .collect()
+}
+
+/// Softmax of the log-odds of `models` for a row whose dense part is
+/// already scaled.
+pub fn softmax(models: &[LinearModel], dense: &[f32], words: &[u32]) -> Vec<f32> {
+    let z: Vec<f32> = models.iter().map(|m| m.logit(dense, words)).collect();
+    let max = z.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+    let e: Vec<f32> = z.iter().map(|x| (x - max).exp()).collect();
+    let sum: f32 = e.iter().sum();
+    e.into_iter().map(|x| x / sum).collect()
+}
+
 /// Adam's moment estimates for one parameter vector.
 struct Adam {
     m: Vec<f32>,
@@ -426,6 +517,27 @@ impl Adam {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn softmax_fits_three_classes_deterministically() {
+        let rows: Vec<FeatureRow> = (0..60)
+            .map(|i| FeatureRow {
+                dense: Vec::new(),
+                words: vec![(i % 3) as u32, 100],
+            })
+            .collect();
+        let refs: Vec<&FeatureRow> = rows.iter().collect();
+        let y: Vec<usize> = (0..60).map(|i| i % 3).collect();
+        let scaling = Scaling::fit(&refs);
+        let opts = TrainOptions::default();
+        let a = fit_softmax(&refs, &y, 3, &scaling, 1e-3, &opts);
+        assert_eq!(a, fit_softmax(&refs, &y, 3, &scaling, 1e-3, &opts));
+        for (row, &class) in rows.iter().zip(&y) {
+            let p = softmax(&a, &[], &row.words);
+            assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+            assert!(p[class] > 0.9, "{p:?}");
+        }
+    }
 
     #[test]
     fn threshold_cuts_between_distinct_scores() {

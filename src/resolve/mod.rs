@@ -443,7 +443,8 @@ impl Resolver {
     }
 
     /// The role of each mention: the rules' ([`RoleRules::role`]),
-    /// corrected by the role model where one is loaded.
+    /// corrected by the role model where one is loaded and the rules read
+    /// the role from context, not from the mention's form.
     fn roles(
         &self,
         doc: &Tokenized<'_>,
@@ -462,11 +463,11 @@ impl Resolver {
             sentences,
             split,
             |m, ctx| match &self.role_model {
-                Some(model) => {
+                Some(model) if !m.by_form => {
                     self.rules.features(m, ctx, &mut words);
                     model.decide(m.rule, &words)
                 }
-                None => m.rule,
+                _ => m.rule,
             },
         )
     }
@@ -475,8 +476,13 @@ impl Resolver {
     /// `mentions` (gold spans and labels, in text order, not overlapping),
     /// its features and the rules' role, read in the document's own context
     /// by the code that [`resolve`](Self::resolve) runs (spans are taken as
-    /// they are).
-    pub fn role_rows(&self, doc: &Tokenized<'_>, mentions: &[Mention]) -> Vec<(FeatureRow, Role)> {
+    /// they are); `None` for a mention whose role the rules read from its
+    /// form ([`RoleRules::by_form`]), which the model never corrects.
+    pub fn role_rows(
+        &self,
+        doc: &Tokenized<'_>,
+        mentions: &[Mention],
+    ) -> Vec<Option<(FeatureRow, Role)>> {
         let mut key = String::new();
         let parts = vec![None; mentions.len()];
         let links = self.link(doc, mentions, &parts, &mut key);
@@ -495,15 +501,17 @@ impl Resolver {
             &sentences,
             &split,
             |m, ctx| {
-                let mut words = Vec::new();
-                self.rules.features(m, ctx, &mut words);
-                (
-                    FeatureRow {
-                        dense: Vec::new(),
-                        words,
-                    },
-                    m.rule,
-                )
+                (!m.by_form).then(|| {
+                    let mut words = Vec::new();
+                    self.rules.features(m, ctx, &mut words);
+                    (
+                        FeatureRow {
+                            dense: Vec::new(),
+                            words,
+                        },
+                        m.rule,
+                    )
+                })
             },
         )
     }
@@ -550,6 +558,7 @@ impl Resolver {
                     class: classes[i],
                     kind: links[i].map(|id| self.dictionary.entry(id).kind),
                     rule: self.rules.role(classes[i], &ctx),
+                    by_form: self.rules.by_form(classes[i], &ctx),
                 };
                 f(&mentioned, &ctx)
             })

@@ -1,13 +1,16 @@
-//! The learned role corrector: a small logistic regression per role
-//! (one-vs-rest) over the features [`RoleRules::features`] reads of a
+//! The learned role corrector: a small multinomial logistic regression
+//! over the roles, on the features [`RoleRules::features`] reads of a
 //! mention in context, the rules' own role among them. Trained on the gold
 //! mentions of labelled documents (`newstag train-roles`), it overrides the
 //! rules only where its probability for another role beats the rules' role
 //! by a margin chosen by cross-validation over the training documents, so
-//! that without evidence the rules stand. The file (`roles.model.json` in
-//! the models directory) is optional: without it the rules alone decide.
+//! that without evidence the rules stand. Roles the rules read from a
+//! mention's form ([`RoleRules::by_form`]) are never corrected. The file
+//! (`roles.model.json` in the models directory) is optional: without it
+//! the rules alone decide.
 //!
 //! [`RoleRules::features`]: crate::resolve::RoleRules::features
+//! [`RoleRules::by_form`]: crate::resolve::RoleRules::by_form
 
 use std::path::Path;
 
@@ -15,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::hashed::HashedMap;
-use crate::logistic::{self, Example, FeatureRow, LinearModel, Scaling, TrainOptions};
+use crate::logistic::{self, FeatureRow, LinearModel, Scaling, TrainOptions};
 use crate::models::ModelFile;
 use crate::resolve::Role;
 
@@ -40,7 +43,7 @@ const MARGINS: [f32; 13] = [
 /// times in a few thousand mentions), at least 20 gold mentions per role.
 pub fn default_options() -> TrainOptions {
     TrainOptions {
-        l2_grid: vec![3e-5, 1e-4, 3e-4, 1e-3],
+        l2_grid: vec![1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
         min_positives: 20,
         ..TrainOptions::default()
     }
@@ -63,14 +66,15 @@ pub struct RoleExample {
     pub gold: Role,
 }
 
-/// The model of one role.
+/// The linear model of one role (its log-odds within the softmax).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleFit {
     /// The role (`actor`, `place`, `other`).
     pub role: String,
     /// Training mentions of this role.
     pub examples: usize,
-    /// Regularisation strength chosen by the inner folds.
+    /// Regularisation strength chosen by the inner folds (the same for
+    /// every role).
     pub l2: f32,
     /// The fitted weights (no dense features: all are hashed).
     pub model: LinearModel,
@@ -162,16 +166,24 @@ impl RoleModel {
 
     /// The model of a file read or trained.
     pub fn new(file: &RoleModelFile) -> Self {
+        Self::of_models(
+            file.models.iter().map(|m| m.model.clone()).collect(),
+            file.margin,
+        )
+    }
+
+    /// The model of one linear model per role of [`ROLES`].
+    fn of_models(models: Vec<LinearModel>, margin: f32) -> Self {
         let mut bias = [0f32; 3];
         let mut weights: HashedMap<[f32; 3]> = HashedMap::default();
-        for (r, fit) in file.models.iter().enumerate().take(3) {
-            bias[r] = fit.model.bias;
-            for (&id, &w) in &fit.model.words {
+        for (r, model) in models.iter().enumerate().take(3) {
+            bias[r] = model.bias;
+            for (&id, &w) in &model.words {
                 weights.entry(u64::from(id)).or_default()[r] = w;
             }
         }
         Self {
-            margin: file.margin,
+            margin,
             bias,
             weights,
         }
@@ -188,7 +200,10 @@ impl RoleModel {
                 }
             }
         }
-        z.map(logistic::sigmoid)
+        let max = z.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+        let e = z.map(|x| (x - max).exp());
+        let sum: f32 = e.iter().sum();
+        e.map(|x| x / sum)
     }
 
     /// The role of a mention the rules give `rule`: the model's most
@@ -220,11 +235,11 @@ fn index(role: Role) -> usize {
     }
 }
 
-/// Trains a role model on `examples` from `documents` documents: one
-/// regression per role (regularisation chosen by inner folds), then the
-/// margin that gives the most correct roles when each inner fold is
-/// predicted by models fitted on the others. Errors when a role has fewer
-/// than `opts.min_positives` examples.
+/// Trains a role model on `examples` from `documents` documents: the
+/// regularisation and the margin are those that give the most correct
+/// roles when each inner fold (by document) is predicted by a model fitted
+/// on the others; the model is then fitted on all. Errors when a role has
+/// fewer than `opts.min_positives` examples.
 pub fn train(
     examples: &[RoleExample],
     documents: usize,
@@ -248,74 +263,53 @@ pub fn train(
     let common = without_rare_features(examples, MIN_FEATURE_COUNT);
     let examples = &common[..];
     let all: Vec<usize> = (0..examples.len()).collect();
-    let fits = fit_roles(examples, &all, opts);
-    // The inner folds refit with the regularisation chosen on all
-    // documents: the margin is what they choose.
-    let mut probabilities = vec![[0f32; 3]; examples.len()];
     let folds = opts.inner_folds.max(2);
-    let fold_of = |doc: usize| doc % folds;
-    for fold in 0..folds {
-        let train: Vec<usize> = all
-            .iter()
-            .copied()
-            .filter(|&i| fold_of(examples[i].doc) != fold)
-            .collect();
-        let test: Vec<usize> = all
-            .iter()
-            .copied()
-            .filter(|&i| fold_of(examples[i].doc) == fold)
-            .collect();
-        if train.is_empty() || test.is_empty() {
-            continue;
-        }
-        let inner: Vec<RoleFit> = fits
-            .iter()
-            .enumerate()
-            .map(|(r, fit)| {
-                let fixed = TrainOptions {
-                    l2_grid: vec![fit.l2],
-                    ..opts.clone()
-                };
-                fit_role(examples, &train, r, &fixed)
-            })
-            .collect();
-        let model = RoleModel::new(&RoleModelFile {
-            format: FORMAT.to_string(),
-            margin: 0.0,
-            models: inner,
-            inner: InnerScores {
-                mentions: 0,
-                rules_accuracy: 0.0,
-                model_accuracy: 0.0,
-                overridden: 0,
-            },
-            training: provenance.clone(),
-        });
-        for i in test {
-            probabilities[i] = model.probabilities(&examples[i].row.words);
-        }
-    }
-    let n = examples.len().max(1) as f32;
     let correct_rules = examples.iter().filter(|e| e.rule == e.gold).count();
-    // Ties go to the larger margin: the rules stand unless the model is
-    // surely better.
-    let mut best = (correct_rules, 1.0f32, 0usize);
-    for &margin in MARGINS.iter().rev() {
-        let (mut correct, mut changed) = (0, 0);
-        for (e, p) in examples.iter().zip(&probabilities) {
-            let role = decide(p, e.rule, margin);
-            correct += usize::from(role == e.gold);
-            changed += usize::from(role != e.rule);
+    // (right, l2, margin, changed). Ties go to the larger margin and the
+    // stronger regularisation: the rules stand unless the model is surely
+    // better.
+    let mut best = (correct_rules, opts.l2_grid[0], 1.0f32, 0usize);
+    for &l2 in &opts.l2_grid {
+        let mut probabilities = vec![[0f32; 3]; examples.len()];
+        for fold in 0..folds {
+            let (test, train): (Vec<usize>, Vec<usize>) =
+                all.iter().partition(|&&i| examples[i].doc % folds == fold);
+            if train.is_empty() || test.is_empty() {
+                continue;
+            }
+            let model = RoleModel::of_models(fit(examples, &train, l2, opts), 0.0);
+            for i in test {
+                probabilities[i] = model.probabilities(&examples[i].row.words);
+            }
         }
-        if correct > best.0 {
-            best = (correct, margin, changed);
+        for &margin in MARGINS.iter().rev() {
+            let (mut correct, mut changed) = (0, 0);
+            for (e, p) in examples.iter().zip(&probabilities) {
+                let role = decide(p, e.rule, margin);
+                correct += usize::from(role == e.gold);
+                changed += usize::from(role != e.rule);
+            }
+            if correct > best.0 || (correct == best.0 && margin > best.2) {
+                best = (correct, l2, margin, changed);
+            }
         }
     }
-    let (correct, margin, overridden) = best;
+    let (correct, l2, margin, overridden) = best;
+    let models = fit(examples, &all, l2, opts)
+        .into_iter()
+        .enumerate()
+        .map(|(r, model)| RoleFit {
+            role: ROLES[r].as_str().to_string(),
+            examples: examples.iter().filter(|e| e.gold == ROLES[r]).count(),
+            l2,
+            model,
+        })
+        .collect();
+    let n = examples.len().max(1) as f32;
     Ok(RoleModelFile {
         format: FORMAT.to_string(),
         margin,
-        models: fits,
+        models,
         inner: InnerScores {
             mentions: examples.len(),
             rules_accuracy: correct_rules as f32 / n,
@@ -358,49 +352,32 @@ fn without_rare_features(examples: &[RoleExample], min: usize) -> Vec<RoleExampl
         .collect()
 }
 
-/// One fitted model per role on the examples `which`.
-fn fit_roles(examples: &[RoleExample], which: &[usize], opts: &TrainOptions) -> Vec<RoleFit> {
-    (0..ROLES.len())
-        .map(|r| fit_role(examples, which, r, opts))
-        .collect()
-}
-
-/// Role `r` against the others on the examples `which`, by
-/// [`logistic::fit_label`] (its threshold is not used: roles are decided
-/// by [`decide`]).
-fn fit_role(examples: &[RoleExample], which: &[usize], r: usize, opts: &TrainOptions) -> RoleFit {
-    let labels: Vec<[bool; 3]> = which
-        .iter()
-        .map(|&i| ROLES.map(|role| examples[i].gold == role))
-        .collect();
-    let rows: Vec<Example<'_>> = which
-        .iter()
-        .zip(&labels)
-        .map(|(&i, l)| Example {
-            doc: examples[i].doc,
-            row: &examples[i].row,
-            labels: l,
-        })
-        .collect();
-    let refs: Vec<&FeatureRow> = rows.iter().map(|e| e.row).collect();
-    let scaling = Scaling::fit(&refs);
-    let fit = logistic::fit_label(&rows, &scaling, r, opts);
-    let mut model = fit.model;
-    // Four decimals are plenty for weights of this size and keep the file
-    // small.
-    model.bias = round4(model.bias);
-    model.words = model
-        .words
+/// The multinomial regression of the examples `which` with L2 `l2`
+/// ([`logistic::fit_softmax`]), one model per role of [`ROLES`], weights
+/// rounded to four decimals (plenty for weights of this size, and a
+/// smaller file).
+fn fit(
+    examples: &[RoleExample],
+    which: &[usize],
+    l2: f32,
+    opts: &TrainOptions,
+) -> Vec<LinearModel> {
+    let rows: Vec<&FeatureRow> = which.iter().map(|&i| &examples[i].row).collect();
+    let y: Vec<usize> = which.iter().map(|&i| index(examples[i].gold)).collect();
+    let scaling = Scaling::fit(&rows);
+    logistic::fit_softmax(&rows, &y, ROLES.len(), &scaling, l2, opts)
         .into_iter()
-        .map(|(id, w)| (id, round4(w)))
-        .filter(|(_, w)| *w != 0.0)
-        .collect();
-    RoleFit {
-        role: ROLES[r].as_str().to_string(),
-        examples: labels.iter().filter(|l| l[r]).count(),
-        l2: fit.l2,
-        model,
-    }
+        .map(|mut model| {
+            model.bias = round4(model.bias);
+            model.words = model
+                .words
+                .into_iter()
+                .map(|(id, w)| (id, round4(w)))
+                .filter(|(_, w)| *w != 0.0)
+                .collect();
+            model
+        })
+        .collect()
 }
 
 fn round4(x: f32) -> f32 {

@@ -202,6 +202,9 @@ pub struct Mentioned {
     pub kind: Option<Kind>,
     /// The role the rules give it ([`RoleRules::role`]).
     pub rule: Role,
+    /// The rules read that role from the mention's form, as ANNOTATION.md
+    /// fixes it ([`RoleRules::by_form`]): the model leaves it.
+    pub by_form: bool,
 }
 
 /// Where a mention (or the coordination it belongs to) sits in its
@@ -465,6 +468,18 @@ impl RoleRules {
         }
         out.sort_unstable();
         out.dedup();
+    }
+
+    /// Whether the rules read the role of a mention of `class` in `ctx`
+    /// from its form rather than its context: a part of a hyphenated
+    /// compound ("Iranian-backed", "the Ukraine-Russia war") or a place in
+    /// a dateline. ANNOTATION.md fixes these, so the role model does not
+    /// second-guess them.
+    pub fn by_form(&self, class: Class, ctx: &Context<'_>) -> bool {
+        ctx.suffix.is_some()
+            || ctx.in_compound
+            || (matches!(class, Class::State | Class::Metonym | Class::Place)
+                && Self::dateline(ctx))
     }
 
     /// Whether tokens `gap` between two mentions join them into one
