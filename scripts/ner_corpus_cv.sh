@@ -13,6 +13,14 @@
 # CHECK="web-e web-f ..." also reports the same folds over only the documents
 # whose id starts with one of these prefixes (a held-out part of the corpus).
 #
+# Each fold also trains the role model (`newstag train-roles`) on that fold's
+# training documents only and scores the fold with it; ROLE_MODEL=0 scores
+# the role rules alone. A shipped models/roles.model.json (trained on every
+# document) is never used here.
+#
+# WORK=DIR keeps the fold models there; a rerun with the same WORK reuses
+# the NER models it finds instead of training them again.
+#
 # Folds: documents in file order, document i goes to fold i mod FOLDS.
 # Needs a release build (cargo build --release).
 set -euo pipefail
@@ -43,11 +51,15 @@ for w in "${WEIGHTS[@]}"; do
   for ((k = 0; k < FOLDS; k++)); do
     out="$WORK/w$w-f$k"
     [ "$w" = 0 ] && out="$WORK/w0"
-    if [ "$w" = 0 ] && [ -f "$out/models/ner/conll2003.bin" ]; then
+    # A fold's NER model already in WORK is reused (rerun with another
+    # ROLE_MODEL or CHECK without training it again).
+    if [ -f "$out/models/ner/conll2003.bin" ]; then
       models="$out/models"
     else
       mkdir -p "$out/models"
-      for f in models/*; do [ "$(basename "$f")" = ner ] || ln -sfn "$PWD/$f" "$out/models/"; done
+      for f in models/*; do
+        case "$(basename "$f")" in ner | roles.model.json) ;; *) ln -sfn "$PWD/$f" "$out/models/" ;; esac
+      done
       mkdir -p "$out/models/ner"
       cp models/ner/clusters.tsv "$out/models/ner/"
       "$BIN" convert-gold "$GOLD" --exclude-ids "$(cat "$WORK/fold$k.ids")" > "$out/corpus.conll"  # unused when w=0
@@ -58,6 +70,17 @@ for w in "${WEIGHTS[@]}"; do
         > "$out/train.log" 2>&1
       models="$out/models"
     fi
+    # The fold's role model, beside links to the fold's other models.
+    roles="$WORK/w$w-f$k-roles/models"
+    rm -rf "$roles" && mkdir -p "$roles"
+    for f in "$models"/*; do
+      [ "$(basename "$f")" = roles.model.json ] || ln -sfn "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$roles/"
+    done
+    if [ "${ROLE_MODEL:-1}" != 0 ]; then
+      "$BIN" train-roles --gold "$GOLD" --exclude-ids "$(cat "$WORK/fold$k.ids")" --models "$roles" \
+        --out "$roles/roles.model.json" > "$WORK/w$w-f$k-roles.log" 2>&1
+    fi
+    models="$roles"
     "$BIN" eval --gold "$WORK/fold$k.jsonl" --no-frames --json --models "$models" > "$WORK/w$w-f$k.json"
     if [ -s "$WORK/check$k.jsonl" ]; then
       "$BIN" eval --gold "$WORK/check$k.jsonl" --no-frames --json --models "$models" > "$WORK/w$w-c$k.json"

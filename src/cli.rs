@@ -19,7 +19,7 @@ use newstag::ner::model::build::{self, BuildOptions, NameList};
 use newstag::ner::model::train::TrainConfig;
 use newstag::output::RunRecord;
 use newstag::record::OutputOptions;
-use newstag::resolve::Dictionary;
+use newstag::resolve::{Dictionary, Resolver, ROLES_FILE};
 use newstag::{Format, Pipeline, PipelineConfig};
 
 mod analyst;
@@ -53,6 +53,21 @@ The classifier is written next to the frame set (NAME.classifier.json), and
 deterministic; regularisation and thresholds are chosen by 4-fold
 cross-validation over the training documents.";
 
+const TRAIN_ROLES_EXAMPLES: &str = "\
+Examples (the shipped model, see README, Actors and places):
+  newstag train-roles --gold fixtures/corpus/articles.jsonl --out models/roles.model.json
+  newstag train-roles --gold fixtures/corpus/articles.jsonl --exclude-ids web-a-01,web-b-02 \\
+    --models fold/models --out fold/models/roles.model.json
+
+Training mentions are the gold mentions (gold span, label and role) of the
+documents with entities; their features are read in each document's own
+context by the code `tag` runs, with the role word lists of the models
+directory; mentions whose role the rules read from their form (hyphenated
+compounds, datelines) are left to the rules and out of training. The resolver uses the model when roles.model.json is in its models
+directory, and the rules alone when it is not. Training is deterministic; the
+regularisation and the margin by which the model must beat the rules are
+chosen by 4-fold cross-validation over the training documents.";
+
 const TRAIN_NER_EXAMPLES: &str = "\
 Example (the shipped model, see models/README.md):
   newstag train-ner --train ../shared/data/conll2003/train.txt \\
@@ -80,6 +95,9 @@ enum Command {
     /// Train the learned frame classifier of a frame set from gold files.
     #[command(after_help = TRAIN_FRAMES_EXAMPLES)]
     TrainFrames(TrainFramesArgs),
+    /// Train the role model that corrects the role rules, from gold files with roles.
+    #[command(after_help = TRAIN_ROLES_EXAMPLES)]
+    TrainRoles(TrainRolesArgs),
     /// Convert a CoNLL column file into gold JSONL, one document per sentence.
     ConvertConll(ConvertConllArgs),
     /// Convert gold JSONL documents with entities into CoNLL columns for train-ner.
@@ -342,6 +360,28 @@ struct TrainFramesArgs {
 }
 
 #[derive(Debug, Args)]
+struct TrainRolesArgs {
+    /// Gold JSONL files with entity roles (ANNOTATION.md format); repeat for
+    /// several.
+    #[arg(long, value_name = "FILE", required = true)]
+    gold: Vec<PathBuf>,
+    /// Output file (the resolver reads MODELS/roles.model.json).
+    #[arg(long, value_name = "FILE", required = true)]
+    out: PathBuf,
+    /// Leave out the documents with these ids (a held-out fold).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    exclude_ids: Vec<String>,
+    /// Models directory whose dictionary and role word lists read the
+    /// features [default: $NEWSTAG_MODELS, ./models, or the source tree's models/].
+    #[arg(long, value_name = "DIR")]
+    models: Option<PathBuf>,
+    /// Fewest gold mentions each role needs.
+    #[arg(long, value_name = "N", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    min_examples: u32,
+}
+
+#[derive(Debug, Args)]
 struct TrainNerArgs {
     /// Training data (CoNLL columns); repeat to train on several files.
     #[arg(long, value_name = "FILE", required = true)]
@@ -464,6 +504,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Eval(args) => eval(args),
         Command::TrainNer(args) => train_ner(args),
         Command::TrainFrames(args) => train_frames(args),
+        Command::TrainRoles(args) => train_roles(args),
         Command::ConvertConll(args) => convert_conll(args),
         Command::ConvertGold(args) => convert_gold(args),
         Command::Table(args) => analyst::table(args),
@@ -516,6 +557,45 @@ fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
         classifier.training.sentences,
         started.elapsed().as_secs_f64(),
         out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn train_roles(args: TrainRolesArgs) -> Result<ExitCode> {
+    let dir = models_dir(args.models.as_deref());
+    let resolver = Resolver::load(&dir)?;
+    let rules = newstag::models::ModelFile::hash(&dir.join(ROLES_FILE))?;
+    let opts = TrainOptions {
+        min_positives: args.min_examples as usize,
+        ..newstag::resolve::role_model::default_options()
+    };
+    let started = std::time::Instant::now();
+    let model =
+        newstag::learn::train_roles(&resolver, &args.gold, &args.exclude_ids, rules, &opts)?;
+    let json = serde_json::to_string(&model)?;
+    // Write beside the target, then rename: a failed run leaves the old
+    // file, and a link at the target (a fold's models directory) is
+    // replaced, not written through.
+    let tmp = args.out.with_extension("json.tmp");
+    std::fs::write(&tmp, json).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, &args.out).with_context(|| format!("writing {}", args.out.display()))?;
+    for m in &model.models {
+        eprintln!("{}: {} gold mentions, l2 {}", m.role, m.examples, m.l2);
+    }
+    eprintln!(
+        "inner {}-fold cross-validation: margin {}, roles right {:.4} by the rules, {:.4} corrected ({} changed)",
+        opts.inner_folds,
+        model.margin,
+        model.inner.rules_accuracy,
+        model.inner.model_accuracy,
+        model.inner.overridden
+    );
+    eprintln!(
+        "trained on {} documents, {} mentions in {:.1} s: {}",
+        model.training.documents,
+        model.training.mentions,
+        started.elapsed().as_secs_f64(),
+        args.out.display()
     );
     Ok(ExitCode::SUCCESS)
 }

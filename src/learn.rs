@@ -1,8 +1,9 @@
-//! Learning frame classifiers from gold files: `newstag train-frames`, and
-//! the cross-validated frame scores of `newstag eval --cv`. It sits above
+//! Learning from gold files: the frame classifiers (`newstag
+//! train-frames`, and the cross-validated frame scores of `newstag eval
+//! --cv`) and the role model (`newstag train-roles`). It sits above
 //! the pipeline (it annotates the gold texts once, without frames) and
 //! below the command line. Thresholds and regularisation are chosen inside
-//! each training fold ([`crate::frames::learned::train()`]), never on the
+//! each training fold ([`crate::frames::learned::train()`], over [`crate::logistic`]), never on the
 //! documents a fold is scored on.
 
 use std::collections::HashMap;
@@ -13,13 +14,19 @@ use crate::document::Tokenized;
 use crate::engine::PipelineConfig;
 use crate::engine::{self, FrameChoice};
 use crate::error::{Error, Result};
+use crate::eval::gold::GoldDoc;
 use crate::eval::{GoldSet, Miss, Prediction, Report, ReportEngine, Scorer};
 use crate::frames::learned::{self, ClassifierFile, Featurizer, LabelledDoc, TrainOptions};
 use crate::frames::FrameSet;
 use crate::metrics::half_overlap;
 use crate::models::{models_dir, ModelFile};
+use crate::ner::Mention;
 use crate::pipeline::{Annotation, Pipeline};
+use crate::resolve::role_model::{self, RoleModelFile, RoleProvenance};
+use crate::resolve::{Resolver, Role, RoleExample};
+use crate::sentence::{NewsSplitter, SentenceSplitter};
 use crate::text::Span;
+use crate::tokenize::tokenize_into;
 
 /// Gold documents annotated once and turned into training rows.
 pub struct FrameData {
@@ -306,6 +313,112 @@ impl std::str::FromStr for Folds {
             },
         }
     }
+}
+
+/// Trains the role model ([`crate::resolve::role_model`]) on the gold
+/// mentions of the documents in `paths` (those whose id is in `exclude`
+/// left out, as `convert-gold --exclude-ids` does), their features read by
+/// `resolver` in each document's own context. `rules` is the role word
+/// list file the features are read with, recorded in the provenance.
+/// Errors name a file that gives no roles, and a role with too few gold
+/// mentions.
+pub fn train_roles(
+    resolver: &Resolver,
+    paths: &[PathBuf],
+    exclude: &[String],
+    rules: ModelFile,
+    opts: &TrainOptions,
+) -> Result<RoleModelFile> {
+    let mut examples = Vec::new();
+    let mut documents = 0;
+    let mut files = Vec::with_capacity(paths.len());
+    for path in paths {
+        let gold = crate::eval::gold::read(path)?;
+        if !gold.has_roles {
+            return Err(Error::NotEnoughData {
+                what: path.display().to_string(),
+                message: "no entity in this gold file has a `role`; train-roles needs gold roles \
+                          (ANNOTATION.md, Roles)"
+                    .to_string(),
+            });
+        }
+        for doc in gold.docs.iter().filter(|d| d.has_entities) {
+            if exclude.contains(&doc.id) {
+                continue;
+            }
+            examples.extend(role_examples(resolver, doc, documents));
+            documents += 1;
+        }
+        files.push(ModelFile::hash(path)?);
+    }
+    let provenance = RoleProvenance {
+        files,
+        excluded_ids: exclude.to_vec(),
+        rules,
+        documents,
+        mentions: examples.len(),
+        options: opts.clone(),
+        newstag: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    role_model::train(&examples, documents, opts, provenance).map_err(|e| match e {
+        Error::NotEnoughData { message, .. } => Error::NotEnoughData {
+            what: paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            message,
+        },
+        e => e,
+    })
+}
+
+/// The training mentions of one gold document (number `d`): its entities
+/// that have a role, on the tokens and sentences `tag` would give the text,
+/// but those whose role the rules read from their form (the model leaves
+/// those).
+fn role_examples(resolver: &Resolver, doc: &GoldDoc, d: usize) -> Vec<RoleExample> {
+    let mut tokens = Vec::new();
+    tokenize_into(&doc.text, &mut tokens);
+    let sentences = NewsSplitter.split(&doc.text, &tokens);
+    let tokenized = Tokenized {
+        text: &doc.text,
+        tokens: &tokens,
+        sentences: &sentences,
+    };
+    let mut gold: Vec<(Mention, Role)> = doc
+        .entities
+        .iter()
+        .filter_map(|e| {
+            let role = e.role?;
+            let start = tokens.partition_point(|t| t.end <= e.span.start);
+            let end = tokens.partition_point(|t| t.start < e.span.end);
+            (start < end).then(|| {
+                let mention = Mention {
+                    span: e.span,
+                    tokens: start..end,
+                    label: e.label,
+                    score: 1.0,
+                };
+                (mention, role)
+            })
+        })
+        .collect();
+    gold.sort_by_key(|(m, _)| (m.span.start, m.span.end));
+    let mentions: Vec<Mention> = gold.iter().map(|(m, _)| m.clone()).collect();
+    resolver
+        .role_rows(&tokenized, &mentions)
+        .into_iter()
+        .zip(&gold)
+        .filter_map(|(row, (_, gold))| {
+            row.map(|(row, rule)| RoleExample {
+                doc: d,
+                row,
+                rule,
+                gold: *gold,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

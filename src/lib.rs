@@ -27,6 +27,7 @@ pub mod frames;
 pub mod hashed;
 pub mod ingest;
 pub mod learn;
+pub mod logistic;
 pub mod metrics;
 pub mod models;
 mod names;

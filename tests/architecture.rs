@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 /// own layer and those listed before it.
 const LAYERS: &[&[&str]] = &[
     // Foundations: errors, named enums, data files, hashed maps, spans,
-    // case and accent folding, spools, model files, P/R/F1 counting.
+    // case and accent folding, spools, model files, P/R/F1 counting,
+    // logistic regression.
     &[
         "error", "names", "datafile", "hashed", "text", "fold", "spool", "models", "metrics",
+        "logistic",
     ],
     &["tokenize"],
     &["sentence"],

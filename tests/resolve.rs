@@ -1853,3 +1853,38 @@ fn international_organisations_and_think_tanks_have_no_code() {
     let r = resolve_with(&s, "The Institute for the Study of War said so.", None);
     assert_eq!(r.entities[0].country, None);
 }
+
+/// The role model's training rows are read by the resolver's own code:
+/// the same document gives the same rows, with the rules' role; another
+/// context gives other features.
+#[test]
+fn role_rows_are_deterministic_and_read_the_context() {
+    let s = setup();
+    let rows = |text: &str| {
+        let tokens = tokenize(text);
+        let sentences = NewsSplitter.split(text, &tokens);
+        let doc = Tokenized {
+            text,
+            tokens: &tokens,
+            sentences: &sentences,
+        };
+        let m = mention_of(&doc, "Russia", EntityLabel::Loc);
+        s.resolver.role_rows(&doc, &[m])
+    };
+    let subject = rows("Russia sent troops.");
+    assert_eq!(subject, rows("Russia sent troops."));
+    assert_eq!(subject.len(), 1);
+    let (row, rule) = subject[0].as_ref().expect("read from context");
+    assert_eq!(*rule, Role::Actor);
+    assert!(row.words.len() >= 15, "{} features", row.words.len());
+    assert!(
+        row.words.windows(2).all(|w| w[0] < w[1]),
+        "sorted, distinct"
+    );
+    let place = rows("Troops were sent to Russia.");
+    let (place, rule) = place[0].as_ref().expect("read from context");
+    assert_eq!(*rule, Role::Place);
+    assert_ne!(place.words, row.words);
+    // A hyphenated compound's role is fixed by its form: no row.
+    assert!(rows("Russia-backed militias attacked.")[0].is_none());
+}

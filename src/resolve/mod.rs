@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::document::Tokenized;
 use crate::error::{Error, Result};
+use crate::logistic::FeatureRow;
 use crate::models::{require, ComponentInfo, ModelFile};
 use crate::ner::{EntityLabel, Mention};
 use crate::text::Span;
@@ -20,12 +21,14 @@ use crate::text::Span;
 pub mod dictionary;
 pub mod labels;
 pub mod recognizer;
+pub mod role_model;
 pub mod roles;
 pub mod spans;
 
 pub use dictionary::{normalize_into, Dictionary, Entry, EntryId, Kind, ACTORS_FILE};
 pub use labels::{LabelRules, LABELS_FILE};
-pub use roles::{Class, Context, RoleRules, ROLES_FILE};
+pub use role_model::{RoleExample, RoleModel, ROLE_MODEL_FILE};
+pub use roles::{Class, Context, Mentioned, RoleRules, ROLES_FILE};
 pub use spans::{SpanRules, SPANS_FILE};
 
 use spans::HYPHENS;
@@ -170,10 +173,15 @@ pub struct Resolution {
 ///
 /// Before any of this, mention spans are made to follow ANNOTATION.md
 /// ([`SpanRules`], [`LabelRules`]).
+///
+/// Roles come from the rules, corrected by the learned [`RoleModel`] where
+/// one is loaded and surer than them.
 #[derive(Debug, Default)]
 pub struct Resolver {
     dictionary: Arc<Dictionary>,
     rules: RoleRules,
+    /// `None`: the rules alone decide roles.
+    role_model: Option<RoleModel>,
     labels: LabelRules,
     /// `None`: the recogniser's spans are kept (but for the split of
     /// compounds of states and nationalities).
@@ -223,6 +231,12 @@ impl Resolver {
             ModelFile::hash(&labels)?,
             ModelFile::hash(&spans)?,
         ];
+        // Optional: model directories without it keep the rules alone.
+        let role_model = models_dir.join(ROLE_MODEL_FILE);
+        if role_model.is_file() {
+            resolver.role_model = Some(RoleModel::load(&role_model)?);
+            resolver.files.push(ModelFile::hash(&role_model)?);
+        }
         Ok(resolver)
     }
 
@@ -233,6 +247,7 @@ impl Resolver {
         Self {
             dictionary,
             rules,
+            role_model: None,
             labels: LabelRules::default(),
             spans: None,
             files: Vec::new(),
@@ -242,6 +257,13 @@ impl Resolver {
     /// The same resolver, correcting labels and spans by `labels`.
     pub fn with_labels(mut self, labels: LabelRules) -> Self {
         self.labels = labels;
+        self
+    }
+
+    /// The same resolver, correcting the rules' roles by `model` (`None`:
+    /// the rules alone).
+    pub fn with_role_model(mut self, model: Option<RoleModel>) -> Self {
+        self.role_model = model;
         self
     }
 
@@ -329,7 +351,7 @@ impl Resolver {
             .iter()
             .map(|m| doc.sentence_of(m.tokens.start))
             .collect();
-        let roles = self.roles(doc, &mentions, &classes, &sentences, &split);
+        let roles = self.roles(doc, &mentions, &links, &classes, &sentences, &split);
         let tokens: Vec<Range<usize>> = mentions.iter().map(|m| m.tokens.clone()).collect();
         let near = Near {
             links: &links,
@@ -420,17 +442,95 @@ impl Resolver {
         classes
     }
 
-    /// The role of each mention, from its class and its context: its
-    /// sentence, the mentions coordinated with it, where the other mentions
-    /// start, and whether it is a part of a split state compound.
+    /// The role of each mention: the rules' ([`RoleRules::role`]),
+    /// corrected by the role model where one is loaded and the rules read
+    /// the role from context, not from the mention's form.
     fn roles(
         &self,
         doc: &Tokenized<'_>,
         mentions: &[Mention],
+        links: &[Option<EntryId>],
         classes: &[Class],
         sentences: &[usize],
         split: &[bool],
     ) -> Vec<Role> {
+        let mut words = Vec::new();
+        self.each_role(
+            doc,
+            mentions,
+            links,
+            classes,
+            sentences,
+            split,
+            |m, ctx| match &self.role_model {
+                Some(model) if !m.by_form => {
+                    self.rules.features(m, ctx, &mut words);
+                    model.decide(m.rule, &words)
+                }
+                _ => m.rule,
+            },
+        )
+    }
+
+    /// The role model's training rows of a labelled document: for each of
+    /// `mentions` (gold spans and labels, in text order, not overlapping),
+    /// its features and the rules' role, read in the document's own context
+    /// by the code that [`resolve`](Self::resolve) runs (spans are taken as
+    /// they are); `None` for a mention whose role the rules read from its
+    /// form ([`RoleRules::by_form`]), which the model never corrects.
+    pub fn role_rows(
+        &self,
+        doc: &Tokenized<'_>,
+        mentions: &[Mention],
+    ) -> Vec<Option<(FeatureRow, Role)>> {
+        let mut key = String::new();
+        let parts = vec![None; mentions.len()];
+        let links = self.link(doc, mentions, &parts, &mut key);
+        let split = vec![false; mentions.len()];
+        let same = same_as_earlier(doc, mentions, &links);
+        let classes = self.classes(doc, mentions, &links, &same);
+        let sentences: Vec<usize> = mentions
+            .iter()
+            .map(|m| doc.sentence_of(m.tokens.start))
+            .collect();
+        self.each_role(
+            doc,
+            mentions,
+            &links,
+            &classes,
+            &sentences,
+            &split,
+            |m, ctx| {
+                (!m.by_form).then(|| {
+                    let mut words = Vec::new();
+                    self.rules.features(m, ctx, &mut words);
+                    (
+                        FeatureRow {
+                            dense: Vec::new(),
+                            words,
+                        },
+                        m.rule,
+                    )
+                })
+            },
+        )
+    }
+
+    /// Calls `f` with each mention, its rules' role and its context (its
+    /// sentence, the mentions coordinated with it, where the other mentions
+    /// start, whether it is a part of a split state compound); collects
+    /// what `f` returns.
+    #[allow(clippy::too_many_arguments)]
+    fn each_role<T>(
+        &self,
+        doc: &Tokenized<'_>,
+        mentions: &[Mention],
+        links: &[Option<EntryId>],
+        classes: &[Class],
+        sentences: &[usize],
+        split: &[bool],
+        mut f: impl FnMut(&Mentioned, &Context<'_>) -> T,
+    ) -> Vec<T> {
         let starts: Vec<(Range<usize>, Class)> = mentions
             .iter()
             .zip(classes)
@@ -452,7 +552,15 @@ impl Resolver {
                     in_compound: compound[i],
                     suffix: hyphen_suffix(doc, &mentions[i]),
                 };
-                self.rules.role(classes[i], &ctx)
+                let mentioned = Mentioned {
+                    tokens: mentions[i].tokens.clone(),
+                    label: mentions[i].label,
+                    class: classes[i],
+                    kind: links[i].map(|id| self.dictionary.entry(id).kind),
+                    rule: self.rules.role(classes[i], &ctx),
+                    by_form: self.rules.by_form(classes[i], &ctx),
+                };
+                f(&mentioned, &ctx)
             })
             .collect()
     }

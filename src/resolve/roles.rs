@@ -4,6 +4,7 @@
 //! can be read and changed without hunting through the resolver.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::path::Path;
 
@@ -12,12 +13,18 @@ use serde::Deserialize;
 use crate::datafile;
 use crate::document::Tokenized;
 use crate::error::Result;
+use crate::logistic::Fnv;
 use crate::ner::EntityLabel;
 use crate::resolve::dictionary::Kind;
 use crate::resolve::{Country, Role};
 
 /// File name of the word lists inside the models directory.
 pub const ROLES_FILE: &str = "roles.toml";
+
+/// A word list: lower-case words, hashed by FNV, which is several times
+/// faster than the default hasher on short words (the rules and the role
+/// model's features look up dozens per mention).
+type WordSet = HashSet<String, BuildHasherDefault<Fnv>>;
 
 /// Which role rules apply to a mention: from its dictionary kind, or from
 /// its name and the recogniser's label when the dictionary does not know it
@@ -48,6 +55,20 @@ pub enum Class {
 }
 
 impl Class {
+    /// The class's name, as the role model's features write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "person",
+            Self::Group => "group",
+            Self::Source => "source",
+            Self::State => "state",
+            Self::Metonym => "metonym",
+            Self::Place => "place",
+            Self::Demonym => "demonym",
+            Self::Other => "other",
+        }
+    }
+
     /// The class of a dictionary kind.
     pub fn of_kind(kind: Kind) -> Self {
         match kind {
@@ -104,32 +125,32 @@ struct RawRules {
 /// The loaded word lists, as sets of lower-case words.
 #[derive(Debug, Default)]
 pub struct RoleRules {
-    skip_before: HashSet<String>,
-    place_modifiers: HashSet<String>,
-    place_prepositions: HashSet<String>,
-    recipient_nouns: HashSet<String>,
-    recipient_prepositions: HashSet<String>,
-    actor_prepositions: HashSet<String>,
-    territory_nouns: HashSet<String>,
-    place_of_nouns: HashSet<String>,
-    conflict_nouns: HashSet<String>,
-    group_nouns: HashSet<String>,
+    skip_before: WordSet,
+    place_modifiers: WordSet,
+    place_prepositions: WordSet,
+    recipient_nouns: WordSet,
+    recipient_prepositions: WordSet,
+    actor_prepositions: WordSet,
+    territory_nouns: WordSet,
+    place_of_nouns: WordSet,
+    conflict_nouns: WordSet,
+    group_nouns: WordSet,
     /// Inflected forms of the place verbs.
-    place_verbs: HashSet<String>,
-    transfer_words: HashSet<String>,
+    place_verbs: WordSet,
+    transfer_words: WordSet,
     /// Auxiliaries, inflected lemmas and irregular forms together.
-    verbs: HashSet<String>,
-    adverbs: HashSet<String>,
-    conjunctions: HashSet<String>,
-    function_words: HashSet<String>,
-    source_words: HashSet<String>,
-    place_suffixes: HashSet<String>,
-    goods_nouns: HashSet<String>,
-    wielder_prepositions: HashSet<String>,
-    attribute_nouns: HashSet<String>,
-    language_cues: HashSet<String>,
-    source_name_words: HashSet<String>,
-    source_nouns: HashSet<String>,
+    verbs: WordSet,
+    adverbs: WordSet,
+    conjunctions: WordSet,
+    function_words: WordSet,
+    source_words: WordSet,
+    place_suffixes: WordSet,
+    goods_nouns: WordSet,
+    wielder_prepositions: WordSet,
+    attribute_nouns: WordSet,
+    language_cues: WordSet,
+    source_name_words: WordSet,
+    source_nouns: WordSet,
     /// Vessel prefix ("USS", as written) to the state of its navy.
     vessel_prefixes: HashMap<String, Country>,
 }
@@ -151,6 +172,39 @@ enum Head {
     Attribute,
     /// Another noun.
     Noun,
+}
+
+impl Head {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Group => "group",
+            Self::Territory => "territory",
+            Self::Conflict => "conflict",
+            Self::Goods => "goods",
+            Self::Attribute => "attribute",
+            Self::Noun => "noun",
+        }
+    }
+}
+
+/// What the role model ([`crate::resolve::RoleModel`]) knows of a mention
+/// besides its context: the same at training (gold mentions) and at
+/// inference (recognised ones).
+#[derive(Debug, Clone)]
+pub struct Mentioned {
+    /// Its tokens.
+    pub tokens: Range<usize>,
+    /// Its entity label.
+    pub label: EntityLabel,
+    /// Its class.
+    pub class: Class,
+    /// Its dictionary kind, when the dictionary knows it.
+    pub kind: Option<Kind>,
+    /// The role the rules give it ([`RoleRules::role`]).
+    pub rule: Role,
+    /// The rules read that role from the mention's form, as ANNOTATION.md
+    /// fixes it ([`RoleRules::by_form`]): the model leaves it.
+    pub by_form: bool,
 }
 
 /// Where a mention (or the coordination it belongs to) sits in its
@@ -211,13 +265,13 @@ impl RoleRules {
             words
                 .into_iter()
                 .map(|w| w.to_lowercase())
-                .collect::<HashSet<_>>()
+                .collect::<WordSet>()
         };
         let inflected = |lemmas: Vec<String>| {
             lemmas
                 .iter()
                 .flat_map(|lemma| inflect(&lemma.to_lowercase()))
-                .collect::<HashSet<_>>()
+                .collect::<WordSet>()
         };
         let mut verbs = set(raw.auxiliaries);
         verbs.extend(raw.verb_forms.into_iter().map(|w| w.to_lowercase()));
@@ -315,6 +369,117 @@ impl RoleRules {
             Class::Place => self.place_role(ctx),
             Class::Demonym => self.demonym_role(ctx),
         }
+    }
+
+    /// The role model's features of mention `m` in `ctx`, hashed into
+    /// `out` (cleared first; sorted and distinct on return): the rules'
+    /// role, so that the model starts from the rules, alone and with the
+    /// class; the class, label and dictionary kind; the mention's words;
+    /// the words one and two left and right of its coordination, and the
+    /// first left word past articles and place modifiers (with what it is:
+    /// a place or actor preposition, a verb); the noun it modifies and its
+    /// kind (with the class, and with the class and the rules' role);
+    /// whether a possessive or a verb follows,
+    /// whether a verb or a preposition precedes; whether it opens its
+    /// sentence, sits in a list or a hyphenated compound (and with which
+    /// suffix), opens a dateline or is cited as a source. A few dozen hashes
+    /// and word-list lookups: cheap next to recognition.
+    pub fn features(&self, m: &Mentioned, ctx: &Context<'_>, out: &mut Vec<u32>) {
+        out.clear();
+        let mut add = |tag: &str, values: &[&str]| out.push(feature_hash(tag, values));
+        let (s, e) = (ctx.sentence.start, ctx.sentence.end);
+        let word = |i: usize| ctx.word(i);
+        let class = m.class.as_str();
+        let rule = m.rule.as_str();
+        add("rule", &[rule]);
+        add("rule|class", &[rule, class]);
+        add("class", &[class]);
+        add("label", &[m.label.as_str()]);
+        let kind = m.kind.map_or("none", Kind::as_str);
+        add("kind", &[kind]);
+        add("kind|label|rule", &[kind, m.label.as_str(), rule]);
+        let surface: Vec<&str> = m.tokens.clone().map(word).collect();
+        add("mention", &surface);
+        add("last", &[surface.last().copied().unwrap_or("")]);
+        let left1 = (ctx.first > s).then(|| word(ctx.first - 1));
+        let left2 = (ctx.first > s + 1).then(|| word(ctx.first - 2));
+        let right1 = (ctx.last < e).then(|| word(ctx.last));
+        let right2 = (ctx.last + 1 < e).then(|| word(ctx.last + 1));
+        let l1 = left1.unwrap_or("<s>");
+        let r1 = right1.unwrap_or("</s>");
+        add("left1", &[l1]);
+        add("left2", &[left2.unwrap_or("<s>"), l1]);
+        add("right1", &[r1]);
+        add("right2", &[r1, right2.unwrap_or("</s>")]);
+        add("left1|class", &[l1, class]);
+        add("right1|class", &[r1, class]);
+        add("left1|rule", &[l1, rule]);
+        match self.left_word(ctx) {
+            Some(i) => {
+                let w = word(i);
+                add("leftword", &[w]);
+                add("leftword|class", &[w, class]);
+                let kind = if self.is(&self.place_prepositions, w) {
+                    "place-preposition"
+                } else if self.is(&self.actor_prepositions, w) {
+                    "actor-preposition"
+                } else if self.is(&self.place_verbs, w) {
+                    "place-verb"
+                } else if self.is(&self.verbs, w) {
+                    "verb"
+                } else {
+                    "other"
+                };
+                add("leftkind|class", &[kind, class]);
+                add("leftkind|class|rule", &[kind, class, rule]);
+            }
+            None => add("leftword", &["<s>"]),
+        }
+        match self.head(ctx, ctx.last) {
+            Some((i, head)) => {
+                add("head", &[head.as_str()]);
+                add("head|class", &[head.as_str(), class]);
+                add("head|class|rule", &[head.as_str(), class, rule]);
+                add("headword", &[word(i)]);
+            }
+            None => add("head", &["none"]),
+        }
+        let possessive = ctx.last < e && Self::is_possessive(word(ctx.last));
+        let flags = [
+            ("possessive", possessive),
+            ("verb-follows", self.verb_follows(ctx, ctx.last)),
+            ("opens", ctx.first == s),
+            (
+                "list",
+                ctx.first < m.tokens.start || ctx.last > m.tokens.end,
+            ),
+            ("compound", ctx.in_compound),
+            ("dateline", Self::dateline(ctx)),
+            ("source", self.cited_as_source(ctx)),
+        ];
+        for (name, on) in flags {
+            if on {
+                add("flag", &[name]);
+                add("flag|class", &[name, class]);
+            }
+        }
+        if let Some(suffix) = ctx.suffix {
+            add("suffix", &[suffix]);
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// Whether the rules read the role of a mention of `class` in `ctx`
+    /// from its form rather than its context: a part of a hyphenated
+    /// compound ("Iranian-backed", "the Ukraine-Russia war") or a place in
+    /// a dateline. ANNOTATION.md fixes these, so the role model does not
+    /// second-guess them.
+    pub fn by_form(&self, class: Class, ctx: &Context<'_>) -> bool {
+        ctx.suffix.is_some()
+            || ctx.in_compound
+            || (matches!(class, Class::State | Class::Metonym | Class::Place)
+                && Self::dateline(ctx))
     }
 
     /// Whether tokens `gap` between two mentions join them into one
@@ -657,15 +822,30 @@ impl RoleRules {
     }
 
     /// Set membership of `word` lower-cased ([`in_word_list`]).
-    fn is(&self, set: &HashSet<String>, word: &str) -> bool {
+    fn is(&self, set: &WordSet, word: &str) -> bool {
         in_word_list(set, word)
     }
+}
+
+/// The hash of one role-model feature: its tag and its values lower-cased
+/// (ASCII letters only, so that it costs no allocation).
+fn feature_hash(tag: &str, values: &[&str]) -> u32 {
+    let mut h = Fnv::new();
+    h.write(tag.as_bytes());
+    for value in values {
+        h.write_u8(0);
+        for b in value.bytes() {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+    }
+    let v = h.finish();
+    (v ^ (v >> 32)) as u32
 }
 
 /// Whether the word list `set` (lower-case words) holds `word` lower-cased,
 /// without allocating: the lists of the resolver's data files hold short
 /// ASCII words only.
-pub(crate) fn in_word_list(set: &HashSet<String>, word: &str) -> bool {
+pub(crate) fn in_word_list<S: BuildHasher>(set: &HashSet<String, S>, word: &str) -> bool {
     let mut buf = [0u8; 24];
     if word.len() > buf.len() || !word.is_ascii() {
         return false;

@@ -15,6 +15,7 @@ use crate::frames::embedded::{SentenceAnalysis, StaticFramer};
 use crate::frames::negation::Negation;
 use crate::frames::vectors::{Scratch, StaticEmbeddings};
 use crate::frames::{FrameMethod, FrameSet};
+use crate::logistic::{FeatureRow, Fnv};
 use crate::ner::EntityLabel;
 use crate::resolve::{Entity, Role};
 use crate::text::Span;
@@ -49,14 +50,9 @@ const SENTENCE: [&str; 9] = [
     "no_final_stop",
 ];
 
-/// The features of one sentence.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SentenceRow {
-    /// Raw (unscaled) dense features, laid out as [`Featurizer::dense_names`].
-    pub dense: Vec<f32>,
-    /// Hashed word features, sorted and distinct.
-    pub words: Vec<u32>,
-}
+/// The features of one sentence: dense values laid out as
+/// [`Featurizer::dense_names`], hashed word features.
+pub type SentenceRow = FeatureRow;
 
 /// Turns documents into feature rows for a frame set.
 #[derive(Debug)]
@@ -300,26 +296,11 @@ pub fn each_word_feature(
 /// FNV-1a of a kind tag and one or two stems, folded into [`HASH_BITS`]:
 /// fixed, so a trained model means the same on every platform.
 fn hash(kind: &[u8], a: &str, b: &str) -> u32 {
-    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    let mut h = Fnv::new();
     h.write(kind);
     h.write(a.as_bytes());
     h.write(&[0]);
     h.write(b.as_bytes());
     let v = h.finish();
     ((v ^ (v >> 32)) as u32) & ((1 << HASH_BITS) - 1)
-}
-
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }

@@ -16,15 +16,15 @@ use crate::error::{Error, Result};
 use crate::frames::embedded::SentenceAnalysis;
 use crate::frames::vectors::dot;
 use crate::frames::{choose_target, Evidence, EvidenceKind, Frame, FrameClassifier, FrameSet};
+use crate::logistic as train;
 use crate::models::{ComponentInfo, ModelFile};
 use crate::resolve::Entity;
 use crate::text::Span;
 
 pub mod features;
-pub mod train;
 
+pub use crate::logistic::{LinearModel, Scaling, TrainOptions};
 pub use features::{Featurizer, SentenceRow};
-pub use train::{LinearModel, Scaling, TrainOptions};
 
 /// Format tag written into every classifier file.
 pub const FORMAT: &str = "newstag-frame-classifier/1";

@@ -1,16 +1,56 @@
-//! Training of the learned frame classifier: one L2-regularised logistic
-//! regression per label over [`SentenceRow`]s, fitted by full-batch Adam on
-//! ndarray matrices, deterministic (fixed initialisation, fixed order, no
+//! Logistic regression for the project's learned models: one
+//! L2-regularised binary regression per label over [`FeatureRow`]s (the
+//! frame classifier), or one multinomial regression over classes (the role
+//! model, [`fit_softmax`]), fitted by full-batch Adam on ndarray matrices, deterministic (fixed initialisation, fixed order, no
 //! randomness). The regularisation strength and the decision threshold are
 //! chosen by cross-validation over the training documents only, so a
-//! threshold never sees the documents it is scored on.
+//! threshold never sees the documents it is scored on. Hashed features use
+//! [`Fnv`], fixed so that a trained model means the same on every platform.
 
 use std::collections::BTreeMap;
+use std::hash::Hasher;
 
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::frames::learned::features::SentenceRow;
+/// The features of one example: a few dense values and hashed sparse ones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeatureRow {
+    /// Raw (unscaled) dense features.
+    pub dense: Vec<f32>,
+    /// Hashed sparse features (present or not), sorted and distinct.
+    pub words: Vec<u32>,
+}
+
+/// FNV-1a, the hash of the learned models' sparse features: fixed, so a
+/// trained model means the same on every platform and in every release.
+pub struct Fnv(u64);
+
+impl Fnv {
+    /// The FNV-1a offset basis.
+    pub fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
 
 /// Options of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +86,7 @@ pub struct Example<'a> {
     /// Index of its document (the inner folds split by document).
     pub doc: usize,
     /// Its feature row.
-    pub row: &'a SentenceRow,
+    pub row: &'a FeatureRow,
     /// Per label, whether the gold frames it.
     pub labels: &'a [bool],
 }
@@ -64,7 +104,7 @@ pub struct Scaling {
 impl Scaling {
     /// Mean and inverse standard deviation of each dense feature (1 for a
     /// constant one).
-    pub fn fit(rows: &[&SentenceRow]) -> Self {
+    pub fn fit(rows: &[&FeatureRow]) -> Self {
         let x = dense_matrix(rows, None);
         let mean = x.mean_axis(Axis(0)).unwrap_or_default();
         let std = x.std_axis(Axis(0), 0.0);
@@ -182,7 +222,7 @@ pub fn fit_label(
 }
 
 /// Probability of the label for a raw row.
-pub fn score(model: &LinearModel, scaling: &Scaling, row: &SentenceRow) -> f32 {
+pub fn score(model: &LinearModel, scaling: &Scaling, row: &FeatureRow) -> f32 {
     sigmoid(model.logit(&scaling.scale(&row.dense), &row.words))
 }
 
@@ -215,7 +255,7 @@ pub fn best_threshold(scores: &[f32], y: &[bool]) -> (f32, f32) {
 }
 
 /// Dense rows as a matrix, scaled when `scaling` is given.
-fn dense_matrix(rows: &[&SentenceRow], scaling: Option<&Scaling>) -> Array2<f32> {
+fn dense_matrix(rows: &[&FeatureRow], scaling: Option<&Scaling>) -> Array2<f32> {
     let d = rows.first().map_or(0, |r| r.dense.len());
     let mut x = Array2::<f32>::zeros((rows.len(), d));
     for (mut out, row) in x.axis_iter_mut(Axis(0)).zip(rows) {
@@ -268,8 +308,13 @@ struct Design {
 impl Design {
     /// The rows `which` of `examples`, dense parts scaled by `scaling`.
     fn new(examples: &[Example<'_>], which: &[usize], scaling: &Scaling) -> Self {
-        let rows: Vec<&SentenceRow> = which.iter().map(|&i| examples[i].row).collect();
-        let x = dense_matrix(&rows, Some(scaling));
+        let rows: Vec<&FeatureRow> = which.iter().map(|&i| examples[i].row).collect();
+        Self::of_rows(&rows, scaling)
+    }
+
+    /// `rows`, dense parts scaled by `scaling`.
+    fn of_rows(rows: &[&FeatureRow], scaling: &Scaling) -> Self {
+        let x = dense_matrix(rows, Some(scaling));
         let mut ids: Vec<u32> = rows.iter().flat_map(|r| r.words.iter().copied()).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -349,6 +394,92 @@ fn descend(
     (w, v, b)
 }
 
+/// Multinomial (softmax) logistic regression of `rows` (dense parts scaled
+/// by `scaling`) on the classes `y` (each below `classes`): one linear model
+/// per class, fitted jointly, unweighted, with L2 `l2` on all weights but
+/// the biases, `opts.steps` of full-batch Adam from zero. Deterministic.
+pub fn fit_softmax(
+    rows: &[&FeatureRow],
+    y: &[usize],
+    classes: usize,
+    scaling: &Scaling,
+    l2: f32,
+    opts: &TrainOptions,
+) -> Vec<LinearModel> {
+    let Design { x, ids, cols } = Design::of_rows(rows, scaling);
+    let (n, k) = (rows.len(), classes);
+    let norm = n.max(1) as f32;
+    let mut w = Array2::<f32>::zeros((x.ncols(), k));
+    let mut v = vec![0f32; ids.len() * k];
+    let mut b = vec![0f32; k];
+    let mut adam_w = Adam::new(w.len());
+    let mut adam_v = Adam::new(v.len());
+    let mut adam_b = Adam::new(k);
+    for step in 1..=opts.steps {
+        let mut z = x.dot(&w);
+        for (mut zi, c) in z.axis_iter_mut(Axis(0)).zip(&cols) {
+            for (class, zc) in zi.iter_mut().enumerate() {
+                *zc += b[class] + c.iter().map(|&j| v[j * k + class]).sum::<f32>();
+            }
+        }
+        // The gradient of the mean cross-entropy: softmax minus one-hot.
+        for (mut zi, &yi) in z.axis_iter_mut(Axis(0)).zip(y) {
+            let max = zi.fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+            zi.mapv_inplace(|x| (x - max).exp());
+            let sum = zi.sum();
+            zi.mapv_inplace(|x| x / sum);
+            zi[yi] -= 1.0;
+            zi.mapv_inplace(|x| x / norm);
+        }
+        let g = z;
+        let grad_w = x.t().dot(&g) + &w * l2;
+        let mut grad_v: Vec<f32> = v.iter().map(|&vj| vj * l2).collect();
+        for (gi, c) in g.axis_iter(Axis(0)).zip(&cols) {
+            for &j in c {
+                for (class, &gc) in gi.iter().enumerate() {
+                    grad_v[j * k + class] += gc;
+                }
+            }
+        }
+        let grad_b = g.sum_axis(Axis(0));
+        adam_w.step(
+            w.as_slice_mut().expect("contiguous"),
+            grad_w.as_slice().expect("contiguous"),
+            step,
+            opts.learning_rate,
+        );
+        adam_v.step(&mut v, &grad_v, step, opts.learning_rate);
+        adam_b.step(
+            &mut b,
+            grad_b.as_slice().expect("contiguous"),
+            step,
+            opts.learning_rate,
+        );
+    }
+    (0..k)
+        .map(|class| LinearModel {
+            bias: b[class],
+            dense: w.column(class).to_vec(),
+            words: ids
+                .iter()
+                .enumerate()
+                .map(|(j, &id)| (id, v[j * k + class]))
+                .filter(|(_, w)| w.abs() > 1e-4)
+                .collect(),
+        })
+        .collect()
+}
+
+/// Softmax of the log-odds of `models` for a row whose dense part is
+/// already scaled.
+pub fn softmax(models: &[LinearModel], dense: &[f32], words: &[u32]) -> Vec<f32> {
+    let z: Vec<f32> = models.iter().map(|m| m.logit(dense, words)).collect();
+    let max = z.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+    let e: Vec<f32> = z.iter().map(|x| (x - max).exp()).collect();
+    let sum: f32 = e.iter().sum();
+    e.into_iter().map(|x| x / sum).collect()
+}
+
 /// Adam's moment estimates for one parameter vector.
 struct Adam {
     m: Vec<f32>,
@@ -388,6 +519,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn softmax_fits_three_classes_deterministically() {
+        let rows: Vec<FeatureRow> = (0..60)
+            .map(|i| FeatureRow {
+                dense: Vec::new(),
+                words: vec![(i % 3) as u32, 100],
+            })
+            .collect();
+        let refs: Vec<&FeatureRow> = rows.iter().collect();
+        let y: Vec<usize> = (0..60).map(|i| i % 3).collect();
+        let scaling = Scaling::fit(&refs);
+        let opts = TrainOptions::default();
+        let a = fit_softmax(&refs, &y, 3, &scaling, 1e-3, &opts);
+        assert_eq!(a, fit_softmax(&refs, &y, 3, &scaling, 1e-3, &opts));
+        for (row, &class) in rows.iter().zip(&y) {
+            let p = softmax(&a, &[], &row.words);
+            assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+            assert!(p[class] > 0.9, "{p:?}");
+        }
+    }
+
+    #[test]
     fn threshold_cuts_between_distinct_scores() {
         let (f1, t) = best_threshold(&[0.9, 0.8, 0.3, 0.1], &[true, true, false, false]);
         assert_eq!(f1, 1.0);
@@ -398,8 +550,8 @@ mod tests {
 
     #[test]
     fn fits_a_separable_label_deterministically() {
-        let rows: Vec<SentenceRow> = (0..40)
-            .map(|i| SentenceRow {
+        let rows: Vec<FeatureRow> = (0..40)
+            .map(|i| FeatureRow {
                 dense: vec![(i % 2) as f32, (i % 3) as f32],
                 words: if i % 2 == 1 { vec![7] } else { vec![9] },
             })
@@ -415,7 +567,7 @@ mod tests {
                 labels: l,
             })
             .collect();
-        let refs: Vec<&SentenceRow> = rows.iter().collect();
+        let refs: Vec<&FeatureRow> = rows.iter().collect();
         let scaling = Scaling::fit(&refs);
         let opts = TrainOptions::default();
         let a = fit_label(&examples, &scaling, 0, &opts);
