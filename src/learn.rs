@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::document::Tokenized;
+use crate::document::{Tokenized, TokenizedText};
 use crate::engine::PipelineConfig;
 use crate::engine::{self, FrameChoice};
 use crate::error::{Error, Result};
@@ -24,9 +24,7 @@ use crate::ner::Mention;
 use crate::pipeline::{Annotation, Pipeline};
 use crate::resolve::role_model::{self, RoleModelFile, RoleProvenance};
 use crate::resolve::{Resolver, Role, RoleExample};
-use crate::sentence::{NewsSplitter, SentenceSplitter};
 use crate::text::Span;
-use crate::tokenize::tokenize_into;
 
 /// Gold documents annotated once and turned into training rows.
 pub struct FrameData {
@@ -378,14 +376,9 @@ pub fn train_roles(
 /// but those whose role the rules read from their form (the model leaves
 /// those).
 fn role_examples(resolver: &Resolver, doc: &GoldDoc, d: usize) -> Vec<RoleExample> {
-    let mut tokens = Vec::new();
-    tokenize_into(&doc.text, &mut tokens);
-    let sentences = NewsSplitter.split(&doc.text, &tokens);
-    let tokenized = Tokenized {
-        text: &doc.text,
-        tokens: &tokens,
-        sentences: &sentences,
-    };
+    let owned = TokenizedText::new(doc.text.as_str());
+    let tokenized = owned.view();
+    let tokens = tokenized.tokens;
     let mut gold: Vec<(Mention, Role)> = doc
         .entities
         .iter()

@@ -1861,13 +1861,8 @@ fn international_organisations_and_think_tanks_have_no_code() {
 fn role_rows_are_deterministic_and_read_the_context() {
     let s = setup();
     let rows = |text: &str| {
-        let tokens = tokenize(text);
-        let sentences = NewsSplitter.split(text, &tokens);
-        let doc = Tokenized {
-            text,
-            tokens: &tokens,
-            sentences: &sentences,
-        };
+        let tokenized = TokenizedText::new(text);
+        let doc = tokenized.view();
         let m = mention_of(&doc, "Russia", EntityLabel::Loc);
         s.resolver.role_rows(&doc, &[m])
     };
