@@ -360,9 +360,7 @@ fn descend(
     let mut w = Array1::<f32>::zeros(x.ncols());
     let mut v = vec![0f32; ids.len()];
     let mut b = 0f32;
-    let mut adam_w = Adam::new(w.len());
-    let mut adam_v = Adam::new(v.len());
-    let mut adam_b = Adam::new(1);
+    let mut adam = Adams::new(w.len(), v.len(), 1);
     for step in 1..=opts.steps {
         let mut z = x.dot(&w) + b;
         for (zi, c) in z.iter_mut().zip(cols) {
@@ -377,16 +375,15 @@ fn descend(
             }
         }
         let grad_b = g.sum();
-        adam_w.step(
-            w.as_slice_mut().expect("contiguous"),
-            grad_w.as_slice().expect("contiguous"),
-            step,
-            opts.learning_rate,
-        );
-        adam_v.step(&mut v, &grad_v, step, opts.learning_rate);
-        adam_b.step(
-            std::slice::from_mut(&mut b),
-            &[grad_b],
+        adam.step(
+            [
+                (
+                    w.as_slice_mut().expect("contiguous"),
+                    grad_w.as_slice().expect("contiguous"),
+                ),
+                (&mut v, &grad_v),
+                (std::slice::from_mut(&mut b), &[grad_b]),
+            ],
             step,
             opts.learning_rate,
         );
@@ -412,9 +409,7 @@ pub fn fit_softmax(
     let mut w = Array2::<f32>::zeros((x.ncols(), k));
     let mut v = vec![0f32; ids.len() * k];
     let mut b = vec![0f32; k];
-    let mut adam_w = Adam::new(w.len());
-    let mut adam_v = Adam::new(v.len());
-    let mut adam_b = Adam::new(k);
+    let mut adam = Adams::new(w.len(), v.len(), k);
     for step in 1..=opts.steps {
         let mut z = x.dot(&w);
         for (mut zi, c) in z.axis_iter_mut(Axis(0)).zip(&cols) {
@@ -442,16 +437,15 @@ pub fn fit_softmax(
             }
         }
         let grad_b = g.sum_axis(Axis(0));
-        adam_w.step(
-            w.as_slice_mut().expect("contiguous"),
-            grad_w.as_slice().expect("contiguous"),
-            step,
-            opts.learning_rate,
-        );
-        adam_v.step(&mut v, &grad_v, step, opts.learning_rate);
-        adam_b.step(
-            &mut b,
-            grad_b.as_slice().expect("contiguous"),
+        adam.step(
+            [
+                (
+                    w.as_slice_mut().expect("contiguous"),
+                    grad_w.as_slice().expect("contiguous"),
+                ),
+                (&mut v, &grad_v),
+                (&mut b, grad_b.as_slice().expect("contiguous")),
+            ],
             step,
             opts.learning_rate,
         );
@@ -481,6 +475,24 @@ pub fn softmax(models: &[LinearModel], dense: &[f32], words: &[u32]) -> Vec<f32>
 }
 
 /// Adam's moment estimates for one parameter vector.
+/// One Adam state for each of a linear model's three parameter groups:
+/// dense weights, hashed word weights and biases.
+struct Adams([Adam; 3]);
+
+impl Adams {
+    fn new(dense: usize, words: usize, biases: usize) -> Self {
+        Self([Adam::new(dense), Adam::new(words), Adam::new(biases)])
+    }
+
+    /// One step of each group: (parameters, gradient) in the order of
+    /// [`Adams::new`].
+    fn step(&mut self, groups: [(&mut [f32], &[f32]); 3], t: usize, lr: f32) {
+        for (adam, (params, grad)) in self.0.iter_mut().zip(groups) {
+            adam.step(params, grad, t, lr);
+        }
+    }
+}
+
 struct Adam {
     m: Vec<f32>,
     v: Vec<f32>,
