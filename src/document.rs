@@ -3,7 +3,10 @@
 //! owning what a `Tokenized` borrows), and the map from its visible text back
 //! to the original markup it was extracted from.
 
+use std::ops::Range;
+
 use crate::sentence::{NewsSplitter, Sentence, SentenceSplitter};
+use crate::text::Span;
 use crate::tokenize::{tokenize, Token};
 
 crate::names::named_enum! {
@@ -83,6 +86,13 @@ impl<'a> Tokenized<'a> {
     /// Index of the sentence that holds token `token`.
     pub fn sentence_of(&self, token: usize) -> usize {
         self.sentences.partition_point(|s| s.tokens.end <= token)
+    }
+
+    /// The tokens that overlap `span` (empty when it falls between tokens).
+    pub fn overlapping(&self, span: Span) -> Range<usize> {
+        let first = self.tokens.partition_point(|t| t.end <= span.start);
+        let last = self.tokens.partition_point(|t| t.start < span.end);
+        first..last.max(first)
     }
 
     /// The text of every sentence, in order (what sentence encoders read).

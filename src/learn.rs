@@ -378,18 +378,16 @@ pub fn train_roles(
 fn role_examples(resolver: &Resolver, doc: &GoldDoc, d: usize) -> Vec<RoleExample> {
     let owned = TokenizedText::new(doc.text.as_str());
     let tokenized = owned.view();
-    let tokens = tokenized.tokens;
     let mut gold: Vec<(Mention, Role)> = doc
         .entities
         .iter()
         .filter_map(|e| {
             let role = e.role?;
-            let start = tokens.partition_point(|t| t.end <= e.span.start);
-            let end = tokens.partition_point(|t| t.start < e.span.end);
-            (start < end).then(|| {
+            let tokens = tokenized.overlapping(e.span);
+            (!tokens.is_empty()).then(|| {
                 let mention = Mention {
                     span: e.span,
-                    tokens: start..end,
+                    tokens,
                     label: e.label,
                     score: 1.0,
                 };

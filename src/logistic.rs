@@ -467,14 +467,20 @@ pub fn fit_softmax(
 /// Softmax of the log-odds of `models` for a row whose dense part is
 /// already scaled.
 pub fn softmax(models: &[LinearModel], dense: &[f32], words: &[u32]) -> Vec<f32> {
-    let z: Vec<f32> = models.iter().map(|m| m.logit(dense, words)).collect();
-    let max = z.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
-    let e: Vec<f32> = z.iter().map(|x| (x - max).exp()).collect();
-    let sum: f32 = e.iter().sum();
-    e.into_iter().map(|x| x / sum).collect()
+    let mut z: Vec<f32> = models.iter().map(|m| m.logit(dense, words)).collect();
+    softmax_in_place(&mut z);
+    z
 }
 
-/// Adam's moment estimates for one parameter vector.
+/// Turns log-odds `z` into probabilities in place (shifted by their
+/// maximum, so that no exponential overflows).
+pub fn softmax_in_place(z: &mut [f32]) {
+    let max = z.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+    z.iter_mut().for_each(|x| *x = (*x - max).exp());
+    let sum: f32 = z.iter().sum();
+    z.iter_mut().for_each(|x| *x /= sum);
+}
+
 /// One Adam state for each of a linear model's three parameter groups:
 /// dense weights, hashed word weights and biases.
 struct Adams([Adam; 3]);
@@ -493,6 +499,7 @@ impl Adams {
     }
 }
 
+/// Adam's moment estimates for one parameter vector.
 struct Adam {
     m: Vec<f32>,
     v: Vec<f32>,

@@ -343,15 +343,15 @@ impl Resolver {
         let dict = &*self.dictionary;
         let mut key = String::new();
         let (mentions, parts) = self.draw_spans(doc, mentions, &mut key);
-        let links = self.link(doc, &mentions, &parts, &mut key);
-        let split: Vec<bool> = parts.iter().map(Option::is_some).collect();
-        let same = same_as_earlier(doc, &mentions, &links);
-        let classes = self.classes(doc, &mentions, &links, &same);
-        let sentences: Vec<usize> = mentions
-            .iter()
-            .map(|m| doc.sentence_of(m.tokens.start))
-            .collect();
-        let roles = self.roles(doc, &mentions, &links, &classes, &sentences, &split);
+        let reading = self.read(doc, &mentions, &parts, &mut key);
+        let roles = self.roles(doc, &mentions, &reading);
+        let Reading {
+            links,
+            same,
+            classes,
+            sentences,
+            ..
+        } = reading;
         let tokens: Vec<Range<usize>> = mentions.iter().map(|m| m.tokens.clone()).collect();
         let near = Near {
             links: &links,
@@ -421,6 +421,34 @@ impl Resolver {
         }
     }
 
+    /// What the role and referent steps read about `mentions`: their links
+    /// (`parts`: the entries of the parts of split compounds), which are
+    /// such parts, which repeat an earlier mention, their classes and their
+    /// sentences.
+    fn read(
+        &self,
+        doc: &Tokenized<'_>,
+        mentions: &[Mention],
+        parts: &[Option<EntryId>],
+        key: &mut String,
+    ) -> Reading {
+        let links = self.link(doc, mentions, parts, key);
+        let split = parts.iter().map(Option::is_some).collect();
+        let same = same_as_earlier(doc, mentions, &links);
+        let classes = self.classes(doc, mentions, &links, &same);
+        let sentences = mentions
+            .iter()
+            .map(|m| doc.sentence_of(m.tokens.start))
+            .collect();
+        Reading {
+            links,
+            split,
+            same,
+            classes,
+            sentences,
+        }
+    }
+
     /// The class of each mention: its dictionary entry's kind where it is
     /// linked, else its label's.
     fn classes(
@@ -445,31 +473,15 @@ impl Resolver {
     /// The role of each mention: the rules' ([`RoleRules::role`]),
     /// corrected by the role model where one is loaded and the rules read
     /// the role from context, not from the mention's form.
-    fn roles(
-        &self,
-        doc: &Tokenized<'_>,
-        mentions: &[Mention],
-        links: &[Option<EntryId>],
-        classes: &[Class],
-        sentences: &[usize],
-        split: &[bool],
-    ) -> Vec<Role> {
+    fn roles(&self, doc: &Tokenized<'_>, mentions: &[Mention], reading: &Reading) -> Vec<Role> {
         let mut words = Vec::new();
-        self.each_role(
-            doc,
-            mentions,
-            links,
-            classes,
-            sentences,
-            split,
-            |m, ctx| match &self.role_model {
-                Some(model) if !m.by_form => {
-                    self.rules.features(m, ctx, &mut words);
-                    model.decide(m.rule, &words)
-                }
-                _ => m.rule,
-            },
-        )
+        self.each_role(doc, mentions, reading, |m, ctx| match &self.role_model {
+            Some(model) if !m.by_form => {
+                self.rules.features(m, ctx, &mut words);
+                model.decide(m.rule, &words)
+            }
+            _ => m.rule,
+        })
     }
 
     /// The role model's training rows of a labelled document: for each of
@@ -484,53 +496,40 @@ impl Resolver {
         mentions: &[Mention],
     ) -> Vec<Option<(FeatureRow, Role)>> {
         let mut key = String::new();
-        let parts = vec![None; mentions.len()];
-        let links = self.link(doc, mentions, &parts, &mut key);
-        let split = vec![false; mentions.len()];
-        let same = same_as_earlier(doc, mentions, &links);
-        let classes = self.classes(doc, mentions, &links, &same);
-        let sentences: Vec<usize> = mentions
-            .iter()
-            .map(|m| doc.sentence_of(m.tokens.start))
-            .collect();
-        self.each_role(
-            doc,
-            mentions,
-            &links,
-            &classes,
-            &sentences,
-            &split,
-            |m, ctx| {
-                (!m.by_form).then(|| {
-                    let mut words = Vec::new();
-                    self.rules.features(m, ctx, &mut words);
-                    (
-                        FeatureRow {
-                            dense: Vec::new(),
-                            words,
-                        },
-                        m.rule,
-                    )
-                })
-            },
-        )
+        let reading = self.read(doc, mentions, &vec![None; mentions.len()], &mut key);
+        self.each_role(doc, mentions, &reading, |m, ctx| {
+            (!m.by_form).then(|| {
+                let mut words = Vec::new();
+                self.rules.features(m, ctx, &mut words);
+                (
+                    FeatureRow {
+                        dense: Vec::new(),
+                        words,
+                    },
+                    m.rule,
+                )
+            })
+        })
     }
 
     /// Calls `f` with each mention, its rules' role and its context (its
     /// sentence, the mentions coordinated with it, where the other mentions
     /// start, whether it is a part of a split state compound); collects
     /// what `f` returns.
-    #[allow(clippy::too_many_arguments)]
     fn each_role<T>(
         &self,
         doc: &Tokenized<'_>,
         mentions: &[Mention],
-        links: &[Option<EntryId>],
-        classes: &[Class],
-        sentences: &[usize],
-        split: &[bool],
+        reading: &Reading,
         mut f: impl FnMut(&Mentioned, &Context<'_>) -> T,
     ) -> Vec<T> {
+        let Reading {
+            links,
+            split,
+            classes,
+            sentences,
+            ..
+        } = reading;
         let starts: Vec<(Range<usize>, Class)> = mentions
             .iter()
             .zip(classes)
@@ -832,6 +831,21 @@ impl Grouping {
         referent.country = referent.country.or(country);
         index
     }
+}
+
+/// What [`Resolver::read`] finds about a document's mentions, one entry
+/// per mention.
+struct Reading {
+    /// Its dictionary entry.
+    links: Vec<Option<EntryId>>,
+    /// Whether it is a part of a split state compound.
+    split: Vec<bool>,
+    /// The earlier mention it repeats or shortens.
+    same: Vec<Option<usize>>,
+    /// Which role rules apply to it.
+    classes: Vec<Class>,
+    /// Its sentence.
+    sentences: Vec<usize>,
 }
 
 /// Whether `word` begins with a capital letter (the span rules of

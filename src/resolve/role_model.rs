@@ -29,7 +29,7 @@ pub const ROLE_MODEL_FILE: &str = "roles.model.json";
 pub const FORMAT: &str = "newstag-role-model/1";
 
 /// The roles in the order of the model's outputs.
-pub const ROLES: [Role; 3] = [Role::Actor, Role::Place, Role::Other];
+pub const ROLES: [Role; 3] = Role::ALL;
 
 /// The margins the inner cross-validation chooses from: how much more
 /// probable than the rules' role another role must be to replace it. 1.0
@@ -200,10 +200,8 @@ impl RoleModel {
                 }
             }
         }
-        let max = z.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
-        let e = z.map(|x| (x - max).exp());
-        let sum: f32 = e.iter().sum();
-        e.map(|x| x / sum)
+        logistic::softmax_in_place(&mut z);
+        z
     }
 
     /// The role of a mention the rules give `rule`: the model's most

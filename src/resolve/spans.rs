@@ -623,11 +623,11 @@ fn suffix_end(doc: &Tokenized<'_>, m: &Mention, suffixes: &[Vec<String>]) -> Opt
     })
 }
 
-/// The tokens of `tokens` that overlap `span`.
+/// The tokens of `tokens` that overlap `span`; at least one.
 fn covering_tokens(doc: &Tokenized<'_>, tokens: Range<usize>, span: Span) -> Range<usize> {
-    let toks = &doc.tokens[tokens.clone()];
-    let first = tokens.start + toks.partition_point(|t| t.end <= span.start);
-    let last = tokens.start + toks.partition_point(|t| t.start < span.end);
+    let overlap = doc.overlapping(span);
+    let first = overlap.start.clamp(tokens.start, tokens.end);
+    let last = overlap.end.clamp(tokens.start, tokens.end);
     first..last.max(first + 1)
 }
 
