@@ -26,49 +26,37 @@ pub const ROLES_FILE: &str = "roles.toml";
 /// model's features look up dozens per mention).
 type WordSet = HashSet<String, BuildHasherDefault<Fnv>>;
 
-/// Which role rules apply to a mention: from its dictionary kind, or from
-/// its name and the recogniser's label when the dictionary does not know it
-/// ([`RoleRules::class_of_unknown`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
-    /// People.
-    Person,
-    /// Organisations, governments, agencies, forces, IGOs, parties, named
-    /// vessels.
-    Group,
-    /// Media outlets, social platforms, research groups and monitors: cited
-    /// as sources, so `other`.
-    Source,
-    /// States: political actors unless the context makes them a place.
-    State,
-    /// Capitals, and place names the dictionary does not know ("the
-    /// West"): places unless the context makes them act ("Pyongyang
-    /// confirmed", "isolate Moscow", "the West's support").
-    Metonym,
-    /// Other cities, regions, geographic names: places, also as the subject
-    /// of a sentence ("Aleppo remains a key prize").
-    Place,
-    /// Nationality words: "North Korean", "Russians".
-    Demonym,
-    /// Events, wars, unknown MISC.
-    Other,
+crate::names::named_enum! {
+    /// Which role rules apply to a mention: from its dictionary kind, or
+    /// from its name and the recogniser's label when the dictionary does not
+    /// know it ([`RoleRules::class_of_unknown`]). The names are those the
+    /// role model's features write.
+    pub enum Class("mention class") {
+        /// People.
+        Person = "person",
+        /// Organisations, governments, agencies, forces, IGOs, parties, named
+        /// vessels.
+        Group = "group",
+        /// Media outlets, social platforms, research groups and monitors: cited
+        /// as sources, so `other`.
+        Source = "source",
+        /// States: political actors unless the context makes them a place.
+        State = "state",
+        /// Capitals, and place names the dictionary does not know ("the
+        /// West"): places unless the context makes them act ("Pyongyang
+        /// confirmed", "isolate Moscow", "the West's support").
+        Metonym = "metonym",
+        /// Other cities, regions, geographic names: places, also as the subject
+        /// of a sentence ("Aleppo remains a key prize").
+        Place = "place",
+        /// Nationality words: "North Korean", "Russians".
+        Demonym = "demonym",
+        /// Events, wars, unknown MISC.
+        Other = "other",
+    }
 }
 
 impl Class {
-    /// The class's name, as the role model's features write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Person => "person",
-            Self::Group => "group",
-            Self::Source => "source",
-            Self::State => "state",
-            Self::Metonym => "metonym",
-            Self::Place => "place",
-            Self::Demonym => "demonym",
-            Self::Other => "other",
-        }
-    }
-
     /// The class of a dictionary kind.
     pub fn of_kind(kind: Kind) -> Self {
         match kind {
