@@ -541,10 +541,7 @@ fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
         .collect::<newstag::Result<Vec<_>>>()?;
     let classifier = data.train(&opts, files)?;
     let json = serde_json::to_string(&classifier)?;
-    // Write beside the target, then rename: a failed run leaves the old file.
-    let tmp = out.with_extension("json.tmp");
-    std::fs::write(&tmp, json).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &out).with_context(|| format!("writing {}", out.display()))?;
+    newstag::datafile::write_whole(&out, json)?;
     for m in &classifier.models {
         eprintln!(
             "{}: {} framed sentences, l2 {}, threshold {:.3}, inner-fold F1 {:.3}",
@@ -573,12 +570,9 @@ fn train_roles(args: TrainRolesArgs) -> Result<ExitCode> {
     let model =
         newstag::learn::train_roles(&resolver, &args.gold, &args.exclude_ids, rules, &opts)?;
     let json = serde_json::to_string(&model)?;
-    // Write beside the target, then rename: a failed run leaves the old
-    // file, and a link at the target (a fold's models directory) is
-    // replaced, not written through.
-    let tmp = args.out.with_extension("json.tmp");
-    std::fs::write(&tmp, json).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.out).with_context(|| format!("writing {}", args.out.display()))?;
+    // Whole or not at all; a link at the target (a fold's models
+    // directory) is replaced, not written through.
+    newstag::datafile::write_whole(&args.out, json)?;
     for m in &model.models {
         eprintln!("{}: {} gold mentions, l2 {}", m.role, m.examples, m.l2);
     }

@@ -1,13 +1,27 @@
 //! Reading the project's own TOML and JSON data files (frame sets, negation
 //! lists, role words) into serde types, with errors that name the file, the
 //! line and the field (e.g. `label[1].threshold`): the one error path for
-//! every such file.
+//! every such file. And writing a file whole or not at all
+//! ([`write_whole`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
+
+/// Writes `contents` to `path` whole or not at all: into a file beside it
+/// (its name with `.tmp` appended), then renamed over it, so that a failed
+/// write leaves the old file and a link at `path` is replaced, not written
+/// through. Errors name `path`.
+pub fn write_whole(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, contents)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| Error::io(path, e))
+}
 
 /// Reads and deserialises the TOML file at `path`; a read error names the file.
 pub fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T> {

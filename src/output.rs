@@ -176,11 +176,7 @@ impl RunRecord {
         }
         let path = Self::path_for(output);
         let json = serde_json::to_string_pretty(self).expect("a run record serializes");
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        std::fs::write(&tmp, json + "\n")
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| Error::io(&path, e))
+        crate::datafile::write_whole(&path, json + "\n")
     }
 
     /// Checks that resuming into `output` continues the run this record

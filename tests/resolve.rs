@@ -115,11 +115,10 @@ fn mention_of(doc: &Tokenized<'_>, surface: &str, label: EntityLabel) -> Mention
 
 /// A mention over the tokens that cover `span`.
 fn mention_at(doc: &Tokenized<'_>, span: Span, label: EntityLabel) -> Mention {
-    let first = doc.tokens.partition_point(|t| t.end <= span.start);
-    let last = doc.tokens.partition_point(|t| t.start < span.end);
+    let tokens = doc.overlapping(span);
     Mention {
         span,
-        tokens: first..last.max(first + 1),
+        tokens: tokens.start..tokens.end.max(tokens.start + 1),
         label,
         score: 1.0,
     }

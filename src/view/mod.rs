@@ -134,9 +134,7 @@ impl View {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
             }
-            let tmp = path.with_extension("html.part");
-            std::fs::write(&tmp, html).map_err(|e| Error::io(&tmp, e))?;
-            std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+            crate::datafile::write_whole(path, html)?;
         }
         Ok(())
     }
