@@ -56,6 +56,7 @@ LABEL = {
     "geo": "LOC",
     "demonym": "MISC",
     "event": "MISC",
+    "weapon": "MISC",
     "person": "PER",
     "government": "ORG",
     "agency": "ORG",
@@ -80,6 +81,7 @@ GENERIC_FILES = {
     "research.tsv": "research",
     "organizations.tsv": "organization",
     "events.tsv": "event",
+    "weapons.tsv": "weapon",
     "persons.tsv": "person",
     "places.tsv": "city",
 }

@@ -1882,3 +1882,29 @@ fn role_rows_are_deterministic_and_read_the_context() {
     // A hyphenated compound's role is fixed by its form: no row.
     assert!(rows("Russia-backed militias attacked.")[0].is_none());
 }
+
+/// Named weapons (ANNOTATION.md: MISC) are role other with no country,
+/// whoever uses them: "Russian Shahed drones" gives Russia the actor, not
+/// the drone.
+#[test]
+fn shipped_weapons_are_misc_of_no_role_and_no_country() {
+    let s = shipped();
+    let text = "Ukraine received its first F-16s while Russia launched Shahed drones and Iskander-M missiles.";
+    let r = resolve_with(&s, text, None);
+    let got = roles(text, &r);
+    for weapon in ["F-16s", "Shahed", "Iskander-M"] {
+        let found = got.iter().find(|(t, _, _)| t == weapon);
+        assert_eq!(
+            found.map(|(_, role, c)| (*role, c.clone())),
+            Some((Role::Other, None)),
+            "{weapon}: {got:?}"
+        );
+    }
+    let entity = r
+        .entities
+        .iter()
+        .find(|e| e.mention.span.slice(text) == "F-16s")
+        .unwrap();
+    assert_eq!(entity.mention.label, EntityLabel::Misc);
+    assert_eq!(role_of(&s, text, "Russia"), actor("RUS"));
+}

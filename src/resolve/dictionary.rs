@@ -56,6 +56,8 @@ crate::names::named_enum! {
         Organization = "organization",
         /// A named event.
         Event = "event",
+        /// A named weapon system, aircraft, drone or vessel class.
+        Weapon = "weapon",
     }
 }
 

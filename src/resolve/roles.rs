@@ -66,7 +66,7 @@ impl Class {
             Kind::Demonym => Self::Demonym,
             Kind::Person => Self::Person,
             Kind::Media | Kind::Research => Self::Source,
-            Kind::Event => Self::Other,
+            Kind::Event | Kind::Weapon => Self::Other,
             Kind::Government
             | Kind::Agency
             | Kind::Force
