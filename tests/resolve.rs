@@ -1908,3 +1908,54 @@ fn shipped_weapons_are_misc_of_no_role_and_no_country() {
     assert_eq!(entity.mention.label, EntityLabel::Misc);
     assert_eq!(role_of(&s, text, "Russia"), actor("RUS"));
 }
+
+/// A state body whose name other states' bodies share takes the state the
+/// text gives it, even where the dictionary knows the name as another
+/// state's: "Poland's Ministry of National Defense" is Poland's, not South
+/// Korea's; "Ukraine's Security Service" is Ukraine's.
+#[test]
+fn a_body_belongs_to_the_state_the_text_gives_it() {
+    let s = shipped();
+    let text = "Poland's Ministry of National Defense and Ukraine's Security Service met the Polish National Security Council.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Poland", EntityLabel::Loc),
+            ("Ministry of National Defense", EntityLabel::Org),
+            ("Ukraine", EntityLabel::Loc),
+            ("Security Service", EntityLabel::Org),
+            ("Polish", EntityLabel::Misc),
+            ("National Security Council", EntityLabel::Org),
+        ]),
+    );
+    let got = roles(text, &r);
+    let country = |surface: &str| {
+        got.iter()
+            .find(|(t, _, _)| t == surface)
+            .and_then(|(_, _, c)| c.clone())
+    };
+    assert_eq!(
+        country("Ministry of National Defense").as_deref(),
+        Some("POL"),
+        "{got:?}"
+    );
+    assert_eq!(
+        country("Security Service").as_deref(),
+        Some("UKR"),
+        "{got:?}"
+    );
+    assert_eq!(
+        country("National Security Council").as_deref(),
+        Some("POL"),
+        "{got:?}"
+    );
+    // Without a state before it, the dictionary's entry decides.
+    let text = "The Ministry of National Defense said on Monday that drills would go on.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[("Ministry of National Defense", EntityLabel::Org)]),
+    );
+    assert_eq!(roles(text, &r)[0].2.as_deref(), Some("KOR"));
+}

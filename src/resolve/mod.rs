@@ -376,9 +376,13 @@ impl Resolver {
                 (_, Some(entry), _) => {
                     // A short or shared form ("National Guard", "Democratic
                     // Party") belongs to the state the text gives it, when
-                    // it gives one ("Ukraine's National Guard").
+                    // it gives one ("Ukraine's National Guard"); so does a
+                    // state body whose name other states' bodies share
+                    // ("Poland's Ministry of National Defense", "Ukraine's
+                    // Security Service"), even where the dictionary is sure.
                     let sure = dict.lookup_sure(surface, &mut key) == links[i];
-                    let stated = (!sure && classes[i] != Class::Source)
+                    let body = matches!(entry.kind, Kind::Agency | Kind::Force | Kind::Government);
+                    let stated = ((!sure || body) && classes[i] != Class::Source)
                         .then(|| self.context_country(doc, &near, i, &mut key))
                         .flatten();
                     stated.or(entry.country)
