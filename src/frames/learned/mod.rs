@@ -181,6 +181,9 @@ pub struct LearnedFramer {
     classifier: ClassifierFile,
     dense_names: Vec<String>,
     files: Vec<ModelFile>,
+    /// Per label, the indices of its exemplars (in file order), so that
+    /// the evidence search reads only those.
+    exemplars_of: Vec<(String, Vec<usize>)>,
 }
 
 impl LearnedFramer {
@@ -205,11 +208,23 @@ impl LearnedFramer {
         let dense_names = featurizer.dense_names();
         let mut files = files;
         files.extend(featurizer.vectors().files().iter().cloned());
+        let exemplars_of = classifier
+            .labels
+            .iter()
+            .map(|label| {
+                let of: Vec<usize> = (classifier.exemplars.iter().enumerate())
+                    .filter(|(_, e)| e.labels.contains(label))
+                    .map(|(i, _)| i)
+                    .collect();
+                (label.clone(), of)
+            })
+            .collect();
         Self {
             featurizer,
             classifier,
             dense_names,
             files,
+            exemplars_of,
         }
     }
 
@@ -305,20 +320,36 @@ impl LearnedFramer {
     }
 
     /// The training sentences of `label` nearest to a sentence vector.
+    /// Keeps the best [`NEAREST`] as it goes (most similar first, ties by
+    /// document), rather than sorting them all: this runs for every
+    /// selected frame, over every training sentence of its label.
     fn nearest(&self, label: &str, vector: &[f32]) -> Vec<Evidence> {
-        let mut near: Vec<(f32, &Exemplar)> = self
-            .classifier
-            .exemplars
+        let exemplars = &self.classifier.exemplars;
+        let of = self
+            .exemplars_of
             .iter()
-            .filter(|e| e.labels.iter().any(|l| l == label))
-            .map(|e| (dot(&e.vector, vector), e))
-            .collect();
-        near.sort_by(|a, b| {
+            .find(|(l, _)| l == label)
+            .map_or(&[][..], |(_, of)| of.as_slice());
+        let before = |a: &(f32, &Exemplar), b: &(f32, &Exemplar)| {
             b.0.total_cmp(&a.0)
                 .then_with(|| a.1.document.cmp(&b.1.document))
-        });
+        };
+        let mut near: Vec<(f32, &Exemplar)> = Vec::with_capacity(NEAREST + 1);
+        for &i in of {
+            let e = &exemplars[i];
+            let candidate = (dot(&e.vector, vector), e);
+            if near.len() == NEAREST
+                && near
+                    .last()
+                    .is_some_and(|worst| before(worst, &candidate).is_le())
+            {
+                continue;
+            }
+            let at = near.partition_point(|kept| before(kept, &candidate).is_le());
+            near.insert(at, candidate);
+            near.truncate(NEAREST);
+        }
         near.into_iter()
-            .take(NEAREST)
             .map(|(sim, e)| Evidence {
                 kind: EvidenceKind::Training,
                 text: e.text.clone(),
