@@ -67,6 +67,14 @@ impl Kind {
     pub fn is_metonym(self) -> bool {
         matches!(self, Kind::Capital | Kind::Government)
     }
+
+    /// A state's own bodies (ministries, agencies, forces, seats of
+    /// government), whose names other states' bodies may share ("Ministry
+    /// of National Defense", "Security Service"): such a mention belongs to
+    /// the state the text gives it, if any, before the entry's own.
+    pub fn is_state_body(self) -> bool {
+        matches!(self, Kind::Agency | Kind::Force | Kind::Government)
+    }
 }
 
 /// One dictionary entry.

@@ -381,8 +381,8 @@ impl Resolver {
                     // ("Poland's Ministry of National Defense", "Ukraine's
                     // Security Service"), even where the dictionary is sure.
                     let sure = dict.lookup_sure(surface, &mut key) == links[i];
-                    let body = matches!(entry.kind, Kind::Agency | Kind::Force | Kind::Government);
-                    let stated = ((!sure || body) && classes[i] != Class::Source)
+                    let stated = ((!sure || entry.kind.is_state_body())
+                        && classes[i] != Class::Source)
                         .then(|| self.context_country(doc, &near, i, &mut key))
                         .flatten();
                     stated.or(entry.country)
@@ -619,11 +619,12 @@ impl Resolver {
         spans.split_compounds(dict, doc, mentions, key)
     }
 
-    /// Country of a mention the dictionary does not know, from cheap
-    /// context: a nationality word or state inside it ("Ukrainian Center for
-    /// ..."), a possessive state or nationality title before it ("Russia's
-    /// Kursk", "Ukrainian President Volodymyr Zelensky"), or "X region of
-    /// Russia" / "X, Russia" after it.
+    /// Country of a mention from cheap context, for one the dictionary does
+    /// not know or knows only by a shared name or as a state body: a
+    /// nationality word or state inside it ("Ukrainian Center for ..."), a
+    /// possessive state or nationality title before it ("Russia's Kursk",
+    /// "Ukrainian President Volodymyr Zelensky"), or "X region of Russia" /
+    /// "X, Russia" after it.
     fn context_country(
         &self,
         doc: &Tokenized<'_>,

@@ -338,13 +338,6 @@ impl LearnedFramer {
         for &i in of {
             let e = &exemplars[i];
             let candidate = (dot(&e.vector, vector), e);
-            if near.len() == NEAREST
-                && near
-                    .last()
-                    .is_some_and(|worst| before(worst, &candidate).is_le())
-            {
-                continue;
-            }
             let at = near.partition_point(|kept| before(kept, &candidate).is_le());
             near.insert(at, candidate);
             near.truncate(NEAREST);
