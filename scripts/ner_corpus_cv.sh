@@ -11,7 +11,7 @@
 #   scripts/ner_corpus_cv.sh [WEIGHTS...]     # default weights: 0 2 4
 #
 # CHECK="web-e web-f ..." also reports the same folds over only the documents
-# whose id starts with one of these prefixes (a held-out part of the corpus).
+# of these groups (ids "GROUP-NN"; a held-out part of the corpus).
 #
 # Each fold also trains the role model (`newstag train-roles`) on that fold's
 # training documents only and scores the fold with it; ROLE_MODEL=0 scores
@@ -43,7 +43,7 @@ for k in range(folds):
     held = [l for i, l in enumerate(lines) if i % folds == k]
     open(f"{work}/fold{k}.jsonl", "w", encoding="utf-8").writelines(held)
     open(f"{work}/fold{k}.ids", "w").write(",".join(json.loads(l)["id"] for l in held))
-    checked = [l for l in held if json.loads(l)["id"].startswith(tuple(check))] if check else []
+    checked = [l for l in held if json.loads(l)["id"].startswith(tuple(f"{g}-" for g in check))] if check else []
     open(f"{work}/check{k}.jsonl", "w", encoding="utf-8").writelines(checked)
 PY
 

@@ -34,7 +34,7 @@ def main():
     per_group = collections.defaultdict(collections.Counter)
     settled = collections.Counter()
     for r in rows:
-        group = "conll" if r["id"].startswith("conll") else r["id"][:5]
+        group = "conll" if r["id"].startswith("conll") else r["id"].rsplit("-", 1)[0]
         for l in LABELS:
             key = (l in r["first"], l in r["second"])
             per_label[l][key] += 1
