@@ -42,12 +42,12 @@ crate::names::named_enum! {
         Source = "source",
         /// States: political actors unless the context makes them a place.
         State = "state",
-        /// Capitals, and place names the dictionary does not know ("the
-        /// West"): places unless the context makes them act ("Pyongyang
-        /// confirmed", "isolate Moscow", "the West's support").
+        /// Capitals: places unless the context makes them act ("Pyongyang
+        /// confirmed", "isolate Moscow", "Washington's support").
         Metonym = "metonym",
-        /// Other cities, regions, geographic names: places, also as the subject
-        /// of a sentence ("Aleppo remains a key prize").
+        /// Other cities, regions, geographic names, and place names the
+        /// dictionary does not know (towns, villages, districts): places,
+        /// also as the subject of a sentence ("Aleppo remains a key prize").
         Place = "place",
         /// Nationality words: "North Korean", "Russians".
         Demonym = "demonym",
@@ -323,7 +323,7 @@ impl RoleRules {
                 Class::Source
             }
             EntityLabel::Org => Class::Group,
-            EntityLabel::Loc => Class::Metonym,
+            EntityLabel::Loc => Class::Place,
             EntityLabel::Misc => Class::Other,
         }
     }
@@ -956,7 +956,7 @@ mod tests {
         );
         assert_eq!(
             rules.class_of_unknown(EntityLabel::Loc, "Kunlong"),
-            Class::Metonym
+            Class::Place
         );
     }
 }
