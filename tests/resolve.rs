@@ -89,6 +89,14 @@ fn shipped() -> Setup {
     }
 }
 
+/// The shipped dictionary and word lists without the learned role corrector
+/// (`roles.model.json`): the role rules' own reading.
+fn shipped_rules() -> Setup {
+    let actors = std::fs::read_to_string(repo().join("models").join(ACTORS_FILE))
+        .expect("the shipped dictionary is readable");
+    setup_with(&actors)
+}
+
 /// Runs tokeniser, splitter and `mentions` (or the gazetteer) and resolves.
 fn resolve_with(s: &Setup, text: &str, mentions: Option<&[(&str, EntityLabel)]>) -> Resolution {
     let tokenized = TokenizedText::new(text);
@@ -1621,7 +1629,11 @@ fn nationalities_name_who_unless_a_language_or_style() {
 
 #[test]
 fn states_and_places_by_what_the_sentence_says_of_them() {
-    let s = shipped();
+    // The rules' reading under ANNOTATION.md. The shipped corrector, trained
+    // on the corpus, may override some of it where the labellers split (a
+    // state after "arms sales to" is an actor 15 times and a place 11 times
+    // there).
+    let s = shipped_rules();
     // Territory: inside a state, its border, its parts.
     assert_eq!(
         role_of(&s, "North Korean troops in Russia were killed.", "Russia"),
