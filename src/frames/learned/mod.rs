@@ -181,9 +181,32 @@ pub struct LearnedFramer {
     classifier: ClassifierFile,
     dense_names: Vec<String>,
     files: Vec<ModelFile>,
-    /// Per label, the indices of its exemplars (in file order), so that
-    /// the evidence search reads only those.
-    exemplars_of: Vec<(String, Vec<usize>)>,
+    /// Per label (in the classifier's order), its exemplars' indices and
+    /// vectors, so that the evidence search reads only those, from one
+    /// block of memory.
+    exemplars_of: Vec<ExemplarIndex>,
+}
+
+/// The exemplars of one label: their indices in the classifier file (in
+/// file order) and their vectors, row after row.
+#[derive(Debug)]
+struct ExemplarIndex {
+    members: Vec<usize>,
+    vectors: Vec<f32>,
+}
+
+impl ExemplarIndex {
+    fn new(exemplars: &[Exemplar], label: &str) -> Self {
+        let members: Vec<usize> = (exemplars.iter().enumerate())
+            .filter(|(_, e)| e.labels.iter().any(|l| l == label))
+            .map(|(i, _)| i)
+            .collect();
+        let vectors = members
+            .iter()
+            .flat_map(|&i| exemplars[i].vector.iter().copied())
+            .collect();
+        Self { members, vectors }
+    }
 }
 
 impl LearnedFramer {
@@ -208,16 +231,8 @@ impl LearnedFramer {
         let dense_names = featurizer.dense_names();
         let mut files = files;
         files.extend(featurizer.vectors().files().iter().cloned());
-        let exemplars_of = classifier
-            .labels
-            .iter()
-            .map(|label| {
-                let of: Vec<usize> = (classifier.exemplars.iter().enumerate())
-                    .filter(|(_, e)| e.labels.contains(label))
-                    .map(|(i, _)| i)
-                    .collect();
-                (label.clone(), of)
-            })
+        let exemplars_of = (classifier.labels.iter())
+            .map(|label| ExemplarIndex::new(&classifier.exemplars, label))
             .collect();
         Self {
             featurizer,
@@ -242,24 +257,46 @@ impl LearnedFramer {
         rows: &[SentenceRow],
     ) -> Vec<Frame> {
         let labels = self.featurizer.frame_set().labels.len();
+        let scored: Vec<(Vec<f32>, Vec<f32>)> = rows
+            .iter()
+            .map(|row| {
+                let dense = self.classifier.scaling.scale(&row.dense);
+                let probabilities = self.classifier.scores_scaled(&dense, &row.words);
+                (dense, probabilities)
+            })
+            .collect();
+        let selected =
+            |s: usize, label: usize| scored[s].1[label] >= self.classifier.models[label].threshold;
+        // The nearest training sentences of every selected frame, label by
+        // label: one pass over a label's exemplars serves the whole document.
+        let mut nearest: Vec<Vec<Option<Vec<Evidence>>>> = (0..labels)
+            .map(|label| {
+                let queries: Vec<(usize, &[f32])> = (0..rows.len())
+                    .filter(|&s| selected(s, label))
+                    .filter_map(|s| analyses[s].vector.as_deref().map(|v| (s, v)))
+                    .collect();
+                let mut of_label = vec![None; rows.len()];
+                for ((s, _), evidence) in queries.iter().zip(self.nearest(label, &queries)) {
+                    of_label[*s] = Some(evidence);
+                }
+                of_label
+            })
+            .collect();
         let mut frames = Vec::with_capacity(rows.len() * labels);
-        for (s, (analysis, row)) in analyses.into_iter().zip(rows).enumerate() {
-            let dense = self.classifier.scaling.scale(&row.dense);
+        for (s, analysis) in analyses.into_iter().enumerate() {
+            let (dense, probabilities) = &scored[s];
             let negated = features::negated_spans(&analysis);
-            let probabilities = self.classifier.scores_scaled(&dense, &row.words);
             for (label, scores) in analysis.labels.into_iter().enumerate() {
                 let lm = &self.classifier.models[label];
                 let score = probabilities[label];
-                let selected = score >= lm.threshold;
+                let selected = selected(s, label);
                 let mut evidence = scores.evidence;
                 // Keep the cue evidence; the static prototypes are features
                 // here, the weights below say what decided.
                 evidence.retain(|e| e.span.is_some());
                 if selected {
-                    evidence.extend(self.top_features(doc, s, &negated, &lm.model, &dense));
-                    if let Some(v) = analysis.vector.as_deref() {
-                        evidence.extend(self.nearest(&lm.label, v));
-                    }
+                    evidence.extend(self.top_features(doc, s, &negated, &lm.model, dense));
+                    evidence.extend(nearest[label][s].take().unwrap_or_default());
                 }
                 frames.push(Frame {
                     span: doc.sentences[s].span,
@@ -319,37 +356,47 @@ impl LearnedFramer {
             .collect()
     }
 
-    /// The training sentences of `label` nearest to a sentence vector.
-    /// Keeps the best [`NEAREST`] as it goes (most similar first, ties by
-    /// document), rather than sorting them all: this runs for every
-    /// selected frame, over every training sentence of its label.
-    fn nearest(&self, label: &str, vector: &[f32]) -> Vec<Evidence> {
+    /// For each query vector, the training sentences of label number
+    /// `label` nearest to it: the best [`NEAREST`], most similar first, ties
+    /// by document. One pass over the label's exemplars serves every query
+    /// (this runs for every document, over every training sentence of each
+    /// selected label), each query keeping its best as it goes.
+    fn nearest(&self, label: usize, queries: &[(usize, &[f32])]) -> Vec<Vec<Evidence>> {
+        if queries.is_empty() {
+            return Vec::new();
+        }
         let exemplars = &self.classifier.exemplars;
-        let of = self
-            .exemplars_of
-            .iter()
-            .find(|(l, _)| l == label)
-            .map_or(&[][..], |(_, of)| of.as_slice());
+        let index = &self.exemplars_of[label];
         let before = |a: &(f32, &Exemplar), b: &(f32, &Exemplar)| {
             b.0.total_cmp(&a.0)
                 .then_with(|| a.1.document.cmp(&b.1.document))
         };
-        let mut near: Vec<(f32, &Exemplar)> = Vec::with_capacity(NEAREST + 1);
-        for &i in of {
+        let mut near: Vec<Vec<(f32, &Exemplar)>> =
+            vec![Vec::with_capacity(NEAREST + 1); queries.len()];
+        let dim = queries[0].1.len();
+        for (&i, row) in index.members.iter().zip(index.vectors.chunks_exact(dim)) {
             let e = &exemplars[i];
-            let candidate = (dot(&e.vector, vector), e);
-            let at = near.partition_point(|kept| before(kept, &candidate).is_le());
-            near.insert(at, candidate);
-            near.truncate(NEAREST);
+            for ((_, query), near) in queries.iter().zip(&mut near) {
+                let candidate = (dot(row, query), e);
+                let at = near.partition_point(|kept| before(kept, &candidate).is_le());
+                if at < NEAREST {
+                    near.insert(at, candidate);
+                    near.truncate(NEAREST);
+                }
+            }
         }
         near.into_iter()
-            .map(|(sim, e)| Evidence {
-                kind: EvidenceKind::Training,
-                text: e.text.clone(),
-                span: None,
-                score: Some(sim),
-                negated_by: None,
-                document: Some(e.document.clone()),
+            .map(|near| {
+                near.into_iter()
+                    .map(|(sim, e)| Evidence {
+                        kind: EvidenceKind::Training,
+                        text: e.text.clone(),
+                        span: None,
+                        score: Some(sim),
+                        negated_by: None,
+                        document: Some(e.document.clone()),
+                    })
+                    .collect()
             })
             .collect()
     }
