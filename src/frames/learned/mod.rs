@@ -271,13 +271,13 @@ impl LearnedFramer {
         // label: one pass over a label's exemplars serves the whole document.
         let mut nearest: Vec<Vec<Option<Vec<Evidence>>>> = (0..labels)
             .map(|label| {
-                let queries: Vec<(usize, &[f32])> = (0..rows.len())
+                let (sentences, queries): (Vec<usize>, Vec<&[f32]>) = (0..rows.len())
                     .filter(|&s| selected(s, label))
                     .filter_map(|s| analyses[s].vector.as_deref().map(|v| (s, v)))
-                    .collect();
+                    .unzip();
                 let mut of_label = vec![None; rows.len()];
-                for ((s, _), evidence) in queries.iter().zip(self.nearest(label, &queries)) {
-                    of_label[*s] = Some(evidence);
+                for (s, evidence) in sentences.into_iter().zip(self.nearest(label, &queries)) {
+                    of_label[s] = Some(evidence);
                 }
                 of_label
             })
@@ -361,10 +361,7 @@ impl LearnedFramer {
     /// by document. One pass over the label's exemplars serves every query
     /// (this runs for every document, over every training sentence of each
     /// selected label), each query keeping its best as it goes.
-    fn nearest(&self, label: usize, queries: &[(usize, &[f32])]) -> Vec<Vec<Evidence>> {
-        if queries.is_empty() {
-            return Vec::new();
-        }
+    fn nearest(&self, label: usize, queries: &[&[f32]]) -> Vec<Vec<Evidence>> {
         let exemplars = &self.classifier.exemplars;
         let index = &self.exemplars_of[label];
         let before = |a: &(f32, &Exemplar), b: &(f32, &Exemplar)| {
@@ -373,10 +370,10 @@ impl LearnedFramer {
         };
         let mut near: Vec<Vec<(f32, &Exemplar)>> =
             vec![Vec::with_capacity(NEAREST + 1); queries.len()];
-        let dim = queries[0].1.len();
+        let dim = self.featurizer.vectors().dim();
         for (&i, row) in index.members.iter().zip(index.vectors.chunks_exact(dim)) {
             let e = &exemplars[i];
-            for ((_, query), near) in queries.iter().zip(&mut near) {
+            for (query, near) in queries.iter().zip(&mut near) {
                 let candidate = (dot(row, query), e);
                 let at = near.partition_point(|kept| before(kept, &candidate).is_le());
                 if at < NEAREST {
