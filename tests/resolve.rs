@@ -1631,8 +1631,8 @@ fn nationalities_name_who_unless_a_language_or_style() {
 fn states_and_places_by_what_the_sentence_says_of_them() {
     // The rules' reading under ANNOTATION.md. The shipped corrector, trained
     // on the corpus, may override some of it where the labellers split (a
-    // state after "arms sales to" is an actor 15 times and a place 11 times
-    // there).
+    // state after a transfer noun and "to", "arms sales to", "shells sent
+    // to", is an actor 15 times and a place 11 times there).
     let s = shipped_rules();
     // Territory: inside a state, its border, its parts.
     assert_eq!(

@@ -78,7 +78,16 @@ def tagged(ids, gold, work, weight):
         for i in open(os.path.join(work, f"fold{k}.ids")).read().split(","):
             fold_of[i] = k
         k += 1
+    if not fold_of:
+        sys.exit(f"role_agreement: {work}: no fold0.ids: not the WORK directory of a "
+                 "scripts/ner_corpus_cv.sh run")
+    missing = [i for i in ids if i not in fold_of]
+    if missing:
+        sys.exit(f"role_agreement: {work}: document {missing[0]} is in none of its foldK.ids "
+                 "(a run of scripts/ner_corpus_cv.sh on another corpus?)")
     newstag = os.path.join(ROOT, "target", "release", "newstag")
+    if not os.access(newstag, os.X_OK):
+        sys.exit(f"role_agreement: {newstag}: no newstag binary (build it: cargo build --release)")
     records = {}
     for fold in sorted({fold_of[i] for i in ids}):
         models = os.path.join(work, f"w{weight}-f{fold}-roles", "models")
