@@ -141,6 +141,7 @@ def split_sentences(docs, newstag):
         if record is None or record.get("text", doc["text"]) != doc["text"]:
             raise CorpusError(f"{doc['where']}: newstag's record of {doc['id']!r} is missing or has another text")
         doc["sentences"] = [(s["start"], s["end"]) for s in record["sentences"]]
+        doc["record"] = record
 
 
 def half_overlap(a, b):
@@ -521,6 +522,7 @@ def cross_validate(docs, rows, labels, opts, log):
                 fold_of = conflict_groups([d["conflict"] for d in docs], opts.folds)
                 groups = {i: f"conflict fold {fold_of[c] + 1}" for i, c in groups.items()}
         tally = Tally(labels)
+        predicted = {}
         started = time.time()
         for group in sorted(set(groups.values())):
             held = {i for i, d in enumerate(docs) if groups[d["id"]] == group}
@@ -532,10 +534,11 @@ def cross_validate(docs, rows, labels, opts, log):
             else:
                 scores = head.scores(embed(model, [r["text"] for r in test]))
             for d in sorted(held):
-                pred = [(r["span"], label)
-                        for r, p in zip(test, scores) if r["doc"] == d
-                        for label, s, t in zip(labels, p, head.thresholds) if s >= t]
-                tally.add(docs[d]["gold"], pred)
+                chosen = [(r, label, float(s))
+                          for r, p in zip(test, scores) if r["doc"] == d
+                          for label, s, t in zip(labels, p, head.thresholds) if s >= t]
+                tally.add(docs[d]["gold"], [(r["span"], label) for r, label, _ in chosen])
+                predicted[d] = chosen
             log(f"{scheme} {group}: {len(held)} held-out documents, {len(train)} training sentences, "
                 f"{pairs} pairs, thresholds {dict(zip(labels, map(float, head.thresholds)))} ({time.time() - started:.0f}s)")
         name = {"folds": f"{opts.folds}-fold cross-validation over documents",
@@ -548,6 +551,24 @@ def cross_validate(docs, rows, labels, opts, log):
                    f"{opts.epochs} epoch(s)")
         print(tally.table(f"frames, {name} ({len(docs)} documents; {how}; {time.time() - started:.0f}s)"))
         sys.stdout.flush()
+        if opts.predictions:
+            write_predictions(opts.predictions, docs, predicted, f"train-setfit.py --cv {scheme}")
+            log(f"train-setfit: wrote the held-out predictions to {opts.predictions}")
+
+
+def write_predictions(path, docs, predicted, protocol):
+    """The held-out predictions as newstag records, for `newstag eval --pred`:
+    each document's record from `newstag tag --no-frames` (text, sentences,
+    entities) with the frames its held-out fold selected."""
+    with open(path, "w", encoding="utf-8") as f:
+        for d, doc in enumerate(docs):
+            record = dict(doc["record"])
+            record["frames"] = [
+                {"start": r["span"][0], "end": r["span"][1], "sentence": int(r["id"].rsplit("#", 1)[1]),
+                 "label": label, "score": score}
+                for r, label, score in predicted.get(d, [])]
+            record["frames_protocol"] = protocol
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 # ---------------------------------------------------------------- main
@@ -565,6 +586,8 @@ def parse_args(argv):
                    help="measure held-out frame F1 instead of training: folds over documents, one fold per "
                         "conflict, --folds folds over conflicts (as `newstag eval --cv conflict:K`), or the "
                         "first two")
+    p.add_argument("--predictions", help="with --cv (one scheme): write the held-out predictions as newstag "
+                                         "records, to score with `newstag eval --gold ... --pred FILE`")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--inner-folds", type=int, default=5, help="folds over training documents for thresholds")
     p.add_argument("--objective", choices=["contrastive", "classify"], default="contrastive",
@@ -589,6 +612,8 @@ def parse_args(argv):
     opts = p.parse_args(argv)
     if bool(opts.out) == bool(opts.cv):
         p.error("give exactly one of --out (train and save) and --cv (measure)")
+    if opts.predictions and (not opts.cv or opts.cv == "both"):
+        p.error("--predictions needs --cv with one scheme (folds, conflict or conflict-groups)")
     return opts
 
 

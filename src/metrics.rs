@@ -164,6 +164,102 @@ pub fn compare_sets<T: Ord>(gold: &BTreeSet<T>, pred: &BTreeSet<T>) -> Prf {
     }
 }
 
+/// Frames judged per document rather than per span, as an analyst who
+/// counts framed articles or framed sentences per article uses them: per
+/// label, whether a document carries the label at all (P, R, F1 over
+/// documents), how many spans carry it in all, and how closely the number
+/// of its spans per document follows the gold's (Pearson's r over
+/// documents). Documents without a span of a label, gold or predicted,
+/// count as zero for it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocumentFrames {
+    /// Per document: label → (gold spans, predicted spans).
+    documents: Vec<BTreeMap<String, (usize, usize)>>,
+}
+
+impl DocumentFrames {
+    /// Adds one document's gold and predicted frame spans.
+    pub fn add(&mut self, gold: &[(Span, String)], pred: &[(Span, String)]) {
+        let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for (_, label) in gold {
+            counts.entry(label.clone()).or_default().0 += 1;
+        }
+        for (_, label) in pred {
+            counts.entry(label.clone()).or_default().1 += 1;
+        }
+        self.documents.push(counts);
+    }
+
+    /// The scores per label, over every document added.
+    pub fn per_label(&self) -> BTreeMap<String, DocumentLabel> {
+        let labels: BTreeSet<&String> = self.documents.iter().flat_map(|d| d.keys()).collect();
+        labels
+            .into_iter()
+            .map(|label| {
+                let (gold, pred): (Vec<usize>, Vec<usize>) = self
+                    .documents
+                    .iter()
+                    .map(|d| d.get(label).copied().unwrap_or_default())
+                    .unzip();
+                let mut presence = Prf::default();
+                for (&g, &p) in gold.iter().zip(&pred) {
+                    presence.add(Prf {
+                        tp: usize::from(g > 0 && p > 0),
+                        fp: usize::from(g == 0 && p > 0),
+                        fn_: usize::from(g > 0 && p == 0),
+                    });
+                }
+                let scores = DocumentLabel {
+                    documents: gold.len(),
+                    presence,
+                    gold_spans: gold.iter().sum(),
+                    predicted_spans: pred.iter().sum(),
+                    count_correlation: pearson(&gold, &pred),
+                };
+                (label.clone(), scores)
+            })
+            .collect()
+    }
+}
+
+impl Serialize for DocumentFrames {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.per_label().serialize(s)
+    }
+}
+
+/// One label's scores in [`DocumentFrames`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DocumentLabel {
+    /// Documents scored.
+    pub documents: usize,
+    /// Documents that carry the label, gold against predicted.
+    pub presence: Prf,
+    /// Gold spans with the label, over every document.
+    pub gold_spans: usize,
+    /// Predicted spans with the label, over every document.
+    pub predicted_spans: usize,
+    /// Pearson's r of the spans per document, gold against predicted;
+    /// none when either count is the same in every document.
+    pub count_correlation: Option<f64>,
+}
+
+/// Pearson's correlation of two equally long series; none when either has
+/// no variance.
+pub fn pearson(x: &[usize], y: &[usize]) -> Option<f64> {
+    let n = x.len() as f64;
+    let mean = |v: &[usize]| v.iter().sum::<usize>() as f64 / n;
+    let (mx, my) = (mean(x), mean(y));
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (&a, &b) in x.iter().zip(y) {
+        let (dx, dy) = (a as f64 - mx, b as f64 - my);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +389,35 @@ mod tests {
                 fn_: 2
             }
         );
+    }
+    #[test]
+    fn frames_per_document() {
+        let d = |n: usize| -> Vec<(Span, String)> {
+            (0..n)
+                .map(|i| (s(i, i + 1), "desperation".to_string()))
+                .collect()
+        };
+        let mut docs = DocumentFrames::default();
+        docs.add(&d(2), &d(3)); // both carry it
+        docs.add(&d(0), &d(1)); // predicted only
+        docs.add(&d(1), &d(0)); // gold only
+        docs.add(&d(0), &d(0)); // neither
+        let per = docs.per_label();
+        let des = &per["desperation"];
+        assert_eq!(des.documents, 4);
+        assert_eq!(
+            des.presence,
+            Prf {
+                tp: 1,
+                fp: 1,
+                fn_: 1
+            }
+        );
+        assert_eq!((des.gold_spans, des.predicted_spans), (3, 4));
+        // gold 2 0 1 0 (mean 0.75), predicted 3 1 0 0 (mean 1): r by hand.
+        let r = des.count_correlation.unwrap();
+        let (sxy, sxx, syy) = (3.0, 2.75, 6.0);
+        assert!((r - sxy / f64::sqrt(sxx * syy)).abs() < 1e-12);
+        assert_eq!(pearson(&[1, 1, 1], &[0, 1, 2]), None);
     }
 }

@@ -173,6 +173,16 @@ fn cross_validation_reports_its_protocol() {
         gold_spans, 90,
         "every gold frame label of the fixtures is scored"
     );
+    // The per-document table counts the same spans, over the 5 documents.
+    let by_document = report["frames_by_document"].as_object().unwrap();
+    assert_eq!(by_document.len(), 2, "{by_document:?}");
+    let total = |key: &str| -> u64 { by_document.values().map(|d| d[key].as_u64().unwrap()).sum() };
+    assert_eq!(total("gold_spans"), gold_spans);
+    assert_eq!(
+        total("predicted_spans"),
+        frames["tp"].as_u64().unwrap() + frames["fp"].as_u64().unwrap()
+    );
+    assert!(by_document.values().all(|d| d["documents"] == 5));
     let out = newstag(&["eval", "--gold", &gold(), "--cv", "conflict"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -32,6 +32,7 @@ pub fn evaluate_conll(config: &PipelineConfig, path: &Path) -> Result<Report> {
         entities: EntityScores { strict, role: None },
         actor_countries: None,
         frames: None,
+        frames_by_document: None,
         frames_protocol: None,
         skipped: vec![
             "entities.role, actor_countries, frames: a CoNLL file has labels only".to_string(),

@@ -19,7 +19,7 @@ pub use crate::metrics;
 
 pub use conll::evaluate_conll;
 pub use gold::{GoldDoc, GoldSet};
-pub use metrics::{Prf, Scores};
+pub use metrics::{DocumentFrames, Prf, Scores};
 pub use pred::{evaluate_records, Prediction};
 pub use score::{Miss, Scorer};
 
@@ -37,6 +37,10 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// Frames: same label, spans overlapping by at least half the shorter one.
     pub frames: Option<Scores>,
+    /// Frames per document: whether a document carries each label, and how
+    /// many of its spans do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames_by_document: Option<DocumentFrames>,
     /// How frames were predicted when not by the pipeline as it stands:
     /// the cross-validation protocol (`eval --cv`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -140,6 +144,9 @@ impl fmt::Display for Report {
             };
             table(f, &title, frames)?;
         }
+        if let Some(docs) = &self.frames_by_document {
+            document_table(f, docs)?;
+        }
         for s in &self.skipped {
             writeln!(f, "\nnot scored: {s}")?;
         }
@@ -154,6 +161,36 @@ fn table(f: &mut fmt::Formatter<'_>, title: &str, scores: &Scores) -> fmt::Resul
         row(f, label, prf)?;
     }
     row(f, "overall", &scores.overall)
+}
+
+fn document_table(f: &mut fmt::Formatter<'_>, docs: &DocumentFrames) -> fmt::Result {
+    writeln!(
+        f,
+        "\nframes per document (does the document carry the label; spans per document)"
+    )?;
+    writeln!(
+        f,
+        "  {:<14} {:>6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>6}",
+        "label", "docs", "P", "R", "F1", "gold spans", "predicted", "r"
+    )?;
+    for (label, d) in docs.per_label() {
+        let r = d
+            .count_correlation
+            .map_or_else(|| "-".to_string(), |r| format!("{r:.3}"));
+        writeln!(
+            f,
+            "  {:<14} {:>6} {:>6.3} {:>6.3} {:>6.3} {:>10} {:>10} {:>6}",
+            label,
+            d.documents,
+            d.presence.precision(),
+            d.presence.recall(),
+            d.presence.f1(),
+            d.gold_spans,
+            d.predicted_spans,
+            r
+        )?;
+    }
+    Ok(())
 }
 
 fn header(f: &mut fmt::Formatter<'_>) -> fmt::Result {

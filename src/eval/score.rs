@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::metrics::{self, Prf, Scores};
+use super::metrics::{self, DocumentFrames, Prf, Scores};
 use super::pred::{PredEntity, Prediction};
 use super::{EntityScores, GoldDoc, GoldSet, Report, ReportEngine};
 use crate::resolve::Role;
@@ -48,6 +48,7 @@ pub struct Scorer {
     role: Scores,
     countries: Prf,
     frames: Scores,
+    frames_by_document: DocumentFrames,
     misses: Option<Vec<Miss>>,
 }
 
@@ -103,6 +104,7 @@ impl Scorer {
         });
         if let Some(gold) = &gold_frames {
             self.frames.add_overlapping(gold, &pred.frames);
+            self.frames_by_document.add(gold, &pred.frames);
         }
         let Some(misses) = &mut self.misses else {
             return;
@@ -150,6 +152,7 @@ impl Scorer {
             "the gold file has no `frames` fields",
         )
         .then_some(self.frames);
+        let frames_by_document = frames.is_some().then_some(self.frames_by_document);
         let report = Report {
             documents: gold.docs.len(),
             entities: EntityScores {
@@ -158,6 +161,7 @@ impl Scorer {
             },
             actor_countries,
             frames,
+            frames_by_document,
             frames_protocol: None,
             skipped,
             engine,
