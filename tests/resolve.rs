@@ -1962,12 +1962,39 @@ fn a_body_belongs_to_the_state_the_text_gives_it() {
         Some("POL"),
         "{got:?}"
     );
-    // Without a state before it, the dictionary's entry decides.
+    // A name several states' bodies share, with no state beside it, is the
+    // body of the state the article named last; of none if it named none.
+    let text = "Drones flew over Constanta, Romania, on Sunday. The Ministry of National Defense said drills would go on.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Constanta", EntityLabel::Loc),
+            ("Romania", EntityLabel::Loc),
+            ("Ministry of National Defense", EntityLabel::Org),
+        ]),
+    );
+    let got = roles(text, &r);
+    assert_eq!(got[2].2.as_deref(), Some("ROU"), "{got:?}");
     let text = "The Ministry of National Defense said on Monday that drills would go on.";
     let r = resolve_with(
         &s,
         text,
         Some(&[("Ministry of National Defense", EntityLabel::Org)]),
     );
-    assert_eq!(roles(text, &r)[0].2.as_deref(), Some("KOR"));
+    assert_eq!(roles(text, &r)[0].2, None);
+    // Where the article named states that have such a body in the
+    // dictionary, the name is the body of the one it named last ("Chinese").
+    let text = "Taiwan reported Chinese aircraft near the island. The Ministry of National Defense said drills would go on.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Taiwan", EntityLabel::Loc),
+            ("Chinese", EntityLabel::Misc),
+            ("Ministry of National Defense", EntityLabel::Org),
+        ]),
+    );
+    let got = roles(text, &r);
+    assert_eq!(got[2].2.as_deref(), Some("CHN"), "{got:?}");
 }

@@ -219,6 +219,13 @@ impl Dictionary {
         }
     }
 
+    /// Whether several entries share `surface` as a link-only alias
+    /// ("Kim", "National Guard").
+    pub fn is_shared(&self, surface: &str, key: &mut String) -> bool {
+        normalize_into(surface, key);
+        self.shared.contains_key(key.as_str())
+    }
+
     /// The entry a surface links to, as [`lookup`](Self::lookup), but when
     /// several entries share the surface ("Kim", "National Guard"), the one
     /// of them last in `seen` (the entries linked so far, in order): a lone

@@ -381,11 +381,30 @@ impl Resolver {
                     // ("Poland's Ministry of National Defense", "Ukraine's
                     // Security Service"), even where the dictionary is sure.
                     let sure = dict.lookup_sure(surface, &mut key) == links[i];
-                    let stated = ((!sure || entry.kind.is_state_body())
-                        && classes[i] != Class::Source)
+                    let shareable =
+                        (!sure || entry.kind.is_state_body()) && classes[i] != Class::Source;
+                    let stated = shareable
                         .then(|| self.context_country(doc, &near, i, &mut key))
                         .flatten();
-                    stated.or(entry.country)
+                    // A body's name that several states' bodies share
+                    // ("National Guard", "Ministry of National Defense"),
+                    // without a state beside it, linked to neither an
+                    // entry the article named before nor one of a state it
+                    // named, belongs to the state the article last named
+                    // ("... in Sinaloa, Mexico. The National Guard"), and
+                    // to none if it named none.
+                    let unsettled = shareable
+                        && entry.kind.is_state_body()
+                        && dict.is_shared(surface, &mut key)
+                        && !links[..i].contains(&links[i])
+                        && !entry
+                            .country
+                            .is_some_and(|own| named_before(dict, &near, i, own));
+                    match stated {
+                        Some(c) => Some(c),
+                        None if unsettled => last_state(dict, &near, i),
+                        None => entry.country,
+                    }
                 }
                 (_, None, _) => self
                     .rules
@@ -807,6 +826,27 @@ impl LabelNotes {
         }
         notes
     }
+}
+
+/// Whether `country`, by the state's name or its nationality, is named
+/// before mention `i`.
+fn named_before(dict: &Dictionary, near: &Near<'_>, i: usize, country: Country) -> bool {
+    near.links[..i]
+        .iter()
+        .flatten()
+        .map(|&id| dict.entry(id))
+        .any(|e| matches!(e.kind, Kind::State | Kind::Demonym) && e.country == Some(country))
+}
+
+/// The country of the state or nationality named last before mention `i`.
+fn last_state(dict: &Dictionary, near: &Near<'_>, i: usize) -> Option<Country> {
+    near.links[..i]
+        .iter()
+        .rev()
+        .flatten()
+        .map(|&id| dict.entry(id))
+        .find(|e| matches!(e.kind, Kind::State | Kind::Demonym))
+        .and_then(|e| e.country)
 }
 
 /// What the resolver knows about every mention of a document while it
