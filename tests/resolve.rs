@@ -1998,3 +1998,47 @@ fn a_body_belongs_to_the_state_the_text_gives_it() {
     let got = roles(text, &r);
     assert_eq!(got[2].2.as_deref(), Some("CHN"), "{got:?}");
 }
+
+/// A nickname in quotes inside a person's name is part of the name, as the
+/// corpus tags "Jimmy 'Barbecue' Chérizier" and "Ismael “El Mayo” Zambada";
+/// quoted words between two names that are not people, or a quotation
+/// after a name, join nothing.
+#[test]
+fn a_nickname_in_quotes_is_part_of_the_name() {
+    let s = shipped();
+    let text = "Jimmy 'Barbecue' Chérizier met Ismael “El Mayo” Zambada in Haiti.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Jimmy", EntityLabel::Per),
+            ("Chérizier", EntityLabel::Per),
+            ("Ismael “El", EntityLabel::Per),
+            ("Zambada", EntityLabel::Per),
+            ("Haiti", EntityLabel::Loc),
+        ]),
+    );
+    let got: Vec<String> = roles(text, &r).into_iter().map(|(t, _, _)| t).collect();
+    assert_eq!(
+        got,
+        [
+            "Jimmy 'Barbecue' Chérizier",
+            "Ismael “El Mayo” Zambada",
+            "Haiti"
+        ],
+        "{got:?}"
+    );
+    let text = "Russia 'Strongly' Ukraine. Biden said 'Never' Putin would win.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Russia", EntityLabel::Loc),
+            ("Ukraine", EntityLabel::Loc),
+            ("Biden", EntityLabel::Per),
+            ("Putin", EntityLabel::Per),
+        ]),
+    );
+    let got: Vec<String> = roles(text, &r).into_iter().map(|(t, _, _)| t).collect();
+    assert_eq!(got, ["Russia", "Ukraine", "Biden", "Putin"], "{got:?}");
+}

@@ -4,8 +4,9 @@
 //! nationality before a body as its own mention ("US State Department" →
 //! "US" + "State Department"), a capitalised force name whole ("Georgian
 //! Legion"), a place's capitalised suffix inside its name ("Gwoza Local
-//! Government Area"), no title without a name ("the Defense Minister"), and
-//! a dateline's name a place wherever it recurs. The word lists are data, in
+//! Government Area"), no title without a name ("the Defense Minister"), a
+//! nickname in quotes inside a person's name ("Jimmy 'Barbecue' Chérizier")
+//! part of the name, and a dateline's name a place wherever it recurs. The word lists are data, in
 //! `models/spans.toml`; this module applies them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -35,6 +36,12 @@ const MAX_EXTRA_TOKENS: usize = 4;
 /// The most words of a state or nationality at the start of a body's name
 /// ("North Korean", "Central African Republic").
 const MAX_PREFIX_TOKENS: usize = 3;
+
+/// The most words of a nickname in quotes inside a name ("El Mayo").
+const MAX_NICKNAME_TOKENS: usize = 3;
+
+/// Quote marks that open or close a nickname.
+const QUOTES: &[&str] = &["'", "\"", "‘", "’", "“", "”"];
 
 /// The shortest lower-case word after a hyphen that is cut off
 /// ("Muslim-majority", "Kremlin-led"); shorter ones are rarely English words
@@ -206,6 +213,7 @@ impl SpanRules {
         mentions: Vec<Mention>,
         key: &mut String,
     ) -> Vec<Mention> {
+        let mentions = nicknames_in_names(doc, mentions);
         let mut out: Vec<Mention> = Vec::with_capacity(mentions.len() + 2);
         let mut next = 0;
         while next < mentions.len() {
@@ -557,6 +565,48 @@ impl SpanRules {
 /// A dateline is a mention in capitals that opens a sentence (after "The"
 /// at most), is followed by a comma, a bracket or a dash, and then, within
 /// a few words, by a dash and running text.
+/// Joins two mentions around a nickname in quotes into one person
+/// ("Jimmy" 'Barbecue' "Chérizier", "Ismael 'El" Mayo' "Zambada"), as the
+/// corpus's labellers tag such names whole: one of the two is a person,
+/// and from the first's start to the second's end there are only
+/// capitalised words and one pair of quotes around one to three of them.
+fn nicknames_in_names(doc: &Tokenized<'_>, mentions: Vec<Mention>) -> Vec<Mention> {
+    let word = |t: usize| doc.tokens[t].slice(doc.text);
+    let nickname = |tokens: Range<usize>| {
+        let quotes: Vec<usize> = tokens
+            .clone()
+            .filter(|&t| QUOTES.contains(&word(t)))
+            .collect();
+        let [open, close] = quotes[..] else {
+            return false;
+        };
+        (1..=MAX_NICKNAME_TOKENS).contains(&(close - open - 1))
+            && open > tokens.start
+            && close + 1 < tokens.end
+            && tokens
+                .filter(|t| !quotes.contains(t))
+                .all(|t| starts_upper(word(t)))
+    };
+    let mut out: Vec<Mention> = Vec::with_capacity(mentions.len());
+    for m in mentions {
+        if let Some(last) = out.last_mut() {
+            let joined = last.tokens.start..m.tokens.end;
+            let person = last.label == EntityLabel::Per || m.label == EntityLabel::Per;
+            if person && last.tokens.end <= m.tokens.start && nickname(joined.clone()) {
+                *last = Mention {
+                    span: Span::new(last.span.start, m.span.end),
+                    tokens: joined,
+                    label: EntityLabel::Per,
+                    score: last.score.min(m.score),
+                };
+                continue;
+            }
+        }
+        out.push(m);
+    }
+    out
+}
+
 fn datelines_are_places(doc: &Tokenized<'_>, mentions: &mut [Mention], key: &mut String) {
     let word = |t: usize| doc.tokens[t].slice(doc.text);
     let is_dash = |w: &str| matches!(w, "—" | "–" | "-" | "--");
