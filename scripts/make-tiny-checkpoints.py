@@ -17,6 +17,10 @@ output the Python reference gives on it, for newstag's parity tests
                head, per sentence and label.
   OUT/setfit-classify/  the same, fine-tuned on the labels themselves
                (--objective classify: encoder and linear head end to end).
+  OUT/held-out/  train-setfit.py --cv folds --folds 2 --predictions on the
+               fixtures from the tiny base: records.jsonl, the held-out
+               frames as newstag records, and expected.json, the script's
+               own counts per label.
 
 Weights are random but seeded, so a run is reproducible on one machine.
 
@@ -223,6 +227,30 @@ def make_setfit(out, newstag, objective):
     dump(os.path.join(out, "expected.json"), {"sentences": expected})
 
 
+def make_held_out(out, base, newstag):
+    """train-setfit.py's cross-validation on the fixtures from the tiny base
+    encoder `base` (2 folds over documents): its held-out predictions as
+    records and its own counts, which `newstag eval --pred` must reproduce."""
+    trainer = load_trainer()
+    os.makedirs(out, exist_ok=True)
+    counts = trainer.main(
+        [
+            "--corpus", os.path.join(ROOT, "fixtures", "gold.jsonl"),
+            "--base", base,
+            "--cv", "folds",
+            "--folds", "2",
+            "--predictions", os.path.join(out, "records.jsonl"),
+            "--newstag", newstag,
+            "--objective", "classify",
+            "--epochs", "1",
+            "--max-seq-length", "512",
+            "--seed", "3",
+            "--quiet",
+        ]
+    )
+    dump(os.path.join(out, "expected.json"), {"counts": counts["folds"]})
+
+
 def dump(path, value):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(value, f, indent=1, ensure_ascii=False)
@@ -244,7 +272,10 @@ def main():
     make_nli(os.path.join(args.out, "nli2"), NLI2_LABELS, 13)
     make_setfit(os.path.join(args.out, "setfit"), args.newstag, "contrastive")
     make_setfit(os.path.join(args.out, "setfit-classify"), args.newstag, "classify")
-    print(f"make-tiny-checkpoints: wrote ner, nli, nli2, setfit, setfit-classify under {args.out}",
+    make_held_out(
+        os.path.join(args.out, "held-out"), os.path.join(args.out, "setfit-classify-base"), args.newstag
+    )
+    print(f"make-tiny-checkpoints: wrote ner, nli, nli2, setfit, setfit-classify, held-out under {args.out}",
           file=sys.stderr)
 
 

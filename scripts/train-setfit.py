@@ -503,7 +503,10 @@ def train_fold(rows, labels, opts, log, frozen=None):
 
 
 def cross_validate(docs, rows, labels, opts, log):
+    """Prints each scheme's held-out frame F1 and returns its counts:
+    scheme -> label -> [tp, fp, fn]."""
     schemes = ["folds", "conflict"] if opts.cv == "both" else [opts.cv]
+    counts = {}
     frozen = None
     if opts.pairs_per_sentence == 0 and opts.objective == "contrastive":
         model = load_encoder(opts.base, opts.max_seq_length)
@@ -554,6 +557,8 @@ def cross_validate(docs, rows, labels, opts, log):
         if opts.predictions:
             write_predictions(opts.predictions, docs, predicted, f"train-setfit.py --cv {scheme}")
             log(f"train-setfit: wrote the held-out predictions to {opts.predictions}")
+        counts[scheme] = tally.counts
+    return counts
 
 
 def write_predictions(path, docs, predicted, protocol):
@@ -628,8 +633,7 @@ def main(argv=None):
     log(f"train-setfit: {len(docs)} documents, {len(rows)} sentences, "
         + ", ".join(f"{l} {sum(r['y'][j] for r in rows)}" for j, l in enumerate(labels)))
     if opts.cv:
-        cross_validate(docs, rows, labels, opts, log)
-        return
+        return cross_validate(docs, rows, labels, opts, log)
     model, head, pairs = train_fold(rows, labels, opts, log)
     os.makedirs(opts.out, exist_ok=True)
     model.save(opts.out)

@@ -320,3 +320,34 @@ fn write_temp(text: &str) -> tempfile::NamedTempFile {
     std::fs::write(file.path(), text).unwrap();
     file
 }
+
+/// `train-setfit.py --cv --predictions` writes its held-out frames as
+/// records; `newstag eval --pred` scores them to the same counts as the
+/// script's own tally, so both engines' figures come from one scorer.
+#[test]
+fn held_out_predictions_of_the_fine_tune_score_as_the_script_counts_them() {
+    let dir = checkpoint("held-out");
+    let want = expected(&dir);
+    let gold_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/gold.jsonl");
+    let gold = newstag::eval::gold::read(&gold_path).unwrap();
+    let records = newstag::records::read(&dir.join("records.jsonl")).unwrap();
+    let (report, _, problems) = newstag::eval::evaluate_records(&gold, &records, false);
+    assert!(problems.is_empty(), "{problems:?}");
+    let frames = report.frames.expect("the fixtures have frames");
+    let counts = want["counts"].as_object().unwrap();
+    assert_eq!(counts.len(), 2, "{counts:?}");
+    for (label, c) in counts {
+        let got = frames.per_label[label];
+        let python: Vec<u64> = c
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            [got.tp as u64, got.fp as u64, got.fn_ as u64],
+            python[..],
+            "{label}"
+        );
+    }
+}
