@@ -75,6 +75,12 @@ impl Kind {
     pub fn is_state_body(self) -> bool {
         matches!(self, Kind::Agency | Kind::Force | Kind::Government)
     }
+
+    /// A state by its name or its nationality ("Russia", "Russian"): what
+    /// gives a body, a person or a place beside it its country.
+    pub fn is_national(self) -> bool {
+        matches!(self, Kind::State | Kind::Demonym)
+    }
 }
 
 /// One dictionary entry.

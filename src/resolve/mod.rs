@@ -654,9 +654,7 @@ impl Resolver {
         let dict = &*self.dictionary;
         let national = |id: EntryId| {
             let e = dict.entry(id);
-            matches!(e.kind, Kind::State | Kind::Demonym)
-                .then_some(e.country)
-                .flatten()
+            e.kind.is_national().then_some(e.country).flatten()
         };
         let word = |t: usize| doc.tokens[t].slice(doc.text);
         let tokens = &near.tokens[i];
@@ -678,7 +676,7 @@ impl Resolver {
                     Some(w) if RoleRules::is_possessive(w) => gap.start + 1..gap.end,
                     _ => gap.clone(),
                 };
-                let title = matches!(dict.entry(id).kind, Kind::Demonym | Kind::State)
+                let title = dict.entry(id).kind.is_national()
                     && (office.start == gap.start) == (dict.entry(id).kind == Kind::Demonym)
                     && matches!(near.classes[i], Class::Person | Class::Group)
                     && (1..=3).contains(&office.len())
@@ -686,7 +684,7 @@ impl Resolver {
                 // "US" + "Navy", "Russian" + "Ministry of Defence": a state
                 // or nationality split from the body right after it.
                 let body = gap.is_empty()
-                    && matches!(dict.entry(id).kind, Kind::Demonym | Kind::State)
+                    && dict.entry(id).kind.is_national()
                     && near.classes[i] == Class::Group;
                 if possessive || title || body {
                     if let Some(c) = national(id) {
@@ -835,7 +833,7 @@ fn named_before(dict: &Dictionary, near: &Near<'_>, i: usize, country: Country) 
         .iter()
         .flatten()
         .map(|&id| dict.entry(id))
-        .any(|e| matches!(e.kind, Kind::State | Kind::Demonym) && e.country == Some(country))
+        .any(|e| e.kind.is_national() && e.country == Some(country))
 }
 
 /// The country of the state or nationality named last before mention `i`.
@@ -845,7 +843,7 @@ fn last_state(dict: &Dictionary, near: &Near<'_>, i: usize) -> Option<Country> {
         .rev()
         .flatten()
         .map(|&id| dict.entry(id))
-        .find(|e| matches!(e.kind, Kind::State | Kind::Demonym))
+        .find(|e| e.kind.is_national())
         .and_then(|e| e.country)
 }
 

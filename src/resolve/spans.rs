@@ -305,7 +305,7 @@ impl SpanRules {
             dict.lookup_sure(prefix, key).map(|id| (k, id))
         })?;
         let entry = dict.entry(id);
-        if !matches!(entry.kind, Kind::State | Kind::Demonym) || entry.country.is_none() {
+        if !entry.kind.is_national() || entry.country.is_none() {
             return None;
         }
         let rest = m.tokens.start + k..m.tokens.end;
@@ -547,7 +547,7 @@ impl SpanRules {
             // An empty part ("Russia-" or " - ") is no key of the dictionary.
             let national = dict
                 .lookup(combining.map_or(text, String::as_str), key)
-                .filter(|&id| matches!(dict.entry(id).kind, Kind::State | Kind::Demonym));
+                .filter(|&id| dict.entry(id).kind.is_national());
             match national {
                 Some(id) if !text.is_empty() => parts.push((part, id)),
                 _ => return Vec::new(),
@@ -573,18 +573,15 @@ impl SpanRules {
 fn nicknames_in_names(doc: &Tokenized<'_>, mentions: Vec<Mention>) -> Vec<Mention> {
     let word = |t: usize| doc.tokens[t].slice(doc.text);
     let nickname = |tokens: Range<usize>| {
-        let quotes: Vec<usize> = tokens
-            .clone()
-            .filter(|&t| QUOTES.contains(&word(t)))
-            .collect();
-        let [open, close] = quotes[..] else {
+        let mut quotes = tokens.clone().filter(|&t| QUOTES.contains(&word(t)));
+        let (Some(open), Some(close), None) = (quotes.next(), quotes.next(), quotes.next()) else {
             return false;
         };
         (1..=MAX_NICKNAME_TOKENS).contains(&(close - open - 1))
             && open > tokens.start
             && close + 1 < tokens.end
             && tokens
-                .filter(|t| !quotes.contains(t))
+                .filter(|&t| t != open && t != close)
                 .all(|t| starts_upper(word(t)))
     };
     let mut out: Vec<Mention> = Vec::with_capacity(mentions.len());
