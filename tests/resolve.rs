@@ -2042,3 +2042,58 @@ fn a_nickname_in_quotes_is_part_of_the_name() {
     let got: Vec<String> = roles(text, &r).into_iter().map(|(t, _, _)| t).collect();
     assert_eq!(got, ["Russia", "Ukraine", "Biden", "Putin"], "{got:?}");
 }
+
+/// A unit's number is part of its name, as the corpus's labellers tag
+/// every numbered unit: after the name ("Armoured Brigade 45",
+/// "Infantry Battalion No. 14") or as a bare number before a name of two
+/// words or more ("11 Rashtriya Rifles"). A number after a capitalised
+/// word is a date's ("May 11 Rashtriya Rifles"), and a number before a
+/// one-word name a count ("2 Army officers").
+#[test]
+fn a_unit_keeps_its_number() {
+    let s = shipped();
+    let text = "Armoured Brigade 45 and Infantry Battalion No. 14 relieved 11 Rashtriya Rifles. \
+                Since May 11 Assam Rifles has held the pass, and 2 Army officers left.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Armoured Brigade", EntityLabel::Org),
+            ("Infantry Battalion", EntityLabel::Org),
+            ("Rashtriya Rifles", EntityLabel::Org),
+            ("Assam Rifles", EntityLabel::Org),
+            ("Army", EntityLabel::Org),
+        ]),
+    );
+    let got: Vec<String> = roles(text, &r).into_iter().map(|(t, _, _)| t).collect();
+    assert_eq!(
+        got,
+        [
+            "Armoured Brigade 45",
+            "Infantry Battalion No. 14",
+            "11 Rashtriya Rifles",
+            "Assam Rifles",
+            "Army"
+        ],
+        "{got:?}"
+    );
+}
+
+/// Names joined by an en dash written without spaces are one compound, as
+/// with a hyphen: "the Thai–Cambodian border" is where (both places), "the
+/// Ukraine–Russia war" is fought by its parties (both actors).
+#[test]
+fn an_en_dash_joins_a_compound_as_a_hyphen_does() {
+    let s = shipped();
+    let text = "Troops moved along the Thai–Cambodian border. The Ukraine–Russia war goes on.";
+    let r = resolve_with(&s, text, None);
+    let got: Vec<(String, Role)> = roles(text, &r).into_iter().map(|(t, r, _)| (t, r)).collect();
+    let expected = [
+        ("Thai", Role::Place),
+        ("Cambodian", Role::Place),
+        ("Ukraine", Role::Actor),
+        ("Russia", Role::Actor),
+    ]
+    .map(|(t, r)| (t.to_string(), r));
+    assert_eq!(got, expected, "{got:?}");
+}

@@ -322,7 +322,7 @@ impl Resolver {
             let mut j = i;
             let mut end = i;
             while j + 1 < n && sentences[j + 1] == sentences[j] {
-                if self.rules.joins(doc, gap(j)) {
+                if self.rules.joins(doc, gap(j)) || RoleRules::is_dash_join(doc, gap(j)) {
                     j += 1;
                     end = j;
                 } else if RoleRules::is_list_comma(doc, gap(j)) {
@@ -901,13 +901,21 @@ fn starts_upper(word: &str) -> bool {
 /// [`SpanRules::split_compounds`] (`split`), or a sub-token mention
 /// from elsewhere (gold spans).
 fn compound_parts(doc: &Tokenized<'_>, mentions: &[Mention], split: &[bool]) -> Vec<bool> {
+    let dash_join = |j: usize| {
+        j + 1 < mentions.len()
+            && RoleRules::is_dash_join(doc, mentions[j].tokens.end..mentions[j + 1].tokens.start)
+    };
     mentions
         .iter()
         .zip(split)
-        .map(|(m, &split)| {
+        .enumerate()
+        .map(|(i, (m, &split))| {
             let last = m.tokens.end.max(m.tokens.start + 1) - 1;
             let covering = Span::new(doc.tokens[m.tokens.start].start, doc.tokens[last].end);
-            split || (covering != m.span && covering.slice(doc.text).contains('-'))
+            split
+                || (covering != m.span && covering.slice(doc.text).contains('-'))
+                || dash_join(i)
+                || (i > 0 && dash_join(i - 1))
         })
         .collect()
 }

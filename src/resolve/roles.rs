@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::logistic::Fnv;
 use crate::ner::EntityLabel;
 use crate::resolve::dictionary::Kind;
+use crate::resolve::spans::HYPHENS;
 use crate::resolve::{Country, Role};
 
 /// File name of the word lists inside the models directory.
@@ -478,6 +479,24 @@ impl RoleRules {
                 .clone()
                 .any(|i| self.is(&self.conjunctions, doc.tokens[i].slice(doc.text)))
             && self.only_joiners(doc, gap)
+    }
+
+    /// Whether tokens `gap` are one dash written without spaces between two
+    /// names ("Thai–Cambodian", "Ukraine–Russia"): the tokenizer splits an
+    /// en dash off where it keeps a hyphen inside the word, and such names
+    /// are one compound as "Thai-Cambodian" is.
+    pub fn is_dash_join(doc: &Tokenized<'_>, gap: Range<usize>) -> bool {
+        gap.len() == 1
+            && gap.start > 0
+            && gap.end < doc.tokens.len()
+            && {
+                let dash = &doc.tokens[gap.start];
+                let w = dash.slice(doc.text);
+                w.chars().count() == 1
+                    && w.starts_with(HYPHENS)
+                    && doc.tokens[gap.start - 1].end == dash.start
+                    && dash.end == doc.tokens[gap.end].start
+            }
     }
 
     /// Whether tokens `gap` are a lone comma between members of a list

@@ -239,6 +239,10 @@ impl SpanRules {
                 .force_name(dict, doc, &m, key)
                 .or_else(|| self.place_name(doc, &m))
                 .or_else(|| self.event_name(doc, &m));
+            let grown = match grown {
+                Some(grown) => Some(self.unit_number(doc, &grown).unwrap_or(grown)),
+                None => self.unit_number(doc, &m),
+            };
             match grown {
                 // A longer name replaces the mentions it covers whole, never
                 // one that it would cut.
@@ -371,6 +375,52 @@ impl SpanRules {
         named.then(|| Mention {
             span: Span::new(m.span.start, doc.tokens[end - 1].end),
             tokens: m.tokens.start..end,
+            label: EntityLabel::Org,
+            score: m.score,
+        })
+    }
+
+    /// "Armoured Brigade" + "45" → ORG "Armoured Brigade 45", "11" +
+    /// "Rashtriya Rifles" → ORG "11 Rashtriya Rifles": a unit's number is
+    /// part of its name, written after it (also as "No. 14") or before it
+    /// as a bare number ("33 Assam Rifles"; ordinals such as "6th" the
+    /// recogniser already takes in). Only for an ORG whose last word is a
+    /// force head, a number of at most four digits, and a number before it
+    /// of two words or more that follows no other number and no
+    /// capitalised word ("March 11 Rashtriya Rifles" is a date; "2 Army
+    /// soldiers" a count).
+    fn unit_number(&self, doc: &Tokenized<'_>, m: &Mention) -> Option<Mention> {
+        let word = |t: usize| doc.tokens[t].slice(doc.text);
+        let is_number = |w: &str| (1..=4).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit());
+        let last = word(m.tokens.end - 1);
+        let whole = doc.tokens[m.tokens.end - 1].end == m.span.end
+            && doc.tokens[m.tokens.start].start == m.span.start;
+        if m.label != EntityLabel::Org || !whole || !in_word_list(&self.force_heads, last) {
+            return None;
+        }
+        let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?.tokens.clone();
+        let mut end = m.tokens.end;
+        if end < sentence.end && is_number(word(end)) {
+            end += 1;
+        } else if end + 1 < sentence.end && word(end) == "No." && is_number(word(end + 1)) {
+            end += 2;
+        }
+        let mut start = m.tokens.start;
+        if start > sentence.start && is_number(word(start - 1)) && m.tokens.len() >= 2 {
+            let free = start - 1 == sentence.start || {
+                let before = word(start - 2);
+                !is_number(before) && !starts_upper(before) && before.chars().any(char::is_alphabetic)
+            };
+            if free {
+                start -= 1;
+            }
+        }
+        if (start, end) == (m.tokens.start, m.tokens.end) {
+            return None;
+        }
+        Some(Mention {
+            span: Span::new(doc.tokens[start].start, doc.tokens[end - 1].end),
+            tokens: start..end,
             label: EntityLabel::Org,
             score: m.score,
         })
