@@ -242,7 +242,9 @@ impl SpanRules {
             let grown = match grown {
                 Some(grown) => Some(self.unit_number(doc, &grown).unwrap_or(grown)),
                 None => self.unit_number(doc, &m),
-            };
+            }
+            // A number taken in before the name never cuts the mention before.
+            .filter(|grown| out.last().is_none_or(|last| last.span.end <= grown.span.start));
             match grown {
                 // A longer name replaces the mentions it covers whole, never
                 // one that it would cut.
