@@ -2087,7 +2087,10 @@ fn an_en_dash_joins_a_compound_as_a_hyphen_does() {
     let s = shipped();
     let text = "Troops moved along the Thai–Cambodian border. The Ukraine–Russia war goes on.";
     let r = resolve_with(&s, text, None);
-    let got: Vec<(String, Role)> = roles(text, &r).into_iter().map(|(t, r, _)| (t, r)).collect();
+    let got: Vec<(String, Role)> = roles(text, &r)
+        .into_iter()
+        .map(|(t, r, _)| (t, r))
+        .collect();
     let expected = [
         ("Thai", Role::Place),
         ("Cambodian", Role::Place),

@@ -486,17 +486,14 @@ impl RoleRules {
     /// en dash off where it keeps a hyphen inside the word, and such names
     /// are one compound as "Thai-Cambodian" is.
     pub fn is_dash_join(doc: &Tokenized<'_>, gap: Range<usize>) -> bool {
-        gap.len() == 1
-            && gap.start > 0
-            && gap.end < doc.tokens.len()
-            && {
-                let dash = &doc.tokens[gap.start];
-                let w = dash.slice(doc.text);
-                w.chars().count() == 1
-                    && w.starts_with(HYPHENS)
-                    && doc.tokens[gap.start - 1].end == dash.start
-                    && dash.end == doc.tokens[gap.end].start
-            }
+        gap.len() == 1 && gap.start > 0 && gap.end < doc.tokens.len() && {
+            let dash = &doc.tokens[gap.start];
+            let w = dash.slice(doc.text);
+            w.chars().count() == 1
+                && w.starts_with(HYPHENS)
+                && doc.tokens[gap.start - 1].end == dash.start
+                && dash.end == doc.tokens[gap.end].start
+        }
     }
 
     /// Whether tokens `gap` are a lone comma between members of a list

@@ -244,7 +244,10 @@ impl SpanRules {
                 None => self.unit_number(doc, &m),
             }
             // A number taken in before the name never cuts the mention before.
-            .filter(|grown| out.last().is_none_or(|last| last.span.end <= grown.span.start));
+            .filter(|grown| {
+                out.last()
+                    .is_none_or(|last| last.span.end <= grown.span.start)
+            });
             match grown {
                 // A longer name replaces the mentions it covers whole, never
                 // one that it would cut.
@@ -393,14 +396,19 @@ impl SpanRules {
     /// soldiers" a count).
     fn unit_number(&self, doc: &Tokenized<'_>, m: &Mention) -> Option<Mention> {
         let word = |t: usize| doc.tokens[t].slice(doc.text);
-        let is_number = |w: &str| (1..=4).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit());
+        let is_number =
+            |w: &str| (1..=4).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit());
         let last = word(m.tokens.end - 1);
         let whole = doc.tokens[m.tokens.end - 1].end == m.span.end
             && doc.tokens[m.tokens.start].start == m.span.start;
         if m.label != EntityLabel::Org || !whole || !in_word_list(&self.force_heads, last) {
             return None;
         }
-        let sentence = doc.sentences.get(doc.sentence_of(m.tokens.start))?.tokens.clone();
+        let sentence = doc
+            .sentences
+            .get(doc.sentence_of(m.tokens.start))?
+            .tokens
+            .clone();
         let mut end = m.tokens.end;
         if end < sentence.end && is_number(word(end)) {
             end += 1;
@@ -411,7 +419,9 @@ impl SpanRules {
         if start > sentence.start && is_number(word(start - 1)) && m.tokens.len() >= 2 {
             let free = start - 1 == sentence.start || {
                 let before = word(start - 2);
-                !is_number(before) && !starts_upper(before) && before.chars().any(char::is_alphabetic)
+                !is_number(before)
+                    && !starts_upper(before)
+                    && before.chars().any(char::is_alphabetic)
             };
             if free {
                 start -= 1;
