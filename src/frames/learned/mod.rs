@@ -185,6 +185,8 @@ pub struct LearnedFramer {
     /// vectors, so that the evidence search reads only those, from one
     /// block of memory.
     exemplars_of: Vec<ExemplarIndex>,
+    /// Per label, its model with the word weights hashed for scoring.
+    scoring: Vec<train::ScoringModel>,
 }
 
 /// The exemplars of one label: their indices in the classifier file (in
@@ -234,12 +236,16 @@ impl LearnedFramer {
         let exemplars_of = (classifier.labels.iter())
             .map(|label| ExemplarIndex::new(&classifier.exemplars, label))
             .collect();
+        let scoring = (classifier.models.iter())
+            .map(|m| train::ScoringModel::from(&m.model))
+            .collect();
         Self {
             featurizer,
             classifier,
             dense_names,
             files,
             exemplars_of,
+            scoring,
         }
     }
 
@@ -261,7 +267,9 @@ impl LearnedFramer {
             .iter()
             .map(|row| {
                 let dense = self.classifier.scaling.scale(&row.dense);
-                let probabilities = self.classifier.scores_scaled(&dense, &row.words);
+                let probabilities = (self.scoring.iter())
+                    .map(|m| train::sigmoid(m.logit(&dense, &row.words)))
+                    .collect();
                 (dense, probabilities)
             })
             .collect();
