@@ -16,7 +16,9 @@ use crate::engine::{self, FrameChoice};
 use crate::error::{Error, Result};
 use crate::eval::gold::GoldDoc;
 use crate::eval::{GoldSet, Miss, Prediction, Report, ReportEngine, Scorer};
-use crate::frames::learned::{self, ClassifierFile, Featurizer, LabelledDoc, TrainOptions};
+use crate::frames::learned::{
+    self, ClassifierFile, Featurizer, LabelledDoc, RowScorer, TrainOptions,
+};
 use crate::frames::FrameSet;
 use crate::metrics::half_overlap;
 use crate::models::{models_dir, ModelFile};
@@ -172,6 +174,7 @@ impl FrameData {
                 fold: fold + 1,
                 source: Box::new(e),
             })?;
+            let scorer = RowScorer::new(&classifier);
             for (d, doc) in self
                 .docs
                 .iter()
@@ -179,7 +182,7 @@ impl FrameData {
                 .filter(|(d, _)| fold_of[*d] == fold)
             {
                 for (s, row) in doc.data.rows.iter().enumerate() {
-                    for (label, selected) in classifier.predict(row) {
+                    for (label, selected) in classifier.predict(&scorer, row) {
                         if selected {
                             predicted[d].push((doc.spans[s], label.to_string()));
                         }

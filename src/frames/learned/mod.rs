@@ -110,23 +110,11 @@ pub struct Provenance {
 }
 
 impl ClassifierFile {
-    /// Each label's probability for a raw feature row.
-    pub fn scores(&self, row: &SentenceRow) -> Vec<f32> {
-        self.scores_scaled(&self.scaling.scale(&row.dense), &row.words)
-    }
-
-    /// Each label's probability for a row whose dense part is already
-    /// scaled.
-    fn scores_scaled(&self, dense: &[f32], words: &[u32]) -> Vec<f32> {
-        self.models
-            .iter()
-            .map(|m| train::sigmoid(m.model.logit(dense, words)))
-            .collect()
-    }
-
-    /// Each label with whether it is selected for a raw feature row.
-    pub fn predict(&self, row: &SentenceRow) -> Vec<(&str, bool)> {
-        self.scores(row)
+    /// Each label with whether it is selected for a raw feature row, scored
+    /// by `scorer` (this file's [`RowScorer`]).
+    pub fn predict(&self, scorer: &RowScorer, row: &SentenceRow) -> Vec<(&str, bool)> {
+        scorer
+            .probabilities(&self.scaling.scale(&row.dense), &row.words)
             .into_iter()
             .zip(&self.models)
             .map(|(p, m)| (m.label.as_str(), p >= m.threshold))
@@ -174,6 +162,33 @@ impl ClassifierFile {
     }
 }
 
+/// A classifier's label models ready to score many rows: the file's
+/// models with their word weights hashed ([`train::ScoringModel`]), built
+/// once per classifier, not per row.
+#[derive(Debug, Clone)]
+pub struct RowScorer {
+    models: Vec<train::ScoringModel>,
+}
+
+impl RowScorer {
+    /// The scorer of `file`'s label models.
+    pub fn new(file: &ClassifierFile) -> Self {
+        Self {
+            models: (file.models.iter())
+                .map(|m| train::ScoringModel::from(&m.model))
+                .collect(),
+        }
+    }
+
+    /// Each label's probability (in the file's order) for a row whose
+    /// dense part is already scaled.
+    pub fn probabilities(&self, dense: &[f32], words: &[u32]) -> Vec<f32> {
+        (self.models.iter())
+            .map(|m| train::sigmoid(m.logit(dense, words)))
+            .collect()
+    }
+}
+
 /// Frame classifier over a trained [`ClassifierFile`].
 #[derive(Debug)]
 pub struct LearnedFramer {
@@ -185,8 +200,8 @@ pub struct LearnedFramer {
     /// vectors, so that the evidence search reads only those, from one
     /// block of memory.
     exemplars_of: Vec<ExemplarIndex>,
-    /// Per label, its model with the word weights hashed for scoring.
-    scoring: Vec<train::ScoringModel>,
+    /// The classifier's models, ready to score rows.
+    scorer: RowScorer,
 }
 
 /// The exemplars of one label: their indices in the classifier file (in
@@ -236,16 +251,14 @@ impl LearnedFramer {
         let exemplars_of = (classifier.labels.iter())
             .map(|label| ExemplarIndex::new(&classifier.exemplars, label))
             .collect();
-        let scoring = (classifier.models.iter())
-            .map(|m| train::ScoringModel::from(&m.model))
-            .collect();
+        let scorer = RowScorer::new(&classifier);
         Self {
             featurizer,
             classifier,
             dense_names,
             files,
             exemplars_of,
-            scoring,
+            scorer,
         }
     }
 
@@ -267,9 +280,7 @@ impl LearnedFramer {
             .iter()
             .map(|row| {
                 let dense = self.classifier.scaling.scale(&row.dense);
-                let probabilities = (self.scoring.iter())
-                    .map(|m| train::sigmoid(m.logit(&dense, &row.words)))
-                    .collect();
+                let probabilities = self.scorer.probabilities(&dense, &row.words);
                 (dense, probabilities)
             })
             .collect();
