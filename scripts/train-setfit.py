@@ -46,6 +46,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -76,9 +77,10 @@ def sha256(path):
     return h.hexdigest()
 
 
-def read_gold(paths):
-    """Documents of gold JSONL files (ANNOTATION.md) that have `frames`."""
-    docs, seen = [], {}
+def read_documents(paths, keep=lambda doc: True):
+    """(where, document) for each JSON line of `paths` that `keep` accepts,
+    checked: string `id` and `text`, ids unique among the kept ones."""
+    seen = {}
     for path in paths:
         with open(path, encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
@@ -92,24 +94,31 @@ def read_gold(paths):
                 for field in ("id", "text"):
                     if not isinstance(doc.get(field), str):
                         raise CorpusError(f"{where}: field `{field}`: missing or not a string")
-                if "frames" not in doc:
+                if not keep(doc):
                     continue
                 if doc["id"] in seen:
                     raise CorpusError(f"{where}: field `id`: {doc['id']!r} also at {seen[doc['id']]}")
                 seen[doc["id"]] = where
-                length = len(doc["text"])
-                spans = []
-                for i, frame in enumerate(doc["frames"]):
-                    s, e, labels = frame.get("start"), frame.get("end"), frame.get("labels")
-                    if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= length):
-                        raise CorpusError(f"{where}: field `frames[{i}]`: bad span {s}..{e} (text has {length} code points)")
-                    if not labels or not all(isinstance(l, str) for l in labels):
-                        raise CorpusError(f"{where}: field `frames[{i}].labels`: missing or empty")
-                    spans.extend(((s, e), label) for label in labels)
-                docs.append(
-                    {"id": doc["id"], "text": doc["text"], "gold": spans,
-                     "conflict": doc.get("conflict"), "where": where}
-                )
+                yield where, doc
+
+
+def read_gold(paths):
+    """Documents of gold JSONL files (ANNOTATION.md) that have `frames`."""
+    docs = []
+    for where, doc in read_documents(paths, keep=lambda doc: "frames" in doc):
+        length = len(doc["text"])
+        spans = []
+        for i, frame in enumerate(doc["frames"]):
+            s, e, labels = frame.get("start"), frame.get("end"), frame.get("labels")
+            if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= length):
+                raise CorpusError(f"{where}: field `frames[{i}]`: bad span {s}..{e} (text has {length} code points)")
+            if not labels or not all(isinstance(l, str) for l in labels):
+                raise CorpusError(f"{where}: field `frames[{i}].labels`: missing or empty")
+            spans.extend(((s, e), label) for label in labels)
+        docs.append(
+            {"id": doc["id"], "text": doc["text"], "gold": spans,
+             "conflict": doc.get("conflict"), "where": where}
+        )
     if not docs:
         raise CorpusError(f"{', '.join(paths)}: no document has a `frames` field")
     return docs
@@ -532,6 +541,8 @@ def cross_validate(docs, rows, labels, opts, log):
             train = [r for r in rows if r["doc"] not in held]
             test = [r for r in rows if r["doc"] in held]
             model, head, pairs = train_fold(train, labels, opts, log, frozen)
+            if opts.save_folds:
+                save_fold(opts.save_folds, scheme, group, model, head, [docs[d]["id"] for d in sorted(held)])
             if frozen:
                 scores = head.scores(np.stack([frozen[1][r["id"]] for r in test]))
             else:
@@ -559,6 +570,17 @@ def cross_validate(docs, rows, labels, opts, log):
             log(f"train-setfit: wrote the held-out predictions to {opts.predictions}")
         counts[scheme] = tally.counts
     return counts
+
+
+def save_fold(root, scheme, group, model, head, held_ids):
+    """A fold's encoder and head (the layout of --out) under
+    ROOT/SCHEME/GROUP, with the ids of the documents it held out."""
+    path = os.path.join(root, scheme, re.sub(r"[^A-Za-z0-9_.-]+", "-", group))
+    os.makedirs(path, exist_ok=True)
+    model.save(path)
+    head.save(os.path.join(path, HEAD_FILE))
+    with open(os.path.join(path, "held-out.ids"), "w", encoding="utf-8") as f:
+        f.write("\n".join(held_ids) + "\n")
 
 
 def write_predictions(path, docs, predicted, protocol):
@@ -593,6 +615,8 @@ def parse_args(argv):
                         "first two")
     p.add_argument("--predictions", help="with --cv (one scheme): write the held-out predictions as newstag "
                                          "records, to score with `newstag eval --gold ... --pred FILE`")
+    p.add_argument("--save-folds", metavar="DIR",
+                   help="with --cv: save each fold's encoder and head under DIR/SCHEME/FOLD, with the ids it held out")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--inner-folds", type=int, default=5, help="folds over training documents for thresholds")
     p.add_argument("--objective", choices=["contrastive", "classify"], default="contrastive",

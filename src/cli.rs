@@ -45,13 +45,15 @@ Examples:
 
 const TRAIN_FRAMES_EXAMPLES: &str = "\
 Examples (the shipped classifier, see models/README.md):
-  newstag train-frames --gold fixtures/corpus/articles.jsonl --gold fixtures/corpus/conll.jsonl
+  newstag train-frames --gold fixtures/corpus/articles.jsonl --gold fixtures/corpus/conll.jsonl \\
+    --pseudo fixtures/pool/pseudo.jsonl
   newstag train-frames --frames my-frames.toml --gold labelled.jsonl --out my-frames.classifier.json
 
 The classifier is written next to the frame set (NAME.classifier.json), and
 `tag` uses it for that set unless --frame-method says otherwise. Training is
 deterministic; regularisation and thresholds are chosen by 4-fold
-cross-validation over the training documents.";
+cross-validation over the hand-labelled training documents (--pseudo documents
+are fitted on, never scored).";
 
 const TRAIN_ROLES_EXAMPLES: &str = "\
 Examples (the shipped model, see README, Actors and places):
@@ -346,6 +348,12 @@ struct TrainFramesArgs {
     /// Frame set file [default: the shipped models/frames/deployment.toml].
     #[arg(long, value_name = "FILE")]
     frames: Option<PathBuf>,
+    /// Pseudo-labelled JSONL files (the gold format, frames chosen by a
+    /// teacher model, e.g. `scripts/distil-frames.py`): fitted on, never used
+    /// to choose regularisation or thresholds, nor as evidence; repeat for
+    /// several.
+    #[arg(long, value_name = "FILE")]
+    pseudo: Vec<PathBuf>,
     /// Output file [default: next to the frame set, NAME.classifier.json,
     /// where `tag` finds it].
     #[arg(long, value_name = "FILE")]
@@ -524,7 +532,10 @@ fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
         ..PipelineConfig::default()
     };
     let started = std::time::Instant::now();
-    let data = FrameData::prepare(&config, &gold)?;
+    let mut data = FrameData::prepare(&config, &gold)?;
+    if !args.pseudo.is_empty() {
+        data.add_pseudo(&config, &newstag::eval::gold::read_all(&args.pseudo)?)?;
+    }
     let out = match (&args.out, &data.set_path) {
         (Some(out), _) => out.clone(),
         (None, Some(set)) => newstag::frames::learned::classifier_path(set),
@@ -534,9 +545,7 @@ fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
         min_positives: args.min_positives as usize,
         ..TrainOptions::default()
     };
-    let files = args
-        .gold
-        .iter()
+    let files = (args.gold.iter().chain(&args.pseudo))
         .map(|p| newstag::models::ModelFile::hash(p))
         .collect::<newstag::Result<Vec<_>>>()?;
     let classifier = data.train(&opts, files)?;

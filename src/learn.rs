@@ -115,6 +115,7 @@ impl FrameData {
                         vectors: analyses.into_iter().map(|a| a.vector).collect(),
                         rows,
                         labels: sentence_labels,
+                        pseudo: false,
                     },
                     spans,
                     frames,
@@ -131,6 +132,19 @@ impl FrameData {
             annotations,
             engine: Arc::clone(pipeline.info()),
         })
+    }
+
+    /// Adds the framed documents of `pseudo`, whose frames a teacher model
+    /// chose (see [`LabelledDoc::pseudo`]): the classifier is fitted on them
+    /// too, while its regularisation and thresholds are chosen on the hand
+    /// labels alone.
+    pub fn add_pseudo(&mut self, config: &PipelineConfig, pseudo: &GoldSet) -> Result<()> {
+        let prepared = Self::prepare(config, pseudo)?;
+        self.docs.extend(prepared.docs.into_iter().map(|mut d| {
+            d.data.pseudo = true;
+            d
+        }));
+        Ok(())
     }
 
     /// Trains a classifier on all prepared documents; `files` are the gold

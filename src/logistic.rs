@@ -91,6 +91,9 @@ pub struct Example<'a> {
     pub row: &'a FeatureRow,
     /// Per label, whether the gold frames it.
     pub labels: &'a [bool],
+    /// Labelled by a teacher model, not by hand: always fitted on, never
+    /// held out to choose the regularisation or the threshold.
+    pub pseudo: bool,
 }
 
 /// Per-feature centring and scaling of the dense features, learned on the
@@ -225,7 +228,9 @@ pub struct LabelFit {
 
 /// Fits label `label` on `examples` (dense parts scaled by `scaling`):
 /// picks `l2` and the threshold by inner folds over documents, then fits
-/// on all of them.
+/// on all of them. Pseudo-labelled examples are in every inner fold's
+/// training part and never scored: the choices are made on the hand
+/// labels alone.
 pub fn fit_label(
     examples: &[Example<'_>],
     scaling: &Scaling,
@@ -233,22 +238,33 @@ pub fn fit_label(
     opts: &TrainOptions,
 ) -> LabelFit {
     let docs: Vec<usize> = {
-        let mut d: Vec<usize> = examples.iter().map(|e| e.doc).collect();
+        let mut d: Vec<usize> = (examples.iter())
+            .filter(|e| !e.pseudo)
+            .map(|e| e.doc)
+            .collect();
         d.sort_unstable();
         d.dedup();
         d
     };
-    let fold_of = |doc: usize| docs.binary_search(&doc).unwrap_or(0) % opts.inner_folds.max(1);
+    let folds = opts.inner_folds.max(1);
+    // A pseudo-labelled example's fold is `folds`: held out by none.
+    let fold_of = |e: &Example<'_>| match (e.pseudo, docs.binary_search(&e.doc)) {
+        (false, Ok(i)) => i % folds,
+        _ => folds,
+    };
     let y: Vec<bool> = examples.iter().map(|e| e.labels[label]).collect();
+    let scored: Vec<usize> = (0..examples.len())
+        .filter(|&i| !examples[i].pseudo)
+        .collect();
     let mut best: Option<(f32, f32, f32)> = None; // (f1, l2, threshold)
     for &l2 in &opts.l2_grid {
         let mut scores = vec![0f32; examples.len()];
-        for fold in 0..opts.inner_folds.max(1) {
+        for fold in 0..folds {
             let train: Vec<usize> = (0..examples.len())
-                .filter(|&i| fold_of(examples[i].doc) != fold)
+                .filter(|&i| fold_of(&examples[i]) != fold)
                 .collect();
             let test: Vec<usize> = (0..examples.len())
-                .filter(|&i| fold_of(examples[i].doc) == fold)
+                .filter(|&i| fold_of(&examples[i]) == fold)
                 .collect();
             if train.is_empty() || test.is_empty() {
                 continue;
@@ -258,7 +274,10 @@ pub fn fit_label(
                 scores[i] = score(&model, scaling, examples[i].row);
             }
         }
-        let (f1, threshold) = best_threshold(&scores, &y);
+        let (f1, threshold) = best_threshold(
+            &scored.iter().map(|&i| scores[i]).collect::<Vec<_>>(),
+            &scored.iter().map(|&i| y[i]).collect::<Vec<_>>(),
+        );
         // Ties go to the stronger regularisation (the grid is ascending).
         if best.is_none_or(|(b, _, _)| f1 >= b) {
             best = Some((f1, l2, threshold));
@@ -641,6 +660,48 @@ mod tests {
     }
 
     #[test]
+    fn pseudo_labelled_rows_are_fitted_on_but_never_scored() {
+        // Hand-labelled rows separable on the first feature; pseudo-labelled
+        // rows that no threshold can get right (the same features, both
+        // labels). Scored, they would pull the inner F1 below 1.
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..40 {
+            rows.push(FeatureRow {
+                dense: vec![if i % 2 == 1 { 1.0 } else { -1.0 }, 0.0],
+                words: Vec::new(),
+            });
+            labels.push([i % 2 == 1]);
+        }
+        for i in 0..40 {
+            rows.push(FeatureRow {
+                dense: vec![0.0, 1.0],
+                words: Vec::new(),
+            });
+            labels.push([i % 2 == 0]);
+        }
+        let refs: Vec<&FeatureRow> = rows.iter().collect();
+        let scaling = Scaling::fit(&refs);
+        let examples = |pseudo: bool| -> Vec<Example<'_>> {
+            (rows.iter().zip(&labels).enumerate())
+                .map(|(i, (row, l))| Example {
+                    doc: i / 4,
+                    row,
+                    labels: l,
+                    pseudo: pseudo && i >= 40,
+                })
+                .collect()
+        };
+        let opts = TrainOptions::default();
+        let with_pseudo = fit_label(&examples(true), &scaling, 0, &opts);
+        assert_eq!(with_pseudo.inner_f1, 1.0);
+        assert!(fit_label(&examples(false), &scaling, 0, &opts).inner_f1 < 1.0);
+        // Fitted on: the pseudo rows' feature carries weight.
+        let hand_only = fit_label(&examples(true)[..40], &scaling, 0, &opts);
+        assert_ne!(with_pseudo.model.dense[1], hand_only.model.dense[1]);
+    }
+
+    #[test]
     fn fits_a_separable_label_deterministically() {
         let rows: Vec<FeatureRow> = (0..40)
             .map(|i| FeatureRow {
@@ -657,6 +718,7 @@ mod tests {
                 doc: i / 4,
                 row,
                 labels: l,
+                pseudo: false,
             })
             .collect();
         let refs: Vec<&FeatureRow> = rows.iter().collect();

@@ -93,6 +93,57 @@ fn training_is_deterministic_and_tag_uses_the_classifier_with_evidence() {
 }
 
 #[test]
+fn pseudo_labelled_documents_are_fitted_on_but_never_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = frame_set(dir.path());
+    let set = set.to_str().unwrap();
+    // The fixtures again under other ids, as if a teacher had labelled them.
+    let pseudo = dir.path().join("pseudo.jsonl");
+    let renamed: String = std::fs::read_to_string(common::fixture_gold())
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut doc: Value = serde_json::from_str(l).unwrap();
+            doc["id"] = Value::from(format!("pseudo-{}", doc["id"].as_str().unwrap()));
+            format!("{doc}\n")
+        })
+        .collect();
+    std::fs::write(&pseudo, renamed).unwrap();
+    let gold = gold();
+    let train = |extra: &[&str], out: &str| -> Value {
+        let mut args = vec![
+            "train-frames",
+            "--frames",
+            set,
+            "--gold",
+            &gold,
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        let run = newstag(&args, dir.path());
+        assert!(run.status.success(), "{}", stderr(&run));
+        serde_json::from_slice(&std::fs::read(dir.path().join(out)).unwrap()).unwrap()
+    };
+    let hand = train(&[], "hand.json");
+    let both = train(&["--pseudo", pseudo.to_str().unwrap()], "both.json");
+    assert_ne!(
+        hand["models"], both["models"],
+        "the pseudo-labels were not fitted on"
+    );
+    assert_eq!(
+        both["exemplars"], hand["exemplars"],
+        "pseudo-labelled sentences as evidence"
+    );
+    assert_eq!(both["training"]["files"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        both["training"]["documents"].as_u64().unwrap(),
+        2 * hand["training"]["documents"].as_u64().unwrap()
+    );
+}
+
+#[test]
 fn too_few_framed_sentences_name_the_label_and_its_count() {
     let dir = tempfile::tempdir().unwrap();
     let set = frame_set(dir.path());

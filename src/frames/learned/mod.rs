@@ -453,6 +453,8 @@ pub struct LabelledDoc {
     /// Per sentence and label (in the frame set's order), whether the gold
     /// frames it.
     pub labels: Vec<Vec<bool>>,
+    /// Labelled by a teacher model, not by hand (`train-frames --pseudo`).
+    pub pseudo: bool,
 }
 
 /// Trains a classifier for `set` on `docs`. Errors when a label has fewer
@@ -498,6 +500,7 @@ fn examples<'a>(docs: &[&'a LabelledDoc]) -> Vec<train::Example<'a>> {
                 doc: d,
                 row,
                 labels: l,
+                pseudo: doc.pseudo,
             });
         }
     }
@@ -556,7 +559,7 @@ fn fit_models(
 /// the frames the classifier assigns (the nearest of them to a sentence).
 fn exemplars(labels: &[String], docs: &[&LabelledDoc]) -> Vec<Exemplar> {
     let mut exemplars = Vec::new();
-    for doc in docs {
+    for doc in docs.iter().filter(|d| !d.pseudo) {
         for (s, l) in doc.labels.iter().enumerate() {
             let (Some(vector), true) = (&doc.vectors[s], l.iter().any(|&x| x)) else {
                 continue;

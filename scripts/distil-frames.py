@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Distils the transformer frame classifier into the embedded one (issue 9,
+"then distil again"): a MiniLM encoder fine-tuned on the hand labels
+(`scripts/train-setfit.py`) labels a pool of unlabelled news articles, and the
+embedded classifier is trained on the hand labels plus those pseudo-labels
+(`newstag train-frames --pseudo`), its regularisation and thresholds still
+chosen on the hand labels alone.
+
+  # pseudo-label the pool with a fine-tuned encoder (train-setfit.py --out DIR)
+  scripts/distil-frames.py label --teacher DIR --pool fixtures/pool/articles.jsonl --out pseudo.jsonl
+
+  # cross-validate the recipe: for each fold saved by
+  # `train-setfit.py --cv conflict-groups --save-folds DIR` (its teacher never
+  # saw the fold's documents), pseudo-label the pool with that fold's teacher,
+  # train the embedded classifier on the other folds' documents plus the pool,
+  # tag the fold with it and score it with `newstag eval`; counts summed
+  scripts/distil-frames.py cv --folds DIR/conflict-groups --pool fixtures/pool/articles.jsonl
+
+`cv --no-pool` runs the same folds without the pool: the embedded classifier
+on the hand labels alone, for comparison (the same figure as
+`newstag eval --cv conflict:5`).
+
+The pool is a JSONL file of documents with `id` and `text` (other fields are
+kept). Sentences are split by newstag, as for every other use of the corpus.
+"""
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPUS = [os.path.join(ROOT, "fixtures", "corpus", f) for f in ("articles.jsonl", "conll.jsonl")]
+FRAMES = os.path.join(ROOT, "models", "frames")
+
+_spec = importlib.util.spec_from_file_location("train_setfit", os.path.join(ROOT, "scripts", "train-setfit.py"))
+setfit = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(setfit)
+CorpusError = setfit.CorpusError
+
+
+def read_pool(paths):
+    """The pool's documents: JSON lines with string `id` and `text`, ids
+    unique across the files."""
+    docs = [{"id": doc["id"], "text": doc["text"], "gold": [], "conflict": None, "where": where, "source": doc}
+            for where, doc in setfit.read_documents(paths)]
+    if not docs:
+        raise CorpusError(f"{', '.join(paths)}: no document")
+    return docs
+
+
+def pseudo_label(teacher, pool, out, max_seq_length):
+    """Writes `pool` (sentences split) as gold-format documents whose frames
+    are the sentences the teacher selects at its thresholds."""
+    model = setfit.load_encoder(teacher, max_seq_length)
+    head = setfit.Head.load(os.path.join(teacher, setfit.HEAD_FILE))
+    rows = [(d, span) for d in pool for span in d["sentences"]]
+    scores = head.scores(setfit.embed(model, [d["text"][s:e] for d, (s, e) in rows]))
+    frames = {}
+    for (d, (s, e)), p in zip(rows, scores):
+        labels = [l for l, x, t in zip(head.labels, p, head.thresholds) if x >= t]
+        if labels:
+            frames.setdefault(d["id"], []).append({"start": s, "end": e, "labels": labels})
+    counts = {l: 0 for l in head.labels}
+    # The teacher as its head's provenance records it (training files with
+    # their SHA-256, options), and the thresholds it selected at.
+    by = {"teacher": {k: head.provenance.get(k) for k in ("trainer", "base", "training_files", "documents", "options")
+                      if k in head.provenance},
+          "thresholds": dict(zip(head.labels, map(float, head.thresholds)))}
+    with open(out, "w", encoding="utf-8") as f:
+        for d in pool:
+            record = {k: v for k, v in d["source"].items() if k not in ("frames", "entities")}
+            record["layers"] = ["frames"]
+            record["frames"] = frames.get(d["id"], [])
+            record["frames_by"] = by
+            for fr in record["frames"]:
+                for l in fr["labels"]:
+                    counts[l] += 1
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return len(rows), counts
+
+
+def run(args, **kw):
+    done = subprocess.run(args, **kw)
+    if done.returncode != 0:
+        raise CorpusError(f"{' '.join(map(str, args))} failed ({done.returncode}): {done.stderr or ''}")
+    return done
+
+
+def cross_validate(opts, log):
+    """Per saved fold: pseudo-label, train, tag, score; returns label -> [tp, fp, fn]."""
+    gold = [json.loads(l) for path in CORPUS for l in open(path, encoding="utf-8") if l.strip()]
+    pool = None
+    if not opts.no_pool:
+        pool = read_pool(opts.pool)
+        setfit.split_sentences(pool, opts.newstag)
+    folds = sorted(f for f in os.listdir(opts.folds) if os.path.isfile(os.path.join(opts.folds, f, "held-out.ids")))
+    if not folds:
+        raise CorpusError(f"{opts.folds}: no fold directory with held-out.ids (train-setfit.py --save-folds)")
+    os.makedirs(opts.work, exist_ok=True)
+    totals = {}
+    for fold in folds:
+        teacher = os.path.join(opts.folds, fold)
+        work = os.path.join(opts.work, fold)
+        os.makedirs(work, exist_ok=True)
+        held = set(open(os.path.join(teacher, "held-out.ids"), encoding="utf-8").read().split())
+        with open(os.path.join(work, "train.jsonl"), "w", encoding="utf-8") as train, \
+                open(os.path.join(work, "held.jsonl"), "w", encoding="utf-8") as test:
+            for doc in gold:
+                (test if doc["id"] in held else train).write(json.dumps(doc, ensure_ascii=False) + "\n")
+        args = [opts.newstag, "train-frames", "--gold", os.path.join(work, "train.jsonl")]
+        if pool:
+            pseudo = os.path.join(work, "pseudo.jsonl")
+            sentences, counts = pseudo_label(teacher, pool, pseudo, opts.max_seq_length)
+            log(f"{fold}: the fold's teacher framed {counts} of the pool's {sentences} sentences")
+            args += ["--pseudo", pseudo]
+        for name in ("deployment.toml", "negation.toml"):
+            shutil.copy(os.path.join(FRAMES, name), os.path.join(work, name))
+        frames = os.path.join(work, "deployment.toml")
+        run(args + ["--frames", frames], capture_output=True, text=True)
+        predicted = os.path.join(work, "predicted.jsonl")
+        for path in (predicted, predicted + ".newstag-run.json"):
+            if os.path.exists(path):
+                os.remove(path)
+        run([opts.newstag, "tag", os.path.join(work, "held.jsonl"), "--frames", frames, "-o", predicted, "-q"],
+            capture_output=True, text=True)
+        report = json.loads(run([opts.newstag, "eval", "--gold", os.path.join(work, "held.jsonl"),
+                                 "--pred", predicted, "--json"], capture_output=True, text=True).stdout)
+        for label, c in report["frames"]["per_label"].items():
+            t = totals.setdefault(label, [0, 0, 0])
+            for i, key in enumerate(("tp", "fp", "fn")):
+                t[i] += c[key]
+        log(f"{fold}: {len(held)} held-out documents, frame F1 {report['frames']['f1']:.3f}")
+    return totals
+
+
+def prf(tp, fp, fn):
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    label = sub.add_parser("label", help="pseudo-label a pool with a fine-tuned encoder")
+    label.add_argument("--teacher", required=True, help="directory written by train-setfit.py --out")
+    label.add_argument("--out", required=True, help="pseudo-labelled JSONL (for train-frames --pseudo)")
+    cv = sub.add_parser("cv", help="cross-validate the distillation over saved folds")
+    cv.add_argument("--folds", required=True, help="DIR/SCHEME written by train-setfit.py --cv ... --save-folds DIR")
+    cv.add_argument("--work", default=os.path.join(ROOT, "target", "distil-cv"), help="working directory")
+    cv.add_argument("--no-pool", action="store_true", help="the same folds on the hand labels alone")
+    for s in (label, cv):
+        s.add_argument("--pool", nargs="+", default=[os.path.join(ROOT, "fixtures", "pool", "articles.jsonl")],
+                       help="unlabelled JSONL documents (default: fixtures/pool/articles.jsonl)")
+        s.add_argument("--newstag", default=os.path.join(ROOT, "target", "release", "newstag"))
+        s.add_argument("--max-seq-length", type=int, default=128)
+        s.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    opts = p.parse_args(argv)
+    log = lambda m: print(m, file=sys.stderr, flush=True)
+    setfit.torch.set_num_threads(opts.threads)
+    if opts.command == "label":
+        pool = read_pool(opts.pool)
+        setfit.split_sentences(pool, opts.newstag)
+        sentences, counts = pseudo_label(opts.teacher, pool, opts.out, opts.max_seq_length)
+        log(f"distil-frames: {len(pool)} documents, {sentences} sentences; framed {counts}; wrote {opts.out}")
+        return
+    totals = cross_validate(opts, log)
+    how = "hand labels alone" if opts.no_pool else "hand labels + the fold teacher's pseudo-labelled pool"
+    print(f"frames, embedded classifier over the folds of {opts.folds} ({how})")
+    print(f"  {'label':<14}{'tp':>6}{'fp':>6}{'fn':>6}{'P':>8}{'R':>8}{'F1':>8}")
+    for label, c in sorted(totals.items()):
+        print(f"  {label:<14}{c[0]:>6}{c[1]:>6}{c[2]:>6}" + "".join(f"{x:>8.3f}" for x in prf(*c)))
+    t = [sum(c[i] for c in totals.values()) for i in range(3)]
+    print(f"  {'micro':<14}{t[0]:>6}{t[1]:>6}{t[2]:>6}" + "".join(f"{x:>8.3f}" for x in prf(*t)))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except CorpusError as e:
+        sys.exit(f"distil-frames: {e}")
