@@ -90,8 +90,9 @@ def run(args, **kw):
 
 
 def cross_validate(opts, log):
-    """Per saved fold: pseudo-label, train, tag, score; returns label -> [tp, fp, fn]."""
-    gold = [json.loads(l) for path in CORPUS for l in open(path, encoding="utf-8") if l.strip()]
+    """Per saved fold: pseudo-label, train, tag, score; returns the counts
+    summed over folds as train-setfit.py's Tally."""
+    gold = [doc for _, doc in setfit.read_documents(CORPUS)]
     pool = None
     if not opts.no_pool:
         pool = read_pool(opts.pool)
@@ -100,7 +101,7 @@ def cross_validate(opts, log):
     if not folds:
         raise CorpusError(f"{opts.folds}: no fold directory with held-out.ids (train-setfit.py --save-folds)")
     os.makedirs(opts.work, exist_ok=True)
-    totals = {}
+    totals = None
     for fold in folds:
         teacher = os.path.join(opts.folds, fold)
         work = os.path.join(opts.work, fold)
@@ -128,18 +129,13 @@ def cross_validate(opts, log):
             capture_output=True, text=True)
         report = json.loads(run([opts.newstag, "eval", "--gold", os.path.join(work, "held.jsonl"),
                                  "--pred", predicted, "--json"], capture_output=True, text=True).stdout)
-        for label, c in report["frames"]["per_label"].items():
-            t = totals.setdefault(label, [0, 0, 0])
+        per_label = report["frames"]["per_label"]
+        totals = totals or setfit.Tally(sorted(per_label))
+        for label, c in per_label.items():
             for i, key in enumerate(("tp", "fp", "fn")):
-                t[i] += c[key]
+                totals.counts[label][i] += c[key]
         log(f"{fold}: {len(held)} held-out documents, frame F1 {report['frames']['f1']:.3f}")
     return totals
-
-
-def prf(tp, fp, fn):
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def main(argv=None):
@@ -169,12 +165,7 @@ def main(argv=None):
         return
     totals = cross_validate(opts, log)
     how = "hand labels alone" if opts.no_pool else "hand labels + the fold teacher's pseudo-labelled pool"
-    print(f"frames, embedded classifier over the folds of {opts.folds} ({how})")
-    print(f"  {'label':<14}{'tp':>6}{'fp':>6}{'fn':>6}{'P':>8}{'R':>8}{'F1':>8}")
-    for label, c in sorted(totals.items()):
-        print(f"  {label:<14}{c[0]:>6}{c[1]:>6}{c[2]:>6}" + "".join(f"{x:>8.3f}" for x in prf(*c)))
-    t = [sum(c[i] for c in totals.values()) for i in range(3)]
-    print(f"  {'micro':<14}{t[0]:>6}{t[1]:>6}{t[2]:>6}" + "".join(f"{x:>8.3f}" for x in prf(*t)))
+    print(totals.table(f"frames, embedded classifier over the folds of {opts.folds} ({how})"))
 
 
 if __name__ == "__main__":
