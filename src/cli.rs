@@ -354,6 +354,12 @@ struct TrainFramesArgs {
     /// several.
     #[arg(long, value_name = "FILE")]
     pseudo: Vec<PathBuf>,
+    /// Weights tried for a pseudo-labelled sentence (a hand-labelled one
+    /// weighs 1); the inner cross-validation over the hand labels picks one
+    /// per label, with the regularisation.
+    #[arg(long, value_name = "W,...", value_delimiter = ',', default_value = "1,2,4",
+          value_parser = positive_weight)]
+    pseudo_weights: Vec<f32>,
     /// Output file [default: next to the frame set, NAME.classifier.json,
     /// where `tag` finds it].
     #[arg(long, value_name = "FILE")]
@@ -488,6 +494,13 @@ fn parse_at_least_one(s: &str) -> Result<usize, String> {
     }
 }
 
+fn positive_weight(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(w) if w.is_finite() && w > 0.0 => Ok(w),
+        _ => Err(format!("{s:?} is not a positive weight")),
+    }
+}
+
 fn parse_label(s: &str) -> Result<String, String> {
     if s.trim().is_empty() {
         return Err("no labels given, or an empty one between commas".to_string());
@@ -543,17 +556,31 @@ fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
     };
     let opts = TrainOptions {
         min_positives: args.min_positives as usize,
+        pseudo_weights: if args.pseudo.is_empty() {
+            TrainOptions::default().pseudo_weights
+        } else {
+            // Ascending, as the inner search's tie rule expects.
+            let mut grid = args.pseudo_weights.clone();
+            grid.sort_by(f32::total_cmp);
+            grid.dedup();
+            grid
+        },
         ..TrainOptions::default()
     };
-    let files = (args.gold.iter().chain(&args.pseudo))
-        .map(|p| newstag::models::ModelFile::hash(p))
-        .collect::<newstag::Result<Vec<_>>>()?;
-    let classifier = data.train(&opts, files)?;
+    let hash_all = |paths: &[PathBuf]| {
+        (paths.iter())
+            .map(|p| newstag::models::ModelFile::hash(p))
+            .collect::<newstag::Result<Vec<_>>>()
+    };
+    let classifier = data.train(&opts, hash_all(&args.gold)?, hash_all(&args.pseudo)?)?;
     let json = serde_json::to_string(&classifier)?;
     newstag::datafile::write_whole(&out, json)?;
     for m in &classifier.models {
+        let pseudo = m
+            .pseudo_weight
+            .map_or(String::new(), |w| format!(", pseudo-label weight {w}"));
         eprintln!(
-            "{}: {} framed sentences, l2 {}, threshold {:.3}, inner-fold F1 {:.3}",
+            "{}: {} framed sentences, l2 {}{pseudo}, threshold {:.3}, inner-fold F1 {:.3}",
             m.label, m.positives, m.l2, m.threshold, m.inner_f1
         );
     }

@@ -148,10 +148,23 @@ impl FrameData {
     }
 
     /// Trains a classifier on all prepared documents; `files` are the gold
-    /// files, recorded with their SHA-256.
-    pub fn train(&self, opts: &TrainOptions, files: Vec<ModelFile>) -> Result<ClassifierFile> {
+    /// files and `pseudo_files` the pseudo-labelled ones, recorded with
+    /// their SHA-256.
+    pub fn train(
+        &self,
+        opts: &TrainOptions,
+        files: Vec<ModelFile>,
+        pseudo_files: Vec<ModelFile>,
+    ) -> Result<ClassifierFile> {
         let docs: Vec<&LabelledDoc> = self.docs.iter().map(|d| &d.data).collect();
-        learned::train(&self.set, self.featurizer.dense_len(), &docs, opts, files)
+        learned::train(
+            &self.set,
+            self.featurizer.dense_len(),
+            &docs,
+            opts,
+            files,
+            pseudo_files,
+        )
     }
 
     /// Scores `gold` with frames predicted by cross-validation: each fold's
@@ -182,6 +195,7 @@ impl FrameData {
                 self.featurizer.dense_len(),
                 &train,
                 opts,
+                Vec::new(),
                 Vec::new(),
             )
             .map_err(|e| Error::Fold {

@@ -67,6 +67,11 @@ pub struct TrainOptions {
     pub learning_rate: f32,
     /// Fewest positive sentences a label needs.
     pub min_positives: usize,
+    /// Weights tried for pseudo-labelled examples (relative to a hand-labelled
+    /// one); the inner cross-validation picks one with `l2`. Only `[1]`,
+    /// the default, is left out of a serialised file.
+    #[serde(default = "unit_weight", skip_serializing_if = "is_unit_weight")]
+    pub pseudo_weights: Vec<f32>,
 }
 
 impl Default for TrainOptions {
@@ -77,8 +82,18 @@ impl Default for TrainOptions {
             steps: 300,
             learning_rate: 0.05,
             min_positives: 10,
+            pseudo_weights: unit_weight(),
         }
     }
+}
+
+/// The pseudo-label weight grid of a run without choice: `[1]`.
+fn unit_weight() -> Vec<f32> {
+    vec![1.0]
+}
+
+fn is_unit_weight(grid: &[f32]) -> bool {
+    grid == [1.0]
 }
 
 /// One training sentence: its document (for folds), its features and, per
@@ -224,13 +239,16 @@ pub struct LabelFit {
     pub l2: f32,
     /// Sentence-level F1 of the inner cross-validation at that threshold.
     pub inner_f1: f32,
+    /// The weight of a pseudo-labelled example chosen from
+    /// `opts.pseudo_weights`; `None` when there were none.
+    pub pseudo_weight: Option<f32>,
 }
 
 /// Fits label `label` on `examples` (dense parts scaled by `scaling`):
-/// picks `l2` and the threshold by inner folds over documents, then fits
-/// on all of them. Pseudo-labelled examples are in every inner fold's
-/// training part and never scored: the choices are made on the hand
-/// labels alone.
+/// picks `l2`, the pseudo-labelled examples' weight and the threshold by
+/// inner folds over documents, then fits on all of them. Pseudo-labelled
+/// examples are in every inner fold's training part and never scored: the
+/// choices are made on the hand labels alone.
 pub fn fit_label(
     examples: &[Example<'_>],
     scaling: &Scaling,
@@ -256,41 +274,78 @@ pub fn fit_label(
     let scored: Vec<usize> = (0..examples.len())
         .filter(|&i| !examples[i].pseudo)
         .collect();
-    let mut best: Option<(f32, f32, f32)> = None; // (f1, l2, threshold)
-    for &l2 in &opts.l2_grid {
-        let mut scores = vec![0f32; examples.len()];
-        for fold in 0..folds {
-            let train: Vec<usize> = (0..examples.len())
-                .filter(|&i| fold_of(&examples[i]) != fold)
-                .collect();
-            let test: Vec<usize> = (0..examples.len())
-                .filter(|&i| fold_of(&examples[i]) == fold)
-                .collect();
-            if train.is_empty() || test.is_empty() {
-                continue;
+    let has_pseudo = scored.len() < examples.len();
+    let weights: &[f32] = if has_pseudo {
+        &opts.pseudo_weights
+    } else {
+        &[1.0]
+    };
+    let mut best: Option<Choice> = None;
+    for &pseudo_weight in weights {
+        for &l2 in &opts.l2_grid {
+            let mut scores = vec![0f32; examples.len()];
+            for fold in 0..folds {
+                let train: Vec<usize> = (0..examples.len())
+                    .filter(|&i| fold_of(&examples[i]) != fold)
+                    .collect();
+                let test: Vec<usize> = (0..examples.len())
+                    .filter(|&i| fold_of(&examples[i]) == fold)
+                    .collect();
+                if train.is_empty() || test.is_empty() {
+                    continue;
+                }
+                let model = fit(examples, &train, &y, scaling, l2, pseudo_weight, opts);
+                for i in test {
+                    scores[i] = score(&model, scaling, examples[i].row);
+                }
             }
-            let model = fit(examples, &train, &y, scaling, l2, opts);
-            for i in test {
-                scores[i] = score(&model, scaling, examples[i].row);
+            let (f1, threshold) = best_threshold(
+                &scored.iter().map(|&i| scores[i]).collect::<Vec<_>>(),
+                &scored.iter().map(|&i| y[i]).collect::<Vec<_>>(),
+            );
+            // Ties go to the later choice: the stronger regularisation, the
+            // heavier pseudo-label weight (both grids are ascending).
+            if best.is_none_or(|b| f1 >= b.f1) {
+                best = Some(Choice {
+                    f1,
+                    l2,
+                    pseudo_weight,
+                    threshold,
+                });
             }
-        }
-        let (f1, threshold) = best_threshold(
-            &scored.iter().map(|&i| scores[i]).collect::<Vec<_>>(),
-            &scored.iter().map(|&i| y[i]).collect::<Vec<_>>(),
-        );
-        // Ties go to the stronger regularisation (the grid is ascending).
-        if best.is_none_or(|(b, _, _)| f1 >= b) {
-            best = Some((f1, l2, threshold));
         }
     }
-    let (inner_f1, l2, threshold) = best.unwrap_or((0.0, opts.l2_grid[0], 0.5));
+    let chosen = best.unwrap_or(Choice {
+        f1: 0.0,
+        l2: opts.l2_grid[0],
+        pseudo_weight: weights[0],
+        threshold: 0.5,
+    });
     let all: Vec<usize> = (0..examples.len()).collect();
     LabelFit {
-        model: fit(examples, &all, &y, scaling, l2, opts),
-        threshold,
-        l2,
-        inner_f1,
+        model: fit(
+            examples,
+            &all,
+            &y,
+            scaling,
+            chosen.l2,
+            chosen.pseudo_weight,
+            opts,
+        ),
+        threshold: chosen.threshold,
+        l2: chosen.l2,
+        inner_f1: chosen.f1,
+        pseudo_weight: has_pseudo.then_some(chosen.pseudo_weight),
     }
+}
+
+/// One setting of the inner search and its inner-fold F1.
+#[derive(Debug, Clone, Copy)]
+struct Choice {
+    f1: f32,
+    l2: f32,
+    pseudo_weight: f32,
+    threshold: f32,
 }
 
 /// Probability of the label for a raw row.
@@ -339,19 +394,26 @@ fn dense_matrix(rows: &[&FeatureRow], scaling: Option<&Scaling>) -> Array2<f32> 
 }
 
 /// Logistic regression on the rows `which` of `examples`, label `y`:
-/// positives weighted by sqrt(negatives / positives), L2 on all weights
-/// but the bias, `opts.steps` of full-batch Adam from zero.
+/// positives weighted by sqrt(negatives / positives), pseudo-labelled rows
+/// by `pseudo_weight` besides, L2 on all weights but the bias, `opts.steps`
+/// of full-batch Adam from zero.
 fn fit(
     examples: &[Example<'_>],
     which: &[usize],
     y: &[bool],
     scaling: &Scaling,
     l2: f32,
+    pseudo_weight: f32,
     opts: &TrainOptions,
 ) -> LinearModel {
     let design = Design::new(examples, which, scaling);
     let target: Array1<f32> = which.iter().map(|&i| f32::from(u8::from(y[i]))).collect();
-    let sample_weight = class_weights(&target);
+    let mut sample_weight = class_weights(&target);
+    for (w, &i) in sample_weight.iter_mut().zip(which) {
+        if examples[i].pseudo {
+            *w *= pseudo_weight;
+        }
+    }
     let (w, v, b) = descend(&design, &target, &sample_weight, l2, opts);
     LinearModel {
         bias: b,
@@ -699,6 +761,49 @@ mod tests {
         // Fitted on: the pseudo rows' feature carries weight.
         let hand_only = fit_label(&examples(true)[..40], &scaling, 0, &opts);
         assert_ne!(with_pseudo.model.dense[1], hand_only.model.dense[1]);
+    }
+
+    #[test]
+    fn the_pseudo_label_weight_is_chosen_on_the_hand_labels() {
+        // 40 hand-labelled rows separable on the one feature, and 10
+        // pseudo-labelled rows on the same feature whose labels agree with
+        // them or contradict them.
+        let rows: Vec<FeatureRow> = (0..50)
+            .map(|i| FeatureRow {
+                dense: vec![if i % 2 == 1 { 1.0 } else { -1.0 }],
+                words: Vec::new(),
+            })
+            .collect();
+        let refs: Vec<&FeatureRow> = rows.iter().collect();
+        let scaling = Scaling::fit(&refs);
+        let fit_with = |agree: bool, pseudo: bool| {
+            let labels: Vec<[bool; 1]> = (0..50)
+                .map(|i| [(i % 2 == 1) == (agree || i < 40)])
+                .collect();
+            let examples: Vec<Example<'_>> = (rows.iter().zip(&labels).enumerate())
+                .map(|(i, (row, l))| Example {
+                    doc: i / 4,
+                    row,
+                    labels: l,
+                    pseudo: pseudo && i >= 40,
+                })
+                .collect();
+            let opts = TrainOptions {
+                pseudo_weights: vec![0.25, 4.0],
+                ..TrainOptions::default()
+            };
+            fit_label(&examples, &scaling, 0, &opts)
+        };
+        // Weighed 4 times, contradicting rows outweigh the 30 hand-labelled
+        // rows of an inner fold's training part: the light weight wins.
+        let contradicting = fit_with(false, true);
+        assert_eq!(contradicting.pseudo_weight, Some(0.25));
+        assert_eq!(contradicting.inner_f1, 1.0);
+        // Agreeing rows do no harm at either weight: the tie goes to the
+        // heavier one.
+        assert_eq!(fit_with(true, true).pseudo_weight, Some(4.0));
+        // Hand labels alone: no weight to choose.
+        assert_eq!(fit_with(true, false).pseudo_weight, None);
     }
 
     #[test]

@@ -136,7 +136,29 @@ fn pseudo_labelled_documents_are_fitted_on_but_never_evidence() {
         both["exemplars"], hand["exemplars"],
         "pseudo-labelled sentences as evidence"
     );
-    assert_eq!(both["training"]["files"].as_array().unwrap().len(), 2);
+    // The provenance tells the hand-labelled file from the pseudo-labelled
+    // one, and each label records the pseudo-label weight its inner folds
+    // chose from the default grid.
+    assert_eq!(both["training"]["files"].as_array().unwrap().len(), 1);
+    let pseudo_files = both["training"]["pseudo_files"].as_array().unwrap();
+    assert_eq!(pseudo_files.len(), 1);
+    assert!(pseudo_files[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("pseudo.jsonl"));
+    assert!(hand["training"].get("pseudo_files").is_none());
+    assert_eq!(
+        both["training"]["options"]["pseudo_weights"],
+        serde_json::json!([1.0, 2.0, 4.0])
+    );
+    for model in both["models"].as_array().unwrap() {
+        let weight = model["pseudo_weight"].as_f64().unwrap();
+        assert!([1.0, 2.0, 4.0].contains(&weight), "{weight}");
+    }
+    for model in hand["models"].as_array().unwrap() {
+        assert!(model.get("pseudo_weight").is_none());
+    }
+    assert!(hand["training"]["options"].get("pseudo_weights").is_none());
     assert_eq!(
         both["training"]["documents"].as_u64().unwrap(),
         2 * hand["training"]["documents"].as_u64().unwrap()

@@ -76,6 +76,10 @@ pub struct LabelModel {
     pub inner_f1: f32,
     /// Positive training sentences.
     pub positives: usize,
+    /// Weight of a pseudo-labelled sentence, chosen by the inner
+    /// cross-validation; absent when training had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudo_weight: Option<f32>,
     /// The fitted weights.
     pub model: LinearModel,
 }
@@ -99,6 +103,10 @@ pub struct Exemplar {
 pub struct Provenance {
     /// Gold files, with their SHA-256.
     pub files: Vec<ModelFile>,
+    /// Pseudo-labelled files (`train-frames --pseudo`), with their SHA-256;
+    /// absent when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pseudo_files: Vec<ModelFile>,
     /// Training documents.
     pub documents: usize,
     /// Training sentences.
@@ -465,6 +473,7 @@ pub fn train(
     docs: &[&LabelledDoc],
     opts: &TrainOptions,
     files: Vec<ModelFile>,
+    pseudo_files: Vec<ModelFile>,
 ) -> Result<ClassifierFile> {
     let labels: Vec<String> = set.label_names().map(str::to_string).collect();
     let examples = examples(docs);
@@ -482,6 +491,7 @@ pub fn train(
         models,
         training: Provenance {
             files,
+            pseudo_files,
             documents: docs.len(),
             sentences: examples.len(),
             options: opts.clone(),
@@ -549,6 +559,7 @@ fn fit_models(
                 l2: fit.l2,
                 inner_f1: fit.inner_f1,
                 positives: examples.iter().filter(|e| e.labels[i]).count(),
+                pseudo_weight: fit.pseudo_weight,
                 model: fit.model,
             }
         })
