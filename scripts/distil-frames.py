@@ -100,6 +100,11 @@ def cross_validate(opts, log):
     folds = sorted(f for f in os.listdir(opts.folds) if os.path.isfile(os.path.join(opts.folds, f, "held-out.ids")))
     if not folds:
         raise CorpusError(f"{opts.folds}: no fold directory with held-out.ids (train-setfit.py --save-folds)")
+    if opts.fold:
+        missing = sorted(set(opts.fold) - set(folds))
+        if missing:
+            raise CorpusError(f"{opts.folds}: no saved fold {', '.join(missing)} (folds: {', '.join(folds)})")
+        folds = [f for f in folds if f in opts.fold]
     os.makedirs(opts.work, exist_ok=True)
     totals = None
     for fold in folds:
@@ -117,6 +122,8 @@ def cross_validate(opts, log):
             sentences, counts = pseudo_label(teacher, pool, pseudo, opts.max_seq_length)
             log(f"{fold}: the fold's teacher framed {counts} of the pool's {sentences} sentences")
             args += ["--pseudo", pseudo]
+            if opts.pseudo_weights:
+                args += ["--pseudo-weights", opts.pseudo_weights]
         for name in ("deployment.toml", "negation.toml"):
             shutil.copy(os.path.join(FRAMES, name), os.path.join(work, name))
         frames = os.path.join(work, "deployment.toml")
@@ -148,6 +155,10 @@ def main(argv=None):
     cv.add_argument("--folds", required=True, help="DIR/SCHEME written by train-setfit.py --cv ... --save-folds DIR")
     cv.add_argument("--work", default=os.path.join(ROOT, "target", "distil-cv"), help="working directory")
     cv.add_argument("--no-pool", action="store_true", help="the same folds on the hand labels alone")
+    cv.add_argument("--fold", nargs="+", metavar="NAME",
+                    help="only these saved folds (e.g. fold-1); each fold's predictions stay in WORK/NAME")
+    cv.add_argument("--pseudo-weights", metavar="W,...",
+                    help="passed to train-frames (default: its own grid)")
     for s in (label, cv):
         s.add_argument("--pool", nargs="+", default=[os.path.join(ROOT, "fixtures", "pool", "articles.jsonl")],
                        help="unlabelled JSONL documents (default: fixtures/pool/articles.jsonl)")

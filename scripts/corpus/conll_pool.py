@@ -6,8 +6,10 @@ forces or fighting, as JSONL documents on stdout.
 Stories are cut at their datelines (a line such as "GROZNY, Russia
 1996-08-22" starts a story together with the headline before it). A story is
 kept when it has at least 4 sentences, names armed forces or fighting at
-least 3 times, is not a table (digits under 8% of its characters), and shares
-no line with a document of fixtures/corpus/conll.jsonl. Tokens are joined
+least 3 times, is not a table (digits under 8% of its characters), shares
+no line with a document of fixtures/corpus/conll.jsonl, and shares fewer than
+three 8-word runs with any labelled corpus document (Reuters sent updates of
+one story; pool_add.py applies the same rule to pages). Tokens are joined
 back into text.
 
 Usage: python3 scripts/corpus/conll_pool.py [--conll ../shared/data/conll2003] > conll-pool.jsonl
@@ -16,6 +18,8 @@ import argparse
 import json
 import os
 import re
+
+from pool_add import CORPUS, read_jsonl, runs, shares_runs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATELINE = re.compile(r"^[A-Z][A-Z .'/-]+(, [A-Za-z .'-]+)? \d{4}-\d{2}-\d{2}\s*$")
@@ -56,6 +60,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--conll", default=os.path.join(ROOT, "..", "shared", "data", "conll2003"))
     opts = p.parse_args()
+    labelled = [runs(d["text"]) for path in CORPUS for _, d in read_jsonl(path)]
     used = []
     with open(os.path.join(ROOT, "fixtures", "corpus", "conll.jsonl"), encoding="utf-8") as f:
         for line in f:
@@ -74,6 +79,8 @@ def main():
             if len(story) < 4 or len(ARMED.findall(text)) < 3:
                 continue
             if sum(c.isdigit() for c in text) / len(text) > 0.08:
+                continue
+            if shares_runs(runs(text), labelled):
                 continue
             print(json.dumps({"id": f"conllpool-{name[:-4]}-{a}", "publisher": "Reuters",
                               "origin": f"conll2003/{name}:{a}-{b}", "text": text}, ensure_ascii=False))
