@@ -51,9 +51,10 @@ Examples (the shipped classifier, see models/README.md):
 
 The classifier is written next to the frame set (NAME.classifier.json), and
 `tag` uses it for that set unless --frame-method says otherwise. Training is
-deterministic; regularisation and thresholds are chosen by 4-fold
-cross-validation over the hand-labelled training documents (--pseudo documents
-are fitted on, never scored).";
+deterministic; regularisation, thresholds and the weight of a pseudo-labelled
+sentence (--pseudo-weights) are chosen by 4-fold cross-validation over the
+hand-labelled training documents (--pseudo documents are fitted on, never
+scored).";
 
 const TRAIN_ROLES_EXAMPLES: &str = "\
 Examples (the shipped model, see README, Actors and places):

@@ -280,39 +280,54 @@ pub fn fit_label(
     } else {
         &[1.0]
     };
+    // Every (weight, l2) setting's out-of-fold scores; the fits are
+    // independent, so they run on all cores, and the choice below reads
+    // them in grid order whatever the thread count.
+    let settings: Vec<(f32, f32)> = (weights.iter())
+        .flat_map(|&w| opts.l2_grid.iter().map(move |&l2| (w, l2)))
+        .collect();
+    let tasks: Vec<(usize, usize)> = (0..settings.len())
+        .flat_map(|s| (0..folds).map(move |fold| (s, fold)))
+        .collect();
+    let held_out = parallel_map(&tasks, |&(setting, fold)| {
+        let (pseudo_weight, l2) = settings[setting];
+        let train: Vec<usize> = (0..examples.len())
+            .filter(|&i| fold_of(&examples[i]) != fold)
+            .collect();
+        let test: Vec<usize> = (0..examples.len())
+            .filter(|&i| fold_of(&examples[i]) == fold)
+            .collect();
+        if train.is_empty() || test.is_empty() {
+            return Vec::new();
+        }
+        let model = fit(examples, &train, &y, scaling, l2, pseudo_weight, opts);
+        (test.into_iter())
+            .map(|i| (i, score(&model, scaling, examples[i].row)))
+            .collect::<Vec<_>>()
+    });
     let mut best: Option<Choice> = None;
-    for &pseudo_weight in weights {
-        for &l2 in &opts.l2_grid {
-            let mut scores = vec![0f32; examples.len()];
-            for fold in 0..folds {
-                let train: Vec<usize> = (0..examples.len())
-                    .filter(|&i| fold_of(&examples[i]) != fold)
-                    .collect();
-                let test: Vec<usize> = (0..examples.len())
-                    .filter(|&i| fold_of(&examples[i]) == fold)
-                    .collect();
-                if train.is_empty() || test.is_empty() {
-                    continue;
-                }
-                let model = fit(examples, &train, &y, scaling, l2, pseudo_weight, opts);
-                for i in test {
-                    scores[i] = score(&model, scaling, examples[i].row);
+    for (setting, &(pseudo_weight, l2)) in settings.iter().enumerate() {
+        let mut scores = vec![0f32; examples.len()];
+        for ((s, _), fold_scores) in tasks.iter().zip(&held_out) {
+            if *s == setting {
+                for &(i, p) in fold_scores {
+                    scores[i] = p;
                 }
             }
-            let (f1, threshold) = best_threshold(
-                &scored.iter().map(|&i| scores[i]).collect::<Vec<_>>(),
-                &scored.iter().map(|&i| y[i]).collect::<Vec<_>>(),
-            );
-            // Ties go to the later choice: the stronger regularisation, the
-            // heavier pseudo-label weight (both grids are ascending).
-            if best.is_none_or(|b| f1 >= b.f1) {
-                best = Some(Choice {
-                    f1,
-                    l2,
-                    pseudo_weight,
-                    threshold,
-                });
-            }
+        }
+        let (f1, threshold) = best_threshold(
+            &scored.iter().map(|&i| scores[i]).collect::<Vec<_>>(),
+            &scored.iter().map(|&i| y[i]).collect::<Vec<_>>(),
+        );
+        // Ties go to the later choice: the stronger regularisation, the
+        // heavier pseudo-label weight (both grids are ascending).
+        if best.is_none_or(|b| f1 >= b.f1) {
+            best = Some(Choice {
+                f1,
+                l2,
+                pseudo_weight,
+                threshold,
+            });
         }
     }
     let chosen = best.unwrap_or(Choice {
@@ -337,6 +352,38 @@ pub fn fit_label(
         inner_f1: chosen.f1,
         pseudo_weight: has_pseudo.then_some(chosen.pseudo_weight),
     }
+}
+
+/// `f` of every task, in task order, computed on all available cores.
+fn parallel_map<T: Sync, R: Send>(tasks: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(tasks.len());
+    if threads <= 1 {
+        return tasks.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(task) = tasks.get(i) else {
+                            return mine;
+                        };
+                        mine.push((i, f(task)));
+                    }
+                })
+            })
+            .collect();
+        (workers.into_iter())
+            .flat_map(|w| w.join().expect("a training thread panicked"))
+            .collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// One setting of the inner search and its inner-fold F1.
