@@ -319,8 +319,9 @@ pub fn fit_label(
             &scored.iter().map(|&i| scores[i]).collect::<Vec<_>>(),
             &scored.iter().map(|&i| y[i]).collect::<Vec<_>>(),
         );
-        // Ties go to the later choice: the stronger regularisation, the
-        // heavier pseudo-label weight (both grids are ascending).
+        // Ties go to the later setting in grid order (weights outer, l2
+        // inner, both ascending): for one weight, the stronger
+        // regularisation; across weights, the heavier weight.
         if best.is_none_or(|b| f1 >= b.f1) {
             best = Some(Choice {
                 f1,
