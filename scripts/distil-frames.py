@@ -156,7 +156,7 @@ def main(argv=None):
     cv.add_argument("--work", default=os.path.join(ROOT, "target", "distil-cv"), help="working directory")
     cv.add_argument("--no-pool", action="store_true", help="the same folds on the hand labels alone")
     cv.add_argument("--fold", nargs="+", metavar="NAME",
-                    help="only these saved folds (e.g. fold-1); each fold's predictions stay in WORK/NAME")
+                    help="only these saved folds (e.g. conflict-fold-1); each fold's predictions stay in WORK/NAME")
     cv.add_argument("--pseudo-weights", metavar="W,...",
                     help="passed to train-frames (default: its own grid)")
     for s in (label, cv):

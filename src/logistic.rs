@@ -306,14 +306,11 @@ pub fn fit_label(
             .collect::<Vec<_>>()
     });
     let mut best: Option<Choice> = None;
-    for (setting, &(pseudo_weight, l2)) in settings.iter().enumerate() {
+    // Tasks are setting-major: each setting's folds are one chunk.
+    for (&(pseudo_weight, l2), setting_scores) in settings.iter().zip(held_out.chunks(folds)) {
         let mut scores = vec![0f32; examples.len()];
-        for ((s, _), fold_scores) in tasks.iter().zip(&held_out) {
-            if *s == setting {
-                for &(i, p) in fold_scores {
-                    scores[i] = p;
-                }
-            }
+        for &(i, p) in setting_scores.iter().flatten() {
+            scores[i] = p;
         }
         let (f1, threshold) = best_threshold(
             &scored.iter().map(|&i| scores[i]).collect::<Vec<_>>(),
