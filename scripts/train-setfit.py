@@ -536,7 +536,14 @@ def cross_validate(docs, rows, labels, opts, log):
         tally = Tally(labels)
         predicted = {}
         started = time.time()
-        for group in sorted(set(groups.values())):
+        chosen_groups = sorted(set(groups.values()))
+        if opts.fold:
+            names = {fold_dir_name(g): g for g in chosen_groups}
+            unknown = [f for f in opts.fold if f not in names]
+            if unknown:
+                raise CorpusError(f"--fold {unknown[0]}: no such fold in --cv {scheme} (folds: {', '.join(names)})")
+            chosen_groups = [names[f] for f in sorted(set(opts.fold))]
+        for group in chosen_groups:
             held = {i for i, d in enumerate(docs) if groups[d["id"]] == group}
             train = [r for r in rows if r["doc"] not in held]
             test = [r for r in rows if r["doc"] in held]
@@ -572,10 +579,16 @@ def cross_validate(docs, rows, labels, opts, log):
     return counts
 
 
+def fold_dir_name(group):
+    """A fold's name as a directory and as `--fold` takes it: "conflict fold 3"
+    -> "conflict-fold-3"."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", group)
+
+
 def save_fold(root, scheme, group, model, head, held_ids):
     """A fold's encoder and head (the layout of --out) under
     ROOT/SCHEME/GROUP, with the ids of the documents it held out."""
-    path = os.path.join(root, scheme, re.sub(r"[^A-Za-z0-9_.-]+", "-", group))
+    path = os.path.join(root, scheme, fold_dir_name(group))
     os.makedirs(path, exist_ok=True)
     model.save(path)
     head.save(os.path.join(path, HEAD_FILE))
@@ -618,6 +631,9 @@ def parse_args(argv):
     p.add_argument("--save-folds", metavar="DIR",
                    help="with --cv: save each fold's encoder and head under DIR/SCHEME/FOLD, with the ids it held out")
     p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--fold", nargs="+", metavar="NAME",
+                   help="with --cv: run only these folds, named as --save-folds names their directories "
+                        "(e.g. conflict-fold-3); the table then covers their held-out documents only")
     p.add_argument("--inner-folds", type=int, default=5, help="folds over training documents for thresholds")
     p.add_argument("--objective", choices=["contrastive", "classify"], default="contrastive",
                    help="contrastive: SetFit pairs, then logistic heads; classify: encoder and linear "
@@ -643,6 +659,8 @@ def parse_args(argv):
         p.error("give exactly one of --out (train and save) and --cv (measure)")
     if opts.predictions and (not opts.cv or opts.cv == "both"):
         p.error("--predictions needs --cv with one scheme (folds, conflict or conflict-groups)")
+    if opts.fold and (not opts.cv or opts.cv == "both"):
+        p.error("--fold needs --cv with one scheme (folds, conflict or conflict-groups)")
     return opts
 
 

@@ -560,11 +560,7 @@ fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
         pseudo_weights: if args.pseudo.is_empty() {
             TrainOptions::default().pseudo_weights
         } else {
-            // Ascending, as the inner search's tie rule expects.
-            let mut grid = args.pseudo_weights.clone();
-            grid.sort_by(f32::total_cmp);
-            grid.dedup();
-            grid
+            args.pseudo_weights.clone()
         },
         ..TrainOptions::default()
     };

@@ -87,6 +87,15 @@ impl Default for TrainOptions {
     }
 }
 
+/// A grid in the order the inner search's tie rule reads it: ascending,
+/// each value once.
+fn ascending(grid: &[f32]) -> Vec<f32> {
+    let mut grid = grid.to_vec();
+    grid.sort_by(f32::total_cmp);
+    grid.dedup();
+    grid
+}
+
 /// The pseudo-label weight grid of a run without choice: `[1]`.
 fn unit_weight() -> Vec<f32> {
     vec![1.0]
@@ -275,16 +284,17 @@ pub fn fit_label(
         .filter(|&i| !examples[i].pseudo)
         .collect();
     let has_pseudo = scored.len() < examples.len();
-    let weights: &[f32] = if has_pseudo {
+    let weights = ascending(if has_pseudo {
         &opts.pseudo_weights
     } else {
         &[1.0]
-    };
+    });
+    let l2_grid = ascending(&opts.l2_grid);
     // Every (weight, l2) setting's out-of-fold scores; the fits are
     // independent, so they run on all cores, and the choice below reads
     // them in grid order whatever the thread count.
     let settings: Vec<(f32, f32)> = (weights.iter())
-        .flat_map(|&w| opts.l2_grid.iter().map(move |&l2| (w, l2)))
+        .flat_map(|&w| l2_grid.iter().map(move |&l2| (w, l2)))
         .collect();
     let tasks: Vec<(usize, usize)> = (0..settings.len())
         .flat_map(|s| (0..folds).map(move |fold| (s, fold)))
@@ -821,7 +831,7 @@ mod tests {
             .collect();
         let refs: Vec<&FeatureRow> = rows.iter().collect();
         let scaling = Scaling::fit(&refs);
-        let fit_with = |agree: bool, pseudo: bool| {
+        let fit_with = |agree: bool, pseudo: bool, grid: &[f32]| {
             let labels: Vec<[bool; 1]> = (0..50)
                 .map(|i| [(i % 2 == 1) == (agree || i < 40)])
                 .collect();
@@ -834,21 +844,25 @@ mod tests {
                 })
                 .collect();
             let opts = TrainOptions {
-                pseudo_weights: vec![0.25, 4.0],
+                pseudo_weights: grid.to_vec(),
                 ..TrainOptions::default()
             };
             fit_label(&examples, &scaling, 0, &opts)
         };
         // Weighed 4 times, contradicting rows outweigh the 30 hand-labelled
         // rows of an inner fold's training part: the light weight wins.
-        let contradicting = fit_with(false, true);
+        let contradicting = fit_with(false, true, &[0.25, 4.0]);
         assert_eq!(contradicting.pseudo_weight, Some(0.25));
         assert_eq!(contradicting.inner_f1, 1.0);
         // Agreeing rows do no harm at either weight: the tie goes to the
-        // heavier one.
-        assert_eq!(fit_with(true, true).pseudo_weight, Some(4.0));
+        // heavier one, whatever order the grid is given in.
+        assert_eq!(fit_with(true, true, &[0.25, 4.0]).pseudo_weight, Some(4.0));
+        assert_eq!(
+            fit_with(true, true, &[4.0, 0.25, 4.0]).pseudo_weight,
+            Some(4.0)
+        );
         // Hand labels alone: no weight to choose.
-        assert_eq!(fit_with(true, false).pseudo_weight, None);
+        assert_eq!(fit_with(true, false, &[0.25, 4.0]).pseudo_weight, None);
     }
 
     #[test]

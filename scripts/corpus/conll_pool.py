@@ -19,7 +19,8 @@ import json
 import os
 import re
 
-from pool_add import CORPUS, read_jsonl, runs, shares_runs
+from jsonl import read_jsonl
+from pool_add import CORPUS, runs, shares_runs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATELINE = re.compile(r"^[A-Z][A-Z .'/-]+(, [A-Za-z .'-]+)? \d{4}-\d{2}-\d{2}\s*$")

@@ -20,21 +20,13 @@ import os
 import re
 import sys
 
+from jsonl import read_jsonl
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POOL = os.path.join(ROOT, "fixtures", "pool", "articles.jsonl")
 CORPUS = [os.path.join(ROOT, "fixtures", "corpus", f) for f in ("articles.jsonl", "conll.jsonl")]
 RUN = 8
 SHARED_RUNS = 3
-
-
-def read_jsonl(path):
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    yield n, json.loads(line)
-                except json.JSONDecodeError as e:
-                    sys.exit(f"pool_add: {path}:{n}: not JSON ({e})")
 
 
 def runs(text):

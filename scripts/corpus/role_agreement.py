@@ -25,14 +25,11 @@ import subprocess
 import sys
 import tempfile
 
+from jsonl import read_jsonl
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CORPUS = os.path.join(ROOT, "fixtures", "corpus")
 ROLES = ("actor", "place", "other")
-
-
-def read_jsonl(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def pairs(gold, second):
@@ -111,8 +108,8 @@ def main():
     p.add_argument("--cv-work", help="WORK directory of a scripts/ner_corpus_cv.sh run")
     p.add_argument("--weight", default="12", help="the corpus weight of that run's models")
     opts = p.parse_args()
-    gold = {d["id"]: d for d in read_jsonl(os.path.join(CORPUS, "articles.jsonl"))}
-    second = read_jsonl(os.path.join(CORPUS, "agreement", "roles.jsonl"))
+    gold = {d["id"]: d for _, d in read_jsonl(os.path.join(CORPUS, "articles.jsonl"))}
+    second = [d for _, d in read_jsonl(os.path.join(CORPUS, "agreement", "roles.jsonl"))]
     rows = pairs(gold, second)
     n = len(rows)
     confusion = collections.Counter((e["role"], m["role"]) for _, e, m in rows)
