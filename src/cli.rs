@@ -538,7 +538,7 @@ pub fn run() -> Result<ExitCode> {
 fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
     let gold = newstag::eval::gold::read_all(&args.gold)?;
     let config = PipelineConfig {
-        models_dir: args.models.clone(),
+        models_dir: Some(models_dir(args.models.as_deref())),
         frames: args
             .frames
             .clone()

@@ -1041,6 +1041,88 @@ fn places_and_wars_take_their_capitalised_words() {
 }
 
 #[test]
+fn small_places_taken_for_people_are_places_by_their_words_or_their_list() {
+    use EntityLabel::{Loc, Org, Per};
+    let s = shipped();
+    let cases: &[SpanCase] = &[
+        // A place suffix or head word in a name tagged PER.
+        (
+            "The missiles go to Shizuoka Prefecture and Camp Kengun.",
+            &[("Shizuoka Prefecture", Per), ("Camp Kengun", Per)],
+            &[("Shizuoka Prefecture", Loc), ("Camp Kengun", Loc)],
+        ),
+        // Not in a name tagged ORG ("Ross County" is a club), nor in a name
+        // with a lower-case word.
+        (
+            "Ross County beat Ayr.",
+            &[("Ross County", Org), ("Ayr", Org)],
+            &[("Ross County", Org), ("Ayr", Org)],
+        ),
+        // A person in a list of places, more of them places than persons.
+        (
+            "DeepState identified the settlements of Dachne, Novy Trud, and Volkove as captured.",
+            &[
+                ("DeepState", Org),
+                ("Dachne", Loc),
+                ("Novy Trud", Per),
+                ("Volkove", Loc),
+            ],
+            &[
+                ("DeepState", Org),
+                ("Dachne", Loc),
+                ("Novy Trud", Loc),
+                ("Volkove", Loc),
+            ],
+        ),
+        (
+            "the settlements of Dachne, Novy Trud, and Volkove",
+            &[("Dachne", Loc), ("Novy Trud", Per), ("Volkove", Per)],
+            &[("Dachne", Loc), ("Novy Trud", Per), ("Volkove", Per)],
+        ),
+        // The conjunction ends the list: "Jeffers" is no part of it.
+        (
+            "Training would take place in Egypt and Jordan, Jeffers said.",
+            &[("Egypt", Loc), ("Jordan", Loc), ("Jeffers", Per)],
+            &[("Egypt", Loc), ("Jordan", Loc), ("Jeffers", Per)],
+        ),
+        // As many persons as places: the list is left as it is.
+        (
+            "Talks in Paris and Berlin, Macron, and Scholz went on.",
+            &[
+                ("Paris", Loc),
+                ("Berlin", Loc),
+                ("Macron", Per),
+                ("Scholz", Per),
+            ],
+            &[
+                ("Paris", Loc),
+                ("Berlin", Loc),
+                ("Macron", Per),
+                ("Scholz", Per),
+            ],
+        ),
+        (
+            "Visits by Macron, Scholz and Meloni to Kyiv.",
+            &[
+                ("Macron", Per),
+                ("Scholz", Per),
+                ("Meloni", Per),
+                ("Kyiv", Loc),
+            ],
+            &[
+                ("Macron", Per),
+                ("Scholz", Per),
+                ("Meloni", Per),
+                ("Kyiv", Loc),
+            ],
+        ),
+    ];
+    for &(text, given, want) in cases {
+        assert_eq!(drawn_names(&s, text, given), names(want), "{text:?}");
+    }
+}
+
+#[test]
 fn a_title_without_a_name_is_no_entity() {
     use EntityLabel::{Loc, Org, Per};
     let s = shipped();

@@ -264,3 +264,29 @@ fn cross_validation_reports_its_protocol() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_models_directory_comes_from_newstag_models_as_documented() {
+    // `train-frames` reads the pipeline's models (dictionary, span and role
+    // rules) from `$NEWSTAG_MODELS` when `--models` is not given, as `tag`
+    // and `eval` do: an empty directory there is what it reports.
+    let dir = tempfile::tempdir().unwrap();
+    let set = frame_set(dir.path());
+    let empty = dir.path().join("no-models");
+    std::fs::create_dir(&empty).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_newstag"))
+        .args([
+            "train-frames",
+            "--frames",
+            set.to_str().unwrap(),
+            "--gold",
+            &gold(),
+        ])
+        .env("NEWSTAG_MODELS", &empty)
+        .current_dir(dir.path())
+        .output()
+        .expect("newstag runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no-models"), "{}", stderr(&out));
+    assert!(!dir.path().join("set.classifier.json").exists());
+}

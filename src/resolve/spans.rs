@@ -59,6 +59,7 @@ struct RawRules {
     places: RawPlaces,
     events: RawEvents,
     titles: RawTitles,
+    lists: RawLists,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,12 +74,21 @@ struct RawBodies {
 struct RawPlaces {
     prefixes: Vec<String>,
     suffixes: Vec<String>,
+    heads: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEvents {
     suffixes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLists {
+    separators: Vec<String>,
+    conjunctions: Vec<String>,
+    min_places: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,9 +111,13 @@ pub struct SpanRules {
     force_heads: HashSet<String>,
     place_prefixes: HashSet<String>,
     place_suffixes: Vec<Vec<String>>,
+    place_heads: HashSet<String>,
     event_suffixes: Vec<Vec<String>>,
     titles: HashSet<String>,
     title_words: HashSet<String>,
+    list_separators: Vec<String>,
+    list_conjunctions: Vec<String>,
+    list_min_places: usize,
 }
 
 impl SpanRules {
@@ -123,9 +137,13 @@ impl SpanRules {
             force_heads: set(raw.bodies.force_heads),
             place_prefixes: raw.places.prefixes.into_iter().collect(),
             place_suffixes: words(&raw.places.suffixes),
+            place_heads: raw.places.heads.into_iter().collect(),
             event_suffixes: words(&raw.events.suffixes),
             titles: set(raw.titles.titles),
             title_words: set(raw.titles.title_words),
+            list_separators: raw.lists.separators,
+            list_conjunctions: raw.lists.conjunctions,
+            list_min_places: raw.lists.min_places,
         })
     }
 
@@ -235,6 +253,7 @@ impl SpanRules {
                 }
                 None => m,
             };
+            let m = self.place_by_its_words(dict, doc, &m, key).unwrap_or(m);
             let grown = self
                 .force_name(dict, doc, &m, key)
                 .or_else(|| self.place_name(doc, &m))
@@ -268,7 +287,61 @@ impl SpanRules {
             }
         }
         datelines_are_places(doc, &mut out, key);
+        self.listed_places(dict, doc, &mut out, key);
         out
+    }
+
+    /// "the settlements of Dachne, Novy Trud, and Volkove": in a list of
+    /// names within a sentence, joined only by `separators` and ended by the
+    /// first of `conjunctions` ("Egypt and Jordan, Jeffers said" is a list
+    /// of two), where at least `min_places` names and more than the persons
+    /// are LOC, a PER name the dictionary does not know is a place too.
+    fn listed_places(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        mentions: &mut [Mention],
+        key: &mut String,
+    ) {
+        // How `a` and `b` are joined: Some(true) by a conjunction, which
+        // ends the list, Some(false) by a separator, None not at all.
+        let joined = |a: &Mention, b: &Mention| {
+            let between = doc.text.get(a.span.end..b.span.start)?;
+            let same = doc.sentence_of(a.tokens.start) == doc.sentence_of(b.tokens.start);
+            let is = |list: &[String]| list.iter().any(|j| j == between);
+            match (same, is(&self.list_conjunctions), is(&self.list_separators)) {
+                (false, _, _) => None,
+                (true, true, _) => Some(true),
+                (true, false, true) => Some(false),
+                (true, false, false) => None,
+            }
+        };
+        let mut start = 0;
+        while start < mentions.len() {
+            let mut end = start + 1;
+            while end < mentions.len() {
+                match joined(&mentions[end - 1], &mentions[end]) {
+                    Some(ends) => {
+                        end += 1;
+                        if ends {
+                            break;
+                        }
+                    }
+                    None => break,
+                }
+            }
+            let list = &mut mentions[start..end];
+            let count = |label| list.iter().filter(|m| m.label == label).count();
+            let (places, persons) = (count(EntityLabel::Loc), count(EntityLabel::Per));
+            if places >= self.list_min_places && places > persons {
+                for m in list.iter_mut().filter(|m| m.label == EntityLabel::Per) {
+                    if dict.lookup(m.span.slice(doc.text), key).is_none() {
+                        m.label = EntityLabel::Loc;
+                    }
+                }
+            }
+            start = end;
+        }
     }
 
     /// Whether `surface` is a title without a name ("Defense Minister",
@@ -451,6 +524,35 @@ impl SpanRules {
             tokens: m.tokens.start..end,
             label: EntityLabel::Loc,
             score: m.score,
+        })
+    }
+
+    /// PER "Shizuoka Prefecture", PER "Camp Kengun" → LOC: a PER name the
+    /// dictionary does not know, of capitalised words only, that ends with
+    /// a place suffix or opens with a place head word is a place. An ORG
+    /// name stays: many bodies are named so ("Ross County" is a club).
+    fn place_by_its_words(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        m: &Mention,
+        key: &mut String,
+    ) -> Option<Mention> {
+        if m.label != EntityLabel::Per {
+            return None;
+        }
+        let words: Vec<&str> = (m.tokens.clone())
+            .map(|t| doc.tokens[t].slice(doc.text))
+            .collect();
+        let capitalised = words.len() >= 2 && words.iter().all(|w| starts_upper(w));
+        let suffixed = self.place_suffixes.iter().any(|suffix| {
+            suffix.len() < words.len() && words[words.len() - suffix.len()..] == suffix[..]
+        });
+        let headed = self.place_heads.contains(words[0]);
+        let known = dict.lookup(m.span.slice(doc.text), key).is_some();
+        (capitalised && (suffixed || headed) && !known).then(|| Mention {
+            label: EntityLabel::Loc,
+            ..m.clone()
         })
     }
 
