@@ -10,8 +10,9 @@ the disagreements. This is the ceiling to read the frame classifiers' F1 against
 Usage: python3 scripts/corpus/agreement.py
 """
 import collections
-import json
 import os
+
+from jsonl import read_jsonl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LABELS = ("desperation", "capability")
@@ -56,7 +57,7 @@ def per_document(rows):
 
 def main():
     path = os.path.join(ROOT, "fixtures", "corpus", "agreement", "sentences.jsonl")
-    rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+    rows = [r for _, r in read_jsonl(path)]
     per_label = {l: collections.Counter() for l in LABELS}
     per_group = collections.defaultdict(collections.Counter)
     settled = collections.Counter()

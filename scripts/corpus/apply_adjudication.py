@@ -18,6 +18,8 @@ import json
 import os
 import sys
 
+from jsonl import read_jsonl
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CORPUS = os.path.join(ROOT, "fixtures", "corpus")
 
@@ -51,8 +53,7 @@ def split(spans, frame, sentences, sent):
 def built_frames():
     out = {}
     for name in ("articles.jsonl", "conll.jsonl"):
-        for line in open(os.path.join(CORPUS, name), encoding="utf-8"):
-            doc = json.loads(line)
+        for _, doc in read_jsonl(os.path.join(CORPUS, name)):
             out[doc["id"]] = [[f["start"], f["end"], set(f["labels"])] for f in doc["frames"]]
     return out
 
@@ -60,8 +61,7 @@ def built_frames():
 def main():
     frames = built_frames()
     todo, bounds = {}, {}
-    for line in open(os.path.join(CORPUS, "agreement", "sentences.jsonl"), encoding="utf-8"):
-        s = json.loads(line)
+    for _, s in read_jsonl(os.path.join(CORPUS, "agreement", "sentences.jsonl")):
         bounds.setdefault(s["id"], []).append((s["start"], s["end"]))
         if s["first"] != s["second"]:
             todo.setdefault(s["id"], []).append(s)

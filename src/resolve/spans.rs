@@ -306,28 +306,27 @@ impl SpanRules {
         // How `a` and `b` are joined: Some(true) by a conjunction, which
         // ends the list, Some(false) by a separator, None not at all.
         let joined = |a: &Mention, b: &Mention| {
+            if doc.sentence_of(a.tokens.start) != doc.sentence_of(b.tokens.start) {
+                return None;
+            }
             let between = doc.text.get(a.span.end..b.span.start)?;
-            let same = doc.sentence_of(a.tokens.start) == doc.sentence_of(b.tokens.start);
             let is = |list: &[String]| list.iter().any(|j| j == between);
-            match (same, is(&self.list_conjunctions), is(&self.list_separators)) {
-                (false, _, _) => None,
-                (true, true, _) => Some(true),
-                (true, false, true) => Some(false),
-                (true, false, false) => None,
+            if is(&self.list_conjunctions) {
+                Some(true)
+            } else {
+                is(&self.list_separators).then_some(false)
             }
         };
         let mut start = 0;
         while start < mentions.len() {
             let mut end = start + 1;
-            while end < mentions.len() {
-                match joined(&mentions[end - 1], &mentions[end]) {
-                    Some(ends) => {
-                        end += 1;
-                        if ends {
-                            break;
-                        }
-                    }
-                    None => break,
+            while let Some(ends) = mentions
+                .get(end)
+                .and_then(|m| joined(&mentions[end - 1], m))
+            {
+                end += 1;
+                if ends {
+                    break;
                 }
             }
             let list = &mut mentions[start..end];
@@ -544,13 +543,18 @@ impl SpanRules {
         let words: Vec<&str> = (m.tokens.clone())
             .map(|t| doc.tokens[t].slice(doc.text))
             .collect();
-        let capitalised = words.len() >= 2 && words.iter().all(|w| starts_upper(w));
+        if words.len() < 2 || !words.iter().all(|w| starts_upper(w)) {
+            return None;
+        }
         let suffixed = self.place_suffixes.iter().any(|suffix| {
             suffix.len() < words.len() && words[words.len() - suffix.len()..] == suffix[..]
         });
         let headed = self.place_heads.contains(words[0]);
+        if !(suffixed || headed) {
+            return None;
+        }
         let known = dict.lookup(m.span.slice(doc.text), key).is_some();
-        (capitalised && (suffixed || headed) && !known).then(|| Mention {
+        (!known).then(|| Mention {
             label: EntityLabel::Loc,
             ..m.clone()
         })
