@@ -368,11 +368,14 @@ impl RoleRules {
     /// first left word past articles and place modifiers (with what it is:
     /// a place or actor preposition, a verb); the noun it modifies and its
     /// kind (with the class, and with the class and the rules' role);
-    /// whether a possessive or a verb follows,
-    /// whether a verb or a preposition precedes; whether it opens its
-    /// sentence, sits in a list or a hyphenated compound (and with which
-    /// suffix), opens a dateline or is cited as a source. A few dozen hashes
-    /// and word-list lookups: cheap next to recognition.
+    /// the word a left preposition attaches to ("invasion of", "sent
+    /// to"); the nearest verb left in the clause and the verb that follows;
+    /// what a possessive possesses; whether a possessive or a verb follows,
+    /// whether a verb or a preposition precedes; whether it is the subject
+    /// (no verb before it, one after), opens its sentence, sits in a list or
+    /// a hyphenated compound (and with which suffix), opens a dateline or is
+    /// cited as a source. A few dozen hashes and word-list lookups: cheap
+    /// next to recognition.
     pub fn features(&self, m: &Mentioned, ctx: &Context<'_>, out: &mut Vec<u32>) {
         out.clear();
         let mut add = |tag: &str, values: &[&str]| out.push(feature_hash(tag, values));
@@ -433,8 +436,38 @@ impl RoleRules {
             }
             None => add("head", &["none"]),
         }
+        // The word before the left preposition: the noun or verb it
+        // attaches to ("invasion of", "sent to", "attack on").
+        if let Some(i) = self.left_word(ctx).filter(|&i| i > s) {
+            let (w, before) = (word(i), word(i - 1));
+            if self.is(&self.function_words, w) || self.is(&self.place_prepositions, w) {
+                add("before|leftword", &[before, w]);
+                add("before|leftword|class", &[before, w, class]);
+            }
+        }
+        // The nearest verb to the left in the clause ("transferred ... to"),
+        // and the verb that follows ("Russia *sent*").
+        if let Some(i) = self.verb_before(ctx) {
+            add("leftverb", &[word(i)]);
+            add("leftverb|class", &[word(i), class]);
+        }
+        if let Some(i) = self.verb_at(ctx, ctx.last) {
+            add("verbafter", &[word(i)]);
+            add("verbafter|class", &[word(i), class]);
+        }
+        add("right2|class", &[r1, right2.unwrap_or("</s>"), class]);
         let possessive = ctx.last < e && Self::is_possessive(word(ctx.last));
+        if possessive && ctx.last + 1 < e {
+            // What the mention possesses ("Russia's *war*", "Russia's *regions*").
+            if let Some((i, head)) = self.head(ctx, ctx.last + 1) {
+                add("possessed", &[word(i)]);
+                add("possessed|class", &[head.as_str(), class]);
+            }
+        }
+        let subject =
+            (s..ctx.first).all(|i| !self.is_verb(word(i))) && self.verb_at(ctx, ctx.last).is_some();
         let flags = [
+            ("subject", subject),
             ("possessive", possessive),
             ("verb-follows", self.verb_follows(ctx, ctx.last)),
             ("opens", ctx.first == s),
@@ -805,24 +838,44 @@ impl RoleRules {
         None
     }
 
-    /// Whether a verb follows at token `i`, after up to two adverbs.
-    fn verb_follows(&self, ctx: &Context<'_>, mut i: usize) -> bool {
+    /// A verb by the word lists, or a lower-case word in "-ed".
+    fn is_verb(&self, w: &str) -> bool {
+        self.is(&self.verbs, w) || (w.len() >= 5 && w.ends_with("ed") && is_lower_word(w))
+    }
+
+    /// The verb at token `i` or after up to two adverbs, if any.
+    fn verb_at(&self, ctx: &Context<'_>, mut i: usize) -> Option<usize> {
         for _ in 0..3 {
             if i >= ctx.sentence.end {
-                return false;
+                return None;
             }
             let w = ctx.word(i);
-            if self.is(&self.verbs, w) || (w.len() >= 5 && w.ends_with("ed") && is_lower_word(w)) {
-                return true;
+            if self.is_verb(w) {
+                return Some(i);
             }
             let adverb =
                 self.is(&self.adverbs, w) || (w.len() > 4 && w.ends_with("ly") && is_lower_word(w));
             if !adverb {
-                return false;
+                return None;
             }
             i += 1;
         }
-        false
+        None
+    }
+
+    /// The nearest verb up to 8 words left of the coordination, within its
+    /// clause.
+    fn verb_before(&self, ctx: &Context<'_>) -> Option<usize> {
+        let from = ctx.sentence.start.max(ctx.first.saturating_sub(8));
+        (from..ctx.first)
+            .rev()
+            .take_while(|&i| !matches!(ctx.word(i), "," | ";" | ":"))
+            .find(|&i| self.is_verb(ctx.word(i)))
+    }
+
+    /// Whether a verb follows at token `i`, after up to two adverbs.
+    fn verb_follows(&self, ctx: &Context<'_>, i: usize) -> bool {
+        self.verb_at(ctx, i).is_some()
     }
 
     /// Set membership of `word` lower-cased ([`in_word_list`]).
