@@ -367,15 +367,16 @@ impl RoleRules {
     /// the words one and two left and right of its coordination, and the
     /// first left word past articles and place modifiers (with what it is:
     /// a place or actor preposition, a verb); the noun it modifies and its
-    /// kind (with the class, and with the class and the rules' role);
-    /// the word a left preposition attaches to ("invasion of", "sent
-    /// to"); the nearest verb left in the clause and the verb that follows;
-    /// what a possessive possesses; whether a possessive or a verb follows,
-    /// whether a verb or a preposition precedes; whether it is the subject
-    /// (no verb before it, one after), opens its sentence, sits in a list or
-    /// a hyphenated compound (and with which suffix), opens a dateline or is
-    /// cited as a source. A few dozen hashes and word-list lookups: cheap
-    /// next to recognition.
+    /// kind (with the class, and with the class and the rules' role); the
+    /// word a left preposition attaches to ("invasion of", "sent to"); the
+    /// nearest verb left in the clause and the verb that follows, by their
+    /// stems; the content words up to five left and right, by stem and
+    /// side; what a possessive possesses; whether a possessive or a verb
+    /// follows, whether a verb or a preposition precedes; whether it is the
+    /// subject (no verb before it, one after), sits in a headline, opens
+    /// its sentence, sits in a list or a hyphenated compound (and with
+    /// which suffix), opens a dateline or is cited as a source. Some dozens
+    /// of hashes and word-list lookups: cheap next to recognition.
     pub fn features(&self, m: &Mentioned, ctx: &Context<'_>, out: &mut Vec<u32>) {
         out.clear();
         let mut add = |tag: &str, values: &[&str]| out.push(feature_hash(tag, values));
@@ -448,14 +449,28 @@ impl RoleRules {
         // The nearest verb to the left in the clause ("transferred ... to"),
         // and the verb that follows ("Russia *sent*").
         if let Some(i) = self.verb_before(ctx) {
-            add("leftverb", &[word(i)]);
-            add("leftverb|class", &[word(i), class]);
+            add("leftverb", &[stem(word(i))]);
+            add("leftverb|class", &[stem(word(i)), class]);
         }
         if let Some(i) = self.verb_at(ctx, ctx.last) {
-            add("verbafter", &[word(i)]);
-            add("verbafter|class", &[word(i), class]);
+            add("verbafter", &[stem(word(i))]);
+            add("verbafter|class", &[stem(word(i)), class]);
         }
         add("right2|class", &[r1, right2.unwrap_or("</s>"), class]);
+        // The content words near the coordination, by stem and side: what
+        // the clause is about ("strike", "invasion", "supplies").
+        for i in ctx.first.saturating_sub(5).max(s)..ctx.first {
+            let w = word(i);
+            if is_word(w) && !self.is(&self.function_words, w) {
+                add("near-left|class", &[stem(w), class]);
+            }
+        }
+        for i in ctx.last..e.min(ctx.last + 5) {
+            let w = word(i);
+            if is_word(w) && !self.is(&self.function_words, w) {
+                add("near-right|class", &[stem(w), class]);
+            }
+        }
         let possessive = ctx.last < e && Self::is_possessive(word(ctx.last));
         if possessive && ctx.last + 1 < e {
             // What the mention possesses ("Russia's *war*", "Russia's *regions*").
@@ -466,8 +481,11 @@ impl RoleRules {
         }
         let subject =
             (s..ctx.first).all(|i| !self.is_verb(word(i))) && self.verb_at(ctx, ctx.last).is_some();
+        // A headline or caption: no closing punctuation.
+        let headline = !matches!(word(e - 1), "." | "!" | "?" | "\"" | "”" | "'" | "’");
         let flags = [
             ("subject", subject),
+            ("headline", headline),
             ("possessive", possessive),
             ("verb-follows", self.verb_follows(ctx, ctx.last)),
             ("opens", ctx.first == s),
@@ -913,6 +931,26 @@ pub(crate) fn in_word_list<S: BuildHasher>(set: &HashSet<String, S>, word: &str)
     std::str::from_utf8(lower).is_ok_and(|w| set.contains(w))
 }
 
+/// A crude stem of an English word, so that the role model's features
+/// share evidence across inflections: "-ing", "-ed" or "-s" and then a
+/// final "e" cut ("attacked", "attacks", "attacking" give "attack";
+/// "forced", "forces" give "forc"). Short words are kept whole.
+fn stem(w: &str) -> &str {
+    let ends = |suffix: &str| {
+        w.len() > suffix.len() + 2
+            && w.is_char_boundary(w.len() - suffix.len())
+            && w[w.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    let cut = ["ing", "ed", "s"]
+        .into_iter()
+        .find(|suffix| ends(suffix))
+        .map_or(w, |suffix| &w[..w.len() - suffix.len()]);
+    match cut.strip_suffix(['e', 'E']) {
+        Some(rest) if rest.len() >= 3 => rest,
+        _ => cut,
+    }
+}
+
 /// A word of letters (hyphens and apostrophes inside allowed).
 fn is_word(w: &str) -> bool {
     w.chars().next().is_some_and(char::is_alphabetic)
@@ -987,6 +1025,19 @@ mod tests {
         );
         assert_eq!(inflect("push"), ["push", "pushes", "pushed", "pushing"]);
         assert_eq!(inflect("warn"), ["warn", "warns", "warned", "warning"]);
+    }
+
+    #[test]
+    fn stems_share_inflections() {
+        for w in ["attack", "attacks", "attacked", "attacking", "Attacked"] {
+            assert_eq!(stem(w).to_lowercase(), "attack");
+        }
+        for w in ["force", "forces", "forced", "forcing"] {
+            assert_eq!(stem(w), "forc");
+        }
+        assert_eq!(stem("sent"), "sent");
+        assert_eq!(stem("is"), "is");
+        assert_eq!(stem("us"), "us");
     }
 
     #[test]
