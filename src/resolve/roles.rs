@@ -363,7 +363,9 @@ impl RoleRules {
     /// The role model's features of mention `m` in `ctx`, hashed into
     /// `out` (cleared first; sorted and distinct on return): the rules'
     /// role, so that the model starts from the rules, alone and with the
-    /// class; the class, label and dictionary kind; the mention's words;
+    /// class; the class, label and dictionary kind; the mention's words
+    /// (whole, and each by its stem with the class), whether it is an
+    /// acronym or stands in brackets;
     /// the words one and two left and right of its coordination, and the
     /// first left word past articles and place modifiers (with what it is:
     /// a place or actor preposition, a verb); the noun it modifies and its
@@ -394,6 +396,9 @@ impl RoleRules {
         let surface: Vec<&str> = m.tokens.clone().map(word).collect();
         add("mention", &surface);
         add("last", &[surface.last().copied().unwrap_or("")]);
+        for w in &surface {
+            add("mention-word|class", &[stem(w), class]);
+        }
         let left1 = (ctx.first > s).then(|| word(ctx.first - 1));
         let left2 = (ctx.first > s + 1).then(|| word(ctx.first - 2));
         let right1 = (ctx.last < e).then(|| word(ctx.last));
@@ -483,8 +488,17 @@ impl RoleRules {
             (s..ctx.first).all(|i| !self.is_verb(word(i))) && self.verb_at(ctx, ctx.last).is_some();
         // A headline or caption: no closing punctuation.
         let headline = !matches!(word(e - 1), "." | "!" | "?" | "\"" | "”" | "'" | "’");
+        let acronym = surface.len() == 1
+            && (2..=6).contains(&surface[0].len())
+            && surface[0].bytes().all(|b| b.is_ascii_uppercase());
+        let bracketed = m.tokens.start > s
+            && m.tokens.end < e
+            && word(m.tokens.start - 1) == "("
+            && word(m.tokens.end) == ")";
         let flags = [
             ("subject", subject),
+            ("acronym", acronym),
+            ("bracketed", bracketed),
             ("headline", headline),
             ("possessive", possessive),
             ("verb-follows", self.verb_follows(ctx, ctx.last)),
