@@ -34,6 +34,11 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = [os.path.join(ROOT, "fixtures", "corpus", f) for f in ("articles.jsonl", "conll.jsonl")]
 FRAMES = os.path.join(ROOT, "models", "frames")
+# The shipped recipe's train-frames settings (models/README.md, "frames/"):
+# weaker regularisation than train-frames' default grid suits the large
+# pool, and its pseudo-labelled sentences weigh as much as hand-labelled ones.
+PSEUDO_WEIGHTS = "1"
+L2_GRID = "0.001,0.01,0.1"
 
 _spec = importlib.util.spec_from_file_location("train_setfit", os.path.join(ROOT, "scripts", "train-setfit.py"))
 setfit = importlib.util.module_from_spec(_spec)
@@ -122,8 +127,7 @@ def cross_validate(opts, log):
             sentences, counts = pseudo_label(teacher, pool, pseudo, opts.max_seq_length)
             log(f"{fold}: the fold's teacher framed {counts} of the pool's {sentences} sentences")
             args += ["--pseudo", pseudo]
-            if opts.pseudo_weights:
-                args += ["--pseudo-weights", opts.pseudo_weights]
+            args += ["--pseudo-weights", opts.pseudo_weights, "--l2", opts.l2]
         for name in ("deployment.toml", "negation.toml"):
             shutil.copy(os.path.join(FRAMES, name), os.path.join(work, name))
         frames = os.path.join(work, "deployment.toml")
@@ -157,8 +161,10 @@ def main(argv=None):
     cv.add_argument("--no-pool", action="store_true", help="the same folds on the hand labels alone")
     cv.add_argument("--fold", nargs="+", metavar="NAME",
                     help="only these saved folds (e.g. conflict-fold-1); each fold's predictions stay in WORK/NAME")
-    cv.add_argument("--pseudo-weights", metavar="W,...",
-                    help="passed to train-frames (default: its own grid)")
+    cv.add_argument("--pseudo-weights", metavar="W,...", default=PSEUDO_WEIGHTS,
+                    help=f"passed to train-frames (default: the shipped recipe's, {PSEUDO_WEIGHTS})")
+    cv.add_argument("--l2", metavar="L2,...", default=L2_GRID,
+                    help=f"passed to train-frames (default: the shipped recipe's, {L2_GRID})")
     for s in (label, cv):
         s.add_argument("--pool", nargs="+", default=[os.path.join(ROOT, "fixtures", "pool", "articles.jsonl")],
                        help="unlabelled JSONL documents (default: fixtures/pool/articles.jsonl)")

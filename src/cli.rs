@@ -46,13 +46,13 @@ Examples:
 const TRAIN_FRAMES_EXAMPLES: &str = "\
 Examples (the shipped classifier, see models/README.md):
   newstag train-frames --gold fixtures/corpus/articles.jsonl --gold fixtures/corpus/conll.jsonl \\
-    --pseudo fixtures/pool/pseudo.jsonl
+    --pseudo fixtures/pool/pseudo.jsonl --pseudo-weights 1 --l2 0.001,0.01,0.1
   newstag train-frames --frames my-frames.toml --gold labelled.jsonl --out my-frames.classifier.json
 
 The classifier is written next to the frame set (NAME.classifier.json), and
 `tag` uses it for that set unless --frame-method says otherwise. Training is
-deterministic; regularisation, thresholds and the weight of a pseudo-labelled
-sentence (--pseudo-weights) are chosen by 4-fold cross-validation over the
+deterministic; regularisation (--l2), thresholds and the weight of a
+pseudo-labelled sentence (--pseudo-weights) are chosen by 4-fold cross-validation over the
 hand-labelled training documents (--pseudo documents are fitted on, never
 scored).";
 
@@ -359,8 +359,15 @@ struct TrainFramesArgs {
     /// weighs 1); the inner cross-validation over the hand labels picks one
     /// per label, with the regularisation.
     #[arg(long, value_name = "W,...", value_delimiter = ',', default_value = "1,2,4",
-          value_parser = positive_weight)]
+          value_parser = positive)]
     pseudo_weights: Vec<f32>,
+    /// Regularisation strengths (L2) tried; the inner cross-validation over
+    /// the hand labels picks one per label. Weaker ones suit a large
+    /// pseudo-labelled pool: the distillation recipe of
+    /// `scripts/distil-frames.py` passes 0.001,0.01,0.1. [default: the
+    /// library's grid, 0.1,1,10]
+    #[arg(long, value_name = "L2,...", value_delimiter = ',', value_parser = positive)]
+    l2: Vec<f32>,
     /// Output file [default: next to the frame set, NAME.classifier.json,
     /// where `tag` finds it].
     #[arg(long, value_name = "FILE")]
@@ -495,10 +502,10 @@ fn parse_at_least_one(s: &str) -> Result<usize, String> {
     }
 }
 
-fn positive_weight(s: &str) -> Result<f32, String> {
+fn positive(s: &str) -> Result<f32, String> {
     match s.parse::<f32>() {
         Ok(w) if w.is_finite() && w > 0.0 => Ok(w),
-        _ => Err(format!("{s:?} is not a positive weight")),
+        _ => Err(format!("{s:?} is not a positive number")),
     }
 }
 
@@ -561,6 +568,11 @@ fn train_frames(args: TrainFramesArgs) -> Result<ExitCode> {
             TrainOptions::default().pseudo_weights
         } else {
             args.pseudo_weights.clone()
+        },
+        l2_grid: if args.l2.is_empty() {
+            TrainOptions::default().l2_grid
+        } else {
+            args.l2.clone()
         },
         ..TrainOptions::default()
     };

@@ -234,6 +234,12 @@ fn is_terminal(tok: &str) -> bool {
             .all(|c| matches!(c, '.' | '!' | '?' | '…' | '‽'))
 }
 
+/// Whether a sentence whose last token is `last` ends without a full stop
+/// or a closing quote after one: a headline or a caption.
+pub fn lacks_full_stop(last: &str) -> bool {
+    !matches!(last, "." | "!" | "?" | "\"" | "”" | "’" | "'")
+}
+
 fn is_closing(tok: &str) -> bool {
     matches!(tok, "\"" | "”" | "’" | "'" | ")" | "]" | "}" | "»" | "›")
 }

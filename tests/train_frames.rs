@@ -290,3 +290,44 @@ fn the_models_directory_comes_from_newstag_models_as_documented() {
     assert!(stderr(&out).contains("no-models"), "{}", stderr(&out));
     assert!(!dir.path().join("set.classifier.json").exists());
 }
+
+#[test]
+fn the_regularisation_grid_is_the_users_and_each_label_picks_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = frame_set(dir.path());
+    let gold = gold();
+    let train = |l2: &str| {
+        newstag(
+            &[
+                "train-frames",
+                "--frames",
+                set.to_str().unwrap(),
+                "--gold",
+                &gold,
+                "--l2",
+                l2,
+            ],
+            dir.path(),
+        )
+    };
+    let out = train("0.01,0.001");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let classifier: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("set.classifier.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        classifier["training"]["options"]["l2_grid"],
+        serde_json::json!([0.01, 0.001])
+    );
+    for model in classifier["models"].as_array().unwrap() {
+        let l2 = model["l2"].as_f64().unwrap();
+        assert!([0.01, 0.001].contains(&l2), "{l2}");
+    }
+    let out = train("0.1,0");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("\"0\" is not a positive number"),
+        "{}",
+        stderr(&out)
+    );
+}

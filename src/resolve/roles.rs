@@ -18,6 +18,7 @@ use crate::ner::EntityLabel;
 use crate::resolve::dictionary::Kind;
 use crate::resolve::spans::HYPHENS;
 use crate::resolve::{Country, Role};
+use crate::sentence::lacks_full_stop;
 
 /// File name of the word lists inside the models directory.
 pub const ROLES_FILE: &str = "roles.toml";
@@ -487,7 +488,7 @@ impl RoleRules {
         let subject =
             (s..ctx.first).all(|i| !self.is_verb(word(i))) && self.verb_at(ctx, ctx.last).is_some();
         // A headline or caption: no closing punctuation.
-        let headline = !matches!(word(e - 1), "." | "!" | "?" | "\"" | "”" | "'" | "’");
+        let headline = lacks_full_stop(word(e - 1));
         let acronym = surface.len() == 1
             && (2..=6).contains(&surface[0].len())
             && surface[0].bytes().all(|b| b.is_ascii_uppercase());

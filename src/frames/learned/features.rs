@@ -18,6 +18,7 @@ use crate::frames::{FrameMethod, FrameSet};
 use crate::logistic::{FeatureRow, Fnv};
 use crate::ner::EntityLabel;
 use crate::resolve::{Entity, Role};
+use crate::sentence::lacks_full_stop;
 use crate::text::Span;
 
 /// Word features are hashed into `1 << HASH_BITS` buckets.
@@ -160,10 +161,7 @@ impl Featurizer {
                 .map(|t| doc.tokens[t].slice(doc.text));
             dense.extend([
                 (1.0f32 + tokens as f32).ln(),
-                f32::from(!matches!(
-                    last,
-                    Some("." | "!" | "?" | "\"" | "”" | "’" | "'")
-                )),
+                f32::from(last.is_none_or(lacks_full_stop)),
             ]);
             rows.push(SentenceRow {
                 dense,
