@@ -455,26 +455,31 @@ impl RoleRules {
         // The nearest verb to the left in the clause ("transferred ... to"),
         // and the verb that follows ("Russia *sent*").
         if let Some(i) = self.verb_before(ctx) {
-            add("leftverb", &[stem(word(i))]);
-            add("leftverb|class", &[stem(word(i)), class]);
+            let verb = stem(word(i));
+            add("leftverb", &[verb]);
+            add("leftverb|class", &[verb, class]);
         }
-        if let Some(i) = self.verb_at(ctx, ctx.last) {
-            add("verbafter", &[stem(word(i))]);
-            add("verbafter|class", &[stem(word(i)), class]);
+        let verb_after = self.verb_at(ctx, ctx.last);
+        if let Some(i) = verb_after {
+            let verb = stem(word(i));
+            add("verbafter", &[verb]);
+            add("verbafter|class", &[verb, class]);
         }
         add("right2|class", &[r1, right2.unwrap_or("</s>"), class]);
         // The content words near the coordination, by stem and side: what
         // the clause is about ("strike", "invasion", "supplies").
-        for i in ctx.first.saturating_sub(5).max(s)..ctx.first {
-            let w = word(i);
-            if is_word(w) && !self.is(&self.function_words, w) {
-                add("near-left|class", &[stem(w), class]);
-            }
-        }
-        for i in ctx.last..e.min(ctx.last + 5) {
-            let w = word(i);
-            if is_word(w) && !self.is(&self.function_words, w) {
-                add("near-right|class", &[stem(w), class]);
+        let near = [
+            (
+                "near-left|class",
+                ctx.first.saturating_sub(5).max(s)..ctx.first,
+            ),
+            ("near-right|class", ctx.last..e.min(ctx.last + 5)),
+        ];
+        for (side, tokens) in near {
+            for w in tokens.map(word) {
+                if is_word(w) && !self.is(&self.function_words, w) {
+                    add(side, &[stem(w), class]);
+                }
             }
         }
         let possessive = ctx.last < e && Self::is_possessive(word(ctx.last));
@@ -485,8 +490,7 @@ impl RoleRules {
                 add("possessed|class", &[head.as_str(), class]);
             }
         }
-        let subject =
-            (s..ctx.first).all(|i| !self.is_verb(word(i))) && self.verb_at(ctx, ctx.last).is_some();
+        let subject = verb_after.is_some() && (s..ctx.first).all(|i| !self.is_verb(word(i)));
         // A headline or caption: no closing punctuation.
         let headline = lacks_full_stop(word(e - 1));
         let acronym = surface.len() == 1
@@ -502,7 +506,7 @@ impl RoleRules {
             ("bracketed", bracketed),
             ("headline", headline),
             ("possessive", possessive),
-            ("verb-follows", self.verb_follows(ctx, ctx.last)),
+            ("verb-follows", verb_after.is_some()),
             ("opens", ctx.first == s),
             (
                 "list",
