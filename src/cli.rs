@@ -622,9 +622,9 @@ fn train_roles(args: TrainRolesArgs) -> Result<ExitCode> {
         eprintln!("{}: {} gold mentions, l2 {}", m.role, m.examples, m.l2);
     }
     eprintln!(
-        "inner {}-fold cross-validation: margin {}, roles right {:.4} by the rules, {:.4} corrected ({} changed)",
+        "inner {}-fold cross-validation: margins {:?} (rules' actor, place, other), roles right {:.4} by the rules, {:.4} corrected ({} changed)",
         opts.inner_folds,
-        model.margin,
+        model.margins,
         model.inner.rules_accuracy,
         model.inner.model_accuracy,
         model.inner.overridden

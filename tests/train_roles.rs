@@ -60,7 +60,8 @@ fn training_is_deterministic_and_the_model_loads() {
     assert_eq!(first, std::fs::read(dir.path().join("again.json")).unwrap());
 
     let model: Value = serde_json::from_slice(&first).unwrap();
-    assert_eq!(model["format"], "newstag-role-model/1");
+    assert_eq!(model["format"], "newstag-role-model/2");
+    assert_eq!(model["margins"].as_array().unwrap().len(), 3);
     let roles: Vec<&str> = model["models"]
         .as_array()
         .unwrap()

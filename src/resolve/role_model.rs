@@ -3,8 +3,8 @@
 //! mention in context, the rules' own role among them. Trained on the gold
 //! mentions of labelled documents (`newstag train-roles`), it overrides the
 //! rules only where its probability for another role beats the rules' role
-//! by a margin chosen by cross-validation over the training documents, so
-//! that without evidence the rules stand. Roles the rules read from a
+//! by a margin chosen, for each role the rules give, by cross-validation
+//! over the training documents, so that without evidence the rules stand. Roles the rules read from a
 //! mention's form ([`RoleRules::by_form`]) are never corrected. The file
 //! (`roles.model.json` in the models directory) is optional: without it
 //! the rules alone decide.
@@ -26,7 +26,11 @@ use crate::resolve::Role;
 pub const ROLE_MODEL_FILE: &str = "roles.model.json";
 
 /// Format tag written into every role model file.
-pub const FORMAT: &str = "newstag-role-model/1";
+pub const FORMAT: &str = "newstag-role-model/2";
+
+/// The format of older files, with one `margin` for every rules' role:
+/// still read, so that older models directories keep working.
+const FORMAT_ONE_MARGIN: &str = "newstag-role-model/1";
 
 /// The roles in the order of the model's outputs.
 pub const ROLES: [Role; 3] = Role::ALL;
@@ -87,9 +91,9 @@ pub struct InnerScores {
     pub mentions: usize,
     /// Share whose rules' role is the gold role.
     pub rules_accuracy: f32,
-    /// Share whose corrected role (at the chosen margin) is the gold role.
+    /// Share whose corrected role (at the chosen margins) is the gold role.
     pub model_accuracy: f32,
-    /// Mentions whose role the model changed at that margin.
+    /// Mentions whose role the model changed at those margins.
     pub overridden: usize,
 }
 
@@ -118,8 +122,10 @@ pub struct RoleModelFile {
     /// [`FORMAT`].
     pub format: String,
     /// The margin by which another role's probability must beat the rules'
-    /// role's to replace it.
-    pub margin: f32,
+    /// role's to replace it, for each role of [`ROLES`] the rules give: the
+    /// rules of one role may be surer than those of another.
+    #[serde(alias = "margin", deserialize_with = "margins")]
+    pub margins: [f32; 3],
     /// One model per role, in the order of [`ROLES`].
     pub models: Vec<RoleFit>,
     /// The inner cross-validation that chose the margin.
@@ -132,7 +138,7 @@ pub struct RoleModelFile {
 /// lookup.
 #[derive(Debug, Clone)]
 pub struct RoleModel {
-    margin: f32,
+    margins: [f32; 3],
     bias: [f32; 3],
     weights: HashedMap<[f32; 3]>,
 }
@@ -148,7 +154,7 @@ impl RoleModel {
         };
         let file: RoleModelFile =
             serde_json::from_str(&text).map_err(|e| bad(format!("not a role model: {e}")))?;
-        if file.format != FORMAT {
+        if file.format != FORMAT && file.format != FORMAT_ONE_MARGIN {
             return Err(bad(format!(
                 "format {:?}, expected {FORMAT:?}",
                 file.format
@@ -168,12 +174,12 @@ impl RoleModel {
     pub fn new(file: &RoleModelFile) -> Self {
         Self::of_models(
             file.models.iter().map(|m| m.model.clone()).collect(),
-            file.margin,
+            file.margins,
         )
     }
 
     /// The model of one linear model per role of [`ROLES`].
-    fn of_models(models: Vec<LinearModel>, margin: f32) -> Self {
+    fn of_models(models: Vec<LinearModel>, margins: [f32; 3]) -> Self {
         let mut bias = [0f32; 3];
         let mut weights: HashedMap<[f32; 3]> = HashedMap::default();
         for (r, model) in models.iter().enumerate().take(3) {
@@ -183,7 +189,7 @@ impl RoleModel {
             }
         }
         Self {
-            margin,
+            margins,
             bias,
             weights,
         }
@@ -205,10 +211,10 @@ impl RoleModel {
     }
 
     /// The role of a mention the rules give `rule`: the model's most
-    /// probable role when it beats `rule`'s probability by more than the
-    /// margin, else `rule`.
+    /// probable role when it beats `rule`'s probability by more than
+    /// `rule`'s margin, else `rule`.
     pub fn decide(&self, rule: Role, words: &[u32]) -> Role {
-        decide(&self.probabilities(words), rule, self.margin)
+        decide(&self.probabilities(words), rule, self.margins[index(rule)])
     }
 }
 
@@ -224,6 +230,21 @@ fn decide(p: &[f32; 3], rule: Role, margin: f32) -> Role {
     }
 }
 
+/// The margins of a file: one per rules' role, or one for all
+/// ([`FORMAT_ONE_MARGIN`]).
+fn margins<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<[f32; 3], D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Margins {
+        One(f32),
+        Each([f32; 3]),
+    }
+    Ok(match Margins::deserialize(d)? {
+        Margins::One(m) => [m; 3],
+        Margins::Each(m) => m,
+    })
+}
+
 /// Position of `role` in [`ROLES`].
 fn index(role: Role) -> usize {
     match role {
@@ -234,9 +255,11 @@ fn index(role: Role) -> usize {
 }
 
 /// Trains a role model on `examples` from `documents` documents: the
-/// regularisation and the margin are those that give the most correct
+/// regularisation and the margins are those that give the most correct
 /// roles when each inner fold (by document) is predicted by a model fitted
-/// on the others; the model is then fitted on all. Errors when a role has
+/// on the others (each rules' role's margin counts only the mentions the
+/// rules give that role, so the margins are chosen one by one); the model
+/// is then fitted on all. Errors when a role has
 /// fewer than `opts.min_positives` examples.
 pub fn train(
     examples: &[RoleExample],
@@ -263,10 +286,10 @@ pub fn train(
     let all: Vec<usize> = (0..examples.len()).collect();
     let folds = opts.inner_folds.max(2);
     let correct_rules = examples.iter().filter(|e| e.rule == e.gold).count();
-    // (right, l2, margin, changed). Ties go to the larger margin and the
+    // (right, l2, margins, changed). Ties go to the larger margin and the
     // stronger regularisation: the rules stand unless the model is surely
     // better.
-    let mut best = (correct_rules, opts.l2_grid[0], 1.0f32, 0usize);
+    let mut best = (correct_rules, opts.l2_grid[0], [1.0f32; 3], 0usize);
     for &l2 in &opts.l2_grid {
         let mut probabilities = vec![[0f32; 3]; examples.len()];
         for fold in 0..folds {
@@ -275,24 +298,37 @@ pub fn train(
             if train.is_empty() || test.is_empty() {
                 continue;
             }
-            let model = RoleModel::of_models(fit(examples, &train, l2, opts), 0.0);
+            let model = RoleModel::of_models(fit(examples, &train, l2, opts), [0.0; 3]);
             for i in test {
                 probabilities[i] = model.probabilities(&examples[i].row.words);
             }
         }
-        for &margin in MARGINS.iter().rev() {
-            let (mut correct, mut changed) = (0, 0);
-            for (e, p) in examples.iter().zip(&probabilities) {
-                let role = decide(p, e.rule, margin);
-                correct += usize::from(role == e.gold);
-                changed += usize::from(role != e.rule);
+        let (mut correct, mut margins, mut changed) = (0, [1.0f32; 3], 0);
+        for rule in ROLES {
+            // (right, margin, changed) among the mentions the rules give `rule`.
+            let mut best_rule = (0, 1.0f32, 0);
+            for &margin in MARGINS.iter().rev() {
+                let (mut right, mut moved) = (0, 0);
+                for (e, p) in examples.iter().zip(&probabilities) {
+                    if e.rule == rule {
+                        let role = decide(p, e.rule, margin);
+                        right += usize::from(role == e.gold);
+                        moved += usize::from(role != e.rule);
+                    }
+                }
+                if right > best_rule.0 {
+                    best_rule = (right, margin, moved);
+                }
             }
-            if correct > best.0 || (correct == best.0 && margin > best.2) {
-                best = (correct, l2, margin, changed);
-            }
+            correct += best_rule.0;
+            margins[index(rule)] = best_rule.1;
+            changed += best_rule.2;
+        }
+        if correct > best.0 {
+            best = (correct, l2, margins, changed);
         }
     }
-    let (correct, l2, margin, overridden) = best;
+    let (correct, l2, margins, overridden) = best;
     let models = fit(examples, &all, l2, opts)
         .into_iter()
         .enumerate()
@@ -306,7 +342,7 @@ pub fn train(
     let n = examples.len().max(1) as f32;
     Ok(RoleModelFile {
         format: FORMAT.to_string(),
-        margin,
+        margins,
         models,
         inner: InnerScores {
             mentions: examples.len(),
@@ -448,7 +484,11 @@ mod tests {
         let a = train(&examples(), 20, &opts, provenance()).unwrap();
         let b = train(&examples(), 20, &opts, provenance()).unwrap();
         assert_eq!(a, b);
-        assert!(a.margin < 1.0, "margin {}", a.margin);
+        assert!(
+            a.margins[index(Role::Actor)] < 1.0,
+            "margins {:?}",
+            a.margins
+        );
         assert!(a.inner.model_accuracy > a.inner.rules_accuracy);
         let model = RoleModel::new(&a);
         assert_eq!(model.decide(Role::Actor, &[1, 10]), Role::Place);
@@ -456,6 +496,22 @@ mod tests {
         let json = serde_json::to_string(&a).unwrap();
         let back: RoleModelFile = serde_json::from_str(&json).unwrap();
         assert_eq!(back, a);
+    }
+
+    #[test]
+    fn files_with_one_margin_give_it_to_every_role() {
+        let opts = TrainOptions {
+            min_positives: 5,
+            ..TrainOptions::default()
+        };
+        let mut json =
+            serde_json::to_value(train(&examples(), 20, &opts, provenance()).unwrap()).unwrap();
+        let file = json.as_object_mut().unwrap();
+        file.remove("margins");
+        file.insert("margin".to_string(), serde_json::json!(0.25));
+        file.insert("format".to_string(), serde_json::json!(FORMAT_ONE_MARGIN));
+        let back: RoleModelFile = serde_json::from_value(json).unwrap();
+        assert_eq!(back.margins, [0.25; 3]);
     }
 
     #[test]

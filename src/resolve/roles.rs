@@ -592,7 +592,8 @@ impl RoleRules {
     }
 
     /// A hyphenated compound: after a place suffix ("Russian-made",
-    /// "London-based") the name is a place; after another lower-case word
+    /// "London-based") the name is a place; after an attribute noun
+    /// ("Soviet-style", "Serb-majority") other; after another lower-case word
     /// ("Iranian-backed", "Moscow-run") or as a part of states joined by
     /// hyphens ("the Ukraine-Russia war") it names who acts, unless the
     /// compound names a territory ("the Myanmar-China border"). `None` for
@@ -601,6 +602,8 @@ impl RoleRules {
         if let Some(suffix) = ctx.suffix {
             return Some(if self.is(&self.place_suffixes, suffix) {
                 Role::Place
+            } else if self.is(&self.attribute_nouns, suffix) {
+                Role::Other
             } else {
                 Role::Actor
             });
