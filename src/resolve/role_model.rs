@@ -4,10 +4,10 @@
 //! mentions of labelled documents (`newstag train-roles`), it overrides the
 //! rules only where its probability for another role beats the rules' role
 //! by a margin chosen, for each role the rules give, by cross-validation
-//! over the training documents, so that without evidence the rules stand. Roles the rules read from a
-//! mention's form ([`RoleRules::by_form`]) are never corrected. The file
-//! (`roles.model.json` in the models directory) is optional: without it
-//! the rules alone decide.
+//! over the training documents, so that without evidence the rules stand.
+//! Roles the rules read from a mention's form ([`RoleRules::by_form`]) are
+//! never corrected. The file (`roles.model.json` in the models directory)
+//! is optional: without it the rules alone decide.
 //!
 //! [`RoleRules::features`]: crate::resolve::RoleRules::features
 //! [`RoleRules::by_form`]: crate::resolve::RoleRules::by_form
@@ -84,7 +84,7 @@ pub struct RoleFit {
     pub model: LinearModel,
 }
 
-/// How the model did in the inner cross-validation that chose the margin.
+/// How the model did in the inner cross-validation that chose the margins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InnerScores {
     /// Training mentions scored.
@@ -128,7 +128,7 @@ pub struct RoleModelFile {
     pub margins: [f32; 3],
     /// One model per role, in the order of [`ROLES`].
     pub models: Vec<RoleFit>,
-    /// The inner cross-validation that chose the margin.
+    /// The inner cross-validation that chose the margins.
     pub inner: InnerScores,
     /// What it was trained on.
     pub training: RoleProvenance,
