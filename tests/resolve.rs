@@ -1122,6 +1122,60 @@ fn small_places_taken_for_people_are_places_by_their_words_or_their_list() {
     }
 }
 
+/// A name tagged PER in a context that takes only places is a small place
+/// the recogniser took for a person (ANNOTATION.md: small places are LOC
+/// places like any other), by the rules and with the shipped corrector.
+#[test]
+fn small_places_taken_for_people_are_places_by_their_context() {
+    use EntityLabel::Per;
+    let cases = [
+        (
+            "The force spread through Sweisa for an hour.",
+            "Sweisa",
+            Role::Place,
+        ),
+        (
+            "They hit a camp in Hadaa Loggaa on Sunday.",
+            "Hadaa Loggaa",
+            Role::Place,
+        ),
+        (
+            "They captured Jebel Aulia, a city south of Khartoum.",
+            "Jebel Aulia",
+            Role::Place,
+        ),
+        ("They left the town of Nawnghkio.", "Nawnghkio", Role::Place),
+        // Not after a preposition that takes people too, nor as a possessor
+        // or before an apposition that names no territory.
+        (
+            "According to Sarea, three ships were hit.",
+            "Sarea",
+            Role::Actor,
+        ),
+        (
+            "Airpower helped in Hafter's retreat.",
+            "Hafter",
+            Role::Actor,
+        ),
+        (
+            "Sutthirot, a district chief, said so.",
+            "Sutthirot",
+            Role::Actor,
+        ),
+    ];
+    for s in [shipped_rules(), shipped()] {
+        for (text, name, want) in cases {
+            let r = resolve_with(&s, text, Some(&[(name, Per)]));
+            let got: Vec<_> = roles(text, &r)
+                .into_iter()
+                .filter(|(t, _, _)| t == name)
+                .map(|(_, role, _)| role)
+                .collect();
+            assert_eq!(got, [want], "{text:?}");
+        }
+    }
+}
+
 #[test]
 fn a_title_without_a_name_is_no_entity() {
     use EntityLabel::{Loc, Org, Per};

@@ -574,12 +574,22 @@ impl Resolver {
                     in_compound: compound[i],
                     suffix: hyphen_suffix(doc, &mentions[i]),
                 };
+                let rule = self.rules.role(classes[i], &ctx);
+                // A person the rules place by its context ("spread through
+                // Sweisa") is a small place the recogniser took for a
+                // person: the model reads it as the place name it is, as
+                // it was trained on gold places.
+                let (label, class) = if classes[i] == Class::Person && rule == Role::Place {
+                    (EntityLabel::Loc, Class::Place)
+                } else {
+                    (mentions[i].label, classes[i])
+                };
                 let mentioned = Mentioned {
                     tokens: mentions[i].tokens.clone(),
-                    label: mentions[i].label,
-                    class: classes[i],
+                    label,
+                    class,
                     kind: links[i].map(|id| self.dictionary.entry(id).kind),
-                    rule: self.rules.role(classes[i], &ctx),
+                    rule,
                     by_form: self.rules.by_form(classes[i], &ctx),
                 };
                 f(&mentioned, &ctx)

@@ -109,6 +109,7 @@ struct RawRules {
     language_cues: Vec<String>,
     source_name_words: Vec<String>,
     source_nouns: Vec<String>,
+    locative_prepositions: Vec<String>,
     vessel_prefixes: HashMap<String, String>,
 }
 
@@ -141,6 +142,7 @@ pub struct RoleRules {
     language_cues: WordSet,
     source_name_words: WordSet,
     source_nouns: WordSet,
+    locative_prepositions: WordSet,
     /// Vessel prefix ("USS", as written) to the state of its navy.
     vessel_prefixes: HashMap<String, Country>,
 }
@@ -303,6 +305,7 @@ impl RoleRules {
             language_cues: set(raw.language_cues),
             source_name_words: set(raw.source_name_words),
             source_nouns: set(raw.source_nouns),
+            locative_prepositions: set(raw.locative_prepositions),
             vessel_prefixes,
         })
     }
@@ -353,7 +356,8 @@ impl RoleRules {
         match class {
             Class::Source | Class::Other => Role::Other,
             Class::Person | Class::Group if self.cited_as_source(ctx) => Role::Other,
-            Class::Person | Class::Group => Role::Actor,
+            Class::Person => self.person_role(ctx),
+            Class::Group => Role::Actor,
             Class::State => self.state_role(ctx, Role::Actor),
             Class::Metonym => self.state_role(ctx, Role::Place),
             Class::Place => self.place_role(ctx),
@@ -713,6 +717,48 @@ impl RoleRules {
             return Role::Actor;
         }
         default
+    }
+
+    /// A person is an actor, unless the words around name a place where
+    /// no person stands: after a preposition that takes only places
+    /// ("spread through Sweisa", "camps in Hadaa Loggaa"), after a
+    /// territory and "of" ("the settlements of Novy Trud"), or before an
+    /// apposition that calls it one ("Jebel Aulia, a city south of
+    /// Khartoum"). Small places the dictionary does not know are often
+    /// recognised as people; ANNOTATION.md makes them places like any
+    /// other. A possessive stays whose ("in Hafter's retreat").
+    fn person_role(&self, ctx: &Context<'_>) -> Role {
+        let next = ctx.last;
+        if next < ctx.sentence.end && Self::is_possessive(ctx.word(next)) {
+            return Role::Actor;
+        }
+        if self.apposed_territory(ctx) {
+            return Role::Place;
+        }
+        let Some(left) = self.left_word(ctx) else {
+            return Role::Actor;
+        };
+        let w = ctx.word(left);
+        let before = (left > ctx.sentence.start).then(|| ctx.word(left - 1));
+        let of_territory =
+            w == "of" && before.is_some_and(|b| self.noun_kind(b) == Head::Territory);
+        if of_territory || self.is(&self.locative_prepositions, w) {
+            Role::Place
+        } else {
+            Role::Actor
+        }
+    }
+
+    /// Whether an apposition after the coordination names a territory:
+    /// a comma, an article and a phrase whose noun is one ("Jebel Aulia,
+    /// a city south of Khartoum", "Tripoli, the capital of western Libya";
+    /// not "X, a district chief").
+    fn apposed_territory(&self, ctx: &Context<'_>) -> bool {
+        let i = ctx.last;
+        i + 2 < ctx.sentence.end
+            && ctx.word(i) == ","
+            && matches!(ctx.word(i + 1).to_lowercase().as_str(), "a" | "an" | "the")
+            && matches!(self.head(ctx, i + 2), Some((_, Head::Territory)))
     }
 
     /// A city, region or geographic name is a place, also as a subject
