@@ -1145,6 +1145,12 @@ fn small_places_taken_for_people_are_places_by_their_context() {
             Role::Place,
         ),
         ("They left the town of Nawnghkio.", "Nawnghkio", Role::Place),
+        // A closing quote is no possessive.
+        (
+            "He called it 'a raid in Sweisa' on Sunday.",
+            "Sweisa",
+            Role::Place,
+        ),
         // Not after a preposition that takes people too, nor as a possessor
         // or before an apposition that names no territory.
         (
@@ -1155,6 +1161,11 @@ fn small_places_taken_for_people_are_places_by_their_context() {
         (
             "Airpower helped in Hafter's retreat.",
             "Hafter",
+            Role::Actor,
+        ),
+        (
+            "Airpower helped in Hawkins' retreat.",
+            "Hawkins",
             Role::Actor,
         ),
         (

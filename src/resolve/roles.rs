@@ -227,6 +227,16 @@ impl Context<'_> {
         self.doc.tokens[i].slice(self.doc.text)
     }
 
+    /// Whether a possessive clitic follows the mention ("Russia's",
+    /// "the Philippines' coast"). A bare apostrophe counts only after a
+    /// plural in -s, not as a closing quote ("'power in Russia'").
+    fn possessive_follows(&self) -> bool {
+        let next = self.last;
+        next < self.sentence.end
+            && RoleRules::is_possessive(self.word(next))
+            && (self.word(next).len() > 1 || self.word(next - 1).ends_with(['s', 'S']))
+    }
+
     fn mention_at(&self, token: usize) -> Option<Class> {
         let k = self
             .mentions
@@ -634,13 +644,7 @@ impl RoleRules {
     /// `default`.
     fn state_role(&self, ctx: &Context<'_>, default: Role) -> Role {
         let next = ctx.last;
-        // A bare apostrophe is a possessive only after a plural in -s
-        // ("the Philippines' coast"), not a closing quote ("'power in
-        // Russia'").
-        let possessive = next < ctx.sentence.end
-            && Self::is_possessive(ctx.word(next))
-            && (ctx.word(next).len() > 1 || ctx.word(next - 1).ends_with(['s', 'S']));
-        if possessive {
+        if ctx.possessive_follows() {
             // A preposition before governs the possessed noun, not the
             // possessor ("from South Korea's intelligence service"). The
             // possessor of a place is where it lies; of anything else, an
@@ -728,8 +732,7 @@ impl RoleRules {
     /// recognised as people; ANNOTATION.md makes them places like any
     /// other. A possessive stays whose ("in Hafter's retreat").
     fn person_role(&self, ctx: &Context<'_>) -> Role {
-        let next = ctx.last;
-        if next < ctx.sentence.end && Self::is_possessive(ctx.word(next)) {
+        if ctx.possessive_follows() {
             return Role::Actor;
         }
         if self.apposed_territory(ctx) {
