@@ -16,6 +16,12 @@ chosen on the hand labels alone.
   # tag the fold with it and score it with `newstag eval`; counts summed
   scripts/distil-frames.py cv --folds DIR/conflict-groups --pool fixtures/pool/articles.jsonl
 
+Several teachers (`label --teacher A B`, `cv --folds A/SCHEME B/SCHEME`, for
+example encoders fine-tuned with other learning rates or seeds) label the
+pool together: a sentence takes a label when the teachers' mean probability
+reaches the mean of their thresholds, each chosen on its own training
+documents. With one teacher the output is what it was.
+
 `cv --no-pool` runs the same folds without the pool: the embedded classifier
 on the hand labels alone, for comparison (the same figure as
 `newstag eval --cv conflict:5`).
@@ -30,6 +36,8 @@ import os
 import shutil
 import subprocess
 import sys
+
+import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = [os.path.join(ROOT, "fixtures", "corpus", f) for f in ("articles.jsonl", "conll.jsonl")]
@@ -56,24 +64,44 @@ def read_pool(paths):
     return docs
 
 
-def pseudo_label(teacher, pool, out, max_seq_length):
+def ensemble_scores(teachers, texts, max_seq_length):
+    """The teachers' probabilities of every label for `texts`, averaged, and
+    their thresholds, averaged (each chosen on its own training documents):
+    labels, scores [n, labels], thresholds, the heads. One teacher is its own
+    ensemble. Teachers whose labels differ are refused, naming both."""
+    heads, scores = [], []
+    for teacher in teachers:
+        head = setfit.Head.load(os.path.join(teacher, setfit.HEAD_FILE))
+        if heads and list(head.labels) != list(heads[0].labels):
+            raise CorpusError(f"{teacher}: labels {list(head.labels)} differ from {teachers[0]}'s "
+                              f"{list(heads[0].labels)}")
+        model = setfit.load_encoder(teacher, max_seq_length)
+        scores.append(head.scores(setfit.embed(model, texts)))
+        heads.append(head)
+    thresholds = [float(np.mean([h.thresholds[j] for h in heads])) for j in range(len(heads[0].labels))]
+    return heads[0].labels, np.mean(scores, axis=0), thresholds, heads
+
+
+def pseudo_label(teachers, pool, out, max_seq_length):
     """Writes `pool` (sentences split) as gold-format documents whose frames
-    are the sentences the teacher selects at its thresholds."""
-    model = setfit.load_encoder(teacher, max_seq_length)
-    head = setfit.Head.load(os.path.join(teacher, setfit.HEAD_FILE))
+    are the sentences the teachers select: their mean probability at their
+    mean threshold (one teacher: its own)."""
     rows = [(d, span) for d in pool for span in d["sentences"]]
-    scores = head.scores(setfit.embed(model, [d["text"][s:e] for d, (s, e) in rows]))
+    labels, scores, thresholds, heads = ensemble_scores(
+        teachers, [d["text"][s:e] for d, (s, e) in rows], max_seq_length)
     frames = {}
     for (d, (s, e)), p in zip(rows, scores):
-        labels = [l for l, x, t in zip(head.labels, p, head.thresholds) if x >= t]
-        if labels:
-            frames.setdefault(d["id"], []).append({"start": s, "end": e, "labels": labels})
-    counts = {l: 0 for l in head.labels}
-    # The teacher as its head's provenance records it (training files with
-    # their SHA-256, options), and the thresholds it selected at.
-    by = {"teacher": {k: head.provenance.get(k) for k in ("trainer", "base", "training_files", "documents", "options")
-                      if k in head.provenance},
-          "thresholds": dict(zip(head.labels, map(float, head.thresholds)))}
+        chosen = [l for l, x, t in zip(labels, p, thresholds) if x >= t]
+        if chosen:
+            frames.setdefault(d["id"], []).append({"start": s, "end": e, "labels": chosen})
+    counts = {l: 0 for l in labels}
+    # Each teacher as its head's provenance records it (training files with
+    # their SHA-256, options), and the thresholds selected at.
+    described = [{k: h.provenance.get(k) for k in ("trainer", "base", "training_files", "documents", "options")
+                  if k in h.provenance} for h in heads]
+    by = {"teacher": described[0]} if len(heads) == 1 else {
+        "teachers": described, "ensemble": "mean of the teachers' probabilities and of their thresholds"}
+    by["thresholds"] = dict(zip(labels, thresholds))
     with open(out, "w", encoding="utf-8") as f:
         for d in pool:
             record = {k: v for k, v in d["source"].items() if k not in ("frames", "entities")}
@@ -94,6 +122,20 @@ def run(args, **kw):
     return done
 
 
+def held_out(teachers):
+    """The document ids a fold's teachers held out; teachers that held out
+    different documents are refused, naming both."""
+    sets = []
+    for teacher in teachers:
+        path = os.path.join(teacher, "held-out.ids")
+        if not os.path.isfile(path):
+            raise CorpusError(f"{path}: missing (train-setfit.py --save-folds writes it)")
+        sets.append(set(open(path, encoding="utf-8").read().split()))
+        if sets[-1] != sets[0]:
+            raise CorpusError(f"{path}: holds out other documents than {os.path.join(teachers[0], 'held-out.ids')}")
+    return sets[0]
+
+
 def cross_validate(opts, log):
     """Per saved fold: pseudo-label, train, tag, score; returns the counts
     summed over folds as train-setfit.py's Tally."""
@@ -102,21 +144,22 @@ def cross_validate(opts, log):
     if not opts.no_pool:
         pool = read_pool(opts.pool)
         setfit.split_sentences(pool, opts.newstag)
-    folds = sorted(f for f in os.listdir(opts.folds) if os.path.isfile(os.path.join(opts.folds, f, "held-out.ids")))
+    root = opts.folds[0]
+    folds = sorted(f for f in os.listdir(root) if os.path.isfile(os.path.join(root, f, "held-out.ids")))
     if not folds:
-        raise CorpusError(f"{opts.folds}: no fold directory with held-out.ids (train-setfit.py --save-folds)")
+        raise CorpusError(f"{root}: no fold directory with held-out.ids (train-setfit.py --save-folds)")
     if opts.fold:
         missing = sorted(set(opts.fold) - set(folds))
         if missing:
-            raise CorpusError(f"{opts.folds}: no saved fold {', '.join(missing)} (folds: {', '.join(folds)})")
+            raise CorpusError(f"{root}: no saved fold {', '.join(missing)} (folds: {', '.join(folds)})")
         folds = [f for f in folds if f in opts.fold]
     os.makedirs(opts.work, exist_ok=True)
     totals = None
     for fold in folds:
-        teacher = os.path.join(opts.folds, fold)
+        teachers = [os.path.join(r, fold) for r in opts.folds]
         work = os.path.join(opts.work, fold)
         os.makedirs(work, exist_ok=True)
-        held = set(open(os.path.join(teacher, "held-out.ids"), encoding="utf-8").read().split())
+        held = held_out(teachers)
         with open(os.path.join(work, "train.jsonl"), "w", encoding="utf-8") as train, \
                 open(os.path.join(work, "held.jsonl"), "w", encoding="utf-8") as test:
             for doc in gold:
@@ -124,8 +167,8 @@ def cross_validate(opts, log):
         args = [opts.newstag, "train-frames", "--gold", os.path.join(work, "train.jsonl")]
         if pool:
             pseudo = os.path.join(work, "pseudo.jsonl")
-            sentences, counts = pseudo_label(teacher, pool, pseudo, opts.max_seq_length)
-            log(f"{fold}: the fold's teacher framed {counts} of the pool's {sentences} sentences")
+            sentences, counts = pseudo_label(teachers, pool, pseudo, opts.max_seq_length)
+            log(f"{fold}: the fold's teachers framed {counts} of the pool's {sentences} sentences")
             args += ["--pseudo", pseudo]
             args += ["--pseudo-weights", opts.pseudo_weights, "--l2", opts.l2]
         for name in ("deployment.toml", "negation.toml"):
@@ -153,10 +196,14 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     label = sub.add_parser("label", help="pseudo-label a pool with a fine-tuned encoder")
-    label.add_argument("--teacher", required=True, help="directory written by train-setfit.py --out")
+    label.add_argument("--teacher", required=True, nargs="+", metavar="DIR",
+                       help="directory written by train-setfit.py --out; several: their mean probability "
+                            "at their mean threshold")
     label.add_argument("--out", required=True, help="pseudo-labelled JSONL (for train-frames --pseudo)")
     cv = sub.add_parser("cv", help="cross-validate the distillation over saved folds")
-    cv.add_argument("--folds", required=True, help="DIR/SCHEME written by train-setfit.py --cv ... --save-folds DIR")
+    cv.add_argument("--folds", required=True, nargs="+", metavar="DIR/SCHEME",
+                    help="written by train-setfit.py --cv ... --save-folds DIR; several: each fold's teachers "
+                         "(the same fold of each, holding out the same documents) label the pool together")
     cv.add_argument("--work", default=os.path.join(ROOT, "target", "distil-cv"), help="working directory")
     cv.add_argument("--no-pool", action="store_true", help="the same folds on the hand labels alone")
     cv.add_argument("--fold", nargs="+", metavar="NAME",
@@ -182,7 +229,7 @@ def main(argv=None):
         return
     totals = cross_validate(opts, log)
     how = "hand labels alone" if opts.no_pool else "hand labels + the fold teacher's pseudo-labelled pool"
-    print(totals.table(f"frames, embedded classifier over the folds of {opts.folds} ({how})"))
+    print(totals.table(f"frames, embedded classifier over the folds of {', '.join(opts.folds)} ({how})"))
 
 
 if __name__ == "__main__":
