@@ -140,10 +140,6 @@ def cross_validate(opts, log):
     """Per saved fold: pseudo-label, train, tag, score; returns the counts
     summed over folds as train-setfit.py's Tally."""
     gold = [doc for _, doc in setfit.read_documents(CORPUS)]
-    pool = None
-    if not opts.no_pool:
-        pool = read_pool(opts.pool)
-        setfit.split_sentences(pool, opts.newstag)
     root = opts.folds[0]
     folds = sorted(f for f in os.listdir(root) if os.path.isfile(os.path.join(root, f, "held-out.ids")))
     if not folds:
@@ -153,13 +149,20 @@ def cross_validate(opts, log):
         if missing:
             raise CorpusError(f"{root}: no saved fold {', '.join(missing)} (folds: {', '.join(folds)})")
         folds = [f for f in folds if f in opts.fold]
-    os.makedirs(opts.work, exist_ok=True)
-    totals = None
+    # Every fold's teachers are checked before the pool is read.
+    plan = []
     for fold in folds:
         teachers = [os.path.join(r, fold) for r in opts.folds]
+        plan.append((fold, teachers, held_out(teachers)))
+    pool = None
+    if not opts.no_pool:
+        pool = read_pool(opts.pool)
+        setfit.split_sentences(pool, opts.newstag)
+    os.makedirs(opts.work, exist_ok=True)
+    totals = None
+    for fold, teachers, held in plan:
         work = os.path.join(opts.work, fold)
         os.makedirs(work, exist_ok=True)
-        held = held_out(teachers)
         with open(os.path.join(work, "train.jsonl"), "w", encoding="utf-8") as train, \
                 open(os.path.join(work, "held.jsonl"), "w", encoding="utf-8") as test:
             for doc in gold:
