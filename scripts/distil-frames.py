@@ -231,7 +231,8 @@ def main(argv=None):
         log(f"distil-frames: {len(pool)} documents, {sentences} sentences; framed {counts}; wrote {opts.out}")
         return
     totals = cross_validate(opts, log)
-    how = "hand labels alone" if opts.no_pool else "hand labels + the fold teacher's pseudo-labelled pool"
+    teachers = "teacher" if len(opts.folds) == 1 else "teachers"
+    how = "hand labels alone" if opts.no_pool else f"hand labels + the pool labelled by the fold's {teachers}"
     print(totals.table(f"frames, embedded classifier over the folds of {', '.join(opts.folds)} ({how})"))
 
 
