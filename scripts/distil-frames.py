@@ -69,15 +69,14 @@ def ensemble_scores(teachers, texts, max_seq_length):
     their thresholds, averaged (each chosen on its own training documents):
     labels, scores [n, labels], thresholds, the heads. One teacher is its own
     ensemble. Teachers whose labels differ are refused, naming both."""
-    heads, scores = [], []
-    for teacher in teachers:
-        head = setfit.Head.load(os.path.join(teacher, setfit.HEAD_FILE))
-        if heads and list(head.labels) != list(heads[0].labels):
+    # Every head is read and checked before any encoder runs.
+    heads = [setfit.Head.load(os.path.join(teacher, setfit.HEAD_FILE)) for teacher in teachers]
+    for teacher, head in zip(teachers[1:], heads[1:]):
+        if list(head.labels) != list(heads[0].labels):
             raise CorpusError(f"{teacher}: labels {list(head.labels)} differ from {teachers[0]}'s "
                               f"{list(heads[0].labels)}")
-        model = setfit.load_encoder(teacher, max_seq_length)
-        scores.append(head.scores(setfit.embed(model, texts)))
-        heads.append(head)
+    scores = [head.scores(setfit.embed(setfit.load_encoder(teacher, max_seq_length), texts))
+              for teacher, head in zip(teachers, heads)]
     thresholds = [float(np.mean([h.thresholds[j] for h in heads])) for j in range(len(heads[0].labels))]
     return heads[0].labels, np.mean(scores, axis=0), thresholds, heads
 
@@ -130,7 +129,8 @@ def held_out(teachers):
         path = os.path.join(teacher, "held-out.ids")
         if not os.path.isfile(path):
             raise CorpusError(f"{path}: missing (train-setfit.py --save-folds writes it)")
-        sets.append(set(open(path, encoding="utf-8").read().split()))
+        with open(path, encoding="utf-8") as f:
+            sets.append(set(f.read().split()))
         if sets[-1] != sets[0]:
             raise CorpusError(f"{path}: holds out other documents than {os.path.join(teachers[0], 'held-out.ids')}")
     return sets[0]
