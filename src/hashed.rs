@@ -4,13 +4,21 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// Passes an already hashed `u64` key through.
+/// Passes an already hashed `u64` key through, times an odd constant.
+/// The standard table finds a key's slot from its low bits and checks a
+/// tag made of its top seven bits; keys that are small numbers (feature
+/// hashes folded into 20 bits) would all share tag 0 and cost a key
+/// comparison per occupied slot probed. The multiplication spreads the low
+/// bits into the top ones and leaves the low ones as they were.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct IdentityHasher(u64);
+pub struct PrehashedHasher(u64);
 
-impl Hasher for IdentityHasher {
+/// Fibonacci hashing's multiplier, 2^64 divided by the golden ratio.
+const SPREAD: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl Hasher for PrehashedHasher {
     fn finish(&self) -> u64 {
-        self.0
+        self.0.wrapping_mul(SPREAD)
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -25,10 +33,33 @@ impl Hasher for IdentityHasher {
 }
 
 /// The hasher builder of [`HashedMap`] and [`HashedSet`].
-pub type Identity = BuildHasherDefault<IdentityHasher>;
+pub type Prehashed = BuildHasherDefault<PrehashedHasher>;
 
 /// A map keyed by `u64` hashes.
-pub type HashedMap<V> = HashMap<u64, V, Identity>;
+pub type HashedMap<V> = HashMap<u64, V, Prehashed>;
 
 /// A set of `u64` hashes.
-pub type HashedSet = HashSet<u64, Identity>;
+pub type HashedSet = HashSet<u64, Prehashed>;
+
+#[cfg(test)]
+mod tests {
+    use std::hash::BuildHasher;
+
+    use super::*;
+
+    #[test]
+    fn small_keys_get_distinct_top_bits() {
+        let tags: HashSet<u64> = (0..64u64)
+            .map(|k| Prehashed::default().hash_one(k) >> 57)
+            .collect();
+        assert!(tags.len() > 32, "{} distinct tags of 64 keys", tags.len());
+    }
+
+    #[test]
+    fn low_bits_follow_the_key() {
+        for k in [1u64, 2, 3, 1 << 19, 0xdead_beef] {
+            let h = Prehashed::default().hash_one(k);
+            assert_eq!(h & 1, k & 1);
+        }
+    }
+}

@@ -12,7 +12,7 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::hashed::Identity;
+use crate::hashed::Prehashed;
 use crate::ner::EntityLabel;
 use crate::tokenize::tokenize;
 
@@ -25,8 +25,8 @@ const PHRASE_SEED: u64 = 0x3c6e_f372_fe94_f82b;
 /// Known names, matched case- and accent-insensitively on tokens.
 #[derive(Default)]
 pub struct Gazetteer {
-    first: HashSet<u64, Identity>,
-    phrases: HashMap<u64, EntityLabel, Identity>,
+    first: HashSet<u64, Prehashed>,
+    phrases: HashMap<u64, EntityLabel, Prehashed>,
 }
 
 fn phrase_hash(keys: impl Iterator<Item = u64>) -> u64 {

@@ -330,10 +330,19 @@ impl NerModel {
                 return;
             }
             s.emis.clear();
-            for feats in s.features.chunks_exact(FEATURES_PER_TOKEN) {
+            // The next token's slots are fetched while this token's are summed.
+            let table = &self.weights.table;
+            s.features[..FEATURES_PER_TOKEN.min(s.features.len())]
+                .iter()
+                .for_each(|&h| table.prefetch(h));
+            for (t, feats) in s.features.chunks_exact(FEATURES_PER_TOKEN).enumerate() {
+                let next = (t + 1) * FEATURES_PER_TOKEN;
+                if let Some(ahead) = s.features.get(next..next + FEATURES_PER_TOKEN) {
+                    ahead.iter().for_each(|&h| table.prefetch(h));
+                }
                 let mut sums = [0i32; N_TAGS];
                 for &h in feats {
-                    if let Some(row) = self.weights.table.get(h) {
+                    if let Some(row) = table.get(h) {
                         for (acc, &w) in sums.iter_mut().zip(row) {
                             *acc += i32::from(w);
                         }
