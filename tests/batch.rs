@@ -126,6 +126,41 @@ fn one_record_per_document_in_input_order_for_any_number_of_jobs() {
 }
 
 #[test]
+fn large_documents_among_small_ones_keep_input_order() {
+    // Workers hand their finished lines over before starting on a large
+    // document, and in batches otherwise; either way every record comes
+    // out once, in input order.
+    let dir = tempfile::tempdir().unwrap();
+    let sentence = "Kim Jong Un met Vladimir Putin in Moscow on Tuesday. ";
+    let mut text = String::new();
+    for i in 0..60 {
+        let repeats = if i % 10 == 3 { 1_400 } else { 1 + i % 4 };
+        let body = sentence.repeat(repeats);
+        text.push_str(&serde_json::json!({"id": format!("doc-{i}"), "text": body}).to_string());
+        text.push('\n');
+    }
+    let input = dir.path().join("mixed.jsonl");
+    fs::write(&input, text).unwrap();
+    for jobs in [1, 3] {
+        let opts = BatchOptions {
+            jobs,
+            ..BatchOptions::default()
+        };
+        let (summary, records) = run_with(
+            pipeline(),
+            std::slice::from_ref(&input),
+            Done::none(),
+            &opts,
+        );
+        assert_eq!((summary.written, summary.errors), (60, 0), "jobs {jobs}");
+        let expected: Vec<String> = (0..60).map(|i| format!("doc-{i}")).collect();
+        assert_eq!(ids(&records), expected, "jobs {jobs}");
+        let large = &records[3]["text"];
+        assert_eq!(large.as_str().unwrap().len(), sentence.len() * 1_400);
+    }
+}
+
+#[test]
 fn resume_truncates_a_cut_line_and_skips_documents_already_written() {
     let dir = tempfile::tempdir().unwrap();
     let input = jsonl(dir.path(), 50);

@@ -24,6 +24,8 @@ struct InFlightState {
     bytes: u64,
     /// The writer has stopped: no room will ever be made.
     closed: bool,
+    /// The reader is waiting for room.
+    waiting: bool,
 }
 
 impl InFlight {
@@ -51,16 +53,24 @@ impl InFlight {
                 state.bytes += bytes;
                 return true;
             }
+            state.waiting = true;
             state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
         }
     }
 
-    /// A document holding `bytes` was written.
+    /// A document holding `bytes` was written. A waiting reader is woken
+    /// once half the room is free (or nothing is in flight), not for every
+    /// document written: it then reads several documents in a row, and the
+    /// threads hand over to each other less often.
     pub(super) fn leave(&self, bytes: u64) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.docs -= 1;
         state.bytes -= bytes;
-        self.changed.notify_all();
+        let half_free = state.docs <= self.max_docs / 2 && state.bytes <= self.max_bytes / 2;
+        if state.waiting && (half_free || state.docs == 0) {
+            state.waiting = false;
+            self.changed.notify_all();
+        }
     }
 
     pub(super) fn close(&self) {
@@ -107,6 +117,32 @@ mod tests {
         // Small documents are bounded by number.
         assert!((0..4).all(|_| in_flight.enter(1)));
         assert_eq!(docs_in(in_flight), (4, 4));
+    }
+
+    #[test]
+    fn a_waiting_reader_always_gets_in_again() {
+        // A reader and a writer, documents of mixed sizes: the reader waits
+        // for half the room to be free, and still never waits for ever.
+        let in_flight = InFlight::new(4, 100);
+        let sizes: Vec<u64> = (0..2_000).map(|i| [1, 30, 70, 250][i % 4]).collect();
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::sync_channel(8);
+            let in_flight = &in_flight;
+            let sizes = &sizes;
+            scope.spawn(move || {
+                for &size in sizes {
+                    assert!(in_flight.enter(size));
+                    tx.send(size).unwrap();
+                }
+            });
+            let mut written = 0;
+            for size in rx {
+                in_flight.leave(size);
+                written += 1;
+            }
+            assert_eq!(written, sizes.len());
+        });
+        assert_eq!(docs_in(&in_flight), (0, 0));
     }
 
     #[test]

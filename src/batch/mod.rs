@@ -157,7 +157,10 @@ pub fn run<W: Write>(
     let in_flight = InFlight::new(slots, IN_FLIGHT_BYTES);
     let progress = progress::progress_bar(paths, opts);
     let (work_tx, work_rx) = mpsc::sync_channel::<Work>(slots);
-    let (done_tx, done_rx) = mpsc::channel::<Finished>();
+    let (done_tx, done_rx) = mpsc::channel::<Vec<Finished>>();
+    // Lines reach the writer in batches of half of each worker's share of
+    // the slots, as the reader is woken when half the slots are free.
+    let batch = (slots / (2 * jobs)).max(1);
     let work_rx = Mutex::new(work_rx);
     let mut summary = std::thread::scope(|scope| {
         let reader = scope
@@ -165,7 +168,7 @@ pub fn run<W: Write>(
         for _ in 0..jobs {
             let done_tx = done_tx.clone();
             let work_rx = &work_rx;
-            scope.spawn(move || workers::tag_all(pipeline, work_rx, done_tx));
+            scope.spawn(move || workers::tag_all(pipeline, work_rx, done_tx, batch));
         }
         drop(done_tx);
         let written = writer::write_in_order(out, done_rx, &in_flight, &progress);

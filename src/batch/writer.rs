@@ -26,7 +26,7 @@ const FLUSH_EVERY: Duration = Duration::from_millis(500);
 /// document once its line is written. Only whole lines are ever handed to `out`.
 pub(super) fn write_in_order<W: Write>(
     mut out: W,
-    finished: Receiver<Finished>,
+    finished: Receiver<Vec<Finished>>,
     in_flight: &InFlight,
     progress: &ProgressBar,
 ) -> Result<Summary> {
@@ -42,9 +42,7 @@ pub(super) fn write_in_order<W: Write>(
         // Waking up now and then flushes what is buffered even while one
         // slow document holds back the lines after it.
         match finished.recv_timeout(FLUSH_EVERY) {
-            Ok(done) => {
-                pending.insert(done.seq, done);
-            }
+            Ok(batch) => pending.extend(batch.into_iter().map(|done| (done.seq, done))),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
