@@ -496,7 +496,7 @@ impl RoleRules {
                 }
             }
         }
-        let possessive = ctx.last < e && Self::is_possessive(word(ctx.last));
+        let possessive = ctx.possessive_follows();
         if possessive && ctx.last + 1 < e {
             // What the mention possesses ("Russia's *war*", "Russia's *regions*").
             if let Some((i, head)) = self.head(ctx, ctx.last + 1) {
