@@ -3,6 +3,7 @@
 //! text's vector is the mean of its WordPiece vectors, so embedding a
 //! sentence costs one table look-up per piece, with no network to run.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -10,7 +11,6 @@ use safetensors::{Dtype, SafeTensors};
 
 use crate::error::{Error, Result};
 use crate::fold;
-use crate::hashed::HashedMap;
 use crate::models::{require, ModelFile};
 
 /// Directory of the shipped static model, under `models/`.
@@ -333,61 +333,106 @@ fn f16_to_f32(h: u16) -> f32 {
     f32::from_bits(bits)
 }
 
-/// A WordPiece vocabulary built for the inner loop of embedding: a hash of
-/// each key maps to its id, and the keys sit in one string so that the
-/// equality check after the hash probe touches contiguous memory, not a
-/// heap allocation per key.
+/// A WordPiece vocabulary built for the inner loop of embedding: an
+/// open-addressing table whose slot holds all a look-up needs (a tag from
+/// the key's hash, the id and where the key sits in one string of all
+/// keys), so that a look-up touches the slot and then the key's bytes, two
+/// places in memory, where a map to an id and a table of key ranges took
+/// four, each a likely cache miss in the tagger's inner loop.
 #[derive(Debug, Default)]
 struct Vocab {
-    index: HashedMap<u32>,
+    slots: Vec<VocabSlot>,
+    mask: usize,
     keys: String,
-    /// Per id: byte range of its key in `keys`.
-    ranges: Vec<(u32, u32)>,
+    len: usize,
+}
+
+/// A slot of [`Vocab`]; `tag` 0 marks it empty.
+#[derive(Debug, Default, Clone, Copy)]
+struct VocabSlot {
+    tag: u32,
+    id: u32,
+    start: u32,
+    len: u32,
+}
+
+/// The tag of a key's hash: its top half, never 0 (the empty slot's).
+fn vocab_tag(hash: u64) -> u32 {
+    ((hash >> 32) as u32).max(1)
 }
 
 impl Vocab {
     /// Builds the vocabulary from (key, id) pairs; ids must be dense.
     fn new(entries: HashMap<String, u32>, path: &Path) -> Result<Self> {
+        let size = (entries.len() * 2).next_power_of_two().max(16);
         let mut vocab = Vocab {
-            ranges: vec![(0, 0); entries.len()],
-            ..Vocab::default()
+            slots: vec![VocabSlot::default(); size],
+            mask: size - 1,
+            keys: String::new(),
+            len: entries.len(),
         };
-        for (key, id) in entries {
-            let Some(range) = vocab.ranges.get_mut(id as usize) else {
+        // In id order, so that the table is the same on every load.
+        let mut entries: Vec<(String, u32)> = entries.into_iter().collect();
+        entries.sort_unstable_by_key(|&(_, id)| id);
+        for (i, (key, id)) in entries.iter().enumerate() {
+            let problem = match (*id as usize).cmp(&i) {
+                Ordering::Equal => None,
+                Ordering::Less => Some(format!("id {id} is given to two keys")),
+                Ordering::Greater => Some(format!("id {i} is missing")),
+            };
+            if let Some(problem) = problem {
                 return Err(model_error(
                     path,
                     format!(
-                        "field `model.vocab`: id {id} of {key:?} is not below the vocabulary size"
+                        "field `model.vocab`: {problem} (ids run from 0 to the vocabulary \
+                         size less one; at {key:?})"
                     ),
                 ));
-            };
-            *range = (vocab.keys.len() as u32, key.len() as u32);
-            vocab.keys.push_str(&key);
-            if vocab.index.insert(fx_hash(&key), id).is_some() {
-                return Err(model_error(
-                    path,
-                    format!("field `model.vocab`: hash collision at {key:?}"),
-                ));
             }
+            let hash = fx_hash(key);
+            let mut at = hash as usize & vocab.mask;
+            while vocab.slots[at].tag != 0 {
+                at = (at + 1) & vocab.mask;
+            }
+            vocab.slots[at] = VocabSlot {
+                tag: vocab_tag(hash),
+                id: *id,
+                start: vocab.keys.len() as u32,
+                len: key.len() as u32,
+            };
+            vocab.keys.push_str(key);
         }
         Ok(vocab)
     }
 
     fn get(&self, key: &str) -> Option<u32> {
-        let &id = self.index.get(&fx_hash(key))?;
-        let (start, len) = self.ranges[id as usize];
-        (&self.keys[start as usize..(start + len) as usize] == key).then_some(id)
+        let hash = fx_hash(key);
+        let tag = vocab_tag(hash);
+        let mut at = hash as usize & self.mask;
+        loop {
+            let slot = self.slots[at];
+            if slot.tag == 0 {
+                return None;
+            }
+            if slot.tag == tag
+                && slot.len as usize == key.len()
+                && &self.keys[slot.start as usize..(slot.start + slot.len) as usize] == key
+            {
+                return Some(slot.id);
+            }
+            at = (at + 1) & self.mask;
+        }
     }
 
     fn len(&self) -> usize {
-        self.ranges.len()
+        self.len
     }
 }
 
 /// A 64-bit string hash: eight bytes at a time (the tail zero-padded),
 /// each step mixed by MurmurHash3's finaliser so that every input bit
 /// reaches every output bit. Keys come from a fixed file, so no protection
-/// against crafted keys is needed; `Vocab::new` checks for collisions.
+/// against crafted keys is needed.
 fn fx_hash(key: &str) -> u64 {
     let mut h = key.len() as u64 ^ 0x9e37_79b9_7f4a_7c15;
     let mut chunks = key.as_bytes().chunks_exact(8);
@@ -446,7 +491,39 @@ fn read_wordpiece(path: &Path) -> Result<WordPiece> {
 
 #[cfg(test)]
 mod tests {
-    use super::f16_to_f32;
+    use super::*;
+
+    #[test]
+    fn vocab_finds_every_key_and_nothing_else() {
+        let words = ["the", "army", "##s", "kursk", "un", "##able", "a"];
+        let entries: HashMap<String, u32> = (words.iter().enumerate())
+            .map(|(i, w)| (w.to_string(), i as u32))
+            .collect();
+        let vocab = Vocab::new(entries, Path::new("tokenizer.json")).unwrap();
+        assert_eq!(vocab.len(), words.len());
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(vocab.get(w), Some(i as u32), "{w}");
+        }
+        for absent in ["", "ar", "armys", "s", "##", "The"] {
+            assert_eq!(vocab.get(absent), None, "{absent:?}");
+        }
+    }
+
+    #[test]
+    fn vocab_refuses_ids_that_are_not_dense() {
+        for (ids, problem) in [([0, 1, 1], "given to two keys"), ([0, 1, 3], "missing")] {
+            let entries: HashMap<String, u32> = (["a", "b", "c"].iter().zip(ids))
+                .map(|(w, id)| (w.to_string(), id))
+                .collect();
+            let err = Vocab::new(entries, Path::new("tokenizer.json"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("tokenizer.json") && err.contains(problem),
+                "{err}"
+            );
+        }
+    }
 
     #[test]
     fn half_precision_converts() {
