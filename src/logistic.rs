@@ -169,7 +169,36 @@ pub struct LinearModel {
     /// Weights of the scaled dense features.
     pub dense: Vec<f32>,
     /// Weights of the hashed word features seen in training, by id.
+    #[serde(deserialize_with = "words_in_bulk")]
     pub words: BTreeMap<u32, f32>,
+}
+
+/// Reads a JSON object of word weights into a list, then builds the map in
+/// one go (files hold the ids in order, so no search per id); a repeated id
+/// keeps its last weight, as inserting one by one would.
+fn words_in_bulk<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<BTreeMap<u32, f32>, D::Error> {
+    struct Words;
+    impl<'de> serde::de::Visitor<'de> for Words {
+        type Value = BTreeMap<u32, f32>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of word ids to weights")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some(pair) = map.next_entry::<u32, f32>()? {
+                pairs.push(pair);
+            }
+            Ok(pairs.into_iter().collect())
+        }
+    }
+    deserializer.deserialize_map(Words)
 }
 
 impl LinearModel {
@@ -725,6 +754,24 @@ impl Adam {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_weights_load_in_bulk_as_one_by_one() {
+        let json = r#"{"bias":0.5,"dense":[1.0],"words":{"7":0.25,"3":-1.0,"7":2.0,"12":0.5}}"#;
+        let model: LinearModel = serde_json::from_str(json).unwrap();
+        let expected: BTreeMap<u32, f32> = [(3, -1.0), (7, 2.0), (12, 0.5)].into_iter().collect();
+        assert_eq!(
+            model.words, expected,
+            "in id order, a repeated id keeps its last weight"
+        );
+        let written = serde_json::to_string(&model).unwrap();
+        assert_eq!(
+            serde_json::from_str::<LinearModel>(&written).unwrap(),
+            model
+        );
+        let err = serde_json::from_str::<LinearModel>(r#"{"bias":0,"dense":[],"words":{"x":1}}"#);
+        assert!(err.is_err());
+    }
 
     #[test]
     fn softmax_fits_three_classes_deterministically() {
