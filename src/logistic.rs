@@ -247,6 +247,11 @@ impl ScoringModel {
                 .filter_map(|id| self.words.get(&u64::from(*id))),
         )
     }
+
+    /// The weight of word feature `id`, if training saw it.
+    pub fn word(&self, id: u32) -> Option<f32> {
+        self.words.get(&u64::from(id)).copied()
+    }
 }
 
 /// The intercept plus the dense dot product plus the word weights found.

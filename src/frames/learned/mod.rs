@@ -195,6 +195,11 @@ impl RowScorer {
             .map(|m| train::sigmoid(m.logit(dense, words)))
             .collect()
     }
+
+    /// Label number `label`'s weight of word feature `id`, if it has one.
+    pub fn word_weight(&self, label: usize, id: u32) -> Option<f32> {
+        self.models[label].word(id)
+    }
 }
 
 /// Frame classifier over a trained [`ClassifierFile`].
@@ -322,7 +327,7 @@ impl LearnedFramer {
                 // here, the weights below say what decided.
                 evidence.retain(|e| e.span.is_some());
                 if selected {
-                    evidence.extend(self.top_features(doc, s, &negated, &lm.model, dense));
+                    evidence.extend(self.top_features(doc, s, &negated, label, dense));
                     evidence.extend(nearest[label][s].take().unwrap_or_default());
                 }
                 frames.push(Frame {
@@ -339,16 +344,18 @@ impl LearnedFramer {
         frames
     }
 
-    /// The features that pushed the label's log-odds up most in sentence
-    /// `s` (dense features by name, words as `w:stem` / `b:stem stem`).
+    /// The features that pushed label number `label`'s log-odds up most in
+    /// sentence `s` (dense features by name, words as `w:stem` / `b:stem
+    /// stem`).
     fn top_features(
         &self,
         doc: &Tokenized<'_>,
         s: usize,
         negated: &[Span],
-        model: &LinearModel,
+        label: usize,
         dense: &[f32],
     ) -> Vec<Evidence> {
+        let model = &self.classifier.models[label].model;
         let mut contributions: Vec<(f32, String)> = Vec::new();
         let (mut vector, mut neighbours) = (0f32, 0f32);
         let dim = self.featurizer.vectors().dim();
@@ -362,7 +369,7 @@ impl LearnedFramer {
         contributions.push((vector, "sentence vector".to_string()));
         contributions.push((neighbours, "neighbouring sentences".to_string()));
         features::each_word_feature(doc, s, negated, |id, name| {
-            if let Some(&w) = model.words.get(&id) {
+            if let Some(w) = self.scorer.word_weight(label, id) {
                 contributions.push((w, name()));
             }
         });
