@@ -1,5 +1,8 @@
-//! Maps keyed by values that are already hashes (word keys, feature
-//! hashes): hashing them again would only cost time.
+//! Hashing for the tagger's look-up tables: maps keyed by values that are
+//! already hashes (word keys, feature hashes), which hashing again would
+//! only cost time; FNV-1a, the fixed hash of the learned models' sparse
+//! features and of maps keyed by short names; and the 32-bit tag that the
+//! open-addressing tables keep in each slot.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -30,6 +33,54 @@ impl Hasher for PrehashedHasher {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
+}
+
+/// FNV-1a, the hash of the learned models' sparse features: fixed, so a
+/// trained model means the same on every platform and in every release.
+/// Short for short keys, so also the hasher of [`NameMap`] and [`NameSet`].
+pub struct Fnv(u64);
+
+impl Fnv {
+    /// The FNV-1a offset basis.
+    pub fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// A map keyed by short names or words read from the project's data files
+/// (the resolver looks them up for every candidate span): FNV hashes such
+/// a key in a fraction of the standard hasher's time, and the keys come
+/// from fixed files, not from an adversary.
+pub type NameMap<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+
+/// A set of short names or words, hashed as [`NameMap`]'s keys.
+pub type NameSet = HashSet<String, BuildHasherDefault<Fnv>>;
+
+/// The 32-bit tag an open-addressing table keeps in a slot beside its
+/// entry: the top half of the key's hash, never 0, which marks an empty
+/// slot. Probing starts from the hash's low bits, so the two halves are
+/// independent.
+pub fn slot_tag(hash: u64) -> u32 {
+    ((hash >> 32) as u32).max(1)
 }
 
 /// The hasher builder of [`HashedMap`] and [`HashedSet`].

@@ -8,7 +8,6 @@
 //! [`Fnv`], fixed so that a trained model means the same on every platform.
 
 use std::collections::BTreeMap;
-use std::hash::Hasher;
 
 use ndarray::{Array1, Array2, Axis};
 use serde::{Deserialize, Serialize};
@@ -22,36 +21,6 @@ pub struct FeatureRow {
     pub dense: Vec<f32>,
     /// Hashed sparse features (present or not), sorted and distinct.
     pub words: Vec<u32>,
-}
-
-/// FNV-1a, the hash of the learned models' sparse features: fixed, so a
-/// trained model means the same on every platform and in every release.
-pub struct Fnv(u64);
-
-impl Fnv {
-    /// The FNV-1a offset basis.
-    pub fn new() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 /// Options of a training run.

@@ -59,8 +59,8 @@ pub(super) fn tag_all(
                 work.lock().ok().and_then(|rx| rx.recv().ok())
             }
         };
+        // Whatever was held was handed over before waiting.
         let Some(Work { seq, item, held }) = next else {
-            hand_over(&mut lines);
             return;
         };
         if item.bytes >= LARGE_DOCUMENT && !hand_over(&mut lines) {

@@ -11,6 +11,7 @@ use safetensors::{Dtype, SafeTensors};
 
 use crate::error::{Error, Result};
 use crate::fold;
+use crate::hashed::slot_tag;
 use crate::models::{require, ModelFile};
 
 /// Directory of the shipped static model, under `models/`.
@@ -317,28 +318,26 @@ fn read_table(path: &Path) -> Result<(usize, Vec<f32>)> {
 
 /// IEEE half to single precision.
 fn f16_to_f32(h: u16) -> f32 {
+    let sign = u32::from(h >> 15) << 31;
     let magnitude = u32::from(h & 0x7fff);
     if (0x0400..0x7c00).contains(&magnitude) {
-        // A normal number, nearly every weight: rebias the exponent from
-        // 15 to 127 (a carry from the fraction cannot occur).
-        return f32::from_bits(
-            (u32::from(h >> 15) << 31) | ((magnitude << 13) + ((127 - 15) << 23)),
-        );
+        // A normal number, nearly every weight, on a path of its own (the
+        // compiler keeps it short): the exponent rebiased from 15 to 127,
+        // by an addition no carry from the fraction can reach.
+        return f32::from_bits(sign | ((magnitude << 13) + ((127 - 15) << 23)));
     }
-    let sign = u32::from(h >> 15) << 31;
-    let exp = u32::from((h >> 10) & 0x1f);
-    let frac = u32::from(h & 0x3ff);
-    let bits = match (exp, frac) {
-        (0, 0) => sign,
-        (0, f) => {
-            // Subnormal: value = f * 2^-24.
-            let v = f as f32 * 2f32.powi(-24);
-            return if sign == 0 { v } else { -v };
-        }
-        (0x1f, f) => sign | 0x7f80_0000 | (f << 13),
-        (e, f) => sign | ((e + 127 - 15) << 23) | (f << 13),
-    };
-    f32::from_bits(bits)
+    let frac = magnitude & 0x3ff;
+    if magnitude >= 0x7c00 {
+        // Infinity or NaN.
+        return f32::from_bits(sign | 0x7f80_0000 | (frac << 13));
+    }
+    // Zero or subnormal: frac * 2^-24.
+    let v = frac as f32 * 2f32.powi(-24);
+    if sign == 0 {
+        v
+    } else {
+        -v
+    }
 }
 
 /// A WordPiece vocabulary built for the inner loop of embedding: an
@@ -362,11 +361,6 @@ struct VocabSlot {
     id: u32,
     start: u32,
     len: u32,
-}
-
-/// The tag of a key's hash: its top half, never 0 (the empty slot's).
-fn vocab_tag(hash: u64) -> u32 {
-    ((hash >> 32) as u32).max(1)
 }
 
 impl Vocab {
@@ -403,7 +397,7 @@ impl Vocab {
                 at = (at + 1) & vocab.mask;
             }
             vocab.slots[at] = VocabSlot {
-                tag: vocab_tag(hash),
+                tag: slot_tag(hash),
                 id: *id,
                 start: vocab.keys.len() as u32,
                 len: key.len() as u32,
@@ -415,7 +409,7 @@ impl Vocab {
 
     fn get(&self, key: &str) -> Option<u32> {
         let hash = fx_hash(key);
-        let tag = vocab_tag(hash);
+        let tag = slot_tag(hash);
         let mut at = hash as usize & self.mask;
         loop {
             let slot = self.slots[at];
@@ -534,7 +528,7 @@ mod tests {
     }
 
     #[test]
-    fn half_precision_fast_path_agrees_with_the_general_one() {
+    fn every_normal_half_converts_exactly() {
         // Every normal half, against the exponent and fraction fields
         // decoded one by one.
         for h in 0..=u16::MAX {

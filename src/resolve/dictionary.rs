@@ -6,7 +6,6 @@
 //! list (its gazetteer) is frozen from them ([`Dictionary::name_list`]).
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -14,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::fold;
-use crate::logistic::Fnv;
+use crate::hashed::NameMap;
 use crate::ner::EntityLabel;
 use crate::resolve::Country;
 
@@ -107,11 +106,6 @@ pub struct Entry {
 /// Index of an entry in [`Dictionary::entries`].
 pub type EntryId = u32;
 
-/// A map keyed by normalised names: FNV, which hashes a short name in a
-/// fraction of the standard hasher's time (the resolver looks names up for
-/// every candidate span); names come from a fixed file, not an adversary.
-type ByName<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
-
 /// The loaded dictionary with its lookup tables.
 #[derive(Debug, Default)]
 pub struct Dictionary {
@@ -119,10 +113,10 @@ pub struct Dictionary {
     /// Normalised alias (see [`normalize_into`]) to entry; the first entry
     /// in file order wins, a creating alias over a link-only one. The flag
     /// says whether the key is a creating alias of that entry.
-    by_alias: ByName<(EntryId, bool)>,
+    by_alias: NameMap<(EntryId, bool)>,
     /// Link-only keys that several entries share ("kim"), with all of them
     /// in file order; the first is the one in `by_alias`.
-    shared: ByName<Vec<EntryId>>,
+    shared: NameMap<Vec<EntryId>>,
     /// The `state` entry of each country, for metonyms and demonyms.
     states: HashMap<Country, EntryId>,
 }
@@ -147,8 +141,8 @@ impl Dictionary {
 
     /// Builds the lookup tables over `entries`.
     pub fn from_entries(entries: Vec<Entry>) -> Self {
-        let mut by_alias = ByName::default();
-        let mut shared: ByName<Vec<EntryId>> = ByName::default();
+        let mut by_alias = NameMap::default();
+        let mut shared: NameMap<Vec<EntryId>> = NameMap::default();
         let mut states = HashMap::new();
         let mut key = String::new();
         // Two passes so that a creating alias of a later entry still beats a

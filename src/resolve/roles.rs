@@ -4,7 +4,7 @@
 //! can be read and changed without hunting through the resolver.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, Hasher};
 use std::ops::Range;
 use std::path::Path;
 
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::datafile;
 use crate::document::Tokenized;
 use crate::error::Result;
-use crate::logistic::Fnv;
+use crate::hashed::{Fnv, NameSet};
 use crate::ner::EntityLabel;
 use crate::resolve::dictionary::Kind;
 use crate::resolve::spans::HYPHENS;
@@ -22,11 +22,6 @@ use crate::sentence::lacks_full_stop;
 
 /// File name of the word lists inside the models directory.
 pub const ROLES_FILE: &str = "roles.toml";
-
-/// A word list: lower-case words, hashed by FNV, which is several times
-/// faster than the default hasher on short words (the rules and the role
-/// model's features look up dozens per mention).
-type WordSet = HashSet<String, BuildHasherDefault<Fnv>>;
 
 crate::names::named_enum! {
     /// Which role rules apply to a mention: from its dictionary kind, or
@@ -116,33 +111,33 @@ struct RawRules {
 /// The loaded word lists, as sets of lower-case words.
 #[derive(Debug, Default)]
 pub struct RoleRules {
-    skip_before: WordSet,
-    place_modifiers: WordSet,
-    place_prepositions: WordSet,
-    recipient_nouns: WordSet,
-    recipient_prepositions: WordSet,
-    actor_prepositions: WordSet,
-    territory_nouns: WordSet,
-    place_of_nouns: WordSet,
-    conflict_nouns: WordSet,
-    group_nouns: WordSet,
+    skip_before: NameSet,
+    place_modifiers: NameSet,
+    place_prepositions: NameSet,
+    recipient_nouns: NameSet,
+    recipient_prepositions: NameSet,
+    actor_prepositions: NameSet,
+    territory_nouns: NameSet,
+    place_of_nouns: NameSet,
+    conflict_nouns: NameSet,
+    group_nouns: NameSet,
     /// Inflected forms of the place verbs.
-    place_verbs: WordSet,
-    transfer_words: WordSet,
+    place_verbs: NameSet,
+    transfer_words: NameSet,
     /// Auxiliaries, inflected lemmas and irregular forms together.
-    verbs: WordSet,
-    adverbs: WordSet,
-    conjunctions: WordSet,
-    function_words: WordSet,
-    source_words: WordSet,
-    place_suffixes: WordSet,
-    goods_nouns: WordSet,
-    wielder_prepositions: WordSet,
-    attribute_nouns: WordSet,
-    language_cues: WordSet,
-    source_name_words: WordSet,
-    source_nouns: WordSet,
-    locative_prepositions: WordSet,
+    verbs: NameSet,
+    adverbs: NameSet,
+    conjunctions: NameSet,
+    function_words: NameSet,
+    source_words: NameSet,
+    place_suffixes: NameSet,
+    goods_nouns: NameSet,
+    wielder_prepositions: NameSet,
+    attribute_nouns: NameSet,
+    language_cues: NameSet,
+    source_name_words: NameSet,
+    source_nouns: NameSet,
+    locative_prepositions: NameSet,
     /// Vessel prefix ("USS", as written) to the state of its navy.
     vessel_prefixes: HashMap<String, Country>,
 }
@@ -267,13 +262,13 @@ impl RoleRules {
             words
                 .into_iter()
                 .map(|w| w.to_lowercase())
-                .collect::<WordSet>()
+                .collect::<NameSet>()
         };
         let inflected = |lemmas: Vec<String>| {
             lemmas
                 .iter()
                 .flat_map(|lemma| inflect(&lemma.to_lowercase()))
-                .collect::<WordSet>()
+                .collect::<NameSet>()
         };
         let mut verbs = set(raw.auxiliaries);
         verbs.extend(raw.verb_forms.into_iter().map(|w| w.to_lowercase()));
@@ -968,7 +963,7 @@ impl RoleRules {
     }
 
     /// Set membership of `word` lower-cased ([`in_word_list`]).
-    fn is(&self, set: &WordSet, word: &str) -> bool {
+    fn is(&self, set: &NameSet, word: &str) -> bool {
         in_word_list(set, word)
     }
 }

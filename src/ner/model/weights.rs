@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::hashed::slot_tag;
 
 use super::features::{FEATURES_PER_TOKEN, FEATURE_VERSION};
 use super::{Transitions, N_TAGS};
@@ -35,11 +36,6 @@ pub struct WeightTable {
     len: usize,
 }
 
-#[inline]
-fn fingerprint(hash: u64) -> u32 {
-    ((hash >> 32) as u32).max(1)
-}
-
 impl WeightTable {
     /// A table for `entries` (feature hash, weights); duplicates keep the
     /// last.
@@ -57,7 +53,7 @@ impl WeightTable {
     }
 
     fn insert(&mut self, hash: u64, weights: [i16; N_TAGS]) {
-        let fp = fingerprint(hash);
+        let fp = slot_tag(hash);
         let mut i = hash as usize & self.mask;
         loop {
             let slot = &mut self.slots[i];
@@ -76,7 +72,7 @@ impl WeightTable {
     /// The weights of feature `hash`, if it has any.
     #[inline]
     pub fn get(&self, hash: u64) -> Option<&[i16; N_TAGS]> {
-        let fp = fingerprint(hash);
+        let fp = slot_tag(hash);
         let mut i = hash as usize & self.mask;
         loop {
             let slot = &self.slots[i];
