@@ -814,6 +814,58 @@ fn hyphenated_compounds_keep_only_their_name() {
 }
 
 #[test]
+fn a_name_and_a_participle_before_another_name_are_two_mentions() {
+    use EntityLabel::{Loc, Misc, Org};
+    let s = shipped();
+    let cases: &[SpanCase] = &[
+        // The name before the hyphen takes the dictionary's label, the
+        // name after the compound the dictionary's where it knows it.
+        (
+            "Officials in Houthi-controlled Sanaa said so.",
+            &[("Houthi-controlled Sanaa", Org)],
+            &[("Houthi", Org), ("Sanaa", Loc)],
+        ),
+        (
+            "The UN-backed Government of National Accord agreed.",
+            &[("UN-backed Government of National Accord", Org)],
+            &[("UN", Org), ("Government of National Accord", Org)],
+        ),
+        (
+            "Troops crossed into Pakistan-administered Kashmir.",
+            &[("Pakistan-administered Kashmir", Loc)],
+            &[("Pakistan", Loc), ("Kashmir", Loc)],
+        ),
+        // "made" is a participle from spans.toml's list.
+        (
+            "They fired American-made Stinger missiles.",
+            &[("American-made Stinger", Misc)],
+            &[("American", Misc), ("Stinger", Misc)],
+        ),
+        // A name the dictionary does not know before "-controlled" is an
+        // organisation; lower-case words after the compound are no name.
+        (
+            "The ZXQ-controlled Namya area was shelled.",
+            &[("ZXQ-controlled Namya", Loc)],
+            &[("ZXQ", Org), ("Namya", Loc)],
+        ),
+        (
+            "on Houthi-run satellite TV",
+            &[("Houthi-run satellite TV", Org)],
+            &[("Houthi", Org)],
+        ),
+        // Not a participle: the name stays whole.
+        (
+            "The Pag-asa Island outpost",
+            &[("Pag-asa Island", Loc)],
+            &[("Pag-asa Island", Loc)],
+        ),
+    ];
+    for &(text, given, want) in cases {
+        assert_eq!(drawn_names(&s, text, given), names(want), "{text:?}");
+    }
+}
+
+#[test]
 fn nationalities_joined_by_hyphens_split_into_one_per_part() {
     use EntityLabel::Misc;
     let s = shipped();

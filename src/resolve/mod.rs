@@ -634,7 +634,7 @@ impl Resolver {
     fn draw_spans(
         &self,
         doc: &Tokenized<'_>,
-        mut mentions: Vec<Mention>,
+        mentions: Vec<Mention>,
         key: &mut String,
     ) -> (Vec<Mention>, Vec<Option<EntryId>>) {
         let dict = &*self.dictionary;
@@ -642,7 +642,7 @@ impl Resolver {
             let mentions = self.labels.repair(dict, doc, mentions, key);
             return SpanRules::default().split_compounds(dict, doc, mentions, key);
         };
-        spans.trim_hyphens(dict, doc, &mut mentions, key);
+        let mentions = spans.trim_hyphens(dict, doc, mentions, key);
         let mentions = self.labels.repair(dict, doc, mentions, key);
         let mentions = spans.follow_conventions(dict, doc, mentions, key);
         spans.split_compounds(dict, doc, mentions, key)
