@@ -64,8 +64,10 @@ def read_pool(paths):
     return docs
 
 
-def ensemble_scores(teachers, texts, max_seq_length):
-    """The teachers' probabilities of every label for `texts`, averaged, and
+def ensemble_scores(teachers, rows, max_seq_length):
+    """The teachers' probabilities of every label for sentence `rows` (`text`
+    and the `previous` sentence's, which a teacher trained with
+    --context-pieces reads), averaged, and
     their thresholds, averaged (each chosen on its own training documents):
     labels, scores [n, labels], thresholds, the heads. One teacher is its own
     ensemble. Teachers whose labels differ are refused, naming both."""
@@ -75,7 +77,8 @@ def ensemble_scores(teachers, texts, max_seq_length):
         if list(head.labels) != list(heads[0].labels):
             raise CorpusError(f"{teacher}: labels {list(head.labels)} differ from {teachers[0]}'s "
                               f"{list(heads[0].labels)}")
-    scores = [head.scores(setfit.embed(setfit.load_encoder(teacher, max_seq_length), texts))
+    scores = [head.scores(setfit.embed_rows(setfit.load_encoder(teacher, max_seq_length), rows,
+                                            head.context_pieces))
               for teacher, head in zip(teachers, heads)]
     thresholds = [float(np.mean([h.thresholds[j] for h in heads])) for j in range(len(heads[0].labels))]
     return heads[0].labels, np.mean(scores, axis=0), thresholds, heads
@@ -86,8 +89,10 @@ def pseudo_label(teachers, pool, out, max_seq_length):
     are the sentences the teachers select: their mean probability at their
     mean threshold (one teacher: its own)."""
     rows = [(d, span) for d in pool for span in d["sentences"]]
+    previous = [d["sentences"][i - 1] if i else (0, 0) for d in pool for i in range(len(d["sentences"]))]
     labels, scores, thresholds, heads = ensemble_scores(
-        teachers, [d["text"][s:e] for d, (s, e) in rows], max_seq_length)
+        teachers, [{"text": d["text"][s:e], "previous": d["text"][ps:pe]}
+                   for (d, (s, e)), (ps, pe) in zip(rows, previous)], max_seq_length)
     frames = {}
     for (d, (s, e)), p in zip(rows, scores):
         chosen = [l for l, x, t in zip(labels, p, thresholds) if x >= t]

@@ -17,6 +17,9 @@ output the Python reference gives on it, for newstag's parity tests
                head, per sentence and label.
   OUT/setfit-classify/  the same, fine-tuned on the labels themselves
                (--objective classify: encoder and linear head end to end).
+  OUT/setfit-context/  the same, each sentence read after the previous
+               one's last 8 pieces (--context-pieces 8), with a sequence
+               limit of 32 pieces, so that long sentences are cut.
   OUT/held-out/  train-setfit.py --cv folds --folds 2 --predictions on the
                fixtures from the tiny base: records.jsonl, the held-out
                frames as newstag records, and expected.json, the script's
@@ -185,10 +188,12 @@ def load_trainer():
     return module
 
 
-def make_setfit(out, newstag, objective):
+def make_setfit(out, newstag, objective, context_pieces=0, max_seq_length=512):
     """A tiny encoder, fine-tuned and given a head by train-setfit.py itself,
     with `objective` (contrastive: SetFit pairs and logistic heads; classify:
-    the encoder and a linear head trained on the labels)."""
+    the encoder and a linear head trained on the labels), reading each
+    sentence after the previous one's last `context_pieces` pieces (0:
+    alone). The expected scores read the sentences as one document, in order."""
     trainer = load_trainer()
     base = out + "-base"
     os.makedirs(base, exist_ok=True)
@@ -208,9 +213,10 @@ def make_setfit(out, newstag, objective):
             "--pairs-per-sentence", "1",
             "--max-pairs", "256",
             "--epochs", "1" if objective == "contrastive" else "2",
-            # Above every sentence's length in pieces: past the limit
+            # 512 is above every sentence's length in pieces: past the limit
             # sentence-transformers truncates and newstag averages windows.
-            "--max-seq-length", "512",
+            "--max-seq-length", str(max_seq_length),
+            "--context-pieces", str(context_pieces),
             "--seed", "3",
             "--quiet",
         ]
@@ -218,7 +224,8 @@ def make_setfit(out, newstag, objective):
     model = trainer.load_encoder(out)
     head = trainer.Head.load(os.path.join(out, trainer.HEAD_FILE))
     sentences = [n["text"] for n in head.neighbours[:6]] + PREMISES
-    vectors = trainer.embed(model, sentences)
+    rows = [{"text": text, "previous": sentences[i - 1] if i else ""} for i, text in enumerate(sentences)]
+    vectors = trainer.embed_rows(model, rows, head.context_pieces)
     scores = head.scores(vectors)
     expected = [
         {"text": text, "scores": {name: float(s) for name, s in zip(head.labels, row)}}
@@ -272,10 +279,12 @@ def main():
     make_nli(os.path.join(args.out, "nli2"), NLI2_LABELS, 13)
     make_setfit(os.path.join(args.out, "setfit"), args.newstag, "contrastive")
     make_setfit(os.path.join(args.out, "setfit-classify"), args.newstag, "classify")
+    make_setfit(os.path.join(args.out, "setfit-context"), args.newstag, "classify", context_pieces=8,
+                max_seq_length=32)
     make_held_out(
         os.path.join(args.out, "held-out"), os.path.join(args.out, "setfit-classify-base"), args.newstag
     )
-    print(f"make-tiny-checkpoints: wrote ner, nli, nli2, setfit, setfit-classify, held-out under {args.out}",
+    print(f"make-tiny-checkpoints: wrote ner, nli, nli2, setfit, setfit-classify, setfit-context, held-out under {args.out}",
           file=sys.stderr)
 
 

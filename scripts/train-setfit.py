@@ -24,7 +24,10 @@ With --objective classify the encoder is instead fine-tuned on the labels
 themselves, end to end with a linear head (binary cross-entropy per label);
 a share of the training documents is kept out to choose the epoch and the
 thresholds. The head is written in the same format, so newstag scores it the
-same way.
+same way. With --context-pieces N as well, the encoder reads each sentence
+after the last N word pieces of the sentence before it ([CLS] previous [SEP]
+sentence [SEP]) and pools over the sentence's segment only; the head records
+N, and newstag reads sentences the same way.
 
 With --cv the script instead measures frame F1 on held-out documents:
 `folds` (5-fold cross-validation over documents), `conflict`
@@ -166,8 +169,10 @@ def sentence_rows(docs, labels):
     for d, doc in enumerate(docs):
         for s, span in enumerate(doc["sentences"]):
             y = [int(any(l == label and half_overlap(span, g) for g, l in doc["gold"])) for label in labels]
+            previous = doc["sentences"][s - 1] if s else (0, 0)
             rows.append({"doc": d, "id": f"{doc['id']}#{s}", "span": span,
-                         "text": doc["text"][span[0]:span[1]], "y": y})
+                         "text": doc["text"][span[0]:span[1]],
+                         "previous": doc["text"][previous[0]:previous[1]], "y": y})
     return rows
 
 
@@ -196,6 +201,53 @@ def embed(model, texts, batch_size=32):
     vectors = model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True,
                            show_progress_bar=False, normalize_embeddings=True)
     return vectors.astype(np.float32)
+
+
+def context_features(model, rows, context_pieces):
+    """Inputs for a sentence read in context: [CLS] the previous sentence's
+    last `context_pieces` word pieces [SEP] the sentence [SEP], the sentence
+    as the second segment (token type 1), cut to the model's max_seq_length."""
+    tokenizer = model.tokenizer
+    cls, sep, pad = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id
+    ids, types = [], []
+    for r in rows:
+        before = tokenizer(r["previous"], add_special_tokens=False)["input_ids"][-context_pieces:]
+        first = [cls] + before + [sep]
+        room = max(1, model.max_seq_length - len(first) - 1)
+        second = tokenizer(r["text"], add_special_tokens=False)["input_ids"][:room] + [sep]
+        ids.append(first + second)
+        types.append([0] * len(first) + [1] * len(second))
+    width = max(map(len, ids))
+    return {
+        "input_ids": torch.tensor([i + [pad] * (width - len(i)) for i in ids]),
+        "token_type_ids": torch.tensor([t + [0] * (width - len(t)) for t in types]),
+        "attention_mask": torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i in ids]),
+    }
+
+
+def encode_rows(model, rows, context_pieces):
+    """Unit vectors (a tensor, with gradients when the model trains) of rows:
+    the sentence alone (sentence-transformers' pipeline), or, with
+    context_pieces > 0, the mean over the sentence's segment (its pieces and
+    final [SEP]) read after the previous sentence's last pieces."""
+    if not context_pieces:
+        return model(model.tokenize([r["text"] for r in rows]))["sentence_embedding"]
+    features = context_features(model, rows, context_pieces)
+    hidden = model[0].auto_model(**features).last_hidden_state
+    mask = (features["attention_mask"] * features["token_type_ids"]).unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+def embed_rows(model, rows, context_pieces, batch_size=32):
+    """Unit vectors of rows, float32 [n, dim] (see encode_rows)."""
+    if not context_pieces:
+        return embed(model, [r["text"] for r in rows], batch_size)
+    out = [np.zeros((0, model.get_sentence_embedding_dimension()), np.float32)]
+    with torch.no_grad():
+        for b in range(0, len(rows), batch_size):
+            out.append(encode_rows(model, rows[b:b + batch_size], context_pieces).numpy())
+    return np.concatenate(out).astype(np.float32)
 
 
 def make_pairs(rows, pairs_per_sentence, max_pairs, rng):
@@ -307,15 +359,14 @@ def fine_tune_classifier(model, rows, labels, opts, log):
         rng.shuffle(order)
         for b in range(0, len(order), opts.batch_size):
             batch = order[b:b + opts.batch_size]
-            features = model.tokenize([train[i]["text"] for i in batch])
-            logits = layer(model(features)["sentence_embedding"])
+            logits = layer(encode_rows(model, [train[i] for i in batch], opts.context_pieces))
             loss = loss_of(logits, y_train[batch])
             steps = optimise(optimiser, loss, steps, start, log)
         model.eval()
         weights = layer.weight.detach().numpy().copy()
         bias = layer.bias.detach().numpy().copy()
-        head = Head(labels, weights, bias, [0.5] * len(labels), [])
-        scores = head.scores(embed(model, [r["text"] for r in valid]))
+        head = Head(labels, weights, bias, [0.5] * len(labels), [], context_pieces=opts.context_pieces)
+        scores = head.scores(embed_rows(model, valid, opts.context_pieces))
         thresholds, f1s = [], []
         for j in range(len(labels)):
             t = max(THRESHOLDS, key=lambda t: (sentence_f1(y_valid[:, j], scores[:, j], t), -abs(t - 0.5)))
@@ -329,8 +380,9 @@ def fine_tune_classifier(model, rows, labels, opts, log):
     f1, weights, bias, thresholds, state = best
     model.load_state_dict(state)
     model.eval()
-    vectors = embed(model, [r["text"] for r in rows])
-    return Head(labels, weights, bias, thresholds, neighbours(rows, labels, vectors))
+    vectors = embed_rows(model, rows, opts.context_pieces)
+    return Head(labels, weights, bias, thresholds, neighbours(rows, labels, vectors),
+                context_pieces=opts.context_pieces)
 
 
 # ---------------------------------------------------------------- head
@@ -349,10 +401,12 @@ def neighbours(rows, labels, vectors):
 
 class Head:
     """One logistic regression per label over unit sentence vectors:
-    p = sigmoid(w . x + b), selected when p >= threshold."""
+    p = sigmoid(w . x + b), selected when p >= threshold. `context_pieces`:
+    how the encoder reads a sentence (see encode_rows; 0: alone)."""
 
-    def __init__(self, labels, weights, bias, thresholds, neighbours, provenance=None):
+    def __init__(self, labels, weights, bias, thresholds, neighbours, provenance=None, context_pieces=0):
         self.labels = list(labels)
+        self.context_pieces = int(context_pieces)
         self.weights = np.asarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32)
         self.thresholds = list(thresholds)
@@ -371,6 +425,7 @@ class Head:
                 {"name": n, "weights": [float(w) for w in ws], "bias": float(b), "threshold": float(t)}
                 for n, ws, b, t in zip(self.labels, self.weights, self.bias, self.thresholds)
             ],
+            "context_pieces": self.context_pieces,
             "neighbours": self.neighbours,
             "provenance": self.provenance,
         }
@@ -387,7 +442,7 @@ class Head:
         labels = value["labels"]
         return Head([l["name"] for l in labels], [l["weights"] for l in labels],
                     [l["bias"] for l in labels], [l["threshold"] for l in labels],
-                    value["neighbours"], value.get("provenance"))
+                    value["neighbours"], value.get("provenance"), value.get("context_pieces", 0))
 
 
 def conflict_groups(conflicts, k):
@@ -553,7 +608,7 @@ def cross_validate(docs, rows, labels, opts, log):
             if frozen:
                 scores = head.scores(np.stack([frozen[1][r["id"]] for r in test]))
             else:
-                scores = head.scores(embed(model, [r["text"] for r in test]))
+                scores = head.scores(embed_rows(model, test, head.context_pieces))
             for d in sorted(held):
                 chosen = [(r, label, float(s))
                           for r, p in zip(test, scores) if r["doc"] == d
@@ -638,6 +693,9 @@ def parse_args(argv):
     p.add_argument("--objective", choices=["contrastive", "classify"], default="contrastive",
                    help="contrastive: SetFit pairs, then logistic heads; classify: encoder and linear "
                         "head trained end to end on the labels (epoch and thresholds chosen on --validation)")
+    p.add_argument("--context-pieces", type=int, default=0, metavar="N",
+                   help="with --objective classify: read each sentence after the last N word pieces of the "
+                        "previous sentence, as the first segment of a pair (0: the sentence alone)")
     p.add_argument("--validation", type=float, default=0.15,
                    help="with --objective classify: share of training documents kept out for epoch and thresholds")
     p.add_argument("--head-learning-rate", type=float, default=1e-3,
@@ -659,6 +717,10 @@ def parse_args(argv):
         p.error("give exactly one of --out (train and save) and --cv (measure)")
     if opts.predictions and (not opts.cv or opts.cv == "both"):
         p.error("--predictions needs --cv with one scheme (folds, conflict or conflict-groups)")
+    if opts.context_pieces < 0:
+        p.error("--context-pieces must be 0 or more")
+    if opts.context_pieces and opts.objective != "classify":
+        p.error("--context-pieces needs --objective classify")
     if opts.fold and (not opts.cv or opts.cv == "both"):
         p.error("--fold needs --cv with one scheme (folds, conflict or conflict-groups)")
     return opts

@@ -176,6 +176,13 @@ fn setfit_fine_tuned_on_the_labels_matches_sentence_transformers() {
     assert_setfit_scores_match("setfit-classify");
 }
 
+#[test]
+fn setfit_reading_each_sentence_after_the_previous_matches_python() {
+    let dir = checkpoint("setfit-context");
+    assert_eq!(SetfitHead::load(&dir).unwrap().context_pieces(), 8);
+    assert_setfit_scores_match("setfit-context");
+}
+
 /// newstag's scores of the checkpoint `name` equal Python's (the encoder as
 /// sentence-transformers runs it, then the head) to TOLERANCE.
 fn assert_setfit_scores_match(name: &str) {

@@ -34,6 +34,10 @@ pub const NEIGHBOURS: usize = 3;
 struct HeadFile {
     format: String,
     labels: Vec<LabelHead>,
+    /// Pieces of the previous sentence the encoder reads before each
+    /// sentence (`train-setfit.py --context-pieces`); 0: the sentence alone.
+    #[serde(default)]
+    context_pieces: usize,
     #[serde(default)]
     neighbours: Vec<Neighbour>,
     /// Training files, their SHA-256, counts and options; kept for people.
@@ -75,6 +79,8 @@ pub struct SetfitHead {
     weights: Array2<f32>,
     bias: Array1<f32>,
     thresholds: Vec<f32>,
+    /// Pieces of the previous sentence read before each sentence (0: none).
+    context_pieces: usize,
     neighbours: Vec<Neighbour>,
     /// The neighbours' vectors, `[neighbours, dim]`.
     neighbour_vectors: Array2<f32>,
@@ -141,6 +147,7 @@ impl SetfitHead {
             weights: Array2::from_shape_vec((rows, dim), weights).expect("checked shape"),
             bias: file.labels.iter().map(|l| l.bias).collect(),
             thresholds: file.labels.iter().map(|l| l.threshold).collect(),
+            context_pieces: file.context_pieces,
             neighbour_vectors: Array2::from_shape_vec((file.neighbours.len(), dim), vectors)
                 .expect("checked shape"),
             neighbours: file.neighbours,
@@ -161,6 +168,12 @@ impl SetfitHead {
     /// Width of the vectors the heads expect.
     pub fn dim(&self) -> usize {
         self.weights.ncols()
+    }
+
+    /// Pieces of the previous sentence the encoder reads before each
+    /// sentence (0: the sentence alone).
+    pub fn context_pieces(&self) -> usize {
+        self.context_pieces
     }
 
     /// The threshold trained for label `index` (file order).
@@ -266,14 +279,28 @@ impl SetfitFramer {
         })
     }
 
-    /// Probabilities `[sentences, labels]` (frame set order) of texts.
+    /// Probabilities `[sentences, labels]` (frame set order) of consecutive
+    /// sentences (a head trained with context reads each after the one
+    /// before it).
     pub fn score_texts(&self, texts: &[&str]) -> Result<Array2<f32>> {
         let vectors = self.vectors(texts)?;
         Ok(self.head.scores(&vectors).select(Axis(1), &self.rows))
     }
 
+    /// Unit vectors of consecutive sentences, each read as the head was
+    /// trained: alone, or after the previous sentence's last pieces.
     fn vectors(&self, texts: &[&str]) -> Result<Array2<f32>> {
-        let rows = self.model.embed(texts)?;
+        let rows = if self.head.context_pieces == 0 {
+            self.model.embed(texts)?
+        } else {
+            let pairs: Vec<(&str, &str)> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, text)| (if i == 0 { "" } else { texts[i - 1] }, *text))
+                .collect();
+            self.model
+                .embed_in_context(&pairs, self.head.context_pieces)?
+        };
         let flat: Vec<f32> = rows.into_iter().flatten().collect();
         Ok(Array2::from_shape_vec((texts.len(), self.head.dim()), flat).expect("embedder width"))
     }

@@ -54,6 +54,14 @@ impl Batch {
         Self::padded(rows.iter().map(|r| (r.as_slice(), &[][..])), pad_id)
     }
 
+    /// Pads sequences given as (piece ids, segment ids) to the longest.
+    pub fn from_segments<'a>(
+        rows: impl Iterator<Item = (&'a [u32], &'a [u32])> + Clone,
+        pad_id: u32,
+    ) -> Self {
+        Self::padded(rows, pad_id)
+    }
+
     /// Sequences as (ids, type ids); missing type ids are 0.
     fn padded<'a>(seqs: impl Iterator<Item = (&'a [u32], &'a [u32])> + Clone, pad_id: u32) -> Self {
         let width = seqs

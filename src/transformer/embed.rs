@@ -137,8 +137,72 @@ impl SentenceEmbedder {
             .collect())
     }
 
+    /// Unit-length embeddings of sentences read in context, as
+    /// `scripts/train-setfit.py --context-pieces N` trains them: each
+    /// `(previous, sentence)` is read as the special opening piece, the last
+    /// `context_pieces` pieces of `previous`, the closing piece, then the
+    /// sentence and the closing piece again as the second segment (BERT's
+    /// `[CLS] previous [SEP] sentence [SEP]`), the sentence cut to the sequence
+    /// limit; the mean is taken over the second segment only.
+    pub fn embed_in_context(
+        &self,
+        pairs: &[(&str, &str)],
+        context_pieces: usize,
+    ) -> Result<Vec<Vec<f32>>> {
+        let (open, close) = self.special_ids()?;
+        let mut rows: Vec<(usize, Vec<u32>, Vec<u32>)> = Vec::with_capacity(pairs.len());
+        for (i, (previous, sentence)) in pairs.iter().enumerate() {
+            let before = self.pieces(previous)?;
+            let mut ids = open.clone();
+            ids.extend_from_slice(&before[before.len().saturating_sub(context_pieces)..]);
+            ids.extend_from_slice(&close);
+            let first = ids.len();
+            let room = self.max_len.saturating_sub(first + close.len()).max(1);
+            let mut own = self.pieces(sentence)?;
+            own.truncate(room);
+            ids.extend(own);
+            ids.extend_from_slice(&close);
+            let mut types = vec![0u32; first];
+            types.resize(ids.len(), 1);
+            rows.push((i, ids, types));
+        }
+        // Similar lengths share a batch, so little compute goes to padding.
+        rows.sort_by_key(|(_, ids, _)| ids.len());
+        let mut vectors = vec![Vec::new(); pairs.len()];
+        for chunk in rows.chunks(self.batch_size) {
+            let batch = Batch::from_segments(
+                chunk
+                    .iter()
+                    .map(|(_, ids, types)| (ids.as_slice(), types.as_slice())),
+                self.tokenizer.pad_id,
+            );
+            let second = &batch.attention_mask * &batch.token_type_ids;
+            let (sums, lengths) = self.pool_over(&batch, &second)?;
+            let means = sums / lengths.unsqueeze(-1);
+            for ((i, _, _), mut v) in chunk.iter().zip(rows_of(&means)?) {
+                normalise(&mut v);
+                vectors[*i] = v;
+            }
+        }
+        Ok(vectors)
+    }
+
     fn encode(&self, text: &str) -> Result<Encoding> {
         self.tokenizer.encode(text, None)
+    }
+
+    /// The pieces of `text` without special tokens, however long.
+    fn pieces(&self, text: &str) -> Result<Vec<u32>> {
+        let encoding = self
+            .tokenizer
+            .tokenizer
+            .encode(text, false)
+            .map_err(|e| model_error(&self.tokenizer.path, e))?;
+        let mut ids = encoding.get_ids().to_vec();
+        for window in encoding.get_overflowing() {
+            ids.extend_from_slice(window.get_ids());
+        }
+        Ok(ids)
     }
 
     /// Sums of the hidden states over each sequence's real pieces, and the
@@ -155,13 +219,19 @@ impl SentenceEmbedder {
 
     /// Hidden-state sums `[batch, hidden]` over real pieces and piece counts `[batch]`.
     fn pool(&self, batch: &Batch) -> Result<(Tensor, Tensor)> {
+        self.pool_over(batch, &batch.attention_mask)
+    }
+
+    /// Hidden-state sums `[batch, hidden]` over the pieces where `mask`
+    /// (`[batch, pieces]`) is 1, and their counts `[batch]`.
+    fn pool_over(&self, batch: &Batch, mask: &Tensor) -> Result<(Tensor, Tensor)> {
         let hidden = {
             // A panic in an earlier forward pass poisons the lock but leaves the
             // weights as they were: it costs that one document, not the batch.
             let model = self.model.lock().unwrap_or_else(|p| p.into_inner());
             tch::no_grad(|| model.forward(batch))?
         };
-        let mask = batch.attention_mask.to_kind(Kind::Float).unsqueeze(-1);
+        let mask = mask.to_kind(Kind::Float).unsqueeze(-1);
         let sums = (hidden.to_kind(Kind::Float) * &mask).sum_dim_intlist(1, false, Kind::Float);
         let lengths = mask.sum_dim_intlist([1i64, 2].as_slice(), false, Kind::Float);
         Ok((sums, lengths))
