@@ -2033,6 +2033,43 @@ fn one_actor_keeps_one_name_kind_and_country_in_a_document() {
     assert_eq!(got[1].2.as_deref(), Some("UKR"), "{got:?}");
     assert_eq!(got[2].2.as_deref(), Some("UKR"), "{got:?}");
     assert_eq!(r.entities[1].referent, r.entities[2].referent);
+    // The article's own definition of an abbreviation holds for its later
+    // mentions too, over the dictionary's ("SDF" is Syria's there).
+    let text = "Japan's Self-Defense Forces (SDF) held drills. The SDF said it would expand.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Japan", EntityLabel::Loc),
+            ("Self-Defense Forces", EntityLabel::Org),
+            ("SDF", EntityLabel::Org),
+            ("SDF", EntityLabel::Org),
+        ]),
+    );
+    let got = roles(text, &r);
+    assert_eq!(got[1].2.as_deref(), Some("JPN"), "{got:?}");
+    assert_eq!(got[2].2.as_deref(), Some("JPN"), "{got:?}");
+    assert_eq!(got[3].2.as_deref(), Some("JPN"), "{got:?}");
+    // Without the definition, the dictionary's.
+    let text = "The SDF said it would expand.";
+    let got = shipped_roles(&s, text, &[("SDF", EntityLabel::Org)]);
+    assert_eq!(got[0].2.as_deref(), Some("SYR"), "{got:?}");
+    // A backer cut from a compound is not the state of the group after it
+    // ("Iran-backed Hezbollah"), as a state before its body is ("US Navy").
+    let text = "The Iran-backed Hezbollah fired rockets as the US Navy sailed.";
+    let got = shipped_roles(
+        &s,
+        text,
+        &[
+            ("Iran-backed", EntityLabel::Loc),
+            ("Hezbollah", EntityLabel::Org),
+            ("US", EntityLabel::Loc),
+            ("Navy", EntityLabel::Org),
+        ],
+    );
+    assert_eq!(got[0].0, "Iran", "{got:?}");
+    assert_eq!(got[1].2.as_deref(), Some("LBN"), "{got:?}");
+    assert_eq!(got[3].2.as_deref(), Some("USA"), "{got:?}");
     // A named vessel is an actor of its navy's state, and so is its bare
     // name later.
     let text = "HMS Diamond shot down drones. Later Diamond destroyed two more.";

@@ -692,8 +692,12 @@ impl Resolver {
                     && (1..=3).contains(&office.len())
                     && office.clone().all(|t| self.rules.is_group_noun(word(t)));
                 // "US" + "Navy", "Russian" + "Ministry of Defence": a state
-                // or nationality split from the body right after it.
+                // or nationality split from the body right after it; not
+                // one cut from a compound before it ("Iran-backed
+                // Hezbollah": the backer is not the group's state).
+                let compound = word(near.tokens[p].end - 1).contains(HYPHENS);
                 let body = gap.is_empty()
+                    && !compound
                     && dict.entry(id).kind.is_national()
                     && near.classes[i] == Class::Group;
                 if possessive || title || body {
@@ -947,7 +951,9 @@ fn hyphen_suffix<'a>(doc: &Tokenized<'a>, m: &Mention) -> Option<&'a str> {
 /// (ANNOTATION.md: the same actor keeps one name, kind and country):
 ///
 /// - an abbreviation in brackets right after a name ("German Defense
-///   Ministry (MoD)"), the dictionary's or not;
+///   Ministry (MoD)"), the dictionary's or not, and every later mention of
+///   it: the article's own definition wins over the dictionary's ("Japan's
+///   Self-Defense Forces (SDF)" is not Syria's SDF);
 /// - the last word, or the first and last words, of an earlier unknown name
 ///   of two or more words ("Makaruk" after "Mykhailo Makaruk", "Diamond"
 ///   and "HMS Diamond" after "HMS Diamond", "USS Truman" after "USS Harry
@@ -963,8 +969,14 @@ fn same_as_earlier(
     // by its first and last words.
     let mut by_last: HashMap<&str, usize> = HashMap::new();
     let mut by_ends: HashMap<(&str, &str), usize> = HashMap::new();
+    // Abbreviations the article defined, to the name they stand for.
+    let mut defined: HashMap<&str, usize> = HashMap::new();
     for (i, m) in mentions.iter().enumerate() {
         let surface = m.span.slice(doc.text);
+        if let Some(&name) = defined.get(surface) {
+            out[i] = Some(name);
+            continue;
+        }
         let bracketed = i > 0
             && m.tokens.start > 0
             && word(m.tokens.start - 1) == Some("(")
@@ -974,6 +986,7 @@ fn same_as_earlier(
             && surface.chars().filter(|c| c.is_uppercase()).count() >= 2;
         if bracketed {
             out[i] = Some(i - 1);
+            defined.insert(surface, i - 1);
             continue;
         }
         if links[i].is_some() {
