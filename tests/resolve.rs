@@ -2284,12 +2284,15 @@ fn a_nickname_in_quotes_is_part_of_the_name() {
 /// "Infantry Battalion No. 14") or as a bare number before a name of two
 /// words or more ("11 Rashtriya Rifles"). A number after a capitalised
 /// word is a date's ("May 11 Rashtriya Rifles"), and a number before a
-/// one-word name a count ("2 Army officers").
+/// one-word name, or before a force and a member noun, a count ("2 Army
+/// officers", "20 Indian Army personnel", "30 New People's Army (NPA)
+/// insurgents").
 #[test]
 fn a_unit_keeps_its_number() {
     let s = shipped();
     let text = "Armoured Brigade 45 and Infantry Battalion No. 14 relieved 11 Rashtriya Rifles. \
-                Since May 11 Assam Rifles has held the pass, and 2 Army officers left.";
+                Since May 11 Assam Rifles has held the pass, and 2 Army officers left. \
+                Then 20 Indian Army personnel and 30 New People's Army (NPA) insurgents met.";
     let r = resolve_with(
         &s,
         text,
@@ -2299,6 +2302,9 @@ fn a_unit_keeps_its_number() {
             ("Rashtriya Rifles", EntityLabel::Org),
             ("Assam Rifles", EntityLabel::Org),
             ("Army", EntityLabel::Org),
+            ("Indian Army", EntityLabel::Org),
+            ("New People's Army", EntityLabel::Org),
+            ("NPA", EntityLabel::Org),
         ]),
     );
     let got: Vec<String> = roles(text, &r).into_iter().map(|(t, _, _)| t).collect();
@@ -2309,7 +2315,10 @@ fn a_unit_keeps_its_number() {
             "Infantry Battalion No. 14",
             "11 Rashtriya Rifles",
             "Assam Rifles",
-            "Army"
+            "Army",
+            "Indian Army",
+            "New People's Army",
+            "NPA"
         ],
         "{got:?}"
     );

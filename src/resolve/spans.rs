@@ -68,6 +68,7 @@ struct RawRules {
 struct RawBodies {
     split_heads: Vec<String>,
     force_heads: Vec<String>,
+    member_nouns: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +113,9 @@ pub struct SpanRules {
     combining_forms: HashMap<String, String>,
     split_heads: HashSet<String>,
     force_heads: HashSet<String>,
+    /// Nouns for a force's members: a number before the force and one of
+    /// them after it is a headcount ("20 Indian Army personnel").
+    member_nouns: HashSet<String>,
     place_prefixes: HashSet<String>,
     place_suffixes: Vec<Vec<String>>,
     place_heads: HashSet<String>,
@@ -139,6 +143,7 @@ impl SpanRules {
                 .collect(),
             split_heads: set(raw.bodies.split_heads),
             force_heads: set(raw.bodies.force_heads),
+            member_nouns: set(raw.bodies.member_nouns),
             place_prefixes: raw.places.prefixes.into_iter().collect(),
             place_suffixes: words(&raw.places.suffixes),
             place_heads: raw.places.heads.into_iter().collect(),
@@ -530,8 +535,10 @@ impl SpanRules {
     /// recogniser already takes in). Only for an ORG whose last word is a
     /// force head, a number of at most four digits, and a number before it
     /// of two words or more that follows no other number and no
-    /// capitalised word ("March 11 Rashtriya Rifles" is a date; "2 Army
-    /// soldiers" a count).
+    /// capitalised word ("March 11 Rashtriya Rifles" is a date) and is not
+    /// a headcount: a member noun after the force, or after its bracketed
+    /// abbreviation, makes it one ("20 Indian Army personnel", "30 New
+    /// People's Army (NPA) insurgents").
     fn unit_number(&self, doc: &Tokenized<'_>, m: &Mention) -> Option<Mention> {
         let word = |t: usize| doc.tokens[t].slice(doc.text);
         let is_number =
@@ -553,8 +560,15 @@ impl SpanRules {
         } else if end + 1 < sentence.end && word(end) == "No." && is_number(word(end + 1)) {
             end += 2;
         }
+        let after = |t: usize| (t < sentence.end).then(|| word(t));
+        let next = match after(m.tokens.end) {
+            Some("(") if after(m.tokens.end + 2) == Some(")") => after(m.tokens.end + 3),
+            w => w,
+        };
+        let headcount = next.is_some_and(|w| in_word_list(&self.member_nouns, w));
         let mut start = m.tokens.start;
-        if start > sentence.start && is_number(word(start - 1)) && m.tokens.len() >= 2 {
+        if start > sentence.start && is_number(word(start - 1)) && m.tokens.len() >= 2 && !headcount
+        {
             let free = start - 1 == sentence.start || {
                 let before = word(start - 2);
                 !is_number(before)
