@@ -767,6 +767,18 @@ fn hyphenated_compounds_keep_only_their_name() {
             ("Kremlin-linked", Misc),
             ("Kremlin", Org),
         ),
+        // A name before a participle is the name the dictionary knows,
+        // whatever label the recogniser gave the compound.
+        (
+            "a Hong Kong-based daily",
+            ("Hong Kong-based", Misc),
+            ("Hong Kong", Loc),
+        ),
+        (
+            "the Moscow-allied group",
+            ("Moscow-allied", Misc),
+            ("Moscow", Loc),
+        ),
         // The dictionary then corrects the label of a name it is sure of.
         (
             "A pro-Russia rally was held.",

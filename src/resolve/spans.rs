@@ -191,7 +191,16 @@ impl SpanRules {
                 span = Span::new(span.start + cut, span.end);
             }
             if let Some(kept) = self.without_suffix(dict, span.slice(doc.text), m.label, key) {
+                // A name before a participle ("Hong Kong-based", "Moscow-
+                // allied") is the name the dictionary knows, whatever the
+                // recogniser made of the compound.
+                let suffix = span.slice(doc.text)[kept..].trim_start_matches(HYPHENS);
                 span = Span::new(span.start, span.start + kept);
+                if self.is_participle(suffix) {
+                    if let Some(id) = dict.lookup(span.slice(doc.text), key) {
+                        m.label = dict.entry(id).label;
+                    }
+                }
             }
             if span != m.span {
                 m.span = span;
@@ -226,10 +235,10 @@ impl SpanRules {
         let at = compound.rfind(HYPHENS)?;
         let hyphen = compound[at..].chars().next()?.len_utf8();
         let (name, suffix) = (&compound[..at], &compound[at + hyphen..]);
-        let participle = suffix.chars().count() >= MIN_SUFFIX_LEN
-            && suffix.chars().all(char::is_lowercase)
-            && (suffix.ends_with("ed") || in_word_list(&self.participles, suffix));
-        if !participle || !starts_upper(name) || dict.lookup(compound, key).is_some() {
+        if !self.is_participle(suffix)
+            || !starts_upper(name)
+            || dict.lookup(compound, key).is_some()
+        {
             return None;
         }
         let label = dict
@@ -251,6 +260,14 @@ impl SpanRules {
             score: m.score,
         });
         Some((head, rest))
+    }
+
+    /// Whether the word after a compound's hyphen is a participle: a
+    /// lower-case word in "-ed" or one of `participles`.
+    fn is_participle(&self, word: &str) -> bool {
+        word.chars().count() >= MIN_SUFFIX_LEN
+            && word.chars().all(char::is_lowercase)
+            && (word.ends_with("ed") || in_word_list(&self.participles, word))
     }
 
     /// Bytes of `surface` before its name when it opens with a prefix and a
