@@ -1247,6 +1247,14 @@ fn small_places_taken_for_people_are_places_by_their_context() {
                 .map(|(_, role, _)| role)
                 .collect();
             assert_eq!(got, [want], "{text:?}");
+            // A place is LOC whatever the recogniser called it; a person
+            // stays PER.
+            let label = if want == Role::Place {
+                EntityLabel::Loc
+            } else {
+                Per
+            };
+            assert_eq!(r.entities[0].mention.label, label, "{text:?}");
         }
     }
 }

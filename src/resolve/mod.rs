@@ -368,6 +368,12 @@ impl Resolver {
             let surface = mention.span.slice(doc.text);
             let entry = links[i].map(|id| dict.entry(id));
             self.check_label(&mut mention, surface, links[i], &mut key, &mut label_notes);
+            // A name taken for a person that the sentence makes a place
+            // ("spread through Sweisa") and the dictionary does not know is
+            // a place (ANNOTATION.md: small places are LOC).
+            if role == Role::Place && mention.label == EntityLabel::Per && links[i].is_none() {
+                mention.label = EntityLabel::Loc;
+            }
             let country = match (role, entry, same[i]) {
                 (Role::Other, _, _) => None,
                 // A short form ("Makaruk", "MoD") belongs where its full
