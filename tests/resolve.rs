@@ -2070,6 +2070,22 @@ fn one_actor_keeps_one_name_kind_and_country_in_a_document() {
     assert_eq!(got[1].2.as_deref(), Some("JPN"), "{got:?}");
     assert_eq!(got[2].2.as_deref(), Some("JPN"), "{got:?}");
     assert_eq!(got[3].2.as_deref(), Some("JPN"), "{got:?}");
+    // A variant spelling of the dictionary's name before its abbreviation
+    // is that entry; a name of another state's place is not.
+    let text = "Tehreek-e-Taliban Pakistan (TTP) struck. Puntland Defence Forces (PDF) left.";
+    let got = shipped_roles(
+        &s,
+        text,
+        &[
+            ("Tehreek-e-Taliban Pakistan", EntityLabel::Org),
+            ("TTP", EntityLabel::Org),
+            ("Puntland Defence Forces", EntityLabel::Org),
+            ("PDF", EntityLabel::Org),
+        ],
+    );
+    assert_eq!(got[0].2.as_deref(), Some("PAK"), "{got:?}");
+    assert_eq!(got[1].2.as_deref(), Some("PAK"), "{got:?}");
+    assert_ne!(got[3].2.as_deref(), Some("MMR"), "{got:?}");
     // Without the definition, the dictionary's.
     let text = "The SDF said it would expand.";
     let got = shipped_roles(&s, text, &[("SDF", EntityLabel::Org)]);

@@ -450,6 +450,50 @@ impl Resolver {
         }
     }
 
+    /// Links a name the dictionary does not know to the entry of the
+    /// abbreviation bracketed after it when the name is a variant of one of
+    /// the entry's names: at least two of its words, and half of them, in
+    /// one of them ("Tehreek-e-Taliban Pakistan (TTP)" is the dictionary's
+    /// "Tehrik-i-Taliban Pakistan"; "Multinational Security Support (MSS)"
+    /// is not China's Ministry of State Security), and no word or pair of
+    /// words of it a place or nationality of another state ("Puntland
+    /// Defence Forces (PDF)" is not Myanmar's People's Defence Force).
+    fn link_defined_names(
+        &self,
+        doc: &Tokenized<'_>,
+        mentions: &[Mention],
+        links: &mut [Option<EntryId>],
+        key: &mut String,
+    ) {
+        for i in 1..mentions.len() {
+            let (Some(id), None) = (links[i], links[i - 1]) else {
+                continue;
+            };
+            if !bracketed_abbreviation(doc, mentions, i) {
+                continue;
+            }
+            let name = name_words(mentions[i - 1].span.slice(doc.text));
+            let entry = self.dictionary.entry(id);
+            let variant = std::iter::once(&entry.name)
+                .chain(&entry.aliases)
+                .any(|other| {
+                    let other = name_words(other);
+                    let shared = name.iter().filter(|w| other.contains(w)).count();
+                    shared >= 2 && 2 * shared >= name.len()
+                });
+            let surface = mentions[i - 1].span.slice(doc.text);
+            let words: Vec<&str> = surface.split_whitespace().collect();
+            let elsewhere = (0..words.len())
+                .flat_map(|w| [w..w + 1, w..(w + 2).min(words.len())])
+                .filter_map(|r| self.dictionary.lookup(&words[r].join(" "), key))
+                .map(|other| self.dictionary.entry(other))
+                .any(|other| other.country.is_some() && other.country != entry.country);
+            if variant && !elsewhere {
+                links[i - 1] = Some(id);
+            }
+        }
+    }
+
     /// What the role and referent steps read about `mentions`: their links
     /// (`parts`: the entries of the parts of split compounds), which are
     /// such parts, which repeat an earlier mention, their classes and their
@@ -461,7 +505,8 @@ impl Resolver {
         parts: &[Option<EntryId>],
         key: &mut String,
     ) -> Reading {
-        let links = self.link(doc, mentions, parts, key);
+        let mut links = self.link(doc, mentions, parts, key);
+        self.link_defined_names(doc, mentions, &mut links, key);
         let split = parts.iter().map(Option::is_some).collect();
         let same = same_as_earlier(doc, mentions, &links);
         let classes = self.classes(doc, mentions, &links, &same);
@@ -952,6 +997,37 @@ fn hyphen_suffix<'a>(doc: &Tokenized<'a>, m: &Mention) -> Option<&'a str> {
     (!word.is_empty() && word.chars().all(char::is_lowercase)).then_some(word)
 }
 
+/// Whether mention `i` is an abbreviation in brackets right after the
+/// mention before it ("German Defense Ministry (MoD)"): one word with two
+/// capitals or more.
+fn bracketed_abbreviation(doc: &Tokenized<'_>, mentions: &[Mention], i: usize) -> bool {
+    let word = |t: usize| doc.tokens.get(t).map(|t| t.slice(doc.text));
+    let m = &mentions[i];
+    let surface = m.span.slice(doc.text);
+    i > 0
+        && m.tokens.start > 0
+        && word(m.tokens.start - 1) == Some("(")
+        && word(m.tokens.end) == Some(")")
+        && mentions[i - 1].tokens.end + 1 == m.tokens.start
+        && !surface.contains(' ')
+        && surface.chars().filter(|c| c.is_uppercase()).count() >= 2
+}
+
+/// The words of a name that tell it from others, lower-cased: split at
+/// spaces and hyphens, without possessives, and without words of fewer
+/// than three letters ("of", "e", "i").
+fn name_words(name: &str) -> Vec<String> {
+    name.split(|c: char| c.is_whitespace() || HYPHENS.contains(&c))
+        .map(|w| {
+            w.trim_end_matches("'s")
+                .trim_end_matches("’s")
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| w.chars().count() >= 3 && !matches!(w.as_str(), "the" | "and" | "for"))
+        .collect()
+}
+
 /// For each mention the dictionary does not know, the earlier mention it is
 /// a short form of, so that it gets the same class, country and referent
 /// (ANNOTATION.md: the same actor keeps one name, kind and country):
@@ -969,7 +1045,6 @@ fn same_as_earlier(
     mentions: &[Mention],
     links: &[Option<EntryId>],
 ) -> Vec<Option<usize>> {
-    let word = |t: usize| doc.tokens.get(t).map(|t| t.slice(doc.text));
     let mut out = vec![None; mentions.len()];
     // The latest unknown name of two or more words by its last word, and
     // by its first and last words.
@@ -983,14 +1058,7 @@ fn same_as_earlier(
             out[i] = Some(name);
             continue;
         }
-        let bracketed = i > 0
-            && m.tokens.start > 0
-            && word(m.tokens.start - 1) == Some("(")
-            && word(m.tokens.end) == Some(")")
-            && mentions[i - 1].tokens.end + 1 == m.tokens.start
-            && !surface.contains(' ')
-            && surface.chars().filter(|c| c.is_uppercase()).count() >= 2;
-        if bracketed {
+        if bracketed_abbreviation(doc, mentions, i) {
             out[i] = Some(i - 1);
             defined.insert(surface, i - 1);
             continue;
