@@ -481,14 +481,18 @@ impl Resolver {
                     let shared = name.iter().filter(|w| other.contains(w)).count();
                     shared >= 2 && 2 * shared >= name.len()
                 });
+            if !variant {
+                continue;
+            }
             let surface = mentions[i - 1].span.slice(doc.text);
             let words: Vec<&str> = surface.split_whitespace().collect();
-            let elsewhere = (0..words.len())
-                .flat_map(|w| [w..w + 1, w..(w + 2).min(words.len())])
-                .filter_map(|r| self.dictionary.lookup(&words[r].join(" "), key))
+            // Every word and every pair of neighbouring words.
+            let elsewhere = (1..=2)
+                .flat_map(|n| words.windows(n))
+                .filter_map(|w| self.dictionary.lookup(&w.join(" "), key))
                 .map(|other| self.dictionary.entry(other))
                 .any(|other| other.country.is_some() && other.country != entry.country);
-            if variant && !elsewhere {
+            if !elsewhere {
                 links[i - 1] = Some(id);
             }
         }

@@ -190,11 +190,12 @@ impl SpanRules {
             if let Some(cut) = self.prefix_len(span.slice(doc.text)) {
                 span = Span::new(span.start + cut, span.end);
             }
-            if let Some(kept) = self.without_suffix(dict, span.slice(doc.text), m.label, key) {
+            if let Some((kept, suffix)) =
+                self.without_suffix(dict, span.slice(doc.text), m.label, key)
+            {
                 // A name before a participle ("Hong Kong-based", "Moscow-
                 // allied") is the name the dictionary knows, whatever the
                 // recogniser made of the compound.
-                let suffix = span.slice(doc.text)[kept..].trim_start_matches(HYPHENS);
                 span = Span::new(span.start, span.start + kept);
                 if self.is_participle(suffix) {
                     if let Some(id) = dict.lookup(span.slice(doc.text), key) {
@@ -232,9 +233,7 @@ impl SpanRules {
         }
         let first = doc.tokens[m.tokens.start];
         let compound = first.slice(doc.text);
-        let at = compound.rfind(HYPHENS)?;
-        let hyphen = compound[at..].chars().next()?.len_utf8();
-        let (name, suffix) = (&compound[..at], &compound[at + hyphen..]);
+        let (name, suffix) = split_at_last_hyphen(compound)?;
         if !self.is_participle(suffix)
             || !starts_upper(name)
             || dict.lookup(compound, key).is_some()
@@ -245,7 +244,7 @@ impl SpanRules {
             .lookup(name, key)
             .map_or(EntityLabel::Org, |id| dict.entry(id).label);
         let head = Mention {
-            span: Span::new(first.start, first.start + at),
+            span: Span::new(first.start, first.start + name.len()),
             tokens: m.tokens.start..m.tokens.start + 1,
             label,
             score: m.score,
@@ -287,24 +286,21 @@ impl SpanRules {
     }
 
     /// Bytes of `surface` before a trailing hyphen and lower-case word
-    /// ("Muslim" of "Muslim-majority").
-    fn without_suffix(
+    /// ("Muslim" of "Muslim-majority"), and that word.
+    fn without_suffix<'s>(
         &self,
         dict: &Dictionary,
-        surface: &str,
+        surface: &'s str,
         label: EntityLabel,
         key: &mut String,
-    ) -> Option<usize> {
-        let at = surface.rfind(HYPHENS)?;
-        let hyphen = surface[at..].chars().next()?.len_utf8();
-        let suffix = &surface[at + hyphen..];
-        let head = &surface[..at];
+    ) -> Option<(usize, &'s str)> {
+        let (head, suffix) = split_at_last_hyphen(surface)?;
         let cut = suffix.chars().count() >= MIN_SUFFIX_LEN
             && suffix.chars().all(char::is_lowercase)
             && !in_word_list(&self.name_particles, suffix)
             && starts_upper(head.trim_start_matches(|c: char| c.is_lowercase() || c == '-'))
             && (label != EntityLabel::Per || dict.lookup(head, key).is_some());
-        cut.then_some(at)
+        cut.then_some((head.len(), suffix))
     }
 
     /// The conventions that need the words around a mention, applied after
@@ -936,6 +932,13 @@ fn suffix_end(doc: &Tokenized<'_>, m: &Mention, suffixes: &[Vec<String>]) -> Opt
 }
 
 /// The tokens of `tokens` that overlap `span`; at least one.
+/// `surface` split at its last hyphen: the part before and the part after.
+fn split_at_last_hyphen(surface: &str) -> Option<(&str, &str)> {
+    let at = surface.rfind(HYPHENS)?;
+    let hyphen = surface[at..].chars().next()?.len_utf8();
+    Some((&surface[..at], &surface[at + hyphen..]))
+}
+
 fn covering_tokens(doc: &Tokenized<'_>, tokens: Range<usize>, span: Span) -> Range<usize> {
     let overlap = doc.overlapping(span);
     let first = overlap.start.clamp(tokens.start, tokens.end);

@@ -43,7 +43,7 @@ pub struct Batch {
 impl Batch {
     /// Pads `encodings` to the longest with `pad_id`.
     pub fn new(encodings: &[&Encoding], pad_id: u32) -> Self {
-        Self::padded(
+        Self::from_segments(
             encodings.iter().map(|e| (e.get_ids(), e.get_type_ids())),
             pad_id,
         )
@@ -51,19 +51,15 @@ impl Batch {
 
     /// Pads sequences of piece ids (all of segment 0) to the longest.
     pub fn from_ids(rows: &[Vec<u32>], pad_id: u32) -> Self {
-        Self::padded(rows.iter().map(|r| (r.as_slice(), &[][..])), pad_id)
+        Self::from_segments(rows.iter().map(|r| (r.as_slice(), &[][..])), pad_id)
     }
 
-    /// Pads sequences given as (piece ids, segment ids) to the longest.
+    /// Pads sequences given as (piece ids, segment ids) to the longest;
+    /// missing segment ids are 0.
     pub fn from_segments<'a>(
-        rows: impl Iterator<Item = (&'a [u32], &'a [u32])> + Clone,
+        seqs: impl Iterator<Item = (&'a [u32], &'a [u32])> + Clone,
         pad_id: u32,
     ) -> Self {
-        Self::padded(rows, pad_id)
-    }
-
-    /// Sequences as (ids, type ids); missing type ids are 0.
-    fn padded<'a>(seqs: impl Iterator<Item = (&'a [u32], &'a [u32])> + Clone, pad_id: u32) -> Self {
         let width = seqs
             .clone()
             .map(|(ids, _)| ids.len())
