@@ -878,6 +878,33 @@ fn a_name_and_a_participle_before_another_name_are_two_mentions() {
 }
 
 #[test]
+fn compounds_the_recogniser_missed_keep_their_sure_name() {
+    use EntityLabel::{Loc, Misc, Org};
+    let s = shipped();
+    let cases: &[SpanCase] = &[
+        // Nothing tagged: the sure names before a participle are.
+        (
+            "The UN-backed government held Houthi-held areas with UK-supplied missiles.",
+            &[],
+            &[("UN", Org), ("Houthi", Org), ("UK", Loc)],
+        ),
+        ("Serb-controlled towns fell.", &[], &[("Serb", Misc)]),
+        // A covered compound is the recogniser's; a name the dictionary
+        // does not know, or no participle after the hyphen, adds nothing.
+        (
+            "The UN-backed force and ZXQ-backed fighters met Russia-Ukraine talks.",
+            &[("UN-backed", Org)],
+            &[("UN", Org)],
+        ),
+        // Only a lower-case participle: "UN-BACKED" in a headline is not one.
+        ("UN-BACKED TALKS RESUME", &[], &[]),
+    ];
+    for &(text, given, want) in cases {
+        assert_eq!(drawn_names(&s, text, given), names(want), "{text:?}");
+    }
+}
+
+#[test]
 fn nationalities_joined_by_hyphens_split_into_one_per_part() {
     use EntityLabel::Misc;
     let s = shipped();

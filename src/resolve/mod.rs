@@ -683,9 +683,11 @@ impl Resolver {
 
     /// The mentions with their spans drawn as ANNOTATION.md draws them:
     /// hyphenated compounds cut to their name, the dictionary's repairs
-    /// ([`LabelRules::repair`]), the conventions of [`SpanRules`], then
-    /// compounds of states and nationalities split into their parts. Also
-    /// gives each part's dictionary entry (`None` for other mentions).
+    /// ([`LabelRules::repair`]), the names of compounds the recogniser
+    /// missed ([`SpanRules::name_missed_compounds`]), the conventions of
+    /// [`SpanRules`], then compounds of states and nationalities split into
+    /// their parts. Also gives each part's dictionary entry (`None` for
+    /// other mentions).
     fn draw_spans(
         &self,
         doc: &Tokenized<'_>,
@@ -699,6 +701,7 @@ impl Resolver {
         };
         let mentions = spans.trim_hyphens(dict, doc, mentions, key);
         let mentions = self.labels.repair(dict, doc, mentions, key);
+        let mentions = spans.name_missed_compounds(dict, doc, mentions, key);
         let mentions = spans.follow_conventions(dict, doc, mentions, key);
         spans.split_compounds(dict, doc, mentions, key)
     }

@@ -261,6 +261,50 @@ impl SpanRules {
         Some((head, rest))
     }
 
+    /// Adds the name of every compound of a name the dictionary is sure of
+    /// and a participle ("UN-backed", "Houthi-held", "UK-supplied") that no
+    /// mention covers: the recogniser misses such tokens often, and
+    /// ANNOTATION.md tags the name part of every one. The name takes the
+    /// entry's label. `mentions` is sorted and non-overlapping, and so is
+    /// the result.
+    pub fn name_missed_compounds(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        mut mentions: Vec<Mention>,
+        key: &mut String,
+    ) -> Vec<Mention> {
+        let mut added = Vec::new();
+        let mut next = 0;
+        for (t, token) in doc.tokens.iter().enumerate() {
+            while next < mentions.len() && mentions[next].tokens.end <= t {
+                next += 1;
+            }
+            if mentions.get(next).is_some_and(|m| m.tokens.start <= t) {
+                continue;
+            }
+            let Some((name, suffix)) = split_at_last_hyphen(token.slice(doc.text)) else {
+                continue;
+            };
+            if !starts_upper(name) || !self.is_participle(suffix) {
+                continue;
+            }
+            if let Some(id) = dict.lookup_sure(name, key) {
+                added.push(Mention {
+                    span: Span::new(token.start, token.start + name.len()),
+                    tokens: t..t + 1,
+                    label: dict.entry(id).label,
+                    score: 0.5,
+                });
+            }
+        }
+        if !added.is_empty() {
+            mentions.extend(added);
+            mentions.sort_by_key(|m| m.span.start);
+        }
+        mentions
+    }
+
     /// Whether the word after a compound's hyphen is a participle: a
     /// lower-case word in "-ed" or one of `participles`.
     fn is_participle(&self, word: &str) -> bool {
