@@ -20,6 +20,10 @@ output the Python reference gives on it, for newstag's parity tests
   OUT/setfit-context/  the same, each sentence read after the previous
                one's last 8 pieces (--context-pieces 8), with a sequence
                limit of 32 pieces, so that long sentences are cut.
+  OUT/setfit-ensemble.json  the mean of setfit-classify's and
+               setfit-context's probabilities and of their thresholds, as
+               scripts/distil-frames.py's ensemble computes them, for
+               `--setfit-model A --setfit-model B`.
   OUT/held-out/  train-setfit.py --cv folds --folds 2 --predictions on the
                fixtures from the tiny base: records.jsonl, the held-out
                frames as newstag records, and expected.json, the script's
@@ -234,6 +238,26 @@ def make_setfit(out, newstag, objective, context_pieces=0, max_seq_length=512):
     dump(os.path.join(out, "expected.json"), {"sentences": expected})
 
 
+def make_setfit_ensemble(path, members):
+    """The expected scores and thresholds of `members` (checkpoints written
+    by make_setfit) as one ensemble, computed by distil-frames.py's
+    ensemble_scores (each encoder at its own sequence limit), over the
+    first member's expected sentences read as one document."""
+    spec = importlib.util.spec_from_file_location("distil_frames", os.path.join(ROOT, "scripts", "distil-frames.py"))
+    distil = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(distil)
+    with open(os.path.join(members[0], "expected.json"), encoding="utf-8") as f:
+        sentences = [case["text"] for case in json.load(f)["sentences"]]
+    rows = [{"text": text, "previous": sentences[i - 1] if i else ""} for i, text in enumerate(sentences)]
+    labels, scores, thresholds, _ = distil.ensemble_scores(members, rows, None)
+    dump(path, {
+        "members": [os.path.basename(m) for m in members],
+        "thresholds": dict(zip(labels, thresholds)),
+        "sentences": [{"text": text, "scores": {name: float(s) for name, s in zip(labels, row)}}
+                      for text, row in zip(sentences, scores)],
+    })
+
+
 def make_held_out(out, base, newstag):
     """train-setfit.py's cross-validation on the fixtures from the tiny base
     encoder `base` (2 folds over documents): its held-out predictions as
@@ -281,10 +305,12 @@ def main():
     make_setfit(os.path.join(args.out, "setfit-classify"), args.newstag, "classify")
     make_setfit(os.path.join(args.out, "setfit-context"), args.newstag, "classify", context_pieces=8,
                 max_seq_length=32)
+    make_setfit_ensemble(os.path.join(args.out, "setfit-ensemble.json"),
+                         [os.path.join(args.out, "setfit-classify"), os.path.join(args.out, "setfit-context")])
     make_held_out(
         os.path.join(args.out, "held-out"), os.path.join(args.out, "setfit-classify-base"), args.newstag
     )
-    print(f"make-tiny-checkpoints: wrote ner, nli, nli2, setfit, setfit-classify, setfit-context, held-out under {args.out}",
+    print(f"make-tiny-checkpoints: wrote ner, nli, nli2, setfit, setfit-classify, setfit-context, setfit-ensemble.json, held-out under {args.out}",
           file=sys.stderr)
 
 

@@ -196,9 +196,11 @@ struct EngineArgs {
     #[arg(long, value_name = "DIR")]
     embedding_model: Option<PathBuf>,
     /// Transformer engine: directory of a fine-tuned encoder and its `setfit-head.json`
-    /// (`scripts/train-setfit.py`) for `--frame-method setfit`.
+    /// (`scripts/train-setfit.py`) for `--frame-method setfit`. Give it more than once
+    /// for an ensemble: each label's score is the encoders' mean probability and its
+    /// threshold the mean of their trained thresholds.
     #[arg(long, value_name = "DIR")]
-    setfit_model: Option<PathBuf>,
+    setfit_model: Vec<PathBuf>,
     /// Framing method. Embedded engine: `learned` (the default when the frame
     /// set has a trained classifier, NAME.classifier.json beside it; see
     /// `train-frames`), `static` (static embeddings + cues: the default

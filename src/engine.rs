@@ -105,8 +105,9 @@ pub struct TransformerOptions {
     pub nli_model: Option<PathBuf>,
     /// Sentence-embedding model directory.
     pub embedding_model: Option<PathBuf>,
-    /// Fine-tuned encoder and head directory for `--frame-method setfit`.
-    pub setfit_model: Option<PathBuf>,
+    /// Fine-tuned encoder and head directories for `--frame-method setfit`:
+    /// one, or several whose probabilities are averaged (empty: the default).
+    pub setfit_model: Vec<PathBuf>,
     /// Framing method (see [`FrameMethod`]): `nli`, `embedding` or `setfit` for the
     /// transformer engine; `static` (default), `vectors`, `cues` or `every`
     /// for the embedded one.
@@ -280,7 +281,8 @@ fn framer(
 /// The transformer engine's frame classifier: NLI (`--nli-model`, else the
 /// default one under `models/hf/`), MiniLM sentence embeddings
 /// (`--embedding-model`, else `models/hf/all-MiniLM-L6-v2`) or a fine-tuned
-/// encoder with its head (`--setfit-model`, else `models/hf/setfit-deployment`).
+/// encoder with its head, or several averaged (`--setfit-model`, else
+/// `models/hf/setfit-deployment`).
 #[cfg(feature = "transformers")]
 fn transformer_framer(
     config: &PipelineConfig,
@@ -295,22 +297,27 @@ fn transformer_framer(
     use crate::transformer::{NliModel, SentenceEmbedder};
     let opts = &config.transformer;
     if method == FrameMethod::Setfit {
-        let path = opts
-            .setfit_model
-            .clone()
-            .unwrap_or_else(|| dir.join("hf").join(DEFAULT_SETFIT_DIR));
-        let head = SetfitHead::load(&path)?;
+        let paths = if opts.setfit_model.is_empty() {
+            vec![dir.join("hf").join(DEFAULT_SETFIT_DIR)]
+        } else {
+            opts.setfit_model.clone()
+        };
+        // Every head is read and checked before any encoder loads.
+        let heads = paths
+            .iter()
+            .map(|path| SetfitHead::load(path))
+            .collect::<Result<Vec<_>>>()?;
         let set_source = match &config.frames {
             FrameChoice::File(file) => file.display().to_string(),
             FrameChoice::Set(_) => "the labels of --labels".to_string(),
             _ => dir.join(DEFAULT_SET).display().to_string(),
         };
-        return Ok(Box::new(SetfitFramer::new(
-            set,
-            &set_source,
-            SentenceEmbedder::load(&path, opts.batch_size)?,
-            head,
-        )?));
+        let members = paths
+            .iter()
+            .zip(heads)
+            .map(|(path, head)| Ok((SentenceEmbedder::load(path, opts.batch_size)?, head)))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(Box::new(SetfitFramer::ensemble(set, &set_source, members)?));
     }
     if method == FrameMethod::Nli {
         let path = opts

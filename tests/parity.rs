@@ -209,6 +209,64 @@ fn assert_setfit_scores_match(name: &str) {
 }
 
 #[test]
+fn setfit_ensemble_averages_its_encoders_as_python_does() {
+    // One member reads sentences alone, the other after the previous one's
+    // last pieces, at another sequence limit: each is read its own way.
+    let root = checkpoint("setfit-classify");
+    let root = root.parent().unwrap();
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("setfit-ensemble.json")).unwrap())
+            .unwrap();
+    let names: Vec<&str> = want["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["setfit-classify", "setfit-context"]);
+    // The frame set's order differs from the heads' on purpose.
+    let labels = ["desperation", "capability"];
+    let members = names
+        .iter()
+        .map(|name| {
+            let dir = checkpoint(name);
+            (
+                SentenceEmbedder::load(&dir, None).unwrap(),
+                SetfitHead::load(&dir).unwrap(),
+            )
+        })
+        .collect();
+    let framer =
+        SetfitFramer::ensemble(FrameSet::from_labels(&labels), "the test's labels", members)
+            .unwrap();
+    for (col, label) in labels.iter().enumerate() {
+        let python = want["thresholds"][label].as_f64().unwrap() as f32;
+        assert!((framer.thresholds()[col] - python).abs() < 1e-6, "{label}");
+    }
+    let cases = want["sentences"].as_array().unwrap();
+    let texts: Vec<&str> = cases.iter().map(|c| c["text"].as_str().unwrap()).collect();
+    let got = framer.score_texts(&texts).unwrap();
+    let alone = setfit_framer(&checkpoint(names[0]), &labels)
+        .unwrap()
+        .score_texts(&texts)
+        .unwrap();
+    let mut differs = 0.0f32;
+    for (row, case) in cases.iter().enumerate() {
+        for (col, label) in labels.iter().enumerate() {
+            let python = case["scores"][label].as_f64().unwrap() as f32;
+            let score = got[[row, col]];
+            assert!(
+                (score - python).abs() < TOLERANCE,
+                "{label} of {:?}: newstag {score}, Python {python}",
+                texts[row]
+            );
+            differs = differs.max((score - alone[[row, col]]).abs());
+        }
+    }
+    assert!(differs > 1e-3, "the ensemble scores as its first member");
+}
+
+#[test]
 fn setfit_evidence_names_the_nearest_training_sentences() {
     let dir = checkpoint("setfit");
     let head = SetfitHead::load(&dir).unwrap();
@@ -320,6 +378,45 @@ fn tag_with_frame_method_setfit_writes_training_evidence() {
         .as_str()
         .unwrap()
         .starts_with("frames-setfit:"));
+}
+
+#[test]
+fn tag_with_two_setfit_models_loads_both() {
+    let dirs = [checkpoint("setfit-classify"), checkpoint("setfit-context")];
+    let text = head_neighbour(&dirs[0], "capability");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_newstag"))
+        .args([
+            "tag",
+            "-",
+            "--quiet",
+            "--all-frame-scores",
+            "--frame-method",
+            "setfit",
+        ])
+        .args(["--labels", "capability,desperation"])
+        .arg("--setfit-model")
+        .arg(&dirs[0])
+        .arg("--setfit-model")
+        .arg(&dirs[1])
+        .stdin(std::fs::File::open(write_temp(&text).path()).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let record: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let heads: Vec<&str> = record["engine"]["frames"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .filter(|p| p.ends_with(HEAD_FILE))
+        .collect();
+    assert_eq!(heads.len(), 2, "{record}");
+    assert!(heads[1].contains("setfit-context"), "{heads:?}");
+    assert_eq!(record["frames"].as_array().unwrap().len(), 2, "{record}");
 }
 
 fn write_temp(text: &str) -> tempfile::NamedTempFile {

@@ -211,82 +211,15 @@ impl SetfitHead {
     }
 }
 
-/// Frames from a fine-tuned encoder and its heads.
-pub struct SetfitFramer {
-    scored: ScoredSet,
+/// One fine-tuned encoder with its heads, and per label of the frame set its
+/// row in the heads.
+struct Member {
     model: SentenceEmbedder,
     head: SetfitHead,
-    /// Per label of the frame set: its row in the head.
     rows: Vec<usize>,
-    info: ComponentInfo,
 }
 
-impl SetfitFramer {
-    /// Pairs the frame set's labels with the head's. Refused, naming the
-    /// head file and `set_source` (where the set came from), when the set
-    /// has a label the head was not trained for or the encoder's width
-    /// differs from the head's. A label's threshold is the frame set's
-    /// `thresholds.setfit` when it gives one, else the trained one.
-    pub fn new(
-        set: FrameSet,
-        set_source: &str,
-        model: SentenceEmbedder,
-        head: SetfitHead,
-    ) -> Result<Self> {
-        let mismatch = |message: String| Error::ClassifierMismatch {
-            classifier: head.path.clone(),
-            frame_set: set_source.to_string(),
-            message,
-        };
-        let rows = set
-            .labels
-            .iter()
-            .map(|def| {
-                head.labels.iter().position(|l| *l == def.name).ok_or_else(|| {
-                    mismatch(format!(
-                        "no head for label {:?} (the head has {:?}); train one with scripts/train-setfit.py",
-                        def.name, head.labels
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        if model.dim() != head.dim() {
-            return Err(mismatch(format!(
-                "the encoder gives {}-dimensional vectors, the head expects {}",
-                model.dim(),
-                head.dim()
-            )));
-        }
-        let mut scored = ScoredSet::new(set, FrameMethod::Setfit)?;
-        let key = FrameMethod::Setfit;
-        for (label, &row) in rows.iter().enumerate() {
-            let def = &scored.set.labels[label];
-            scored.thresholds[label] = def
-                .thresholds
-                .get(&key)
-                .or_else(|| scored.set.thresholds.get(&key))
-                .copied()
-                .unwrap_or(head.thresholds[row]);
-        }
-        let mut info = model.info();
-        info.files.push(ModelFile::hash(&head.path)?);
-        Ok(Self {
-            scored,
-            model,
-            head,
-            rows,
-            info,
-        })
-    }
-
-    /// Probabilities `[sentences, labels]` (frame set order) of consecutive
-    /// sentences (a head trained with context reads each after the one
-    /// before it).
-    pub fn score_texts(&self, texts: &[&str]) -> Result<Array2<f32>> {
-        let vectors = self.vectors(texts)?;
-        Ok(self.head.scores(&vectors).select(Axis(1), &self.rows))
-    }
-
+impl Member {
     /// Unit vectors of consecutive sentences, each read as the head was
     /// trained: alone, or after the previous sentence's last pieces.
     fn vectors(&self, texts: &[&str]) -> Result<Array2<f32>> {
@@ -306,6 +239,132 @@ impl SetfitFramer {
     }
 }
 
+/// Frames from one fine-tuned encoder and its heads, or from several
+/// (`--setfit-model` given more than once, e.g. encoders fine-tuned with
+/// other learning rates or seeds): a label's score is then the members'
+/// mean probability, and its trained threshold the mean of theirs, each
+/// chosen on its own training documents (as `scripts/distil-frames.py label
+/// --teacher A B` computes it). Evidence lists the first member's nearest
+/// training sentences.
+pub struct SetfitFramer {
+    scored: ScoredSet,
+    members: Vec<Member>,
+    info: ComponentInfo,
+}
+
+impl SetfitFramer {
+    /// A framer of one encoder and its head; see [`SetfitFramer::ensemble`].
+    pub fn new(
+        set: FrameSet,
+        set_source: &str,
+        model: SentenceEmbedder,
+        head: SetfitHead,
+    ) -> Result<Self> {
+        Self::ensemble(set, set_source, vec![(model, head)])
+    }
+
+    /// Pairs the frame set's labels with each member's heads. Refused,
+    /// naming the head file and `set_source` (where the set came from), when
+    /// the set has a label a head was not trained for or an encoder's width
+    /// differs from its head's. A label's threshold is the frame set's
+    /// `thresholds.setfit` when it gives one, else the mean of the members'
+    /// trained ones.
+    ///
+    /// # Panics
+    /// When `members` is empty.
+    pub fn ensemble(
+        set: FrameSet,
+        set_source: &str,
+        members: Vec<(SentenceEmbedder, SetfitHead)>,
+    ) -> Result<Self> {
+        assert!(!members.is_empty(), "a setfit framer needs an encoder");
+        let members = members
+            .into_iter()
+            .map(|(model, head)| {
+                let mismatch = |message: String| Error::ClassifierMismatch {
+                    classifier: head.path.clone(),
+                    frame_set: set_source.to_string(),
+                    message,
+                };
+                let rows = set
+                    .labels
+                    .iter()
+                    .map(|def| {
+                        head.labels.iter().position(|l| *l == def.name).ok_or_else(|| {
+                            mismatch(format!(
+                                "no head for label {:?} (the head has {:?}); train one with scripts/train-setfit.py",
+                                def.name, head.labels
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                if model.dim() != head.dim() {
+                    return Err(mismatch(format!(
+                        "the encoder gives {}-dimensional vectors, the head expects {}",
+                        model.dim(),
+                        head.dim()
+                    )));
+                }
+                Ok(Member { model, head, rows })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut scored = ScoredSet::new(set, FrameMethod::Setfit)?;
+        let key = FrameMethod::Setfit;
+        for label in 0..scored.set.labels.len() {
+            let trained = members
+                .iter()
+                .map(|m| m.head.thresholds[m.rows[label]])
+                .sum::<f32>()
+                / members.len() as f32;
+            let def = &scored.set.labels[label];
+            scored.thresholds[label] = def
+                .thresholds
+                .get(&key)
+                .or_else(|| scored.set.thresholds.get(&key))
+                .copied()
+                .unwrap_or(trained);
+        }
+        let mut info = members[0].model.info();
+        for (i, member) in members.iter().enumerate() {
+            if i > 0 {
+                info.files.extend(member.model.info().files);
+            }
+            info.files.push(ModelFile::hash(&member.head.path)?);
+        }
+        Ok(Self {
+            scored,
+            members,
+            info,
+        })
+    }
+
+    /// The threshold of each label, in frame set order.
+    pub fn thresholds(&self) -> &[f32] {
+        &self.scored.thresholds
+    }
+
+    /// Probabilities `[sentences, labels]` (frame set order) of consecutive
+    /// sentences (a head trained with context reads each after the one
+    /// before it), averaged over the members.
+    pub fn score_texts(&self, texts: &[&str]) -> Result<Array2<f32>> {
+        Ok(self.scores_and_vectors(texts)?.0)
+    }
+
+    /// The members' mean probabilities `[sentences, labels]` (frame set
+    /// order), and the first member's sentence vectors, for evidence.
+    fn scores_and_vectors(&self, texts: &[&str]) -> Result<(Array2<f32>, Array2<f32>)> {
+        let mut mean = Array2::<f32>::zeros((texts.len(), self.scored.set.labels.len()));
+        let mut first = None;
+        for member in &self.members {
+            let vectors = member.vectors(texts)?;
+            mean += &member.head.scores(&vectors).select(Axis(1), &member.rows);
+            first.get_or_insert(vectors);
+        }
+        mean /= self.members.len() as f32;
+        Ok((mean, first.expect("at least one member")))
+    }
+}
+
 impl FrameClassifier for SetfitFramer {
     fn classify(
         &self,
@@ -314,8 +373,8 @@ impl FrameClassifier for SetfitFramer {
         _notes: &mut Vec<String>,
     ) -> Result<Vec<Frame>> {
         let texts = doc.sentence_texts();
-        let vectors = self.vectors(&texts)?;
-        let scores = self.head.scores(&vectors);
+        let (scores, vectors) = self.scores_and_vectors(&texts)?;
+        let evidence_head = &self.members[0].head;
         let hits = self.scored.cues.find(doc, &mut MatchText::default());
         let labels = &self.scored.set.labels;
         let rows = (0..texts.len())
@@ -324,14 +383,14 @@ impl FrameClassifier for SetfitFramer {
                     .iter()
                     .enumerate()
                     .map(|(label, def)| {
-                        let score = scores[[s, self.rows[label]]];
+                        let score = scores[[s, label]];
                         let label_hits: Vec<&CueHit> = hits
                             .iter()
                             .filter(|h| h.sentence == s && h.label == label)
                             .collect();
                         let (_, mut evidence) = cue_evidence(&label_hits, false, doc.text);
                         evidence.extend(
-                            self.head
+                            evidence_head
                                 .nearest(vectors.row(s), &def.name, NEIGHBOURS)
                                 .into_iter()
                                 .map(|(n, similarity)| Evidence {
