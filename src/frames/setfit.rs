@@ -220,6 +220,42 @@ struct Member {
 }
 
 impl Member {
+    /// Pairs the frame set's labels with the head's. Refused, naming the
+    /// head file and `set_source`, when the set has a label the head was
+    /// not trained for or the encoder's width differs from the head's.
+    fn new(
+        model: SentenceEmbedder,
+        head: SetfitHead,
+        set: &FrameSet,
+        set_source: &str,
+    ) -> Result<Self> {
+        let mismatch = |message: String| Error::ClassifierMismatch {
+            classifier: head.path.clone(),
+            frame_set: set_source.to_string(),
+            message,
+        };
+        let rows = set
+            .labels
+            .iter()
+            .map(|def| {
+                head.labels.iter().position(|l| *l == def.name).ok_or_else(|| {
+                    mismatch(format!(
+                        "no head for label {:?} (the head has {:?}); train one with scripts/train-setfit.py",
+                        def.name, head.labels
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if model.dim() != head.dim() {
+            return Err(mismatch(format!(
+                "the encoder gives {}-dimensional vectors, the head expects {}",
+                model.dim(),
+                head.dim()
+            )));
+        }
+        Ok(Self { model, head, rows })
+    }
+
     /// Unit vectors of consecutive sentences, each read as the head was
     /// trained: alone, or after the previous sentence's last pieces.
     fn vectors(&self, texts: &[&str]) -> Result<Array2<f32>> {
@@ -280,33 +316,7 @@ impl SetfitFramer {
         assert!(!members.is_empty(), "a setfit framer needs an encoder");
         let members = members
             .into_iter()
-            .map(|(model, head)| {
-                let mismatch = |message: String| Error::ClassifierMismatch {
-                    classifier: head.path.clone(),
-                    frame_set: set_source.to_string(),
-                    message,
-                };
-                let rows = set
-                    .labels
-                    .iter()
-                    .map(|def| {
-                        head.labels.iter().position(|l| *l == def.name).ok_or_else(|| {
-                            mismatch(format!(
-                                "no head for label {:?} (the head has {:?}); train one with scripts/train-setfit.py",
-                                def.name, head.labels
-                            ))
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                if model.dim() != head.dim() {
-                    return Err(mismatch(format!(
-                        "the encoder gives {}-dimensional vectors, the head expects {}",
-                        model.dim(),
-                        head.dim()
-                    )));
-                }
-                Ok(Member { model, head, rows })
-            })
+            .map(|(model, head)| Member::new(model, head, &set, set_source))
             .collect::<Result<Vec<_>>>()?;
         let mut scored = ScoredSet::new(set, FrameMethod::Setfit)?;
         let key = FrameMethod::Setfit;
