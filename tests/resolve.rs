@@ -1812,6 +1812,14 @@ fn nationalities_before_goods_are_their_origin() {
     let text = "The soldier carried Russian-made weapons.";
     let got = shipped_roles(&s, text, &[("Russian", EntityLabel::Misc)]);
     assert_eq!(got[0], ("Russian".into(), Role::Place, Some("RUS".into())));
+    // An abbreviation's full stop ends its token: "U.S.-" is read as "US-".
+    for (text, role) in [
+        ("The U.S.-made rifles arrived.", Role::Place),
+        ("The U.S.-led coalition struck.", Role::Actor),
+    ] {
+        let got = shipped_roles(&s, text, &[("U.S.", EntityLabel::Loc)]);
+        assert_eq!(got[0], ("U.S.".into(), role, Some("USA".into())), "{text}");
+    }
     // A force's own weapons, used against a target, name the force.
     assert_eq!(
         role_of(

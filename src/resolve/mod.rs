@@ -994,10 +994,19 @@ fn compound_parts(doc: &Tokenized<'_>, mentions: &[Mention], split: &[bool]) -> 
 
 /// The lower-case word joined by a hyphen right after a mention ("backed"
 /// in "Iranian-backed", "made" in "Russian-made"), within the token that
-/// ends the mention.
+/// ends the mention, or in the two tokens right after an abbreviation's
+/// full stop ("U.S.-led", where the tokenizer ends "U.S." at its stop).
 fn hyphen_suffix<'a>(doc: &Tokenized<'a>, m: &Mention) -> Option<&'a str> {
     let last = m.tokens.end.max(m.tokens.start + 1) - 1;
-    let token_end = doc.tokens[last].end;
+    let mut token_end = doc.tokens[last].end;
+    if m.span.end == token_end && doc.text[..token_end].ends_with('.') {
+        let adjacent = |t: usize, at: usize| doc.tokens.get(t).filter(|t| t.start == at);
+        if let Some(hyphen) = adjacent(last + 1, token_end) {
+            if let Some(word) = adjacent(last + 2, hyphen.end) {
+                token_end = word.end;
+            }
+        }
+    }
     let rest = doc.text.get(m.span.end..token_end)?;
     let word = rest.strip_prefix(HYPHENS)?;
     let word = word.split(HYPHENS).next().unwrap_or(word);
