@@ -343,26 +343,7 @@ fn setfit_head_errors_name_the_file_and_field() {
 fn tag_with_frame_method_setfit_writes_training_evidence() {
     let dir = checkpoint("setfit");
     let text = head_neighbour(&dir, "capability");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_newstag"))
-        .args([
-            "tag",
-            "-",
-            "--quiet",
-            "--all-frame-scores",
-            "--frame-method",
-            "setfit",
-        ])
-        .args(["--labels", "capability,desperation", "--setfit-model"])
-        .arg(&dir)
-        .stdin(std::fs::File::open(write_temp(&text).path()).unwrap())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let record: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let record = tag_with_setfit(&[dir], &text);
     let frames = record["frames"].as_array().unwrap();
     assert_eq!(frames.len(), 2, "{record}");
     let capability = frames.iter().find(|f| f["label"] == "capability").unwrap();
@@ -384,29 +365,7 @@ fn tag_with_frame_method_setfit_writes_training_evidence() {
 fn tag_with_two_setfit_models_loads_both() {
     let dirs = [checkpoint("setfit-classify"), checkpoint("setfit-context")];
     let text = head_neighbour(&dirs[0], "capability");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_newstag"))
-        .args([
-            "tag",
-            "-",
-            "--quiet",
-            "--all-frame-scores",
-            "--frame-method",
-            "setfit",
-        ])
-        .args(["--labels", "capability,desperation"])
-        .arg("--setfit-model")
-        .arg(&dirs[0])
-        .arg("--setfit-model")
-        .arg(&dirs[1])
-        .stdin(std::fs::File::open(write_temp(&text).path()).unwrap())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let record: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let record = tag_with_setfit(&dirs, &text);
     let heads: Vec<&str> = record["engine"]["frames"]["files"]
         .as_array()
         .unwrap()
@@ -417,6 +376,33 @@ fn tag_with_two_setfit_models_loads_both() {
     assert_eq!(heads.len(), 2, "{record}");
     assert!(heads[1].contains("setfit-context"), "{heads:?}");
     assert_eq!(record["frames"].as_array().unwrap().len(), 2, "{record}");
+}
+
+/// The record of `newstag tag --frame-method setfit --all-frame-scores` on
+/// `text`, with one `--setfit-model` per directory.
+fn tag_with_setfit(dirs: &[PathBuf], text: &str) -> Value {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_newstag"));
+    command
+        .args(["tag", "-", "--quiet", "--all-frame-scores"])
+        .args([
+            "--frame-method",
+            "setfit",
+            "--labels",
+            "capability,desperation",
+        ]);
+    for dir in dirs {
+        command.arg("--setfit-model").arg(dir);
+    }
+    let output = command
+        .stdin(std::fs::File::open(write_temp(text).path()).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 fn write_temp(text: &str) -> tempfile::NamedTempFile {
