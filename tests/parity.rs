@@ -192,6 +192,17 @@ fn assert_setfit_scores_match(name: &str) {
     let labels: Vec<&str> = head.labels().iter().map(String::as_str).collect();
     assert_eq!(labels, ["capability", "desperation"]);
     let framer = setfit_framer(&dir, &labels).unwrap();
+    assert_scores_match_python(&framer, &want, &labels);
+}
+
+/// `framer`'s scores of the sentences of `want` (an expected file of
+/// make-tiny-checkpoints.py, read as one document) equal Python's to
+/// TOLERANCE; returns the sentences and newstag's scores, labels in order.
+fn assert_scores_match_python<'w>(
+    framer: &SetfitFramer,
+    want: &'w Value,
+    labels: &[&str],
+) -> (Vec<&'w str>, ndarray::Array2<f32>) {
     let cases = want["sentences"].as_array().unwrap();
     let texts: Vec<&str> = cases.iter().map(|c| c["text"].as_str().unwrap()).collect();
     let got = framer.score_texts(&texts).unwrap();
@@ -206,6 +217,7 @@ fn assert_setfit_scores_match(name: &str) {
             );
         }
     }
+    (texts, got)
 }
 
 #[test]
@@ -243,26 +255,12 @@ fn setfit_ensemble_averages_its_encoders_as_python_does() {
         let python = want["thresholds"][label].as_f64().unwrap() as f32;
         assert!((framer.thresholds()[col] - python).abs() < 1e-6, "{label}");
     }
-    let cases = want["sentences"].as_array().unwrap();
-    let texts: Vec<&str> = cases.iter().map(|c| c["text"].as_str().unwrap()).collect();
-    let got = framer.score_texts(&texts).unwrap();
+    let (texts, got) = assert_scores_match_python(&framer, &want, &labels);
     let alone = setfit_framer(&checkpoint(names[0]), &labels)
         .unwrap()
         .score_texts(&texts)
         .unwrap();
-    let mut differs = 0.0f32;
-    for (row, case) in cases.iter().enumerate() {
-        for (col, label) in labels.iter().enumerate() {
-            let python = case["scores"][label].as_f64().unwrap() as f32;
-            let score = got[[row, col]];
-            assert!(
-                (score - python).abs() < TOLERANCE,
-                "{label} of {:?}: newstag {score}, Python {python}",
-                texts[row]
-            );
-            differs = differs.max((score - alone[[row, col]]).abs());
-        }
-    }
+    let differs = (&got - &alone).fold(0.0f32, |m, d| m.max(d.abs()));
     assert!(differs > 1e-3, "the ensemble scores as its first member");
 }
 
