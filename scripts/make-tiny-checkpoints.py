@@ -184,12 +184,16 @@ def make_nli(out, labels, seed):
     dump(os.path.join(out, "expected.json"), {"labels": labels, "pairs": pairs})
 
 
-def load_trainer():
-    path = os.path.join(ROOT, "scripts", "train-setfit.py")
-    spec = importlib.util.spec_from_file_location("train_setfit", path)
+def load_script(file, name):
+    """The script `scripts/FILE` as a module called `name`."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "scripts", file))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_trainer():
+    return load_script("train-setfit.py", "train_setfit")
 
 
 def make_setfit(out, newstag, objective, context_pieces=0, max_seq_length=512):
@@ -243,9 +247,7 @@ def make_setfit_ensemble(path, members):
     by make_setfit) as one ensemble, computed by distil-frames.py's
     ensemble_scores (each encoder at its own sequence limit), over the
     first member's expected sentences read as one document."""
-    spec = importlib.util.spec_from_file_location("distil_frames", os.path.join(ROOT, "scripts", "distil-frames.py"))
-    distil = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(distil)
+    distil = load_script("distil-frames.py", "distil_frames")
     with open(os.path.join(members[0], "expected.json"), encoding="utf-8") as f:
         sentences = [case["text"] for case in json.load(f)["sentences"]]
     rows = [{"text": text, "previous": sentences[i - 1] if i else ""} for i, text in enumerate(sentences)]

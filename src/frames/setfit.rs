@@ -334,13 +334,13 @@ impl SetfitFramer {
                 .copied()
                 .unwrap_or(trained);
         }
-        let mut info = members[0].model.info();
-        for (i, member) in members.iter().enumerate() {
-            if i > 0 {
-                info.files.extend(member.model.info().files);
-            }
-            info.files.push(ModelFile::hash(&member.head.path)?);
+        // Each encoder's files, then its head.
+        let mut files = Vec::new();
+        for member in &members {
+            files.extend(member.model.info().files);
+            files.push(ModelFile::hash(&member.head.path)?);
         }
+        let info = ComponentInfo::with_files(members[0].model.info().name, files);
         Ok(Self {
             scored,
             members,
