@@ -635,9 +635,11 @@ fn hyphenated_names_that_do_not_join_states_stay_whole() {
 }
 
 /// The same with the shipped dictionary, whose thousands of aliases must
-/// not make a part of "Rolls-Royce" or "al-Qaeda" a state.
+/// not make a part of "Rolls-Royce" or "al-Qaeda" a state. A state before
+/// an armed movement splits too ("Israel-Hamas war"); the movement before
+/// a state names its branch there ("ISIS-Mozambique") and stays whole.
 #[test]
-fn shipped_dictionary_splits_only_state_pairs() {
+fn shipped_dictionary_splits_only_pairs_that_open_with_a_state() {
     let s = shipped();
     let surfaces = |text: &str, surface: &str, label: EntityLabel| -> Vec<String> {
         let r = resolve_with(&s, text, Some(&[(surface, label)]));
@@ -653,6 +655,8 @@ fn shipped_dictionary_splits_only_state_pairs() {
         ("Guinea-Bissau", EntityLabel::Loc),
         ("Bosnia-Herzegovina", EntityLabel::Loc),
         ("Timor-Leste", EntityLabel::Loc),
+        ("ISIS-Mozambique", EntityLabel::Org),
+        ("Islamic State-Somalia", EntityLabel::Org),
     ];
     for (surface, label) in whole {
         let text = format!("They spoke of {surface} on Monday.");
@@ -668,6 +672,78 @@ fn shipped_dictionary_splits_only_state_pairs() {
     );
     let three = surfaces(text, "Russia-Ukraine-Belarus", EntityLabel::Misc);
     assert_eq!(three, ["Russia LOC", "Ukraine LOC", "Belarus LOC"]);
+    let text = "Talks in the Israel-Hamas war stalled.";
+    assert_eq!(
+        surfaces(text, "Israel-Hamas", EntityLabel::Loc),
+        ["Israel LOC", "Hamas ORG"]
+    );
+}
+
+/// An abbreviation the article defines in brackets after a name is that
+/// name wherever it recurs: tagged where the recogniser missed it, with the
+/// name's label where it gave another, linked to the same actor; letters
+/// that are not the name's initials define nothing, and a line in capitals
+/// adds no mention.
+#[test]
+fn abbreviations_defined_in_brackets_take_their_names_label() {
+    let s = shipped();
+    let text = "Al-Shabaab (AS) took the town. Later AS fighters fled. \
+                The Central African Republic (CAR) said CAR troops would stay. \
+                WHAT AS MEANS NOW";
+    let got = drawn(
+        &s,
+        text,
+        &[
+            ("Al-Shabaab", EntityLabel::Org),
+            ("Central African Republic", EntityLabel::Loc),
+            ("CAR", EntityLabel::Org),
+            ("CAR", EntityLabel::Org),
+        ],
+    );
+    let got: Vec<(&str, EntityLabel, Option<&str>)> = got
+        .iter()
+        .map(|(surface, label, _, country)| (surface.as_str(), *label, country.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Al-Shabaab", EntityLabel::Org, Some("SOM")),
+            ("AS", EntityLabel::Org, Some("SOM")),
+            ("AS", EntityLabel::Org, Some("SOM")),
+            ("Central African Republic", EntityLabel::Loc, Some("CAF")),
+            ("CAR", EntityLabel::Loc, Some("CAF")),
+            ("CAR", EntityLabel::Loc, Some("CAF")),
+        ]
+    );
+    let text = "Ukraine (AP) said AP reporters left.";
+    let got = drawn_names(&s, text, &[("Ukraine", EntityLabel::Loc)]);
+    assert_eq!(got, names(&[("Ukraine", EntityLabel::Loc)]));
+}
+
+/// An abbreviation the dictionary links only by its full name ("CAR") takes
+/// the entry's label once the article has named the entry, as a sure name
+/// would; the correction is noted.
+#[test]
+fn an_abbreviation_of_a_name_already_linked_takes_the_dictionary_label() {
+    let s = shipped();
+    let text = "Troops reached the Central African Republic. CAR officials agreed.";
+    let r = resolve_with(
+        &s,
+        text,
+        Some(&[
+            ("Central African Republic", EntityLabel::Loc),
+            ("CAR", EntityLabel::Org),
+        ]),
+    );
+    assert_eq!(r.entities[1].mention.label, EntityLabel::Loc);
+    assert!(
+        r.notes.iter().any(|n| n.contains("\"CAR\" ORG")),
+        "{:?}",
+        r.notes
+    );
+    let text = "CAR officials agreed.";
+    let r = resolve_with(&s, text, Some(&[("CAR", EntityLabel::Org)]));
+    assert_eq!(r.entities[0].mention.label, EntityLabel::Org);
 }
 
 /// Resolves `text` with the shipped dictionary and rules over `given`

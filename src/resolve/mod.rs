@@ -31,7 +31,7 @@ pub use role_model::{RoleExample, RoleModel, ROLE_MODEL_FILE};
 pub use roles::{Class, Context, Mentioned, RoleRules, ROLES_FILE};
 pub use spans::{SpanRules, SPANS_FILE};
 
-use spans::HYPHENS;
+use spans::{is_abbreviation, name_defined_abbreviations, HYPHENS};
 
 crate::names::named_enum! {
     /// What part a mention plays in the text (see ANNOTATION.md).
@@ -367,7 +367,15 @@ impl Resolver {
             let role = roles[i];
             let surface = mention.span.slice(doc.text);
             let entry = links[i].map(|id| dict.entry(id));
-            self.check_label(&mut mention, surface, links[i], &mut key, &mut label_notes);
+            let linked_before = links[i].is_some() && links[..i].contains(&links[i]);
+            self.check_label(
+                &mut mention,
+                surface,
+                links[i],
+                linked_before,
+                &mut key,
+                &mut label_notes,
+            );
             // A name taken for a person that the sentence makes a place
             // ("spread through Sweisa") and the dictionary does not know is
             // a place (ANNOTATION.md: small places are LOC).
@@ -654,13 +662,16 @@ impl Resolver {
 
     /// Where the dictionary entry `link` gives `mention` (written `surface`)
     /// another label than the recogniser did: takes the dictionary's label
-    /// when the dictionary is sure of the name and the label rules let it
-    /// correct that label, else keeps the recogniser's; notes either.
+    /// when the dictionary is sure of the name, or the name is an
+    /// abbreviation of an entry the document linked before (`linked_before`:
+    /// "CAR" after "the Central African Republic"), and the label rules let
+    /// it correct that label; else keeps the recogniser's; notes either.
     fn check_label(
         &self,
         mention: &mut Mention,
         surface: &str,
         link: Option<EntryId>,
+        linked_before: bool,
         key: &mut String,
         notes: &mut LabelNotes,
     ) {
@@ -672,7 +683,8 @@ impl Resolver {
             return;
         }
         let note = format!("{surface:?} {} (dictionary {})", mention.label, entry.label);
-        let sure = dict.lookup_sure(surface, key) == link;
+        let sure =
+            dict.lookup_sure(surface, key) == link || (linked_before && is_abbreviation(surface));
         if sure && self.labels.corrects(entry.kind, mention.label) {
             mention.label = entry.label;
             notes.corrected.push(note);
@@ -703,6 +715,7 @@ impl Resolver {
         let mentions = self.labels.repair(dict, doc, mentions, key);
         let mentions = spans.name_missed_compounds(dict, doc, mentions, key);
         let mentions = spans.follow_conventions(dict, doc, mentions, key);
+        let mentions = name_defined_abbreviations(doc, mentions);
         spans.split_compounds(dict, doc, mentions, key)
     }
 

@@ -271,38 +271,22 @@ impl SpanRules {
         &self,
         dict: &Dictionary,
         doc: &Tokenized<'_>,
-        mut mentions: Vec<Mention>,
+        mentions: Vec<Mention>,
         key: &mut String,
     ) -> Vec<Mention> {
-        let mut added = Vec::new();
-        let mut next = 0;
-        for (t, token) in doc.tokens.iter().enumerate() {
-            while next < mentions.len() && mentions[next].tokens.end <= t {
-                next += 1;
-            }
-            if mentions.get(next).is_some_and(|m| m.tokens.start <= t) {
-                continue;
-            }
-            let Some((name, suffix)) = split_at_last_hyphen(token.slice(doc.text)) else {
-                continue;
-            };
+        with_uncovered_tokens(doc, mentions, |t, token| {
+            let (name, suffix) = split_at_last_hyphen(token.slice(doc.text))?;
             if !starts_upper(name) || !self.is_participle(suffix) {
-                continue;
+                return None;
             }
-            if let Some(id) = dict.lookup_sure(name, key) {
-                added.push(Mention {
-                    span: Span::new(token.start, token.start + name.len()),
-                    tokens: t..t + 1,
-                    label: dict.entry(id).label,
-                    score: 0.5,
-                });
-            }
-        }
-        if !added.is_empty() {
-            mentions.extend(added);
-            mentions.sort_by_key(|m| m.span.start);
-        }
-        mentions
+            let id = dict.lookup_sure(name, key)?;
+            Some(Mention {
+                span: Span::new(token.start, token.start + name.len()),
+                tokens: t..t + 1,
+                label: dict.entry(id).label,
+                score: 0.5,
+            })
+        })
     }
 
     /// Whether the word after a compound's hyphen is a participle: a
@@ -782,9 +766,10 @@ impl SpanRules {
     /// share a token. Also gives, for each mention, the dictionary entry of
     /// the part it is (a combining form such as "Russo" links to its
     /// nationality), `None` for a mention that is no such part. A name the
-    /// dictionary knows whole ("Guinea-Bissau") and compounds with any part
-    /// that is not a state or nationality ("Rolls-Royce", "Kim Jong-un")
-    /// stay as they are. Needs no word list but the combining forms, so it
+    /// dictionary knows whole ("Guinea-Bissau"), compounds with any part
+    /// that is neither a state or nationality nor a party to a conflict the
+    /// dictionary is sure of ("Rolls-Royce", "Kim Jong-un") and compounds
+    /// that do not open with a state or nationality stay as they are. Needs no word list but the combining forms, so it
     /// also runs without `spans.toml`.
     pub fn split_compounds(
         &self,
@@ -825,8 +810,9 @@ impl SpanRules {
 
     /// The byte ranges (within `surface`) and entries of the parts of
     /// `surface` when it joins two or more states or nationalities with
-    /// hyphens (a combining form, "Russo", before a hyphen); empty
-    /// otherwise.
+    /// hyphens (a combining form, "Russo", before a hyphen), or a state or
+    /// nationality with a party to a conflict after it ("Israel-Hamas",
+    /// "Russia-NATO"); empty otherwise.
     fn national_parts(
         &self,
         dict: &Dictionary,
@@ -853,23 +839,129 @@ impl SpanRules {
             let national = dict
                 .lookup(combining.map_or(text, String::as_str), key)
                 .filter(|&id| dict.entry(id).kind.is_national());
-            match national {
+            let party = || {
+                dict.lookup_sure(text, key)
+                    .filter(|&id| is_party_to_conflict(dict.entry(id).kind))
+            };
+            match national.or_else(party) {
                 Some(id) if !text.is_empty() => parts.push((part, id)),
                 _ => return Vec::new(),
             }
             from = next;
         }
-        parts
+        // A party before a state names the party's branch there
+        // ("ISIS-Mozambique", "Islamic State-Somalia"): one name.
+        let national_first = parts
+            .first()
+            .is_some_and(|&(_, id)| dict.entry(id).kind.is_national());
+        if national_first {
+            parts
+        } else {
+            Vec::new()
+        }
     }
 }
 
-/// A dateline ("KYIV, Ukraine (AP) —", "AADAN YABAAL, Somalia –",
-/// "WASHINGTON —") names a place (ANNOTATION.md): its mention becomes LOC,
-/// and so does every other mention of the same name in the document
-/// ("Aadan Yabaal" later in the story), whatever the recogniser made of it.
-/// A dateline is a mention in capitals that opens a sentence (after "The"
-/// at most), is followed by a comma, a bracket or a dash, and then, within
-/// a few words, by a dash and running text.
+/// Every use of an abbreviation the article defines in brackets after a
+/// name ("Al-Shabaab (AS)", "the Central African Republic (CAR)") is a
+/// mention with the name's label, whether or not the recogniser tagged it
+/// and whatever label it gave: the article says what the letters stand
+/// for. An abbreviation is two to six capital letters or digits, the first
+/// a letter, that spell the initials of the name's words and hyphenated
+/// parts in order ("Inter-Services Public Relations (ISPR)", "Tehreek-e-
+/// Taliban Pakistan (TTP)"); a use in a line of capitals ("AS WAR
+/// SPREADS") is no mention. `mentions` is sorted and non-overlapping, and
+/// so is the result.
+pub fn name_defined_abbreviations(doc: &Tokenized<'_>, mut mentions: Vec<Mention>) -> Vec<Mention> {
+    let word = |t: usize| doc.tokens.get(t).map_or("", |t| t.slice(doc.text));
+    let mut defined: Vec<(&str, EntityLabel)> = Vec::new();
+    for m in &mentions {
+        let t = m.tokens.end;
+        let short = word(t + 1);
+        if word(t) == "(" && word(t + 2) == ")" && abbreviates(short, m.span.slice(doc.text)) {
+            defined.push((short, m.label));
+        }
+    }
+    if defined.is_empty() {
+        return mentions;
+    }
+    let label_of = |surface: &str| defined.iter().find(|(s, _)| *s == surface).map(|&(_, l)| l);
+    for m in &mut mentions {
+        if let Some(label) = label_of(m.span.slice(doc.text)) {
+            m.label = label;
+        }
+    }
+    let shouting = |t: Option<usize>| {
+        t.map(word).is_some_and(|w| {
+            w.chars().filter(|c| c.is_alphabetic()).count() >= 3
+                && !w.chars().any(char::is_lowercase)
+        })
+    };
+    with_uncovered_tokens(doc, mentions, |t, token| {
+        let label = label_of(token.slice(doc.text))?;
+        if shouting(t.checked_sub(1)) || shouting(Some(t + 1)) {
+            return None;
+        }
+        Some(Mention {
+            span: *token,
+            tokens: t..t + 1,
+            label,
+            score: 0.5,
+        })
+    })
+}
+
+/// `mentions` with those `found` gives for the tokens no mention covers
+/// (index and token); `mentions` is sorted and non-overlapping, and so is
+/// the result when each found mention lies in its token.
+fn with_uncovered_tokens(
+    doc: &Tokenized<'_>,
+    mut mentions: Vec<Mention>,
+    mut found: impl FnMut(usize, &Span) -> Option<Mention>,
+) -> Vec<Mention> {
+    let mut added = Vec::new();
+    let mut next = 0;
+    for (t, token) in doc.tokens.iter().enumerate() {
+        while next < mentions.len() && mentions[next].tokens.end <= t {
+            next += 1;
+        }
+        if mentions.get(next).is_some_and(|m| m.tokens.start <= t) {
+            continue;
+        }
+        added.extend(found(t, token));
+    }
+    if !added.is_empty() {
+        mentions.extend(added);
+        mentions.sort_by_key(|m| m.span.start);
+    }
+    mentions
+}
+
+/// Whether `short` is an abbreviation of `name`: two to six capital letters
+/// or digits, the first a letter, each letter the initial of one of the
+/// name's words or hyphenated parts, in order, the first letter the name's
+/// first initial.
+fn abbreviates(short: &str, name: &str) -> bool {
+    let len = short.chars().count();
+    if !(2..=6).contains(&len)
+        || !short.starts_with(|c: char| c.is_ascii_uppercase())
+        || !short
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return false;
+    }
+    let mut initials = name
+        .split(|c: char| c.is_whitespace() || HYPHENS.contains(&c))
+        .filter_map(|part| part.chars().next())
+        .map(|c| c.to_ascii_uppercase());
+    let mut letters = short.chars().filter(char::is_ascii_uppercase);
+    if letters.next() != initials.next() {
+        return false;
+    }
+    letters.all(|l| initials.any(|i| i == l))
+}
+
 /// Joins two mentions around a nickname in quotes into one person
 /// ("Jimmy" 'Barbecue' "Chérizier", "Ismael 'El" Mayo' "Zambada"), as the
 /// corpus's labellers tag such names whole: one of the two is a person,
@@ -909,6 +1001,13 @@ fn nicknames_in_names(doc: &Tokenized<'_>, mentions: Vec<Mention>) -> Vec<Mentio
     out
 }
 
+/// A dateline ("KYIV, Ukraine (AP) —", "AADAN YABAAL, Somalia –",
+/// "WASHINGTON —") names a place (ANNOTATION.md): its mention becomes LOC,
+/// and so does every other mention of the same name in the document
+/// ("Aadan Yabaal" later in the story), whatever the recogniser made of it.
+/// A dateline is a mention in capitals that opens a sentence (after "The"
+/// at most), is followed by a comma, a bracket or a dash, and then, within
+/// a few words, by a dash and running text.
 fn datelines_are_places(doc: &Tokenized<'_>, mentions: &mut [Mention], key: &mut String) {
     let word = |t: usize| doc.tokens[t].slice(doc.text);
     let is_dash = |w: &str| matches!(w, "—" | "–" | "-" | "--");
@@ -952,6 +1051,17 @@ fn datelines_are_places(doc: &Tokenized<'_>, mentions: &mut [Mention], key: &mut
 }
 
 /// Each name of `list` as its words.
+/// Kinds of entry that join a state with a hyphen as the other side of a
+/// conflict or a relation ("Israel-Hamas war", "NATO-Russia talks"): an
+/// armed movement, a party, an intergovernmental organisation or a seat of
+/// government.
+fn is_party_to_conflict(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Force | Kind::Party | Kind::Igo | Kind::Government
+    )
+}
+
 fn words(list: &[String]) -> Vec<Vec<String>> {
     list.iter()
         .map(|s| s.split_whitespace().map(str::to_string).collect())
@@ -1017,9 +1127,9 @@ fn is_heading(doc: &Tokenized<'_>, tokens: Range<usize>) -> bool {
     })
 }
 
-/// A state's abbreviation ("US", "U.S.", "UK", "UAE"): two to four capital
+/// An abbreviation ("US", "U.S.", "UAE", "CAR"): two to four capital
 /// letters, full stops allowed.
-fn is_abbreviation(surface: &str) -> bool {
+pub(super) fn is_abbreviation(surface: &str) -> bool {
     let letters = surface.chars().filter(|c| *c != '.').count();
     (2..=4).contains(&letters) && surface.chars().all(|c| c.is_ascii_uppercase() || c == '.')
 }
