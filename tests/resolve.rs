@@ -720,6 +720,58 @@ fn abbreviations_defined_in_brackets_take_their_names_label() {
     assert_eq!(got, names(&[("Ukraine", EntityLabel::Loc)]));
 }
 
+/// A vessel prefix and the capitalised words after it are one MISC actor of
+/// the prefix's state, whatever pieces the recogniser tagged; a prefix
+/// before words in capitals ("ITS SUPPORT") names no vessel.
+#[test]
+fn a_vessel_prefix_and_its_name_are_one_misc_mention() {
+    let s = shipped();
+    let text = "The USS Harry S. Truman sailed with HMS Prince of Wales and BRP Datu Pagbuaya.";
+    let got = drawn(
+        &s,
+        text,
+        &[
+            ("USS", EntityLabel::Misc),
+            ("Harry S. Truman", EntityLabel::Per),
+            ("HMS Prince", EntityLabel::Misc),
+            ("Wales", EntityLabel::Loc),
+            ("BRP Datu", EntityLabel::Misc),
+        ],
+    );
+    let got: Vec<(&str, EntityLabel, Role, Option<&str>)> = got
+        .iter()
+        .map(|(surface, label, role, country)| {
+            (surface.as_str(), *label, *role, country.as_deref())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "USS Harry S. Truman",
+                EntityLabel::Misc,
+                Role::Actor,
+                Some("USA")
+            ),
+            (
+                "HMS Prince of Wales",
+                EntityLabel::Misc,
+                Role::Actor,
+                Some("GBR")
+            ),
+            (
+                "BRP Datu Pagbuaya",
+                EntityLabel::Misc,
+                Role::Actor,
+                Some("PHL")
+            ),
+        ]
+    );
+    let text = "ITALY AND ITS SUPPORT";
+    let got = drawn_names(&s, text, &[("ITALY", EntityLabel::Loc)]);
+    assert_eq!(got, names(&[("ITALY", EntityLabel::Loc)]));
+}
+
 /// An abbreviation the dictionary links only by its full name ("CAR") takes
 /// the entry's label once the article has named the entry, as a sure name
 /// would; the correction is noted.
@@ -2220,13 +2272,15 @@ fn one_actor_keeps_one_name_kind_and_country_in_a_document() {
     // A named vessel is an actor of its navy's state, and so is its bare
     // name later.
     let text = "HMS Diamond shot down drones. Later Diamond destroyed two more.";
-    let r = resolve_with(
-        &s,
-        text,
-        Some(&[
-            ("HMS Diamond", EntityLabel::Misc),
-            ("Diamond", EntityLabel::Misc),
-        ]),
+    let tokenized = TokenizedText::new(text);
+    let doc = tokenized.view();
+    let later = text.rfind("Diamond").unwrap();
+    let r = s.resolver.resolve(
+        &doc,
+        vec![
+            mention_of(&doc, "HMS Diamond", EntityLabel::Misc),
+            mention_at(&doc, Span::new(later, later + 7), EntityLabel::Misc),
+        ],
     );
     let got = roles(text, &r);
     assert_eq!(

@@ -31,7 +31,7 @@ pub use role_model::{RoleExample, RoleModel, ROLE_MODEL_FILE};
 pub use roles::{Class, Context, Mentioned, RoleRules, ROLES_FILE};
 pub use spans::{SpanRules, SPANS_FILE};
 
-use spans::{is_abbreviation, name_defined_abbreviations, HYPHENS};
+use spans::{is_abbreviation, name_defined_abbreviations, vessel_names, HYPHENS};
 
 crate::names::named_enum! {
     /// What part a mention plays in the text (see ANNOTATION.md).
@@ -716,6 +716,7 @@ impl Resolver {
         let mentions = spans.name_missed_compounds(dict, doc, mentions, key);
         let mentions = spans.follow_conventions(dict, doc, mentions, key);
         let mentions = name_defined_abbreviations(doc, mentions);
+        let mentions = vessel_names(doc, mentions, |w| self.rules.is_vessel_prefix(w));
         spans.split_compounds(dict, doc, mentions, key)
     }
 

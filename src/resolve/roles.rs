@@ -338,6 +338,11 @@ impl RoleRules {
         }
     }
 
+    /// Whether `word` is a vessel prefix ("USS", "HMS").
+    pub fn is_vessel_prefix(&self, word: &str) -> bool {
+        self.vessel_prefixes.contains_key(word)
+    }
+
     /// The state whose navy a named vessel belongs to ("USS Stockdale" →
     /// USA): its first word is a vessel prefix and a name follows.
     pub fn vessel_country(&self, surface: &str) -> Option<Country> {

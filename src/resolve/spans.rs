@@ -911,6 +911,88 @@ pub fn name_defined_abbreviations(doc: &Tokenized<'_>, mut mentions: Vec<Mention
     })
 }
 
+/// The most capitalised words a vessel's name takes after its prefix.
+const VESSEL_NAME_WORDS: usize = 4;
+
+/// A vessel prefix (`is_prefix`: "USS", "BRP") and the capitalised words and
+/// initials after it are one MISC mention ("USS Harry S. Truman", "BRP Datu
+/// Pagbuaya", ANNOTATION.md's named weapons), replacing the mentions inside
+/// it (the recogniser gives "USS" and "Harry S. Truman" PER, or "BRP Datu").
+/// A mention that starts before the prefix or ends after the name keeps its
+/// span. `mentions` is sorted and non-overlapping, and so is the result.
+pub fn vessel_names(
+    doc: &Tokenized<'_>,
+    mentions: Vec<Mention>,
+    is_prefix: impl Fn(&str) -> bool,
+) -> Vec<Mention> {
+    let word = |t: usize| doc.tokens[t].slice(doc.text);
+    // A capitalised word in lower case after its capital ("Truman", not
+    // "SUPPORT" in a headline) or an initial ("S.").
+    let name_word = |w: &str| {
+        let mut chars = w.chars();
+        let capital = chars.next().is_some_and(char::is_uppercase);
+        let rest = chars.as_str();
+        capital && (rest == "." || (!rest.is_empty() && rest.chars().all(char::is_lowercase)))
+    };
+    // Each vessel's tokens: the prefix and the name words after it in its
+    // sentence, "of" between two of them ("HMS Prince of Wales").
+    let mut vessels = Vec::new();
+    for t in 0..doc.tokens.len() {
+        if !is_prefix(word(t)) {
+            continue;
+        }
+        let last = doc.sentences[doc.sentence_of(t)].tokens.end;
+        let (mut end, mut words) = (t + 1, 0);
+        while end < last && words < VESSEL_NAME_WORDS {
+            let joins =
+                words > 0 && word(end) == "of" && end + 1 < last && name_word(word(end + 1));
+            if name_word(word(end)) {
+                words += 1;
+            } else if !joins {
+                break;
+            }
+            end += 1;
+        }
+        if words > 0 {
+            vessels.push(t..end);
+        }
+    }
+    if vessels.is_empty() {
+        return mentions;
+    }
+    let mut out: Vec<Mention> = Vec::with_capacity(mentions.len());
+    let mut next = 0;
+    for tokens in vessels {
+        while next < mentions.len() && mentions[next].tokens.end <= tokens.start {
+            out.push(mentions[next].clone());
+            next += 1;
+        }
+        let inside = mentions[next..].partition_point(|m| m.tokens.start < tokens.end);
+        let whole = mentions[next..next + inside]
+            .iter()
+            .all(|m| m.tokens.start >= tokens.start && m.tokens.end <= tokens.end);
+        if !whole {
+            continue;
+        }
+        let score = mentions[next..next + inside]
+            .iter()
+            .map(|m| m.score)
+            .fold(0.5, f32::max);
+        next += inside;
+        out.push(Mention {
+            span: Span::new(
+                doc.tokens[tokens.start].start,
+                doc.tokens[tokens.end - 1].end,
+            ),
+            tokens,
+            label: EntityLabel::Misc,
+            score,
+        });
+    }
+    out.extend(mentions[next..].iter().cloned());
+    out
+}
+
 /// `mentions` with those `found` gives for the tokens no mention covers
 /// (index and token); `mentions` is sorted and non-overlapping, and so is
 /// the result when each found mention lies in its token.
