@@ -338,9 +338,12 @@ impl RoleRules {
         }
     }
 
-    /// Whether `word` is a vessel prefix ("USS", "HMS").
+    /// Whether `word` is a vessel prefix ("USS", "HMS"). Asked of every
+    /// token, so a word that does not open with a capital is refused before
+    /// the look-up.
     pub fn is_vessel_prefix(&self, word: &str) -> bool {
-        self.vessel_prefixes.contains_key(word)
+        word.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+            && self.vessel_prefixes.contains_key(word)
     }
 
     /// The state whose navy a named vessel belongs to ("USS Stockdale" →
