@@ -772,6 +772,45 @@ fn a_vessel_prefix_and_its_name_are_one_misc_mention() {
     assert_eq!(got, names(&[("ITALY", EntityLabel::Loc)]));
 }
 
+/// A name or model code before a weapon noun is a MISC weapon: tagged when
+/// the recogniser missed it, made MISC when it took it for a person; not a
+/// name the dictionary knows, a capitalised sentence opening, a compound
+/// adjective, a weapon noun that modifies another ("drone base") or a
+/// headline's capitalised noun.
+#[test]
+fn names_before_weapon_nouns_are_weapons() {
+    let s = shipped();
+    let text = "Kyiv fired Storm Shadow missiles, BM21 rockets and Harop loitering munitions \
+                while Hamas rockets fell.";
+    let got = drawn_names(
+        &s,
+        text,
+        &[
+            ("Kyiv", EntityLabel::Loc),
+            ("Harop", EntityLabel::Per),
+            ("Hamas", EntityLabel::Org),
+        ],
+    );
+    assert_eq!(
+        got,
+        names(&[
+            ("Kyiv", EntityLabel::Loc),
+            ("Storm Shadow", EntityLabel::Misc),
+            ("BM21", EntityLabel::Misc),
+            ("Harop", EntityLabel::Misc),
+            ("Hamas", EntityLabel::Org),
+        ])
+    );
+    for text in [
+        "The missiles were fired at dawn.",
+        "They built AI-driven missile systems.",
+        "Troops left the Agadez drone base.",
+        "Rebels Utilize Drones to Gain Ground in the North",
+    ] {
+        assert_eq!(drawn_names(&s, text, &[]), names(&[]), "{text:?}");
+    }
+}
+
 /// An abbreviation the dictionary links only by its full name ("CAR") takes
 /// the entry's label once the article has named the entry, as a sure name
 /// would; the correction is noted.

@@ -717,6 +717,7 @@ impl Resolver {
         let mentions = spans.follow_conventions(dict, doc, mentions, key);
         let mentions = name_defined_abbreviations(doc, mentions);
         let mentions = vessel_names(doc, mentions, |w| self.rules.is_vessel_prefix(w));
+        let mentions = spans.name_weapons(dict, doc, mentions, key);
         spans.split_compounds(dict, doc, mentions, key)
     }
 

@@ -61,6 +61,7 @@ struct RawRules {
     events: RawEvents,
     titles: RawTitles,
     lists: RawLists,
+    weapons: RawWeapons,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +96,14 @@ struct RawLists {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawWeapons {
+    heads: Vec<String>,
+    modifiers: Vec<String>,
+    compound_nouns: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawTitles {
     titles: Vec<String>,
     title_words: Vec<String>,
@@ -125,6 +134,10 @@ pub struct SpanRules {
     list_separators: Vec<String>,
     list_conjunctions: Vec<String>,
     list_min_places: usize,
+    weapon_heads: HashSet<String>,
+    weapon_modifiers: HashSet<String>,
+    /// Nouns after a weapon noun that make it a modifier ("drone base").
+    weapon_compound_nouns: HashSet<String>,
 }
 
 impl SpanRules {
@@ -153,6 +166,9 @@ impl SpanRules {
             list_separators: raw.lists.separators,
             list_conjunctions: raw.lists.conjunctions,
             list_min_places: raw.lists.min_places,
+            weapon_heads: set(raw.weapons.heads),
+            weapon_modifiers: set(raw.weapons.modifiers),
+            weapon_compound_nouns: set(raw.weapons.compound_nouns),
         })
     }
 
@@ -287,6 +303,122 @@ impl SpanRules {
                 score: 0.5,
             })
         })
+    }
+
+    /// Names weapons before a weapon noun (`spans.toml`, "Weapons"): the
+    /// capitalised words or model code before `heads` and at most
+    /// [`WEAPON_MODIFIERS`] `modifiers` become a MISC mention where no
+    /// mention covers them, and a mention the recogniser made a person or a
+    /// place there becomes MISC, unless the dictionary knows the name as
+    /// something other than a weapon.
+    /// `mentions` is sorted and non-overlapping, and so is the result.
+    pub fn name_weapons(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        mut mentions: Vec<Mention>,
+        key: &mut String,
+    ) -> Vec<Mention> {
+        let word = |t: usize| doc.tokens[t].slice(doc.text);
+        let is_head = |t: usize| in_word_list(&self.weapon_heads, word(t));
+        if self.weapon_heads.is_empty() || !(0..doc.tokens.len()).any(is_head) {
+            return mentions;
+        }
+        // A capitalised word ("Storm") or a model code ("BM21", "Type-12"),
+        // not a compound that ends in a lower-case word ("AI-driven").
+        let name_word = |w: &str| {
+            let compound =
+                split_at_last_hyphen(w).is_some_and(|(_, end)| end.starts_with(char::is_lowercase));
+            !compound
+                && (w.starts_with(char::is_uppercase)
+                    || (w.chars().any(char::is_uppercase) && w.chars().any(|c| c.is_ascii_digit())))
+        };
+        let knows_other_than_weapon = |surface: &str, key: &mut String| {
+            dict.lookup(surface, key)
+                .is_some_and(|id| dict.entry(id).kind != Kind::Weapon)
+        };
+        let mut added = Vec::new();
+        for head in (1..doc.tokens.len()).filter(|&t| is_head(t)) {
+            let sentence = &doc.sentences[doc.sentence_of(head)];
+            let ends_phrase = head + 1 == sentence.tokens.end
+                || !in_word_list(&self.weapon_compound_nouns, word(head + 1));
+            if !word(head).chars().all(char::is_lowercase)
+                || !ends_phrase
+                || is_heading(doc, sentence.tokens.clone())
+            {
+                continue;
+            }
+            let first = sentence.tokens.start;
+            let mut last = head;
+            while last > first
+                && head - last < WEAPON_MODIFIERS
+                && in_word_list(&self.weapon_modifiers, word(last - 1))
+            {
+                last -= 1;
+            }
+            // `last` is the first token after the name.
+            if last == first || !name_word(word(last - 1)) {
+                continue;
+            }
+            let covering = mentions.partition_point(|m| m.tokens.end < last);
+            match mentions.get_mut(covering) {
+                Some(m) if m.tokens.start < last => {
+                    let surface = m.span.slice(doc.text);
+                    if m.tokens.end == last
+                        && matches!(m.label, EntityLabel::Per | EntityLabel::Loc)
+                        && !knows_other_than_weapon(surface, key)
+                    {
+                        m.label = EntityLabel::Misc;
+                    }
+                }
+                _ => {
+                    let covered = |t: usize| {
+                        mentions[..covering]
+                            .last()
+                            .is_some_and(|m| m.tokens.end > t)
+                    };
+                    let mut start = last - 1;
+                    while start > first
+                        && last - start < WEAPON_NAME_WORDS
+                        && name_word(word(start - 1))
+                        && !covered(start - 1)
+                    {
+                        start -= 1;
+                    }
+                    // Not a part of a longer name the recogniser tagged
+                    // ("Leopard" of "Leopard II"), and not a word that is
+                    // capitalised because it opens a sentence, a quotation
+                    // or a clause after a colon ("The", "Similar"): the
+                    // word before must be a word or a possessive, unless
+                    // the name is a model code.
+                    let code = word(start).chars().any(|c| c.is_ascii_digit());
+                    let opens = start == first || {
+                        let before = word(start - 1);
+                        !before.starts_with(char::is_alphanumeric)
+                            && !RoleRules::is_possessive(before)
+                    };
+                    if (start > first && covered(start - 1)) || (opens && !code) {
+                        continue;
+                    }
+                    let span = Span::new(doc.tokens[start].start, doc.tokens[last - 1].end);
+                    if knows_other_than_weapon(span.slice(doc.text), key) {
+                        continue;
+                    }
+                    added.push(Mention {
+                        span,
+                        tokens: start..last,
+                        label: EntityLabel::Misc,
+                        score: 0.5,
+                    });
+                }
+            }
+        }
+        if !added.is_empty() {
+            mentions.extend(added);
+            mentions.sort_by_key(|m| m.span.start);
+            mentions.dedup_by_key(|m| m.span);
+        }
+        mentions
     }
 
     /// Whether the word after a compound's hyphen is a participle: a
@@ -910,6 +1042,13 @@ pub fn name_defined_abbreviations(doc: &Tokenized<'_>, mut mentions: Vec<Mention
         })
     })
 }
+
+/// The most modifiers between a weapon's name and its noun ("Grad multiple
+/// rocket launchers").
+const WEAPON_MODIFIERS: usize = 3;
+
+/// The most words of a weapon's name before its noun ("Storm Shadow").
+const WEAPON_NAME_WORDS: usize = 3;
 
 /// The most capitalised words a vessel's name takes after its prefix.
 const VESSEL_NAME_WORDS: usize = 4;
