@@ -320,8 +320,10 @@ impl SpanRules {
         key: &mut String,
     ) -> Vec<Mention> {
         let word = |t: usize| doc.tokens[t].slice(doc.text);
-        let is_head = |t: usize| in_word_list(&self.weapon_heads, word(t));
-        if self.weapon_heads.is_empty() || !(0..doc.tokens.len()).any(is_head) {
+        let heads: Vec<usize> = (1..doc.tokens.len())
+            .filter(|&t| in_word_list(&self.weapon_heads, word(t)))
+            .collect();
+        if heads.is_empty() {
             return mentions;
         }
         // A capitalised word ("Storm") or a model code ("BM21", "Type-12"),
@@ -338,7 +340,7 @@ impl SpanRules {
                 .is_some_and(|id| dict.entry(id).kind != Kind::Weapon)
         };
         let mut added = Vec::new();
-        for head in (1..doc.tokens.len()).filter(|&t| is_head(t)) {
+        for head in heads {
             let sentence = &doc.sentences[doc.sentence_of(head)];
             let ends_phrase = head + 1 == sentence.tokens.end
                 || !in_word_list(&self.weapon_compound_nouns, word(head + 1));
@@ -901,8 +903,9 @@ impl SpanRules {
     /// dictionary knows whole ("Guinea-Bissau"), compounds with any part
     /// that is neither a state or nationality nor a party to a conflict the
     /// dictionary is sure of ("Rolls-Royce", "Kim Jong-un") and compounds
-    /// that do not open with a state or nationality stay as they are. Needs no word list but the combining forms, so it
-    /// also runs without `spans.toml`.
+    /// that do not open with a state or nationality stay as they are.
+    /// Needs no word list but the combining forms, so it also runs without
+    /// `spans.toml`.
     pub fn split_compounds(
         &self,
         dict: &Dictionary,
