@@ -770,6 +770,20 @@ fn a_vessel_prefix_and_its_name_are_one_misc_mention() {
     let text = "ITALY AND ITS SUPPORT";
     let got = drawn_names(&s, text, &[("ITALY", EntityLabel::Loc)]);
     assert_eq!(got, names(&[("ITALY", EntityLabel::Loc)]));
+    // The name stops at a day and before a mention after its first word; a
+    // heading names no vessel.
+    let text = "Sailors aboard USS Carney Monday said that near USS Mason Houthis fired.";
+    let got = drawn_names(&s, text, &[("Houthis", EntityLabel::Org)]);
+    assert_eq!(
+        got,
+        names(&[
+            ("USS Carney", EntityLabel::Misc),
+            ("USS Mason", EntityLabel::Misc),
+            ("Houthis", EntityLabel::Org),
+        ])
+    );
+    let text = "USS Carney Shoots Down Houthi Drones";
+    assert_eq!(drawn_names(&s, text, &[]), names(&[]));
 }
 
 /// A name or model code before a weapon noun is a MISC weapon: tagged when
@@ -806,9 +820,24 @@ fn names_before_weapon_nouns_are_weapons() {
         "They built AI-driven missile systems.",
         "Troops left the Agadez drone base.",
         "Rebels Utilize Drones to Gain Ground in the North",
+        "The army said Sunday drones hit the city.",
     ] {
         assert_eq!(drawn_names(&s, text, &[]), names(&[]), "{text:?}");
     }
+    // After a comma a name stands; two weapon nouns after one name find it
+    // once; a capitalised word between is part of the name.
+    let text =
+        "Kyiv got Tornado rocket launchers, Patriot missiles and Grad Heavy rocket launchers.";
+    let got = drawn_names(&s, text, &[("Kyiv", EntityLabel::Loc)]);
+    assert_eq!(
+        got,
+        names(&[
+            ("Kyiv", EntityLabel::Loc),
+            ("Tornado", EntityLabel::Misc),
+            ("Patriot", EntityLabel::Misc),
+            ("Grad Heavy", EntityLabel::Misc),
+        ])
+    );
 }
 
 /// An abbreviation the dictionary links only by its full name ("CAR") takes
@@ -832,9 +861,18 @@ fn an_abbreviation_of_a_name_already_linked_takes_the_dictionary_label() {
         "{:?}",
         r.notes
     );
-    let text = "CAR officials agreed.";
-    let r = resolve_with(&s, text, Some(&[("CAR", EntityLabel::Org)]));
-    assert_eq!(r.entities[0].mention.label, EntityLabel::Org);
+    // Without the full name, a repeated abbreviation keeps the
+    // recogniser's label each time.
+    let text = "CAR officials agreed. Later CAR troops left.";
+    let got = drawn_names(
+        &s,
+        text,
+        &[("CAR", EntityLabel::Org), ("CAR", EntityLabel::Org)],
+    );
+    assert_eq!(
+        got,
+        names(&[("CAR", EntityLabel::Org), ("CAR", EntityLabel::Org)])
+    );
 }
 
 /// Resolves `text` with the shipped dictionary and rules over `given`

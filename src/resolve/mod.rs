@@ -2,7 +2,7 @@
 //! place, other) and a country, and groups mentions into distinct actors and
 //! places. It sits on top of any [`EntityRecognizer`](crate::ner::EntityRecognizer).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
@@ -31,7 +31,7 @@ pub use role_model::{RoleExample, RoleModel, ROLE_MODEL_FILE};
 pub use roles::{Class, Context, Mentioned, RoleRules, ROLES_FILE};
 pub use spans::{SpanRules, SPANS_FILE};
 
-use spans::{is_abbreviation, name_defined_abbreviations, vessel_names, HYPHENS};
+use spans::{is_abbreviation, name_defined_abbreviations, HYPHENS};
 
 crate::names::named_enum! {
     /// What part a mention plays in the text (see ANNOTATION.md).
@@ -363,11 +363,20 @@ impl Resolver {
         let mut actors = Grouping::default();
         let mut places = Grouping::default();
         let mut label_notes = LabelNotes::default();
+        // Entries the document has named by a name the dictionary is sure
+        // of, not by an abbreviation: what makes a later abbreviation sure.
+        let mut named_in_full: HashSet<EntryId> = HashSet::new();
         for (i, mut mention) in mentions.into_iter().enumerate() {
             let role = roles[i];
             let surface = mention.span.slice(doc.text);
             let entry = links[i].map(|id| dict.entry(id));
-            let linked_before = links[i].is_some() && links[..i].contains(&links[i]);
+            let linked_before = links[i].is_some_and(|id| named_in_full.contains(&id));
+            if links[i].is_some()
+                && !is_abbreviation(surface)
+                && dict.lookup_sure(surface, &mut key) == links[i]
+            {
+                named_in_full.extend(links[i]);
+            }
             self.check_label(
                 &mut mention,
                 surface,
@@ -663,9 +672,10 @@ impl Resolver {
     /// Where the dictionary entry `link` gives `mention` (written `surface`)
     /// another label than the recogniser did: takes the dictionary's label
     /// when the dictionary is sure of the name, or the name is an
-    /// abbreviation of an entry the document linked before (`linked_before`:
-    /// "CAR" after "the Central African Republic"), and the label rules let
-    /// it correct that label; else keeps the recogniser's; notes either.
+    /// abbreviation of an entry the document named before by a sure name in
+    /// full (`linked_before`: "CAR" after "the Central African Republic"),
+    /// and the label rules let it correct that label; else keeps the
+    /// recogniser's; notes either.
     fn check_label(
         &self,
         mention: &mut Mention,
@@ -716,7 +726,8 @@ impl Resolver {
         let mentions = spans.name_missed_compounds(dict, doc, mentions, key);
         let mentions = spans.follow_conventions(dict, doc, mentions, key);
         let mentions = name_defined_abbreviations(doc, mentions);
-        let mentions = vessel_names(doc, mentions, |w| self.rules.is_vessel_prefix(w));
+        let mentions =
+            spans.name_vessels(dict, doc, mentions, key, |w| self.rules.is_vessel_prefix(w));
         let mentions = spans.name_weapons(dict, doc, mentions, key);
         spans.split_compounds(dict, doc, mentions, key)
     }

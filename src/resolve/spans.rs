@@ -62,6 +62,7 @@ struct RawRules {
     titles: RawTitles,
     lists: RawLists,
     weapons: RawWeapons,
+    calendar: RawCalendar,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,9 +97,16 @@ struct RawLists {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawCalendar {
+    words: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawWeapons {
     heads: Vec<String>,
     modifiers: Vec<String>,
+    generic: Vec<String>,
     compound_nouns: Vec<String>,
 }
 
@@ -136,8 +144,13 @@ pub struct SpanRules {
     list_min_places: usize,
     weapon_heads: HashSet<String>,
     weapon_modifiers: HashSet<String>,
+    /// Abbreviations of a kind of weapon, not names ("FPV", "UAV"), as
+    /// written.
+    weapon_generic: HashSet<String>,
     /// Nouns after a weapon noun that make it a modifier ("drone base").
     weapon_compound_nouns: HashSet<String>,
+    /// Days and months: capitalised, but never a vessel's or a weapon's name.
+    calendar_words: HashSet<String>,
 }
 
 impl SpanRules {
@@ -168,7 +181,9 @@ impl SpanRules {
             list_min_places: raw.lists.min_places,
             weapon_heads: set(raw.weapons.heads),
             weapon_modifiers: set(raw.weapons.modifiers),
+            weapon_generic: raw.weapons.generic.into_iter().collect(),
             weapon_compound_nouns: set(raw.weapons.compound_nouns),
+            calendar_words: set(raw.calendar.words),
         })
     }
 
@@ -306,8 +321,8 @@ impl SpanRules {
     }
 
     /// Names weapons before a weapon noun (`spans.toml`, "Weapons"): the
-    /// capitalised words or model code before `heads` and at most
-    /// [`WEAPON_MODIFIERS`] `modifiers` become a MISC mention where no
+    /// capitalised words or model code before `heads` and at most three
+    /// lower-case `modifiers` become a MISC mention where no
     /// mention covers them, and a mention the recogniser made a person or a
     /// place there becomes MISC, unless the dictionary knows the name as
     /// something other than a weapon.
@@ -321,45 +336,54 @@ impl SpanRules {
     ) -> Vec<Mention> {
         let word = |t: usize| doc.tokens[t].slice(doc.text);
         let heads: Vec<usize> = (1..doc.tokens.len())
-            .filter(|&t| in_word_list(&self.weapon_heads, word(t)))
+            .filter(|&t| {
+                let w = word(t);
+                w.chars().all(char::is_lowercase) && in_word_list(&self.weapon_heads, w)
+            })
             .collect();
         if heads.is_empty() {
             return mentions;
         }
         // A capitalised word ("Storm") or a model code ("BM21", "Type-12"),
-        // not a compound that ends in a lower-case word ("AI-driven").
+        // not a compound that ends in a lower-case word ("AI-driven"), nor a
+        // day or a month ("said Sunday drones hit").
         let name_word = |w: &str| {
             let compound =
                 split_at_last_hyphen(w).is_some_and(|(_, end)| end.starts_with(char::is_lowercase));
             !compound
+                && !in_word_list(&self.calendar_words, w)
+                && !self.weapon_generic.contains(w)
                 && (w.starts_with(char::is_uppercase)
                     || (w.chars().any(char::is_uppercase) && w.chars().any(|c| c.is_ascii_digit())))
         };
+        // A modifier as written in running text, in lower case: a
+        // capitalised one ("Heavy") belongs to the name.
+        let modifier =
+            |w: &str| !w.chars().any(char::is_uppercase) && in_word_list(&self.weapon_modifiers, w);
         let knows_other_than_weapon = |surface: &str, key: &mut String| {
             dict.lookup(surface, key)
                 .is_some_and(|id| dict.entry(id).kind != Kind::Weapon)
         };
         let mut added = Vec::new();
         for head in heads {
-            let sentence = &doc.sentences[doc.sentence_of(head)];
-            let ends_phrase = head + 1 == sentence.tokens.end
-                || !in_word_list(&self.weapon_compound_nouns, word(head + 1));
-            if !word(head).chars().all(char::is_lowercase)
-                || !ends_phrase
-                || is_heading(doc, sentence.tokens.clone())
+            let Some(sentence) = doc.sentences.get(doc.sentence_of(head)) else {
+                continue;
+            };
+            if head + 1 < sentence.tokens.end
+                && in_word_list(&self.weapon_compound_nouns, word(head + 1))
             {
                 continue;
             }
             let first = sentence.tokens.start;
             let mut last = head;
-            while last > first
-                && head - last < WEAPON_MODIFIERS
-                && in_word_list(&self.weapon_modifiers, word(last - 1))
-            {
+            while last > first && head - last < WEAPON_MODIFIERS && modifier(word(last - 1)) {
                 last -= 1;
             }
             // `last` is the first token after the name.
-            if last == first || !name_word(word(last - 1)) {
+            if last == first
+                || !name_word(word(last - 1))
+                || is_heading(doc, sentence.tokens.clone())
+            {
                 continue;
             }
             let covering = mentions.partition_point(|m| m.tokens.end < last);
@@ -389,14 +413,16 @@ impl SpanRules {
                     }
                     // Not a part of a longer name the recogniser tagged
                     // ("Leopard" of "Leopard II"), and not a word that is
-                    // capitalised because it opens a sentence, a quotation
-                    // or a clause after a colon ("The", "Similar"): the
-                    // word before must be a word or a possessive, unless
-                    // the name is a model code.
+                    // capitalised because it opens a sentence, a quotation,
+                    // a bracket or a clause after a colon or a dash ("The",
+                    // "Similar"): after punctuation, only a comma, a
+                    // semicolon or a possessive may stand before the name,
+                    // unless it is a model code.
                     let code = word(start).chars().any(|c| c.is_ascii_digit());
                     let opens = start == first || {
                         let before = word(start - 1);
                         !before.starts_with(char::is_alphanumeric)
+                            && !matches!(before, "," | ";")
                             && !RoleRules::is_possessive(before)
                     };
                     if (start > first && covered(start - 1)) || (opens && !code) {
@@ -416,11 +442,32 @@ impl SpanRules {
             }
         }
         if !added.is_empty() {
-            mentions.extend(added);
+            // Two weapon nouns after one name ("rocket launchers") find it
+            // twice: the first found of overlapping names stays.
+            added.sort_by_key(|m: &Mention| m.span.start);
+            let mut kept: Vec<Mention> = Vec::with_capacity(added.len());
+            for m in added {
+                if kept.last().is_none_or(|k| k.span.end <= m.span.start) {
+                    kept.push(m);
+                }
+            }
+            mentions.extend(kept);
             mentions.sort_by_key(|m| m.span.start);
-            mentions.dedup_by_key(|m| m.span);
         }
         mentions
+    }
+
+    /// Named vessels (`vessel_names`), with this file's days and months.
+    pub fn name_vessels(
+        &self,
+        dict: &Dictionary,
+        doc: &Tokenized<'_>,
+        mentions: Vec<Mention>,
+        key: &mut String,
+        is_prefix: impl Fn(&str) -> bool,
+    ) -> Vec<Mention> {
+        let known = |m: &Mention| dict.lookup(m.span.slice(doc.text), key).is_some();
+        vessel_names(doc, mentions, &self.calendar_words, is_prefix, known)
     }
 
     /// Whether the word after a compound's hyphen is a participle: a
@@ -1060,21 +1107,35 @@ const VESSEL_NAME_WORDS: usize = 4;
 /// initials after it are one MISC mention ("USS Harry S. Truman", "BRP Datu
 /// Pagbuaya", ANNOTATION.md's named weapons), replacing the mentions inside
 /// it (the recogniser gives "USS" and "Harry S. Truman" PER, or "BRP Datu").
-/// A mention that starts before the prefix or ends after the name keeps its
-/// span. `mentions` is sorted and non-overlapping, and so is the result.
-pub fn vessel_names(
+/// The name stops at a day or a month (`calendar_words`: "aboard USS Carney
+/// Monday") and before a mention after its first word that the dictionary
+/// knows (`known`: "near USS Mason Houthis fired"; the recogniser's
+/// "Elizabeth" of "HMS Queen Elizabeth" is taken in); a heading names no
+/// vessel ("USS Carney Shoots Down Houthi Drones"). A mention that starts before the prefix or ends
+/// after the name keeps its span. `mentions` is sorted and non-overlapping,
+/// and so is the result.
+fn vessel_names(
     doc: &Tokenized<'_>,
     mentions: Vec<Mention>,
+    calendar_words: &HashSet<String>,
     is_prefix: impl Fn(&str) -> bool,
+    mut known: impl FnMut(&Mention) -> bool,
 ) -> Vec<Mention> {
     let word = |t: usize| doc.tokens[t].slice(doc.text);
     // A capitalised word in lower case after its capital ("Truman", not
-    // "SUPPORT" in a headline) or an initial ("S.").
+    // "SUPPORT" in a headline) or an initial ("S."), not a day or a month.
     let name_word = |w: &str| {
         let mut chars = w.chars();
         let capital = chars.next().is_some_and(char::is_uppercase);
         let rest = chars.as_str();
-        capital && (rest == "." || (!rest.is_empty() && rest.chars().all(char::is_lowercase)))
+        capital
+            && (rest == "." || (!rest.is_empty() && rest.chars().all(char::is_lowercase)))
+            && !in_word_list(calendar_words, w)
+    };
+    let mut starts_known = |t: usize| {
+        mentions
+            .binary_search_by_key(&t, |m| m.tokens.start)
+            .is_ok_and(|i| known(&mentions[i]))
     };
     // Each vessel's tokens: the prefix and the name words after it in its
     // sentence, "of" between two of them ("HMS Prince of Wales").
@@ -1083,19 +1144,26 @@ pub fn vessel_names(
         if !is_prefix(word(t)) {
             continue;
         }
-        let last = doc.sentences[doc.sentence_of(t)].tokens.end;
+        let Some(sentence) = doc.sentences.get(doc.sentence_of(t)) else {
+            continue;
+        };
+        let last = sentence.tokens.end;
         let (mut end, mut words) = (t + 1, 0);
         while end < last && words < VESSEL_NAME_WORDS {
+            // A known name after the name's first word ends it, unless "of"
+            // joins it ("HMS Prince of" + "Wales").
+            let after_of = word(end - 1) == "of";
+            let takes = name_word(word(end)) && (words == 0 || after_of || !starts_known(end));
             let joins =
                 words > 0 && word(end) == "of" && end + 1 < last && name_word(word(end + 1));
-            if name_word(word(end)) {
+            if takes {
                 words += 1;
             } else if !joins {
                 break;
             }
             end += 1;
         }
-        if words > 0 {
+        if words > 0 && !is_heading(doc, sentence.tokens.clone()) {
             vessels.push(t..end);
         }
     }
@@ -1274,9 +1342,8 @@ fn datelines_are_places(doc: &Tokenized<'_>, mentions: &mut [Mention], key: &mut
     }
 }
 
-/// Each name of `list` as its words.
 /// Kinds of entry that join a state with a hyphen as the other side of a
-/// conflict or a relation ("Israel-Hamas war", "NATO-Russia talks"): an
+/// conflict or a relation ("Israel-Hamas war", "Russia-NATO talks"): an
 /// armed movement, a party, an intergovernmental organisation or a seat of
 /// government.
 fn is_party_to_conflict(kind: Kind) -> bool {
@@ -1286,6 +1353,7 @@ fn is_party_to_conflict(kind: Kind) -> bool {
     )
 }
 
+/// Each name of `list` as its words.
 fn words(list: &[String]) -> Vec<Vec<String>> {
     list.iter()
         .map(|s| s.split_whitespace().map(str::to_string).collect())
